@@ -1,0 +1,98 @@
+// tollgate check — judge shipments and fab orders (JSONL, JSON, CSV; a file or standard input) as of their dates.
+#include <algorithm>
+#include <map>
+
+#include "cli/common.hpp"
+#include "engine/render.hpp"
+
+namespace tollgate::cli {
+
+Command add_check(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("check", "Judge shipments and fab orders: verdict, review, exception, fees, and why");
+  app->footer(R"(Examples:
+  tollgate check fixtures/orders/sample_orders.jsonl
+  tollgate check --json --as-of 2026-03-01 orders.csv
+  echo '{"type":"shipment","id":"S-1","date":"2025-09-01","chip":"H20","destination":"CN",
+         "end_user_hq":"CN","quantity":10,"unit_price_usd":"12000.00"}' | tollgate check -
+Records are judged by the rules in force on their `date`, unless --as-of is given. Proposed rules (the AI
+OVERWATCH Act) are left out unless --include-proposed.
+Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input or rules, 1 internal error.)");
+  struct Opts {
+    std::vector<std::string> inputs;
+    bool json = false;
+    std::string as_of;
+    bool include_proposed = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app->add_option("input", o->inputs, "Records: .jsonl, .json or .csv files, or - for standard input")->required();
+  app->add_flag("--json", o->json, "Print one tollgate.decision/1 JSON object per record");
+  app->add_option("--as-of", o->as_of, "Judge every record as of this date (YYYY-MM-DD) instead of its own");
+  app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
+  add_rules_options(*app, g);
+  return {app, [o, &g]() -> int {
+            std::optional<Day> as_of;
+            if (!o->as_of.empty()) {
+              as_of = parse_date(o->as_of);
+              if (!as_of) {
+                std::cerr << "tollgate: error: --as-of '" << o->as_of << "' is not a date (YYYY-MM-DD)\n";
+                return exit_bad_input;
+              }
+            }
+            auto program = load_program(g);
+            if (!program) return exit_bad_input;
+            auto catalog = load_catalog(g);
+            if (!catalog) return exit_bad_input;
+            EvalOptions opts{o->include_proposed};
+            std::map<std::string, int> counts;
+            bool any_error = false, any_license = false, any_prohibited = false;
+            size_t total = 0;
+            for (const auto& path : o->inputs) {
+              std::string text;
+              try {
+                text = read_input(path);
+              } catch (const std::exception& e) {
+                std::cerr << "tollgate: error: " << e.what() << "\n";
+                return exit_bad_input;
+              }
+              auto records = read_records(text, guess_format(path, std::string_view(text).substr(0, 256)), &*catalog);
+              if (o->inputs.size() > 1 && !o->json) std::cout << "== " << path << "\n";
+              for (const auto& r : records) {
+                ++total;
+                if (!r.ok) {
+                  any_error = true;
+                  ++counts["error"];
+                  std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message) + "\n"
+                                        : error_text(r, r.error.code, r.error.field, r.error.message) + "\n");
+                  continue;
+                }
+                Day day = as_of ? *as_of : r.has_date ? r.date : today();
+                Decision d = evaluate(*program, r.facts, r.base_cents, day, opts);
+                if (d.failed) {
+                  any_error = true;
+                  ++counts["error"];
+                } else {
+                  ++counts[to_string(d.verdict)];
+                  any_license |= d.verdict == Verdict::license_required;
+                  any_prohibited |= d.verdict == Verdict::prohibited;
+                }
+                std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
+              }
+            }
+            if (!o->json) {
+              std::cout << total << " record" << (total == 1 ? "" : "s") << ":";
+              bool first = true;
+              for (const char* k : {"ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "error"}) {
+                if (!counts[k]) continue;
+                std::cout << (first ? " " : ", ") << counts[k] << " " << k;
+                first = false;
+              }
+              std::cout << "\n";
+            }
+            if (any_prohibited) return exit_prohibited;
+            if (any_error) return exit_bad_input;
+            if (any_license) return exit_license;
+            return exit_ok;
+          }};
+}
+
+}  // namespace tollgate::cli

@@ -1,0 +1,130 @@
+// tollgate classify — the 3A090 class of a chip under the rules in force on a date, with the arithmetic shown.
+#include "cli/common.hpp"
+#include "engine/render.hpp"
+
+namespace tollgate::cli {
+
+Command add_classify(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("classify", "Classify a chip (catalog name, flags, or JSON) as of a date");
+  app->footer(R"(Examples:
+  tollgate classify "H100 SXM5 80GB" --as-of 2024-01-01
+  tollgate classify --tpp 4706.4 --die-area 609 --no-datacenter --as-of 2024-06-01
+  echo '{"tpp": 2368, "die_area_mm2": 814, "datacenter": true}' | tollgate classify --json-input -
+Exit: 0 classified, 2 bad input or rules.)");
+  struct Opts {
+    std::string name, json_input, as_of;
+    std::optional<double> tpp, die_area, interconnect, memory_bw, peak, bits;
+    std::optional<bool> datacenter;
+    bool json = false, include_proposed = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app->add_option("name", o->name, "Catalog chip name (see fixtures/chips.csv)");
+  app->add_option("--tpp", o->tpp, "Total processing performance");
+  app->add_option("--peak-dense-tops", o->peak, "Peak dense TOPS/TFLOPS (with --bit-length, gives TPP)");
+  app->add_option("--bit-length", o->bits, "Bit length of the operation for --peak-dense-tops");
+  app->add_option("--die-area", o->die_area, "Applicable die area, mm2");
+  app->add_option("--interconnect", o->interconnect, "Aggregate bidirectional interconnect, GB/s");
+  app->add_option("--memory-bw", o->memory_bw, "Total DRAM bandwidth, GB/s");
+  app->add_flag("--datacenter,!--no-datacenter", o->datacenter, "Designed or marketed for datacenters");
+  app->add_option("--json-input", o->json_input, "A chip as a JSON object, from a file or - (stdin)");
+  app->add_option("--as-of", o->as_of, "Date to classify under (default: today)");
+  app->add_flag("--json", o->json, "Print the decision as JSON");
+  app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets");
+  add_rules_options(*app, g);
+  return {app, [o, &g]() -> int {
+            Day day = today();
+            if (!o->as_of.empty()) {
+              auto d = parse_date(o->as_of);
+              if (!d) {
+                std::cerr << "tollgate: error: --as-of '" << o->as_of << "' is not a date (YYYY-MM-DD)\n";
+                return exit_bad_input;
+              }
+              day = *d;
+            }
+            auto program = load_program(g);
+            if (!program) return exit_bad_input;
+            auto catalog = load_catalog(g);
+            if (!catalog) return exit_bad_input;
+            Record r;
+            if (!o->json_input.empty()) {
+              std::string text;
+              try {
+                text = read_input(o->json_input);
+              } catch (const std::exception& e) {
+                std::cerr << "tollgate: error: " << e.what() << "\n";
+                return exit_bad_input;
+              }
+              // A bare chip object: add the type so the record reader knows it.
+              std::string body = text;
+              auto brace = body.find('{');
+              if (brace != std::string::npos && body.find("\"type\"") == std::string::npos)
+                body.insert(brace + 1, "\"type\":\"chip\",");
+              r = record_from_json(body, 1, &*catalog);
+            } else if (!o->name.empty()) {
+              const Facts* c = catalog->find(o->name);
+              if (!c) {
+                std::string guess = closest(o->name, catalog->names());
+                std::cerr << "tollgate: error: chip '" << o->name << "' is not in the catalog"
+                          << (guess.empty() ? "" : "; did you mean '" + guess + "'?") << "\n";
+                return exit_bad_input;
+              }
+              r.facts = *c;
+              r.id = o->name;
+              r.canonical = "{\"name\":\"" + o->name + "\"}";
+            } else {
+              r.facts.kind = RecordKind::chip;
+              r.id = "(chip from flags)";
+              auto put = [&](const std::optional<double>& v, int slot) {
+                if (v) r.facts.set(slot, *v);
+              };
+              put(o->tpp, s_chip_tpp);
+              put(o->peak, s_chip_peak_dense_tops);
+              put(o->bits, s_chip_bit_length);
+              put(o->die_area, s_chip_die_area_mm2);
+              put(o->interconnect, s_chip_interconnect_gbps);
+              put(o->memory_bw, s_chip_memory_bw_gbps);
+              if (o->datacenter) r.facts.set(s_chip_datacenter, *o->datacenter ? 1 : 0);
+              if (!r.facts.has(s_chip_tpp) && o->peak && o->bits) r.facts.set(s_chip_tpp, *o->peak * *o->bits);
+              if (!r.facts.has(s_chip_tpp)) {
+                std::cerr << "tollgate: error: give a catalog name, --tpp (or --peak-dense-tops with --bit-length), "
+                             "or --json-input\n";
+                return exit_bad_input;
+              }
+              r.canonical = "{}";
+            }
+            r.kind = RecordKind::chip;
+            r.facts.kind = RecordKind::chip;
+            if (!r.ok) {
+              std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message)
+                                    : error_text(r, r.error.code, r.error.field, r.error.message))
+                        << "\n";
+              return exit_bad_input;
+            }
+            Decision d = evaluate(*program, r.facts, -1, day, EvalOptions{o->include_proposed});
+            if (o->json) {
+              std::cout << decision_json(*program, r, d) << "\n";
+              return d.failed ? exit_bad_input : exit_ok;
+            }
+            std::cout << decision_text(*program, r, d);
+            if (!d.failed) {
+              const Facts& f = r.facts;
+              std::cout << "  arithmetic\n";
+              if (f.has(s_chip_tpp)) {
+                std::cout << "    TPP = " << format_number(f.num[s_chip_tpp]);
+                if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
+                  std::cout << " (" << format_number(f.num[s_chip_peak_dense_tops]) << " dense TOPS x "
+                            << format_number(f.num[s_chip_bit_length]) << " bits)";
+                std::cout << "\n";
+              }
+              if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2))
+                std::cout << "    PD  = TPP / die area = " << format_number(f.num[s_chip_tpp]) << " / "
+                          << format_number(f.num[s_chip_die_area_mm2])
+                          << " mm2 = " << format_number(f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2]) << "\n";
+              else
+                std::cout << "    PD  = not computable (no die area): judged on TPP alone\n";
+            }
+            return d.failed ? exit_bad_input : exit_ok;
+          }};
+}
+
+}  // namespace tollgate::cli

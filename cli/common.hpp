@@ -1,0 +1,48 @@
+// tollgate CLI — what the subcommands share: options for rules and catalog, diagnostics printing, file reading.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/compile.hpp"
+#include "engine/record.hpp"
+
+namespace tollgate::cli {
+
+// DESIGN §8.
+enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4 };
+
+struct Globals {
+  std::string error_format = "human";   // human | json
+  std::vector<std::string> rules;       // rules files/folders; empty: the bundled rules
+  std::string catalog;                  // empty: the bundled catalog
+};
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command add_check(CLI::App& root, Globals& g);
+Command add_classify(CLI::App& root, Globals& g);
+Command add_lint(CLI::App& root, Globals& g);
+Command add_fmt(CLI::App& root, Globals& g);
+Command add_test(CLI::App& root, Globals& g);
+
+void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std::ostream& os = std::cerr);
+// Loads and compiles the rules (bundled unless --rules); prints diagnostics; null on errors.
+std::shared_ptr<const Program> load_program(const Globals& g);
+// Loads the catalog (bundled unless --catalog); prints the problem and returns nullopt on failure.
+std::optional<Catalog> load_catalog(const Globals& g);
+// Reads a file, or standard input for "-". Throws std::runtime_error if unreadable.
+std::string read_input(const std::string& path);
+// Today's date (UTC) from the system clock: used only as the CLI's default as-of for a chip with no date.
+Day today();
+void add_rules_options(CLI::App& app, Globals& g);
+
+}  // namespace tollgate::cli

@@ -1,0 +1,36 @@
+// tollgate — command-line entry point: global options and dispatch. Each subcommand lives in its own file.
+#include <iostream>
+
+#include "cli/common.hpp"
+#include "engine/render.hpp"
+
+int main(int argc, char** argv) {
+  using namespace tollgate::cli;
+  CLI::App app{"tollgate: an export-control compliance rules engine for AI chips (US 3A090 regimes, 2022-2026)",
+               "tollgate"};
+  app.set_version_flag("--version", std::string(tollgate::engine_version));
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes (check, classify): 0 all allowed (or NOTIFY only), 3 some record needs a license,\n"
+      "4 some record is prohibited, 2 bad input or rules (diagnostics printed), 1 internal error.\n"
+      "Run `tollgate SUBCOMMAND --help` for examples. Docs: README.md and docs/ in the source tree.");
+  Globals g;
+  app.add_option("--error-format", g.error_format, "Diagnostics as human text or JSON lines")
+      ->check(CLI::IsMember({"human", "json"}));
+  std::vector<Command> cmds = {add_check(app, g), add_classify(app, g), add_lint(app, g), add_fmt(app, g),
+                               add_test(app, g)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_bad_input;
+  }
+  try {
+    for (auto& c : cmds)
+      if (c.app->parsed()) return c.run();
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: internal error: " << e.what() << "\n";
+    return exit_internal;
+  }
+  return exit_internal;
+}

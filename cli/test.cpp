@@ -1,0 +1,44 @@
+// tollgate test — run data-driven case files against the rules, with coverage of rules and citations.
+#include "cli/common.hpp"
+#include "engine/cases.hpp"
+
+namespace tollgate::cli {
+
+Command add_test(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("test", "Run case files (expected verdicts) against the rules, with coverage");
+  app->footer(R"(Examples:
+  tollgate test                          # the bundled fixtures/cases/ against the bundled rules
+  tollgate test --require-coverage fixtures/cases
+  tollgate test --rules my_rules/ my_cases.json
+Exit: 0 all cases pass (and, with --require-coverage, every rule fired somewhere), 2 otherwise.)");
+  struct Opts {
+    std::vector<std::string> paths;
+    bool require_coverage = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app->add_option("paths", o->paths, "Case files or folders (default: the bundled fixtures/cases/)");
+  app->add_flag("--require-coverage", o->require_coverage, "Fail if a rule never fires or a citation never appears");
+  add_rules_options(*app, g);
+  return {app, [o, &g]() -> int {
+            auto program = load_program(g);
+            if (!program) return exit_bad_input;
+            auto catalog = load_catalog(g);
+            if (!catalog) return exit_bad_input;
+            std::vector<std::string> paths = o->paths;
+            if (paths.empty()) {
+              std::string dir = default_rules_dir();
+              paths.push_back(dir.substr(0, dir.size() - 5) + "fixtures/cases");
+            }
+            CaseReport rep = run_case_files(*program, *catalog, paths);
+            for (const auto& f : rep.failures) std::cout << "FAIL " << f << "\n";
+            std::cout << "coverage: " << (program->rules.size() - rep.uncovered_rules.size()) << " of "
+                      << program->rules.size() << " rules fired in some case\n";
+            for (const auto& r : rep.uncovered_rules) std::cout << "  never fired: " << r << "\n";
+            for (const auto& c : rep.uncovered_citations) std::cout << "  citation never seen: " << c << "\n";
+            std::cout << rep.passed << " passed, " << rep.failed << " failed\n";
+            bool coverage_ok = rep.uncovered_rules.empty() && rep.uncovered_citations.empty();
+            return rep.failed == 0 && (!o->require_coverage || coverage_ok) ? exit_ok : exit_bad_input;
+          }};
+}
+
+}  // namespace tollgate::cli

@@ -1,0 +1,426 @@
+// tollgate — evaluate(): the pure, allocation-free judgement of one record, and explain_rule(), the cold-path
+// rendering of why a rule fired. Three-valued logic (Kleene): a missing field is Unknown; `and` is false if any
+// operand is false, `or` is true if any is true, otherwise Unknown propagates.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "engine/program.hpp"
+
+namespace tollgate {
+namespace {
+
+enum Tri : uint8_t { F = 0, T = 1, U = 2 };
+
+struct Ctx {
+  const Program& p;
+  const Facts& f;
+  Day as_of;
+  int klass;
+
+  const Node& child(const Node& n, uint32_t i) const { return p.nodes[p.children[n.first_child + i]]; }
+
+  // A number (or date / country / bool as number); false if unknown.
+  bool num(const Node& n, double& out) const {
+    switch (n.op) {
+      case Node::const_num: case Node::const_bool: out = n.value; return true;
+      case Node::field:
+        if (n.slot == -2) { out = as_of; return true; }
+        if (n.slot == s_class) { out = klass; return true; }
+        if (!f.has(n.slot)) return false;
+        out = f.num[static_cast<size_t>(n.slot)];
+        return true;
+      case Node::ref: return num(child(n, 0), out);
+      case Node::neg: {
+        if (!num(child(n, 0), out)) return false;
+        out = -out;
+        return true;
+      }
+      case Node::add: case Node::sub: case Node::mul: case Node::div: {
+        double a, b;
+        if (!num(child(n, 0), a) || !num(child(n, 1), b)) return false;
+        switch (n.op) {
+          case Node::add: out = a + b; break;
+          case Node::sub: out = a - b; break;
+          case Node::mul: out = a * b; break;
+          default:
+            if (b == 0) return false;  // undefined, treated as unknown
+            out = a / b;
+        }
+        return true;
+      }
+      default: {
+        Tri t = tri(n);
+        if (t == U) return false;
+        out = t == T ? 1 : 0;
+        return true;
+      }
+    }
+  }
+
+  Tri tri(const Node& n) const {
+    switch (n.op) {
+      case Node::const_bool: return n.value != 0 ? T : F;
+      case Node::field: {
+        double v;
+        if (!num(n, v)) return U;
+        return v != 0 ? T : F;
+      }
+      case Node::ref: return tri(child(n, 0));
+      case Node::not_: {
+        Tri t = tri(child(n, 0));
+        return t == U ? U : t == T ? F : T;
+      }
+      case Node::and_: {
+        Tri acc = T;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(child(n, i));
+          if (t == F) return F;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::or_: {
+        Tri acc = F;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(child(n, i));
+          if (t == T) return T;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::cmp: {
+        double a, b;
+        if (!num(child(n, 0), a) || !num(child(n, 1), b)) return U;
+        bool r;
+        switch (n.cmp_op) {
+          case 0: r = a < b; break;
+          case 1: r = a <= b; break;
+          case 2: r = a > b; break;
+          case 3: r = a >= b; break;
+          case 4: r = a == b; break;
+          default: r = a != b;
+        }
+        return r ? T : F;
+      }
+      case Node::in_countries: {
+        double c;
+        if (!num(child(n, 0), c)) return U;
+        return p.country_sets[static_cast<size_t>(n.set_index)].contains(static_cast<int>(c), as_of) ? T : F;
+      }
+      case Node::in_classes: {
+        const Node& c = child(n, 0);
+        int k = klass;
+        if (c.op == Node::text_field) return U;  // not reachable: checked at compile time
+        return (n.mask >> k) & 1u ? T : F;
+      }
+      case Node::in_texts: {
+        const Node& c = child(n, 0);
+        if (!f.has_text(c.slot)) return U;
+        const std::string& v = f.text[static_cast<size_t>(c.slot)];
+        for (const auto& s : p.text_sets[static_cast<size_t>(n.set_index)])
+          if (v == s) return T;
+        return F;
+      }
+      case Node::mentions: {
+        const Node& c = child(n, 0);
+        if (!f.has_text(c.slot)) return U;
+        const std::string& v = f.text[static_cast<size_t>(c.slot)];
+        for (const auto& s : p.text_sets[static_cast<size_t>(n.set_index)])
+          if (mentions(v, s)) return T;
+        return F;
+      }
+      case Node::is_given: return (n.text_slot ? f.has_text(n.slot) : f.has(n.slot)) ? T : F;
+      case Node::is_absent: return (n.text_slot ? f.has_text(n.slot) : f.has(n.slot)) ? F : T;
+      default: return U;
+    }
+  }
+
+  // `text mentions pattern`: some word of the text (case-insensitive) starts with the pattern and the next
+  // character is not a digit. So "H20" mentions H20 in "H20", "H20E" and "NVIDIA H20 96GB", not in "H200";
+  // "MI308" mentions it in "Instinct MI308X".
+  static bool mentions(std::string_view text, std::string_view pat) {
+    auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    for (size_t i = 0; i + pat.size() <= text.size(); ++i) {
+      if (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1]))) continue;
+      size_t k = 0;
+      while (k < pat.size() && lower(text[i + k]) == lower(pat[k])) ++k;
+      if (k < pat.size()) continue;
+      size_t j = i + pat.size();
+      if (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) continue;
+      return true;
+    }
+    return false;
+  }
+
+  // Whether rule r fires: T fires, F does not, U cannot be decided. `excepted` is set when the rule's own
+  // condition held but its exception removed it.
+  Tri fires(const Rule& r, bool& excepted) const {
+    excepted = false;
+    Tri w = tri(p.nodes[static_cast<size_t>(r.when)]);
+    if (w != T || r.except < 0) return w;
+    Tri e = tri(p.nodes[static_cast<size_t>(r.except)]);
+    if (e == T) { excepted = true; return F; }
+    return e == U ? U : T;
+  }
+};
+
+void set_bit(Decision& d, int r) { d.fired[static_cast<size_t>(r / 64)] |= uint64_t{1} << (r % 64); }
+void clear_bit(Decision& d, int r) { d.fired[static_cast<size_t>(r / 64)] &= ~(uint64_t{1} << (r % 64)); }
+
+// The first field under `node` that is missing where it matters (cold path, for the error message).
+std::string first_missing(const Ctx& c, const Node& n) {
+  switch (n.op) {
+    case Node::field:
+      if (n.slot >= 0 && n.slot != s_class && !c.f.has(n.slot)) return c.p.names[static_cast<size_t>(n.name_index)];
+      return "";
+    case Node::text_field:
+      if (!c.f.has_text(n.slot)) return c.p.names[static_cast<size_t>(n.name_index)];
+      return "";
+    default:
+      for (uint32_t i = 0; i < n.child_count; ++i) {
+        const Node& k = c.child(n, i);
+        if ((k.type == ValueType::boolean && k.op != Node::field && c.tri(k) != U)) continue;
+        auto s = first_missing(c, k);
+        if (!s.empty()) return s;
+      }
+      return "";
+  }
+}
+
+void fail_unknown(Decision& d, const Ctx& c, const Rule& r) {
+  d.failed = true;
+  d.error.code = "tollgate.eval.unknown";
+  std::string field = first_missing(c, c.p.nodes[static_cast<size_t>(r.when)]);
+  if (field.empty() && r.except >= 0) field = first_missing(c, c.p.nodes[static_cast<size_t>(r.except)]);
+  d.error.field = field;
+  d.error.message = "rule " + r.id + " (" + r.citation + ") cannot be decided: " +
+                    (field.empty() ? std::string("a field it needs is missing") : field + " is not given") +
+                    "; tollgate does not guess, so this record is not judged";
+}
+
+}  // namespace
+
+Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_of, const EvalOptions& o) {
+  Decision d;
+  d.as_of = as_of;
+  const ActiveSet& act = p.active(as_of, o);
+  d.active = &act;
+  Ctx c{p, f, as_of, k_none};
+  const auto kind = static_cast<size_t>(f.kind);
+  // A shipment is classified by its chip's rules; a chip and a fab order by their own.
+  const auto& classify = act.rules[f.kind == RecordKind::shipment ? static_cast<size_t>(RecordKind::chip) : kind]
+                                  [static_cast<size_t>(RuleKind::classify)];
+  int best = k_none;
+  int undecided = -1;
+  for (int ri : classify) {
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    bool excepted;
+    Tri t = c.fires(r, excepted);
+    if (t == T) {
+      set_bit(d, ri);
+      best = std::max(best, r.klass);
+    } else if (t == U && (undecided < 0 || r.klass > p.rules[static_cast<size_t>(undecided)].klass)) {
+      undecided = ri;
+    }
+  }
+  // An undecidable rule matters only if it could have raised the class.
+  if (undecided >= 0 && p.rules[static_cast<size_t>(undecided)].klass > best) {
+    fail_unknown(d, c, p.rules[static_cast<size_t>(undecided)]);
+    return d;
+  }
+  d.klass = best;
+  c.klass = best;
+  if (f.kind == RecordKind::chip) {
+    for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::note)]) {
+      bool ex;
+      if (c.fires(p.rules[static_cast<size_t>(ri)], ex) == T) set_bit(d, ri);
+    }
+    return d;
+  }
+  // Verdict rules: any undecidable one fails the record (it could raise the verdict).
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::verdict)]) {
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    bool ex;
+    Tri t = c.fires(r, ex);
+    if (t == U) { fail_unknown(d, c, r); return d; }
+    if (t == T) set_bit(d, ri);
+  }
+  // Exceptions: a standing rule removes the rules it overrides (overriders come first in override_order).
+  for (int ri : p.override_order) {
+    if (!d.has_fired(ri)) continue;
+    for (int target : p.rules[static_cast<size_t>(ri)].overrides) clear_bit(d, target);
+  }
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::verdict)]) {
+    if (!d.has_fired(ri)) continue;
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    if (r.verdict > d.verdict) {
+      d.verdict = r.verdict;
+      d.review = Review::none;
+      d.exception = LicenseException::none;
+    }
+    if (r.verdict == d.verdict) {
+      d.review = std::max(d.review, r.review);
+      if (d.exception == LicenseException::none) d.exception = r.exception;
+    }
+  }
+  // Levies: exact integer arithmetic, rounded half up once per fee.
+  i128 total = 0;
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::levy)]) {
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    bool ex;
+    Tri t = c.fires(r, ex);
+    if (t == U) { fail_unknown(d, c, r); return d; }
+    if (t != T) continue;
+    if (base_cents < 0) {
+      d.failed = true;
+      d.error = {"tollgate.eval.no-base", "unit_price_usd",
+                 "levy " + r.id + " applies but quantity and unit_price_usd are not both given"};
+      return d;
+    }
+    if (d.fee_count == max_fees) {
+      d.failed = true;
+      d.error = {"tollgate.eval.too-many-fees", "", "more than " + std::to_string(max_fees) + " levies apply"};
+      return d;
+    }
+    set_bit(d, ri);
+    int64_t amount = div_round_half_up(static_cast<i128>(base_cents) * r.rate_ppm, 1'000'000);
+    d.fee_rule[static_cast<size_t>(d.fee_count)] = ri;
+    d.fee_base_cents[static_cast<size_t>(d.fee_count)] = base_cents;
+    d.fee_cents[static_cast<size_t>(d.fee_count)] = amount;
+    ++d.fee_count;
+    total += amount;
+  }
+  d.fee_total_cents = static_cast<int64_t>(total);
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::note)]) {
+    bool ex;
+    Tri t = c.fires(p.rules[static_cast<size_t>(ri)], ex);
+    if (t == T) set_bit(d, ri);
+  }
+  return d;
+}
+
+// ---- reasons (cold path) --------------------------------------------------------------------------------------
+namespace {
+
+struct Explainer {
+  const Ctx& c;
+
+  std::string label(const Node& n) const {
+    return n.name_index >= 0 ? c.p.names[static_cast<size_t>(n.name_index)] : std::string("?");
+  }
+
+  std::string value_text(const Node& n) const {
+    if (n.op == Node::text_field)
+      return c.f.has_text(n.slot) ? "\"" + c.f.text[static_cast<size_t>(n.slot)] + "\"" : "(not given)";
+    double v;
+    if (!c.num(n, v)) return "(not given)";
+    switch (n.type) {
+      case ValueType::date: return format_date(static_cast<Day>(v));
+      case ValueType::country: return country_code(static_cast<int>(v));
+      case ValueType::boolean: return v != 0 ? "true" : "false";
+      case ValueType::klass: return klass_name(static_cast<int>(v));
+      default: return format_number(v);
+    }
+  }
+
+  // "chip.tpp = 15831.2" for inputs, "4800" for constants.
+  std::string operand(const Node& n) const {
+    if (n.op == Node::const_num || n.op == Node::const_bool) return label(n);
+    return label(n) + " = " + value_text(n);
+  }
+
+  // Shortest text of a value that still compares with `other` the way the value does: "19.4486" rather than
+  // "19.44864864864865", but never a rounding that would seem to cross the threshold.
+  std::string shown(double v, const Node& n, double other, int cmp_op) const {
+    if (n.type != ValueType::number) return value_text(n);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    double r = std::strtod(buf, nullptr);
+    auto holds = [&](double x) {
+      switch (cmp_op) {
+        case 0: return x < other;
+        case 1: return x <= other;
+        case 2: return x > other;
+        case 3: return x >= other;
+        case 4: return x == other;
+        default: return x != other;
+      }
+    };
+    return holds(r) == holds(v) ? std::string(buf) : format_number(v);
+  }
+
+  std::string side(const Node& n, const Node& other, int cmp_op, bool left) const {
+    if (n.op == Node::const_num || n.op == Node::const_bool) return label(n);
+    double v, o = 0;
+    if (!c.num(n, v)) return label(n) + " = (not given)";
+    c.num(other, o);
+    // Mirror the operator when this side is on the right: `c < x` tests x against c with `>`.
+    static const int mirror[] = {2, 3, 0, 1, 4, 5};
+    return label(n) + " = " + shown(v, n, o, left ? cmp_op : mirror[cmp_op]);
+  }
+
+  std::string why(const Node& n, bool truth) const {
+    static const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
+    static const int negated[] = {3, 2, 1, 0, 5, 4};
+    switch (n.op) {
+      case Node::cmp: {
+        const Node& a = c.child(n, 0);
+        const Node& b = c.child(n, 1);
+        int op = truth ? n.cmp_op : negated[n.cmp_op];
+        // Equality with a constant country, bool or date reads better as "field = value".
+        bool simple = (n.cmp_op == 4 || n.cmp_op == 5) && b.op == Node::const_num && b.type != ValueType::number;
+        if (simple) return label(a) + " = " + value_text(a);
+        return side(a, b, op, true) + " " + ops[op] + " " + side(b, a, op, false);
+      }
+      case Node::and_: case Node::or_: {
+        // True `and` / false `or`: every part explains it (joined with "and"); otherwise the first decisive part.
+        bool all = (n.op == Node::and_) == truth;
+        std::string out;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          const Node& k = c.child(n, i);
+          if (c.tri(k) != (truth ? T : F)) continue;
+          if (!out.empty()) out += " and ";
+          out += why(k, truth);
+          if (!all) break;
+        }
+        return out;
+      }
+      case Node::not_: return why(c.child(n, 0), !truth);
+      case Node::ref:
+        if (n.type == ValueType::boolean)
+          return (truth ? "" : "not ") + label(n) + " (" + why(c.child(n, 0), truth) + ")";
+        return label(n) + " = " + value_text(n);
+      case Node::field:
+        return label(n) + " = " + value_text(n);
+      case Node::in_countries: case Node::in_classes: case Node::in_texts: {
+        const Node& k = c.child(n, 0);
+        std::string v = label(k) + " = " + value_text(k);
+        if (n.value == 2) return v + (truth ? " == " : " != ") + label(n);  // written as an equality
+        return v + (truth ? " in " : " not in ") + label(n);
+      }
+      case Node::mentions: {
+        const Node& k = c.child(n, 0);
+        return label(k) + " = " + value_text(k) + (truth ? " mentions " : " does not mention ") + label(n);
+      }
+      case Node::is_given: return label(n) + (truth ? " is given" : " is absent");
+      case Node::is_absent: return label(n) + (truth ? " is absent" : " is given");
+      default: return label(n);
+    }
+  }
+};
+
+}  // namespace
+
+std::string explain_rule(const Program& p, int rule, const Facts& f, Day as_of, int klass) {
+  const Rule& r = p.rules[static_cast<size_t>(rule)];
+  Ctx c{p, f, as_of, klass};
+  Explainer e{c};
+  std::string out = e.why(p.nodes[static_cast<size_t>(r.when)], true);
+  if (r.except >= 0) out += "; exception does not apply: " + e.why(p.nodes[static_cast<size_t>(r.except)], false);
+  return out;
+}
+
+}  // namespace tollgate

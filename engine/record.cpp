@@ -1,0 +1,644 @@
+// tollgate — record readers. JSON goes through a SAX handler into a small value tree that keeps each number's
+// text as written (so money is exact and duplicate keys are caught); CSV rows become the same tree with untyped
+// cells; one validator turns either into Facts.
+#include "engine/record.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/compile.hpp"
+
+namespace tollgate {
+namespace {
+
+// A parsed value: JSON with number texts kept, or a CSV cell (kind cell, typed by the schema later).
+struct JV {
+  enum K { null_, boolean, number, string, object, array, cell } k = null_;
+  std::string text;   // string contents, number text, or cell text
+  bool b = false;
+  std::vector<std::pair<std::string, JV>> members;
+  std::vector<JV> items;
+};
+
+struct Sax : nlohmann::json_sax<nlohmann::json> {
+  std::vector<JV*> stack;
+  std::vector<std::string> keys;
+  JV root;
+  bool have_root = false;
+  std::string error;
+
+  JV* put(JV v) {
+    if (stack.empty()) {
+      root = std::move(v);
+      have_root = true;
+      return &root;
+    }
+    JV* top = stack.back();
+    if (top->k == JV::array) {
+      top->items.push_back(std::move(v));
+      return &top->items.back();
+    }
+    for (const auto& m : top->members)
+      if (m.first == keys.back()) {
+        error = "duplicate field '" + keys.back() + "'";
+        return nullptr;
+      }
+    top->members.emplace_back(keys.back(), std::move(v));
+    return &top->members.back().second;
+  }
+  bool scalar(JV v) { return put(std::move(v)) != nullptr; }
+  bool null() override { return scalar(JV{}); }
+  bool boolean(bool val) override { JV v; v.k = JV::boolean; v.b = val; return scalar(v); }
+  bool number_integer(number_integer_t val) override { JV v; v.k = JV::number; v.text = std::to_string(val); return scalar(v); }
+  bool number_unsigned(number_unsigned_t val) override { JV v; v.k = JV::number; v.text = std::to_string(val); return scalar(v); }
+  bool number_float(number_float_t, const string_t& s) override { JV v; v.k = JV::number; v.text = s; return scalar(v); }
+  bool string(string_t& val) override { JV v; v.k = JV::string; v.text = val; return scalar(v); }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override {
+    JV v; v.k = JV::object;
+    JV* p = put(std::move(v));
+    if (!p) return false;
+    stack.push_back(p);
+    return true;
+  }
+  bool key(string_t& val) override { keys.push_back(val); return true; }
+  bool end_object() override {
+    stack.pop_back();
+    if (!stack.empty() && stack.back()->k == JV::object) keys.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    JV v; v.k = JV::array;
+    JV* p = put(std::move(v));
+    if (!p) return false;
+    stack.push_back(p);
+    return true;
+  }
+  bool end_array() override {
+    stack.pop_back();
+    if (!stack.empty() && stack.back()->k == JV::object) keys.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
+    std::string what = ex.what();
+    auto p = what.find("syntax error");
+    error = "not valid JSON at byte " + std::to_string(pos) + (p != std::string::npos ? ": " + what.substr(p) : "");
+    return false;
+  }
+};
+
+bool parse_json(std::string_view text, JV& out, std::string& error) {
+  Sax sax;
+  bool ok = nlohmann::json::sax_parse(text, &sax);
+  if (!ok || !sax.have_root) {
+    error = sax.error.empty() ? "not valid JSON" : sax.error;
+    return false;
+  }
+  out = std::move(sax.root);
+  return true;
+}
+
+// ---- canonical JSON (sorted keys, number texts as given) ------------------------------------------------------
+void canonical(const JV& v, std::string& out, bool cell_as_string) {
+  switch (v.k) {
+    case JV::null_: out += "null"; break;
+    case JV::boolean: out += v.b ? "true" : "false"; break;
+    case JV::number: out += v.text; break;
+    case JV::string: out += nlohmann::json(v.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); break;
+    case JV::cell:
+      if (cell_as_string) out += nlohmann::json(v.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      else out += v.text;
+      break;
+    case JV::array:
+      out += '[';
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ',';
+        canonical(v.items[i], out, cell_as_string);
+      }
+      out += ']';
+      break;
+    case JV::object: {
+      std::vector<const std::pair<std::string, JV>*> ms;
+      for (const auto& m : v.members) ms.push_back(&m);
+      std::sort(ms.begin(), ms.end(), [](auto a, auto b) { return a->first < b->first; });
+      out += '{';
+      for (size_t i = 0; i < ms.size(); ++i) {
+        if (i) out += ',';
+        out += nlohmann::json(ms[i]->first).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += ':';
+        canonical(ms[i]->second, out, cell_as_string);
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+// ---- the schema of input fields ---------------------------------------------------------------------------------
+enum class In { text, date, country, integer, money, number, boolean, chip, type, role, designer_status };
+struct InField {
+  const char* name;
+  In in;
+  int slot;  // Slot, or TextSlot for text-like
+};
+
+const std::vector<InField>& chip_fields() {
+  static const std::vector<InField> f = {
+      {"name", In::text, t_chip_name}, {"vendor", In::text, t_chip_vendor}, {"family", In::text, t_chip_family},
+      {"datacenter", In::boolean, s_chip_datacenter}, {"tpp", In::number, s_chip_tpp},
+      {"peak_dense_tops", In::number, s_chip_peak_dense_tops}, {"bit_length", In::number, s_chip_bit_length},
+      {"die_area_mm2", In::number, s_chip_die_area_mm2}, {"interconnect_gbps", In::number, s_chip_interconnect_gbps},
+      {"memory_bw_gbps", In::number, s_chip_memory_bw_gbps},
+      {"transistors_billion", In::number, s_chip_transistors_billion}, {"process_nm", In::number, s_chip_process_nm},
+      {"non_planar", In::boolean, s_chip_non_planar}, {"has_hbm", In::boolean, s_chip_has_hbm},
+      {"first_marketed", In::date, s_chip_first_marketed}};
+  return f;
+}
+const std::vector<InField>& shipment_fields() {
+  static const std::vector<InField> f = {
+      {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"chip", In::chip, -1},
+      {"destination", In::country, s_destination}, {"end_user", In::text, t_end_user},
+      {"end_user_hq", In::country, s_end_user_hq}, {"quantity", In::integer, s_quantity},
+      {"unit_price_usd", In::money, -1}, {"export_from", In::country, s_export_from}, {"license", In::text, t_license}};
+  return f;
+}
+const std::vector<InField>& fab_fields() {
+  static const std::vector<InField> f = {
+      {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"role", In::role, t_role},
+      {"designer", In::text, t_designer}, {"designer_hq", In::country, s_designer_hq},
+      {"designer_status", In::designer_status, t_designer_status},
+      {"designer_attests_not_3a090a", In::boolean, s_designer_attests_not_3a090a},
+      {"process_nm", In::number, s_process_nm}, {"non_planar", In::boolean, s_non_planar},
+      {"transistors_billion", In::number, s_transistors_billion}, {"has_hbm", In::boolean, s_has_hbm},
+      {"packager_approved", In::boolean, s_packager_approved}, {"packaged_in", In::country, s_packaged_in},
+      {"destination", In::country, s_destination}, {"quantity", In::integer, s_quantity},
+      {"unit_price_usd", In::money, -1}};
+  return f;
+}
+
+struct Builder {
+  Record& rec;
+  const Catalog* catalog;
+  int64_t qty = -1, price = -1;
+
+  bool fail(std::string code, std::string field, std::string message) {
+    if (rec.ok) rec.error = {std::move(code), std::move(field), std::move(message)};
+    rec.ok = false;
+    return false;
+  }
+
+  static const char* kind_name(JV::K k) {
+    switch (k) {
+      case JV::null_: return "null";
+      case JV::boolean: return "a boolean";
+      case JV::number: return "a number";
+      case JV::string: return "a string";
+      case JV::object: return "an object";
+      case JV::array: return "an array";
+      default: return "text";
+    }
+  }
+
+  // The scalar text of a value that must be a string (or a CSV cell).
+  bool want_string(const JV& v, const std::string& path, std::string& out) {
+    if (v.k == JV::string || v.k == JV::cell) { out = v.text; return true; }
+    return fail("tollgate.input.type", path, path + " must be a string, not " + kind_name(v.k));
+  }
+
+  bool field(const InField& f, const JV& v, const std::string& path, Facts& facts) {
+    std::string s;
+    switch (f.in) {
+      case In::type: return true;
+      case In::text:
+        if (!want_string(v, path, s)) return false;
+        if (s.empty()) return fail("tollgate.input.value", path, path + " is empty");
+        if (s.size() > 1000) return fail("tollgate.input.value", path, path + " is longer than 1000 characters");
+        facts.set_text(f.slot, s);
+        return true;
+      case In::role: case In::designer_status: {
+        if (!want_string(v, path, s)) return false;
+        static const std::vector<std::string> roles = {"front_end_fabricator", "osat"};
+        static const std::vector<std::string> statuses = {"approved", "authorized", "none"};
+        const auto& ok = f.in == In::role ? roles : statuses;
+        if (std::find(ok.begin(), ok.end(), s) == ok.end()) {
+          std::string list;
+          for (const auto& o : ok) list += (list.empty() ? "" : ", ") + o;
+          return fail("tollgate.input.value", path, path + " is '" + s + "'; expected one of " + list);
+        }
+        facts.set_text(f.slot, s);
+        return true;
+      }
+      case In::date: {
+        if (!want_string(v, path, s)) return false;
+        auto d = parse_date(s);
+        if (!d) return fail("tollgate.input.date", path, path + " '" + s + "' is not a real date (YYYY-MM-DD)");
+        facts.set(f.slot, *d);
+        if (f.slot == s_date) { rec.date = *d; rec.has_date = true; }
+        return true;
+      }
+      case In::country: {
+        if (!want_string(v, path, s)) return false;
+        int c = country_index(s);
+        if (c < 0) {
+          std::string help = country_index(std::string{static_cast<char>(std::toupper(s.size() > 0 ? s[0] : 'x')),
+                                                       static_cast<char>(std::toupper(s.size() > 1 ? s[1] : 'x'))}) >= 0 &&
+                                     s.size() == 2
+                                 ? " (codes are upper case)"
+                                 : "";
+          return fail("tollgate.input.country", path,
+                      path + " '" + s + "' is not an ISO 3166-1 alpha-2 country code" + help);
+        }
+        facts.set(f.slot, c);
+        return true;
+      }
+      case In::integer: {
+        if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
+        const std::string& t = v.text;
+        if (t.empty() || t.size() > 12 || !std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+          return fail("tollgate.input.value", path, path + " '" + t + "' must be a whole number from 1 to 1000000000");
+        int64_t q = std::stoll(t);
+        if (q < 1 || q > 1'000'000'000) return fail("tollgate.input.value", path, path + " " + t + " must be from 1 to 1000000000");
+        qty = q;
+        facts.set(f.slot, static_cast<double>(q));
+        return true;
+      }
+      case In::money: {
+        if (v.k != JV::number && v.k != JV::string && v.k != JV::cell)
+          return fail("tollgate.input.type", path, path + " must be a decimal amount, not " + kind_name(v.k));
+        std::string why;
+        auto c = parse_money_cents(v.text, &why);
+        if (!c) return fail("tollgate.input.money", path, path + " '" + v.text + "' " + why);
+        price = *c;
+        return true;
+      }
+      case In::number: {
+        if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
+        auto d = parse_number(v.text);
+        if (!d || !std::isfinite(*d)) return fail("tollgate.input.value", path, path + " '" + v.text + "' is not a number");
+        if (*d < 0) return fail("tollgate.input.value", path, path + " " + v.text + " must not be negative");
+        if (*d > 1e12) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
+        if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
+          return fail("tollgate.input.value", path, path + " must be greater than 0");
+        if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d)))
+          return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
+        facts.set(f.slot, *d);
+        return true;
+      }
+      case In::boolean: {
+        bool b;
+        if (v.k == JV::boolean) b = v.b;
+        else if (v.k == JV::cell && (v.text == "true" || v.text == "false")) b = v.text == "true";
+        else return fail("tollgate.input.type", path, path + " must be true or false");
+        facts.set(f.slot, b ? 1 : 0);
+        return true;
+      }
+      case In::chip: {
+        if (v.k == JV::string || v.k == JV::cell) {
+          if (!catalog) return fail("tollgate.input.catalog", path, "chip '" + v.text + "' named, but no catalog is loaded");
+          const Facts* c = catalog->find(v.text);
+          if (!c) {
+            std::string guess = closest(v.text, catalog->names());
+            return fail("tollgate.input.unknown-chip", path, "chip '" + v.text + "' is not in the catalog" +
+                                                               (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+          }
+          copy_chip(*c, facts);
+          return true;
+        }
+        if (v.k == JV::object) return chip_object(v, "chip.", facts);
+        return fail("tollgate.input.type", path, "chip must be a catalog name or an object, not " + std::string(kind_name(v.k)));
+      }
+    }
+    return true;
+  }
+
+  static void copy_chip(const Facts& from, Facts& to) {
+    for (int s = s_chip_datacenter; s <= s_chip_first_marketed; ++s)
+      if (from.has(s)) to.set(s, from.num[static_cast<size_t>(s)]);
+    for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
+      if (from.has_text(t)) to.set_text(t, from.text[static_cast<size_t>(t)]);
+  }
+
+  bool chip_object(const JV& obj, const std::string& prefix, Facts& facts) {
+    for (const auto& [k, v] : obj.members) {
+      if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
+      auto it = std::find_if(chip_fields().begin(), chip_fields().end(), [&](const InField& f) { return k == f.name; });
+      if (it == chip_fields().end()) {
+        if (k == "type" && prefix.empty()) continue;
+        std::vector<std::string> names;
+        for (const auto& f : chip_fields()) names.push_back(f.name);
+        std::string guess = closest(k, names);
+        return fail("tollgate.input.unknown-field", prefix + k, "unknown chip field '" + prefix + k + "'" +
+                                                                     (guess.empty() ? "" : "; did you mean '" + prefix + guess + "'?"));
+      }
+      if (!field(*it, v, prefix + k, facts)) return false;
+    }
+    derive_tpp(facts, prefix);
+    return rec.ok;
+  }
+
+  // TPP is taken as given; if only peak_dense_tops and bit_length are given, tpp = their product (encoding.md).
+  static void derive_tpp(Facts& f, const std::string&) {
+    if (!f.has(s_chip_tpp) && f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
+      f.set(s_chip_tpp, f.num[s_chip_peak_dense_tops] * f.num[s_chip_bit_length]);
+  }
+
+  void build(const JV& obj) {
+    if (obj.k != JV::object) { fail("tollgate.input.type", "", "a record must be a JSON object"); return; }
+    std::string type = "shipment";
+    for (const auto& [k, v] : obj.members)
+      if (k == "type") {
+        if (v.k != JV::string && v.k != JV::cell) { fail("tollgate.input.type", "type", "type must be a string"); return; }
+        if (!v.text.empty()) type = v.text;
+      }
+    for (const auto& [k, v] : obj.members)
+      if (k == "id" && (v.k == JV::string || v.k == JV::cell)) rec.id = v.text;
+    if (type == "chip") {
+      rec.kind = RecordKind::chip;
+      rec.facts.kind = RecordKind::chip;
+      chip_object(obj, "", rec.facts);
+      if (rec.facts.has_text(t_chip_name)) rec.id = rec.facts.text[t_chip_name];
+      return;
+    }
+    if (type != "shipment" && type != "fab_order") {
+      fail("tollgate.input.type", "type", "type '" + type + "' is not shipment, fab_order or chip");
+      return;
+    }
+    rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
+    rec.facts.kind = rec.kind;
+    const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
+    std::vector<std::string> seen;
+    for (const auto& [k, v] : obj.members) {
+      if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
+      auto it = std::find_if(schema.begin(), schema.end(), [&](const InField& f) { return k == f.name; });
+      if (it == schema.end()) {
+        std::vector<std::string> names;
+        for (const auto& f : schema) names.push_back(f.name);
+        std::string guess = closest(k, names);
+        fail("tollgate.input.unknown-field", k, "unknown field '" + k + "' for a " + type +
+                                                    (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+        return;
+      }
+      if (!field(*it, v, k, rec.facts)) return;
+      seen.push_back(k);
+    }
+    static const std::vector<std::string> ship_required = {"id", "date", "chip", "destination", "quantity", "unit_price_usd"};
+    static const std::vector<std::string> fab_required = {"id", "date", "role", "designer_hq", "designer_status", "destination"};
+    for (const auto& r : rec.kind == RecordKind::shipment ? ship_required : fab_required)
+      if (std::find(seen.begin(), seen.end(), r) == seen.end()) {
+        fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
+        return;
+      }
+    if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
+      rec.facts.set(s_export_from, country_index("US"));  // DESIGN §4: export_from defaults to US
+    if (qty >= 0 && price >= 0) {
+      i128 base = static_cast<i128>(qty) * price;
+      if (base > max_money_cents) {
+        fail("tollgate.input.money", "unit_price_usd", "quantity × unit_price_usd overflows (more than 10^14 dollars)");
+        return;
+      }
+      rec.base_cents = static_cast<int64_t>(base);
+    }
+  }
+};
+
+Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv) {
+  Record rec;
+  rec.line = line;
+  canonical(obj, rec.canonical, csv);
+  Builder b{rec, catalog};
+  b.build(obj);
+  return rec;
+}
+
+}  // namespace
+
+Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog) {
+  JV v;
+  std::string err;
+  if (!parse_json(text, v, err)) {
+    Record rec;
+    rec.line = line;
+    rec.ok = false;
+    rec.error = {"tollgate.input.json", "", err};
+    rec.canonical = std::string(text);
+    return rec;
+  }
+  return finish(v, line, catalog, false);
+}
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error) {
+  out.clear();
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
+        else quoted = false;
+      } else cur += c;
+    } else if (c == '"') {
+      if (!cur.empty()) { if (error) *error = "a quote inside an unquoted cell"; return false; }
+      quoted = was_quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(cur));
+      cur.clear();
+      was_quoted = false;
+    } else if (c == '\r' && i + 1 == line.size()) {
+    } else {
+      if (was_quoted) { if (error) *error = "text after a closing quote"; return false; }
+      cur += c;
+    }
+  }
+  if (quoted) { if (error) *error = "an unclosed quote"; return false; }
+  out.push_back(std::move(cur));
+  return true;
+}
+
+InputFormat guess_format(const std::string& path, std::string_view head) {
+  auto ends = [&](const char* s) {
+    std::string_view e(s);
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".csv")) return InputFormat::csv;
+  if (ends(".jsonl") || ends(".ndjson")) return InputFormat::jsonl;
+  if (ends(".json")) return InputFormat::json;
+  size_t i = head.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos) return InputFormat::jsonl;
+  if (head[i] == '[') return InputFormat::json;
+  if (head[i] == '{') return InputFormat::jsonl;
+  return InputFormat::csv;
+}
+
+std::vector<Record> read_records(std::string_view text, InputFormat fmt, const Catalog* catalog) {
+  std::vector<Record> out;
+  if (fmt == InputFormat::json) {
+    JV v;
+    std::string err;
+    if (!parse_json(text, v, err)) {
+      Record r;
+      r.line = 1;
+      r.ok = false;
+      r.error = {"tollgate.input.json", "", err};
+      out.push_back(std::move(r));
+      return out;
+    }
+    if (v.k == JV::array) {
+      for (size_t i = 0; i < v.items.size(); ++i) out.push_back(finish(v.items[i], i + 1, catalog, false));
+    } else {
+      out.push_back(finish(v, 1, catalog, false));
+    }
+    return out;
+  }
+  uint64_t line_no = 0;
+  size_t pos = 0;
+  auto next_line = [&](std::string_view& line) {
+    if (pos >= text.size()) return false;
+    size_t e = text.find('\n', pos);
+    if (e == std::string_view::npos) e = text.size();
+    line = text.substr(pos, e - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = e + 1;
+    ++line_no;
+    return true;
+  };
+  std::string_view line;
+  if (fmt == InputFormat::jsonl) {
+    while (next_line(line)) {
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      out.push_back(record_from_json(line, line_no, catalog));
+    }
+    return out;
+  }
+  // CSV
+  std::vector<std::string> header;
+  std::string err;
+  while (next_line(line) && line.empty()) {}
+  if (line_no == 0 || line.empty()) return out;
+  uint64_t header_line = line_no;
+  if (!split_csv_line(line, header, &err)) {
+    Record r;
+    r.line = header_line;
+    r.ok = false;
+    r.error = {"tollgate.input.csv", "", "bad CSV header: " + err};
+    out.push_back(std::move(r));
+    return out;
+  }
+  std::vector<std::string> cells;
+  while (next_line(line)) {
+    uint64_t start = line_no;
+    std::string joined(line);
+    // A quoted cell may span lines: join until the quotes balance.
+    while (std::count(joined.begin(), joined.end(), '"') % 2 == 1) {
+      std::string_view more;
+      if (!next_line(more)) break;
+      joined += "\n";
+      joined += more;
+    }
+    if (joined.find_first_not_of(" \t,") == std::string::npos) continue;
+    Record bad;
+    bad.line = start;
+    bad.ok = false;
+    if (!split_csv_line(joined, cells, &err)) {
+      bad.error = {"tollgate.input.csv", "", "bad CSV row: " + err};
+      bad.canonical = joined;
+      out.push_back(std::move(bad));
+      continue;
+    }
+    if (cells.size() != header.size()) {
+      bad.error = {"tollgate.input.csv", "", "row has " + std::to_string(cells.size()) + " cells; the header has " +
+                                                 std::to_string(header.size())};
+      bad.canonical = joined;
+      out.push_back(std::move(bad));
+      continue;
+    }
+    JV obj;
+    obj.k = JV::object;
+    JV chip;
+    chip.k = JV::object;
+    bool inline_chip = false;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (cells[i].empty()) continue;
+      JV cell;
+      cell.k = JV::cell;
+      cell.text = cells[i];
+      if (header[i].rfind("chip_", 0) == 0) {
+        chip.members.emplace_back(header[i].substr(5), std::move(cell));
+        inline_chip = true;
+      } else {
+        obj.members.emplace_back(header[i], std::move(cell));
+      }
+    }
+    if (inline_chip) {
+      bool named = std::any_of(obj.members.begin(), obj.members.end(), [](auto& m) { return m.first == "chip"; });
+      if (named) {
+        bad.error = {"tollgate.input.chip", "chip", "a row names a catalog chip and also gives chip_ columns; give one"};
+        out.push_back(std::move(bad));
+        continue;
+      }
+      obj.members.emplace_back("chip", std::move(chip));
+    }
+    out.push_back(finish(obj, start, catalog, true));
+  }
+  return out;
+}
+
+Catalog Catalog::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read chip catalog '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  Catalog cat;
+  cat.path = path;
+  std::vector<std::string> header, cells;
+  std::string err;
+  size_t pos = 0;
+  uint64_t line_no = 0;
+  while (pos < text.size()) {
+    size_t e = text.find('\n', pos);
+    if (e == std::string::npos) e = text.size();
+    std::string line = text.substr(pos, e - pos);
+    pos = e + 1;
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    bool is_header = header.empty();
+    if (!split_csv_line(line, is_header ? header : cells, &err))
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + err);
+    if (is_header) continue;
+    if (cells.size() != header.size())
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + std::to_string(cells.size()) +
+                               " cells, header has " + std::to_string(header.size()));
+    JV obj;
+    obj.k = JV::object;
+    obj.members.emplace_back("type", JV{JV::string, "chip", false, {}, {}});
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == "source" || cells[i].empty()) continue;
+      obj.members.emplace_back(header[i], JV{JV::cell, cells[i], false, {}, {}});
+    }
+    Record r = finish(obj, line_no, nullptr, true);
+    if (!r.ok) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + r.error.message);
+    if (!r.facts.has_text(t_chip_name)) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": chip has no name");
+    const std::string name = r.facts.text[t_chip_name];
+    if (!cat.chips_.emplace(name, r.facts).second)
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": duplicate chip '" + name + "'");
+    cells.clear();
+  }
+  return cat;
+}
+
+const Facts* Catalog::find(const std::string& name) const {
+  auto it = chips_.find(name);
+  return it == chips_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Catalog::names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : chips_) out.push_back(k);
+  return out;
+}
+
+}  // namespace tollgate

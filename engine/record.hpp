@@ -1,0 +1,62 @@
+// tollgate — reading records (DESIGN §4) from JSON, JSONL and CSV into Facts, with strict validation, and the
+// chip catalog. Money is read exactly from its text; numbers never pass through a double on their way to cents.
+#pragma once
+
+#include <istream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/program.hpp"
+
+namespace tollgate {
+
+// An input problem with one record: where, which field, what is wrong.
+struct RecordError {
+  std::string code;     // "tollgate.input.unknown-field", ...
+  std::string field;    // JSON-pointer-like path: "chip.tpp", "quantity"; "" for the whole record
+  std::string message;
+};
+
+struct Record {
+  uint64_t line = 0;          // 1-based line in its file (for JSON arrays: the element number)
+  std::string id;             // "" if unknown
+  RecordKind kind = RecordKind::shipment;
+  Facts facts;
+  int64_t base_cents = -1;    // quantity × unit_price_usd, exact; -1 if not both given
+  Day date = 0;               // the record's own date (shipments / fab orders); 0 if none
+  bool has_date = false;
+  std::string canonical;      // canonical JSON of the record as given (the input hash covers this)
+  bool ok = true;
+  RecordError error;
+};
+
+class Catalog {
+ public:
+  // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`).
+  // Throws std::runtime_error with file:line on a malformed catalog.
+  static Catalog load(const std::string& path);
+  const Facts* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  size_t size() const { return chips_.size(); }
+  const std::map<std::string, Facts>& chips() const { return chips_; }
+  std::string path;
+
+ private:
+  std::map<std::string, Facts> chips_;
+};
+
+enum class InputFormat { jsonl, json, csv };
+InputFormat guess_format(const std::string& path, std::string_view head);
+
+// Reads every record of a text in the given format. Never throws on bad input: bad records come back with
+// ok == false and the reason; the others are judged.
+std::vector<Record> read_records(std::string_view text, InputFormat fmt, const Catalog* catalog);
+
+// One JSON object (as text) to a Record; `line` is used in errors.
+Record record_from_json(std::string_view json_text, uint64_t line, const Catalog* catalog);
+
+// Splits one CSV line (RFC 4180 quoting; the caller joins lines inside quoted fields).
+bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error);
+
+}  // namespace tollgate

@@ -1,0 +1,23 @@
+// tollgate — rendering decisions: the DESIGN §5 JSON contract (schema tollgate.decision/1) and human text.
+#pragma once
+
+#include <string>
+
+#include "engine/program.hpp"
+#include "engine/record.hpp"
+
+namespace tollgate {
+
+inline constexpr const char* engine_version = "tollgate 0.1.0";
+inline constexpr const char* decision_schema = "tollgate.decision/1";
+
+// One line of JSON (no trailing newline), fields in the contract's order. Deterministic: the same program,
+// record and as-of give the same bytes.
+std::string decision_json(const Program& p, const Record& r, const Decision& d);
+// `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
+std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
+// A compliance officer's view: verdict, review, exception, fees, and each fired rule with citation and reason.
+std::string decision_text(const Program& p, const Record& r, const Decision& d);
+std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message);
+
+}  // namespace tollgate

@@ -1,0 +1,195 @@
+// tollgate — implementation of util.hpp.
+#include "engine/util.hpp"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+namespace tollgate {
+
+namespace {
+// Howard Hinnant's days_from_civil / civil_from_days.
+Day days_from_civil(int y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int>(doe) - 719468;
+}
+void civil_from_days(Day z, int& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+std::optional<Day> parse_date(std::string_view t) {
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!is_digit(t[i])) return std::nullopt;
+  int y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+  unsigned m = static_cast<unsigned>((t[5] - '0') * 10 + (t[6] - '0'));
+  unsigned d = static_cast<unsigned>((t[8] - '0') * 10 + (t[9] - '0'));
+  if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1) return std::nullopt;
+  static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  unsigned maxd = mdays[m - 1] + (m == 2 && leap ? 1 : 0);
+  if (d > maxd) return std::nullopt;
+  return days_from_civil(y, m, d);
+}
+
+std::string format_date(Day z) {
+  if (z <= day_min) return "-inf";
+  if (z >= day_max) return "+inf";
+  int y;
+  unsigned m, d;
+  civil_from_days(z, y, m, d);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
+  return buf;
+}
+
+int year_of(Day z) {
+  int y;
+  unsigned m, d;
+  civil_from_days(z, y, m, d);
+  return y;
+}
+
+// ISO 3166-1 alpha-2 officially assigned codes (249), from the ISO 3166 Maintenance Agency list.
+static const char* const iso_codes =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ "
+    "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO "
+    "FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE "
+    "JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO "
+    "MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW "
+    "PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM "
+    "TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+namespace {
+struct CountryTable {
+  std::array<bool, country_slots> assigned{};
+  CountryTable() {
+    std::string_view all(iso_codes);
+    for (size_t i = 0; i + 1 < all.size(); i += 3) assigned[26 * (all[i] - 'A') + (all[i + 1] - 'A')] = true;
+  }
+};
+const CountryTable& countries() {
+  static const CountryTable table;
+  return table;
+}
+}  // namespace
+
+int country_index(std::string_view code) {
+  if (code.size() != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z') return -1;
+  int idx = 26 * (code[0] - 'A') + (code[1] - 'A');
+  return countries().assigned[idx] ? idx : -1;
+}
+
+std::string country_code(int index) {
+  if (index < 0 || index >= country_slots) return "??";
+  return std::string{static_cast<char>('A' + index / 26), static_cast<char>('A' + index % 26)};
+}
+
+std::optional<int64_t> parse_money_cents(std::string_view t, std::string* why) {
+  auto fail = [&](const char* msg) -> std::optional<int64_t> {
+    if (why) *why = msg;
+    return std::nullopt;
+  };
+  if (t.empty()) return fail("is empty");
+  if (t[0] == '-') return fail("is negative");
+  size_t dot = t.find('.');
+  std::string_view whole = t.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+  if (whole.empty()) return fail("needs digits before the decimal point");
+  if (dot != std::string_view::npos && frac.empty()) return fail("needs digits after the decimal point");
+  if (frac.size() > 2) return fail("has more than two decimals (amounts are in dollars and cents)");
+  for (char c : whole)
+    if (!is_digit(c)) return fail("is not a decimal amount (digits, at most two decimals, no exponent)");
+  for (char c : frac)
+    if (!is_digit(c)) return fail("is not a decimal amount (digits, at most two decimals, no exponent)");
+  // Leading zeros are harmless; strip them before the length check.
+  size_t lead = 0;
+  while (lead + 1 < whole.size() && whole[lead] == '0') ++lead;
+  whole.remove_prefix(lead);
+  if (whole.size() > 14) return fail("is too large (more than 10^14 dollars)");
+  int64_t cents = 0;
+  for (char c : whole) cents = cents * 10 + (c - '0');
+  cents *= 100;
+  if (frac.size() >= 1) cents += (frac[0] - '0') * 10;
+  if (frac.size() == 2) cents += frac[1] - '0';
+  if (cents > max_money_cents) return fail("is too large (more than 10^14 dollars)");
+  return cents;
+}
+
+int64_t div_round_half_up(i128 n, i128 d) {
+  // n >= 0, d > 0: floor((2n + d) / 2d) is n/d rounded half up.
+  return static_cast<int64_t>((2 * n + d) / (2 * d));
+}
+
+std::string format_cents(int64_t cents) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", cents < 0 ? "-" : "", static_cast<long long>(llabs(cents) / 100),
+                static_cast<long long>(llabs(cents) % 100));
+  return buf;
+}
+
+std::string format_number(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::optional<double> parse_number(std::string_view t) {
+  if (t.empty()) return std::nullopt;
+  size_t i = 0;
+  if (t[i] == '-') ++i;
+  size_t digits = 0;
+  while (i < t.size() && is_digit(t[i])) ++i, ++digits;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    size_t f = 0;
+    while (i < t.size() && is_digit(t[i])) ++i, ++f;
+    if (f == 0) return std::nullopt;
+  }
+  if (digits == 0) return std::nullopt;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t e = 0;
+    while (i < t.size() && is_digit(t[i])) ++i, ++e;
+    if (e == 0) return std::nullopt;
+  }
+  if (i != t.size()) return std::nullopt;
+  double v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return std::nullopt;
+  return v;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  static const char* hex = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace tollgate

@@ -1,0 +1,49 @@
+// tollgate — small exact helpers shared by the engine: civil dates, ISO 3166-1 alpha-2 codes, money in integer
+// cents read from text, shortest round-trip number formatting, and SHA-256 (OpenSSL's libcrypto).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tollgate {
+
+// ---- dates: days since 1970-01-01 (proleptic Gregorian) ----------------------------------------------------
+using Day = int32_t;
+// 128-bit integers for exact money products (a GCC/Clang extension on every platform tollgate supports).
+__extension__ typedef __int128 i128;
+inline constexpr Day day_min = INT32_MIN / 2;  // "since forever"
+inline constexpr Day day_max = INT32_MAX / 2;  // "until forever"
+// Parses exactly YYYY-MM-DD with a real calendar day (2023-02-29 is rejected); years 1900..2999.
+std::optional<Day> parse_date(std::string_view text);
+std::string format_date(Day d);
+int year_of(Day d);
+
+// ---- countries: ISO 3166-1 alpha-2, as an index 0..675 (26 * (c0 - 'A') + (c1 - 'A')) ------------------------
+inline constexpr int country_slots = 26 * 26;
+// The index of an assigned ISO 3166-1 alpha-2 code, or -1 (unknown code, lower case, wrong length).
+int country_index(std::string_view code);
+std::string country_code(int index);
+
+// ---- money ----------------------------------------------------------------------------------------------------
+// Parses a non-negative decimal amount of US dollars with at most two decimals ("1234", "1234.5", "1234.56")
+// into integer cents, exactly, without ever going through binary floating point. Rejects signs, exponents,
+// more than two decimals, and amounts above max_money_cents.
+inline constexpr int64_t max_money_cents = 100'000'000'000'000'00LL;  // 10^14 dollars
+std::optional<int64_t> parse_money_cents(std::string_view text, std::string* why = nullptr);
+// round_half_up(numerator / denominator) for non-negative values, exact.
+int64_t div_round_half_up(i128 numerator, i128 denominator);
+std::string format_cents(int64_t cents);  // "1234.56"
+
+// ---- numbers -------------------------------------------------------------------------------------------------
+// Shortest text that reads back as the same double ("15831.2", "4800", "0.1").
+std::string format_number(double v);
+// Strict decimal number: optional '-', digits, optional fraction, optional exponent; no trailing text.
+std::optional<double> parse_number(std::string_view text);
+
+// ---- hashing -------------------------------------------------------------------------------------------------
+std::string sha256_hex(std::string_view data);
+
+}  // namespace tollgate
