@@ -419,8 +419,8 @@ class Compiler {
       std::map<std::string, const Clause*> clauses;
       for (const auto& c : d.clauses) {
         if (!allowed.at(r.kind).count(c.key)) {
-          error("tollgate.check.clause", "'" + c.key + "' does not belong in a " + syntax::to_string(d.kind) +
-                                             " rule", c.span, clause_help(r.kind));
+          error("tollgate.check.clause", "'" + c.key + "' does not belong in " + article(r.kind), c.span,
+                clause_help(r.kind));
           continue;
         }
         if (clauses.count(c.key)) {
@@ -432,8 +432,7 @@ class Compiler {
       auto need = [&](const char* key, const char* help) {
         if (clauses.count(key)) return true;
         error(std::string(key) == "cite" ? "tollgate.check.no-citation" : "tollgate.check.missing-clause",
-              std::string(syntax::to_string(d.kind)) + " rule '" + r.id + "' has no `" + key + "` clause",
-              d.name.span, help);
+              describe(r.kind, r.id) + " has no `" + key + "` clause", d.name.span, help);
         return false;
       };
       need("cite", "every rule cites the law it encodes, e.g. `cite \"15 CFR 742.6(a)(6)(iii)\"`");
@@ -588,6 +587,25 @@ class Compiler {
     };
     for (size_t i = 0; i < p_->rules.size(); ++i)
       if (p_->rules[i].kind == RuleKind::verdict) visit(static_cast<int>(i));
+  }
+
+  static std::string article(RuleKind k) {
+    switch (k) {
+      case RuleKind::classify: return "a classify rule";
+      case RuleKind::verdict: return "a rule";
+      case RuleKind::levy: return "a levy";
+      case RuleKind::note: return "a note";
+    }
+    return "";
+  }
+  static std::string describe(RuleKind k, const std::string& id) {
+    switch (k) {
+      case RuleKind::classify: return "classify rule '" + id + "'";
+      case RuleKind::verdict: return "rule '" + id + "'";
+      case RuleKind::levy: return "levy '" + id + "'";
+      case RuleKind::note: return "note '" + id + "'";
+    }
+    return id;
   }
 
   static std::string clause_help(RuleKind k) {
@@ -1016,6 +1034,10 @@ class Compiler {
     n.span = e.span;
     n.type = ValueType::boolean;
     if (lt.k == TypeInfo::country) {
+      if (rhs.kind == ExprKind::name && !defs_.count(rhs.text)) {
+        unknown_name(rhs.text, rhs.span, "group", group_names());
+        return -1;
+      }
       if (!is_set_expr(rhs)) {
         error("tollgate.check.type", "expected a set of countries after `in`", rhs.span,
               "a group name, a literal like {CN, HK, MO}, or | & - of them");

@@ -294,10 +294,13 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
     total += amount;
   }
   d.fee_total_cents = static_cast<int64_t>(total);
-  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::note)]) {
-    bool ex;
-    Tri t = c.fires(p.rules[static_cast<size_t>(ri)], ex);
-    if (t == T) set_bit(d, ri);
+  // Notes: the record's own, and for a shipment its chip's (so "judged on TPP alone" shows on the shipment).
+  for (auto k : {static_cast<size_t>(RecordKind::chip), kind}) {
+    if (k == static_cast<size_t>(RecordKind::chip) && f.kind != RecordKind::shipment) continue;
+    for (int ri : act.rules[k][static_cast<size_t>(RuleKind::note)]) {
+      bool ex;
+      if (c.fires(p.rules[static_cast<size_t>(ri)], ex) == T) set_bit(d, ri);
+    }
   }
   return d;
 }

@@ -20,7 +20,7 @@ using syntax::DeclKind;
 using syntax::Expr;
 using syntax::ExprKind;
 
-constexpr size_t max_width = 100;
+constexpr size_t max_width = 116;  // the width of the legal quotations in the bundled rules
 
 int prec(const Expr& e) {
   switch (e.kind) {
@@ -92,8 +92,12 @@ std::string print(const Expr& e) {
       for (size_t i = 1; i < e.args.size(); ++i) s += " " + e.ops[i - 1] + " " + child(e.args[i], 4);
       return s;
     }
-    case ExprKind::in: return child(e.args[0], 4) + " in " + child(e.args[1], 4);
-    case ExprKind::not_in: return child(e.args[0], 4) + " not in " + child(e.args[1], 4);
+    // A set expression after `in` keeps its parentheses, for the reader: `x in (A1 | A5)`.
+    case ExprKind::in: case ExprKind::not_in: {
+      const Expr& set = e.args[1];
+      std::string rhs = set.kind == ExprKind::binary ? "(" + print(set) + ")" : child(set, 4);
+      return child(e.args[0], 4) + (e.kind == ExprKind::in ? " in " : " not in ") + rhs;
+    }
     case ExprKind::mentions: return child(e.args[0], 4) + " mentions " + child(e.args[1], 4);
     case ExprKind::is_given: return child(e.args[0], 4) + " is given";
     case ExprKind::is_absent: return child(e.args[0], 4) + " is absent";
@@ -101,14 +105,64 @@ std::string print(const Expr& e) {
   return "";
 }
 
-// The expression after a clause keyword, broken before top-level and/or when the line would be too long.
+bool is_chain(const Expr& e) { return e.kind == ExprKind::binary && prec(e) <= 2; }
+
+// Fills an `or` / `and` chain starting at column `col`: operands stay on the line while they fit, and the line
+// breaks before the operator that would overflow; a parenthesised chain that cannot fit is filled the same way,
+// its continuation lines indented two more spaces. Continuation lines of this chain start at `cont`.
+std::string fill_chain(const Expr& e, size_t col, const std::string& cont) {
+  int p = prec(e);
+  std::string out;
+  size_t width = col;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const Expr& a = e.args[i];
+    std::string op = i ? e.ops[i - 1] + " " : "";
+    std::string flat = op + child(a, p);
+    bool first = i == 0;
+    bool fits = width + (first ? 0 : 1) + flat.size() <= max_width;
+    if (!first && !fits) {
+      out += "\n" + cont;
+      width = cont.size();
+    } else if (!first) {
+      out += " ";
+      ++width;
+    }
+    if (width + flat.size() > max_width && is_chain(a) && child(a, p)[0] == '(') {
+      std::string inner = fill_chain(a, width + op.size() + 1, cont + "  ");
+      out += op + "(" + inner + ")";
+      size_t nl = out.rfind('\n');
+      width = nl == std::string::npos ? col + out.size() : out.size() - nl - 1;
+    } else {
+      out += flat;
+      width += flat.size();
+    }
+  }
+  return out;
+}
+
+// The expression after a clause keyword. When the line would pass max_width: a top-level `or` / `and` chain is
+// filled (fill_chain); a set literal is filled after its commas. Continuation lines are indented two more
+// spaces than the clause.
 std::string print_clause_expr(const Expr& e, size_t prefix_width, const std::string& indent) {
   std::string flat = print(e);
-  if (prefix_width + flat.size() <= max_width || e.kind != ExprKind::binary || prec(e) > 2) return flat;
-  int p = prec(e);
-  std::string s = child(e.args[0], p);
-  for (size_t i = 1; i < e.args.size(); ++i) s += "\n" + indent + "  " + e.ops[i - 1] + " " + child(e.args[i], p);
-  return s;
+  if (prefix_width + flat.size() <= max_width) return flat;
+  const std::string cont = indent + "  ";
+  if (is_chain(e)) return fill_chain(e, prefix_width, cont);
+  if (e.kind != ExprKind::set || !e.from.empty() || !e.until.empty()) return flat;
+  std::string out;
+  size_t width = prefix_width;
+  for (size_t i = 0; i < e.items.size(); ++i) {
+    std::string item = e.items[i].quoted ? quote(e.items[i].text) : e.items[i].text;
+    std::string piece = (i == 0 ? "{" : "") + item + (i + 1 == e.items.size() ? "}" : ",");
+    if (i > 0 && width + 1 + piece.size() > max_width) {
+      out += "\n" + cont + piece;
+      width = cont.size() + piece.size();
+    } else {
+      out += (i ? " " : "") + piece;
+      width += (i ? 1 : 0) + piece.size();
+    }
+  }
+  return out;
 }
 
 class Printer {

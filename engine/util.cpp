@@ -123,7 +123,7 @@ std::optional<int64_t> parse_money_cents(std::string_view t, std::string* why) {
   size_t lead = 0;
   while (lead + 1 < whole.size() && whole[lead] == '0') ++lead;
   whole.remove_prefix(lead);
-  if (whole.size() > 14) return fail("is too large (more than 10^14 dollars)");
+  if (whole.size() > 15) return fail("is too large (more than 10^14 dollars)");
   int64_t cents = 0;
   for (char c : whole) cents = cents * 10 + (c - '0');
   cents *= 100;

@@ -28,6 +28,7 @@ struct date_token_class : x3::annotate_on_success {};
 struct quoted_text_class;
 struct token_list_class;
 struct when_kw_class;
+struct close_brace_class;
 
 // ---- Rules --------------------------------------------------------------------------------------------------
 const x3::rule<declaration_class, ast::declaration> declaration =
@@ -45,6 +46,8 @@ const x3::rule<date_token_class, ast::token> date_token = "a date (YYYY-MM-DD)";
 const x3::rule<quoted_text_class, std::string> quoted_text = "a string in double quotes";
 const x3::rule<token_list_class, std::vector<ast::token>> token_list = "a list of rule names";
 const x3::rule<when_kw_class> when_kw = "'when'";
+const x3::rule<close_brace_class> close_brace =
+    "'}' or a ruleset item (source, status, effective, until, replaces, replaced_by)";
 
 // ---- Grammar ------------------------------------------------------------------------------------------------
 // declaration = include | ruleset | definition | rule ;
@@ -63,13 +66,15 @@ using clause_list = std::vector<ast::clause>;
 
 const auto declaration_def = include_decl | ruleset_decl | def_decl | rule_decl;
 
-const auto include_decl_def = kwa("include") > string_token >> x3::attr(opt_token()) >> x3::attr(clause_list()) >>
+// NOTE: parentheses keep each `>` chain apart from the x3::attr() fillers: an expectation on a sequence that
+// includes them would be reported with the sequence's mangled type name instead of a phrase.
+const auto include_decl_def = (kwa("include") > string_token) >> x3::attr(opt_token()) >> x3::attr(clause_list()) >>
                               x3::attr(opt_expr());
-const auto ruleset_decl_def = kwa("ruleset") > ident_token > string_token > '{' > *header_item > '}' >>
+const auto ruleset_decl_def = (kwa("ruleset") > ident_token > string_token > '{' > *header_item > close_brace) >>
                               x3::attr(opt_expr());
 const auto def_decl_def = (kwa("group") | kwa("metric") | kwa("condition")) > ident_token >>
                           x3::attr(opt_token()) >> x3::attr(clause_list()) > '=' > expression();
-const auto rule_decl_def = (kwa("classify") | kwa("rule") | kwa("levy") | kwa("note")) > ident_token >>
+const auto rule_decl_def = ((kwa("classify") | kwa("rule") | kwa("levy") | kwa("note")) > ident_token) >>
                            x3::attr(opt_token()) >> *clause >> x3::attr(opt_expr());
 
 const auto header_item_def = (kwa("source") > string_token)
@@ -80,6 +85,7 @@ const auto header_item_def = (kwa("source") > string_token)
                            | (kwa("replaced_by") > ident_token);
 
 const auto when_kw_def = kw("when");
+const auto close_brace_def = x3::lit('}');
 const auto clause_def = (kwa("on") > ident_token)
                       | (kwa("as") > string_token)
                       | (kwa("when") > expression())
@@ -95,14 +101,14 @@ const auto clause_def = (kwa("on") > ident_token)
                       | (kwa("cite") > string_token)
                       | (kwa("quote") > string_token);
 
-const auto ident_token_def = identifier_text >> x3::attr(false);
+const auto ident_token_def = (identifier_text - expression_keyword) >> x3::attr(false);
 const auto token_list_def = ident_token % ',';
 const auto quoted_text_def = lexeme['"' > *(('\\' > char_("\"\\")) | ~char_("\"\\\n")) > '"'];
 const auto string_token_def = quoted_text >> x3::attr(true);
 const auto date_token_def = date_text >> x3::attr(false);
 
 BOOST_SPIRIT_DEFINE(declaration, include_decl, ruleset_decl, def_decl, rule_decl, header_item, clause, ident_token,
-                    string_token, date_token, quoted_text, token_list, when_kw)
+                    string_token, date_token, quoted_text, token_list, when_kw, close_brace)
 }  // namespace parser
 
 parser::declaration_type const& declaration() { return parser::declaration; }

@@ -86,15 +86,28 @@ Scan scan(std::string_view text) {
 
 class Lowerer {
  public:
-  Lowerer(std::shared_ptr<const SourceFile> src, grammar::parse_state& st, std::vector<Diagnostic>& diags)
-      : src_(std::move(src)), state_(st), diags_(diags) {}
+  Lowerer(std::shared_ptr<const SourceFile> src, grammar::parse_state& st, std::vector<Diagnostic>& diags,
+          const std::vector<syntax::Comment>& comments)
+      : src_(std::move(src)), state_(st), diags_(diags), comments_(comments) {}
 
+  // X3 leaves the skipper's work (whitespace, comments) at the end of some nodes; spans exclude it.
   Span span_of(const boost::spirit::x3::position_tagged& node) const {
     auto range = state_.positions.position_of(node);
     Span s;
     s.file = src_;
     s.offset = static_cast<uint32_t>(range.begin() - src_->text.data());
-    s.length = static_cast<uint32_t>(range.end() - range.begin());
+    uint32_t end = static_cast<uint32_t>(range.end() - src_->text.data());
+    const std::string& t = src_->text;
+    for (;;) {
+      while (end > s.offset && (t[end - 1] == ' ' || t[end - 1] == '\t' || t[end - 1] == '\r' || t[end - 1] == '\n'))
+        --end;
+      auto c = std::find_if(comments_.begin(), comments_.end(), [&](const syntax::Comment& cm) {
+        return cm.offset >= s.offset && cm.offset < end && end <= cm.offset + cm.text.size();
+      });
+      if (c == comments_.end()) break;
+      end = c->offset;
+    }
+    s.length = end - s.offset;
     return s;
   }
 
@@ -288,17 +301,23 @@ class Lowerer {
   std::shared_ptr<const SourceFile> src_;
   grammar::parse_state& state_;
   std::vector<Diagnostic>& diags_;
+  const std::vector<syntax::Comment>& comments_;
 };
 
-// The next offset after `from` where a line starts with a top-level keyword, or the end of the text.
-size_t recovery_point(std::string_view text, size_t from) {
-  size_t i = text.find('\n', from);
-  while (i != std::string_view::npos) {
-    size_t j = i + 1;
+// The first offset at or after `from`, and after `start`, where a line starts with a top-level keyword (the
+// line holding `from` counts if `from` is at its first token), or the end of the text.
+size_t recovery_point(std::string_view text, size_t start, size_t from) {
+  size_t i = text.rfind('\n', from == 0 ? 0 : from - 1);
+  i = (i == std::string_view::npos || from == 0) ? std::string_view::npos : i;
+  bool first = true;
+  while (first || i != std::string_view::npos) {
+    size_t j = first && i == std::string_view::npos ? 0 : i + 1;
+    first = false;
     while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r')) ++j;
     for (const char* kw : top_level_keywords) {
       std::string_view k(kw);
-      if (text.substr(j, k.size()) == k && (j + k.size() == text.size() || !is_ident_char(text[j + k.size()])))
+      if (j > start && j >= from && text.substr(j, k.size()) == k &&
+          (j + k.size() == text.size() || !is_ident_char(text[j + k.size()])))
         return j;
     }
     i = text.find('\n', j);
@@ -359,7 +378,7 @@ ParseResult parse_rules(std::string text, std::string path) {
   const char* const begin = view.data();
   const char* const end = begin + view.size();
   grammar::parse_state state(begin, end);
-  Lowerer lower(src, state, result.diagnostics);
+  Lowerer lower(src, state, result.diagnostics, result.file.comments);
   const char* pos = begin;
   // Skip leading whitespace and comments once; phrase_parse post-skips after each declaration.
   x3::parse(pos, end, *grammar::skip::skipper);
@@ -377,6 +396,13 @@ ParseResult parse_rules(std::string text, std::string path) {
     if (state.errors.size() > errors_before) {
       const auto& e = state.errors.back();
       at = static_cast<size_t>(e.where - begin);
+      if (e.expected == "'\"'") {  // a string stopped at the end of its line
+        fail(static_cast<uint32_t>(at), "tollgate.parse.unterminated-string",
+             "unterminated string: expected a closing '\"' before the end of the line",
+             "strings stay on one line; write \\\" for a quote inside a string");
+        pos = begin + recovery_point(view, static_cast<size_t>(start - begin), at);
+        continue;
+      }
       // Point at the next token, not at the whitespace before it.
       size_t tok = at;
       while (tok < view.size() && (view[tok] == ' ' || view[tok] == '\t' || view[tok] == '\r' || view[tok] == '\n'))
@@ -390,7 +416,7 @@ ParseResult parse_rules(std::string text, std::string path) {
            "found " + describe_found(view, at),
            "");
     }
-    pos = begin + recovery_point(view, std::max(at, static_cast<size_t>(start - begin)));
+    pos = begin + recovery_point(view, static_cast<size_t>(start - begin), std::max(at, static_cast<size_t>(start - begin)));
   }
   sort_diagnostics(result.diagnostics);
   return result;

@@ -1,0 +1,75 @@
+// tollgate — evaluation benchmark: single-thread evaluate() of the compiled bundled rules over N in-memory
+// shipment records (default 1,000,000), generated deterministically from the catalog (chips, 120+ destinations,
+// dates 2022-2027). Reports decisions per second; the verdict histogram is printed so the work cannot be elided.
+//
+//   build/bench/bench_eval [N] [--proposed]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "engine/compile.hpp"
+#include "engine/record.hpp"
+
+using namespace tollgate;
+
+int main(int argc, char** argv) {
+  size_t n = 1'000'000;
+  bool proposed = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--proposed") == 0) proposed = true;
+    else n = std::stoull(argv[i]);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  CompileResult cr = load_and_compile({default_rules_dir()});
+  if (!cr.program) {
+    for (const auto& d : cr.diagnostics) std::fputs(render_human(d).c_str(), stderr);
+    return 2;
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  const Program& p = *cr.program;
+  Catalog cat = Catalog::load(default_catalog_path());
+  // Chips with enough data to be judged everywhere.
+  std::vector<const Facts*> chips;
+  for (const auto& [name, f] : cat.chips())
+    if (f.has(s_chip_tpp) && f.has(s_chip_interconnect_gbps) && f.has(s_chip_memory_bw_gbps) && f.has(s_chip_datacenter))
+      chips.push_back(&f);
+  const char* dests[] = {"CN", "HK", "MO", "US", "DE", "JP", "KR", "TW", "SG", "VN", "SA", "AE", "IL", "IN", "RU",
+                         "BR", "MX", "GB", "FR", "NL", "MY", "TH", "ID", "KZ", "IR", "CU", "VE", "PK", "EG", "TR"};
+  std::mt19937_64 rng(42);
+  std::vector<Facts> records(n);
+  std::vector<int64_t> bases(n);
+  Day start = *parse_date("2022-01-01"), span = *parse_date("2027-12-31") - start;
+  for (size_t i = 0; i < n; ++i) {
+    Facts& f = records[i];
+    f = *chips[rng() % chips.size()];
+    f.kind = RecordKind::shipment;
+    f.set(s_date, start + static_cast<Day>(rng() % static_cast<uint64_t>(span)));
+    f.set(s_destination, country_index(dests[rng() % std::size(dests)]));
+    f.set(s_end_user_hq, country_index(dests[rng() % std::size(dests)]));
+    f.set(s_export_from, country_index(rng() % 10 ? "US" : "TW"));
+    f.set(s_quantity, static_cast<double>(1 + rng() % 1000));
+    bases[i] = static_cast<int64_t>(f.num[s_quantity]) * static_cast<int64_t>(100 + rng() % 4'000'000);
+  }
+  EvalOptions opts{proposed};
+  size_t hist[5] = {};
+  int64_t fees = 0;
+  auto t2 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    Decision d = evaluate(p, records[i], bases[i], static_cast<Day>(records[i].num[s_date]), opts);
+    if (d.failed) ++hist[4];
+    else ++hist[static_cast<int>(d.verdict)];
+    fees += d.fee_total_cents;
+  }
+  auto t3 = std::chrono::steady_clock::now();
+  double compile_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  double secs = std::chrono::duration<double>(t3 - t2).count();
+  std::printf("load+compile bundled rules: %.2f ms (%zu rulesets, %zu rules)\n", compile_ms, p.rulesets.size(),
+              p.rules.size());
+  std::printf("evaluate: %zu decisions in %.3f s = %.2f M decisions/s (single thread%s)\n", n, secs,
+              static_cast<double>(n) / secs / 1e6, proposed ? ", proposed rules on" : "");
+  std::printf("verdicts: ALLOWED %zu, NOTIFY %zu, LICENSE_REQUIRED %zu, PROHIBITED %zu, errors %zu; fees %lld cents\n",
+              hist[0], hist[1], hist[2], hist[3], hist[4], static_cast<long long>(fees));
+  return 0;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's first command: set up, build, and run tollgate's main job on the bundled rules and fixtures:
+# lint the rules, classify a chip, and check the bundled sample orders (one of which is deliberately bad).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+tg=build/cli/tollgate
+echo
+echo "== tollgate lint rules/   (the bundled rulesets, checked)"
+$tg lint rules/
+echo
+echo "== tollgate classify \"H20\" --as-of 2025-09-01"
+$tg classify "H20" --as-of 2025-09-01
+echo
+echo "== tollgate check fixtures/orders/sample_orders.jsonl"
+set +e
+$tg check fixtures/orders/sample_orders.jsonl
+rc=$?
+set -e
+case $rc in
+  0) echo "exit 0: every order is allowed (or needs only a NAC notification)";;
+  2) echo "exit 2: some record could not be judged (its error is shown above; the others were judged)";;
+  3) echo "exit 3: some order needs a licence";;
+  4) echo "exit 4: some order is prohibited";;
+  *) echo "exit $rc: internal error"; exit "$rc";;
+esac
+echo
+echo "Next: build/cli/tollgate check --json ...  |  tollgate check --include-proposed ...  |  tollgate --help"

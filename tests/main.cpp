@@ -1,0 +1,3 @@
+// tollgate tests — the doctest main, compiled once.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
