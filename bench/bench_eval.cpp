@@ -2,10 +2,11 @@
 // shipment records (default 1,000,000), generated deterministically from the catalog (chips, 120+ destinations,
 // dates 2022-2027). Reports decisions per second; the verdict histogram is printed so the work cannot be elided.
 //
-//   build/bench/bench_eval [N] [--proposed]
+//   build/bench/bench_eval [N] [--proposed] [--sorted]     (--sorted: records in date order, as in a real log)
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -16,9 +17,10 @@ using namespace tollgate;
 
 int main(int argc, char** argv) {
   size_t n = 1'000'000;
-  bool proposed = false;
+  bool proposed = false, sorted = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--proposed") == 0) proposed = true;
+    else if (std::strcmp(argv[i], "--sorted") == 0) sorted = true;
     else n = std::stoull(argv[i]);
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -51,6 +53,19 @@ int main(int argc, char** argv) {
     f.set(s_export_from, country_index(rng() % 10 ? "US" : "TW"));
     f.set(s_quantity, static_cast<double>(1 + rng() % 1000));
     bases[i] = static_cast<int64_t>(f.num[s_quantity]) * static_cast<int64_t>(100 + rng() % 4'000'000);
+  }
+  if (sorted) {  // as in a real shipment log: chronological
+    std::vector<size_t> idx(n);
+    for (size_t i = 0; i < n; ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return records[a].num[s_date] < records[b].num[s_date]; });
+    std::vector<Facts> r2(n);
+    std::vector<int64_t> b2(n);
+    for (size_t i = 0; i < n; ++i) {
+      r2[i] = records[idx[i]];
+      b2[i] = bases[idx[i]];
+    }
+    records.swap(r2);
+    bases.swap(b2);
   }
   EvalOptions opts{proposed};
   size_t hist[5] = {};

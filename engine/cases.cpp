@@ -78,7 +78,7 @@ CaseReport run_case_files(const Program& p, const Catalog& catalog, const std::v
           err_field = r.error.field;
         } else {
           d = evaluate(p, r.facts, r.base_cents, day, opts);
-          if (d.failed) { err_code = d.error.code; err_field = d.error.field; }
+          if (d.failed) { err_code = d.error().code; err_field = d.error().field; }
         }
         if (ex.contains("error")) {
           if (err_code != ex["error"].get<std::string>())
@@ -87,7 +87,7 @@ CaseReport run_case_files(const Program& p, const Catalog& catalog, const std::v
           if (ex.contains("error_field") && err_field != ex["error_field"].get<std::string>())
             diffs.push_back("error field: expected " + ex["error_field"].get<std::string>() + ", got " + err_field);
         } else if (!err_code.empty()) {
-          diffs.push_back("unexpected error " + err_code + ": " + (r.ok ? d.error.message : r.error.message));
+          diffs.push_back("unexpected error " + err_code + ": " + (r.ok ? d.error().message : r.error.message));
         } else {
           auto cmp = [&](const char* key, const std::string& got) {
             if (!ex.contains(key)) return;

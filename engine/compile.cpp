@@ -190,7 +190,7 @@ class Compiler {
         {"collect", &Compiler::collect},         {"rulesets", &Compiler::check_rulesets},
         {"definitions", &Compiler::check_cycles}, {"rules", &Compiler::check_rules},
         {"expressions", &Compiler::lower_rules},  {"reachability", &Compiler::check_reachability},
-        {"time", &Compiler::partition_time}};
+        {"evaluation order", &Compiler::order_for_evaluation}, {"time", &Compiler::partition_time}};
     CompileResult r;
     for (const auto& [name, fn] : stages) {
       (this->*fn)();
@@ -633,7 +633,10 @@ class Compiler {
     for (size_t i = 0; i < p_->rules.size(); ++i) {
       Rule& r = p_->rules[i];
       current_rule_ = &r;
-      if (when_[i]) r.when = lower_condition(*when_[i]);
+      if (when_[i]) {
+        r.when = lower_condition(*when_[i]);
+        r.when_span = when_[i]->expr.span;
+      }
       if (except_[i]) r.except = lower_condition(*except_[i]);
     }
   }
@@ -648,12 +651,32 @@ class Compiler {
     return n;
   }
 
-  int emit(Node n, std::vector<int> kids = {}) {
+  // Emits a node, or returns the identical one emitted before (hash-consing): the same subexpression written in
+  // several rules, or a named condition used in several places, becomes one node, evaluated once per record.
+  int emit(Node n, std::vector<int> kids = {}, Span span = {}) {
+    std::string key;
+    key.reserve(64);
+    auto put = [&](const void* data, size_t size) { key.append(static_cast<const char*>(data), size); };
+    put(&n.op, sizeof n.op);
+    put(&n.cmp_op, sizeof n.cmp_op);
+    put(&n.type, sizeof n.type);
+    put(&n.slot, sizeof n.slot);
+    put(&n.text_slot, sizeof n.text_slot);
+    put(&n.value, sizeof n.value);
+    put(&n.set_index, sizeof n.set_index);
+    put(&n.mask, sizeof n.mask);
+    if (n.name_index >= 0) key += p_->names[static_cast<size_t>(n.name_index)];
+    key += '|';
+    for (int k : kids) put(&k, sizeof k);
+    if (auto it = consed_.find(key); it != consed_.end()) return it->second;
     n.first_child = static_cast<uint32_t>(p_->children.size());
     n.child_count = static_cast<uint32_t>(kids.size());
     for (int k : kids) p_->children.push_back(static_cast<uint32_t>(k));
     p_->nodes.push_back(std::move(n));
-    return static_cast<int>(p_->nodes.size()) - 1;
+    p_->node_spans.push_back(std::move(span));
+    int idx = static_cast<int>(p_->nodes.size()) - 1;
+    consed_.emplace(std::move(key), idx);
+    return idx;
   }
 
   int name_id(const std::string& s) {
@@ -679,7 +702,6 @@ class Compiler {
   int lower(const Expr& e, TypeInfo& t) {
     t = {};
     Node n;
-    n.span = e.span;
     switch (e.kind) {
       case ExprKind::number: {
         auto v = parse_number(e.text);
@@ -687,7 +709,7 @@ class Compiler {
         n.value = v ? *v : 0;
         n.name_index = name_id(e.text + (e.unit.empty() ? "" : " " + e.unit));
         t = {TypeInfo::number, e.unit};
-        return emit(n);
+        return emit(n, {}, e.span);
       }
       case ExprKind::percent:
         error("tollgate.check.type", "a percentage only appears in `fee`", e.span);
@@ -704,7 +726,7 @@ class Compiler {
         n.value = *d;
         n.name_index = name_id(e.text);
         t = {TypeInfo::date, ""};
-        return emit(n);
+        return emit(n, {}, e.span);
       }
       case ExprKind::string:
         error("tollgate.check.type", "a string only appears after `==`, `!=`, `in` or `mentions` here", e.span);
@@ -715,7 +737,7 @@ class Compiler {
         n.value = e.flag ? 1 : 0;
         n.name_index = name_id(e.flag ? "true" : "false");
         t = {TypeInfo::boolean, ""};
-        return emit(n);
+        return emit(n, {}, e.span);
       case ExprKind::name: return lower_name(e, t);
       case ExprKind::set:
         error("tollgate.check.type", "a set only appears after `in`, `not in` or `mentions`", e.span);
@@ -728,7 +750,7 @@ class Compiler {
         n.op = Node::not_;
         n.type = ValueType::boolean;
         t = {TypeInfo::boolean, ""};
-        return emit(n, {k});
+        return emit(n, {k}, e.span);
       }
       case ExprKind::neg: {
         TypeInfo a;
@@ -738,7 +760,7 @@ class Compiler {
         n.op = Node::neg;
         n.name_index = name_id("-");
         t = a;
-        return emit(n, {k});
+        return emit(n, {k}, e.span);
       }
       case ExprKind::binary: return lower_binary(e, t);
       case ExprKind::compare: return lower_compare(e, t);
@@ -758,7 +780,7 @@ class Compiler {
         n.text_slot = f->type == ValueType::text;
         n.name_index = name_id(f->name);
         t = {TypeInfo::boolean, ""};
-        return emit(n);
+        return emit(n, {}, e.span);
       }
     }
     return -1;
@@ -777,14 +799,13 @@ class Compiler {
 
   int lower_name(const Expr& e, TypeInfo& t) {
     Node n;
-    n.span = e.span;
     if (e.text == "date") {
       n.op = Node::field;
       n.slot = -2;  // the as-of date
       n.type = ValueType::date;
       n.name_index = name_id("date");
       t = {TypeInfo::date, ""};
-      return emit(n);
+      return emit(n, {}, e.span);
     }
     if (const FieldInfo* f = find_field(e.text)) {
       if (!field_allowed(*f)) {
@@ -805,7 +826,7 @@ class Compiler {
         case ValueType::country: n.op = Node::field; t = {TypeInfo::country, ""}; break;
       }
       n.type = f->type;
-      return emit(n);
+      return emit(n, {}, e.span);
     }
     if (auto it = defs_.find(e.text); it != defs_.end()) {
       const Decl& d = *it->second.decl;
@@ -831,7 +852,7 @@ class Compiler {
       n.type = inner.k == TypeInfo::number ? ValueType::number : ValueType::boolean;
       n.name_index = name_id(e.text);
       t = inner;
-      return emit(n, {k});
+      return emit(n, {k}, e.span);
     }
     if (int c = country_index(e.text); c >= 0) {
       n.op = Node::const_num;
@@ -839,7 +860,7 @@ class Compiler {
       n.value = c;
       n.name_index = name_id(e.text);
       t = {TypeInfo::country, ""};
-      return emit(n);
+      return emit(n, {}, e.span);
     }
     unknown_name(e.text, e.span, "name", visible_names());
     return -1;
@@ -859,9 +880,8 @@ class Compiler {
       Node n;
       n.op = op0 == "and" ? Node::and_ : Node::or_;
       n.type = ValueType::boolean;
-      n.span = e.span;
       t = {TypeInfo::boolean, ""};
-      return emit(n, kids);
+      return emit(n, kids, e.span);
     }
     // Set algebra (| & -) or arithmetic (+ - * /), decided by the first operand's type.
     TypeInfo first;
@@ -899,10 +919,9 @@ class Compiler {
       }
       Node n;
       n.op = op == "+" ? Node::add : op == "-" ? Node::sub : op == "*" ? Node::mul : Node::div;
-      n.span = e.span;
       label += " " + op + " " + p_->names[static_cast<size_t>(p_->nodes[static_cast<size_t>(k)].name_index)];
       n.name_index = name_id(label);
-      acc = emit(n, {acc, k});
+      acc = emit(n, {acc, k}, e.span);
     }
     t = {TypeInfo::number, unit};
     return acc;
@@ -1031,7 +1050,6 @@ class Compiler {
     if (lhs < 0) return -1;
     const Expr& rhs = e.args[1];
     Node n;
-    n.span = e.span;
     n.type = ValueType::boolean;
     if (lt.k == TypeInfo::country) {
       if (rhs.kind == ExprKind::name && !defs_.count(rhs.text)) {
@@ -1054,7 +1072,9 @@ class Compiler {
       if (idx < 0) return -1;
       n.op = Node::in_countries;
       n.set_index = idx;
-      n.name_index = name_id(rhs.kind == ExprKind::binary ? "(" + describe_set(rhs) + ")" : set_label(rhs));
+      std::string label = rhs.kind == ExprKind::binary ? describe_set(rhs) : set_label(rhs);
+      if (rhs.kind == ExprKind::binary) label = std::string(1, '(').append(label).append(1, ')');
+      n.name_index = name_id(label);
     } else if (lt.k == TypeInfo::klass || lt.k == TypeInfo::text) {
       if (rhs.kind != ExprKind::set) {
         error("tollgate.check.type", std::string("expected a set of strings after `in`, like {\"a\", \"b\"}"),
@@ -1067,14 +1087,13 @@ class Compiler {
       return type_error(e.args[0], lt, "a country, a classification or text (before `in`)");
     }
     t = {TypeInfo::boolean, ""};
-    int k = emit(n, {lhs});
+    int k = emit(n, {lhs}, e.span);
     if (e.kind == ExprKind::not_in) {
       Node neg;
       neg.op = Node::not_;
       neg.type = ValueType::boolean;
-      neg.span = e.span;
       neg.value = 1;  // marks "not in" for reasons
-      return emit(neg, {k});
+      return emit(neg, {k}, e.span);
     }
     return k;
   }
@@ -1124,7 +1143,6 @@ class Compiler {
     if (lhs < 0) return -1;
     if (lt.k != TypeInfo::text) return type_error(e.args[0], lt, "text (before `mentions`)");
     Node n;
-    n.span = e.span;
     n.type = ValueType::boolean;
     n.op = Node::mentions;
     const Expr& rhs = e.args[1];
@@ -1145,7 +1163,7 @@ class Compiler {
     n.set_index = static_cast<int>(p_->text_sets.size()) - 1;
     n.name_index = name_id(rhs.kind == ExprKind::string ? "\"" + rhs.text + "\"" : set_label(rhs));
     t = {TypeInfo::boolean, ""};
-    return emit(n, {lhs});
+    return emit(n, {lhs}, e.span);
   }
 
   static int cmp_code(const std::string& op) {
@@ -1178,8 +1196,7 @@ class Compiler {
     Node n;
     n.op = Node::and_;
     n.type = ValueType::boolean;
-    n.span = e.span;
-    return emit(n, parts);
+    return emit(n, parts, e.span);
   }
 
   int compare_pair(const Expr& e, size_t i, const std::vector<int>& kids, const std::vector<TypeInfo>& types) {
@@ -1190,7 +1207,6 @@ class Compiler {
     const Expr& ea = e.args[i];
     const Expr& eb = e.args[i + 1];
     Node n;
-    n.span = e.span;
     n.type = ValueType::boolean;
     bool equality = op == "==" || op == "!=";
     // text / class == "literal"
@@ -1209,13 +1225,12 @@ class Compiler {
       if (!text_items(set, other, n)) return -1;
       n.name_index = name_id("\"" + lit.text + "\"");
       n.value = 2;  // marks "written as an equality" for reasons
-      int k = emit(n, {other_node});
+      int k = emit(n, {other_node}, e.span);
       if (op == "!=") {
         Node neg;
         neg.op = Node::not_;
         neg.type = ValueType::boolean;
-        neg.span = e.span;
-        return emit(neg, {k});
+        return emit(neg, {k}, e.span);
       }
       return k;
     }
@@ -1241,7 +1256,7 @@ class Compiler {
     }
     n.op = Node::cmp;
     n.cmp_op = static_cast<uint8_t>(code);
-    return emit(n, {kids[i], kids[i + 1]});
+    return emit(n, {kids[i], kids[i + 1]}, e.span);
   }
 
   // ---- stage 6: reachability ----------------------------------------------------------------------------------------
@@ -1299,13 +1314,110 @@ class Compiler {
         std::string why;
         for (size_t i = 0; i < b.why.size(); ++i) why += (i ? " and " : "") + b.why[i];
         error("tollgate.check.unreachable", "rule '" + r.id + "' can never fire: " + why + " cannot all hold",
-              p_->nodes[static_cast<size_t>(r.when)].span, "check the thresholds and their directions");
+              r.when_span, "check the thresholds and their directions");
         break;
       }
     }
   }
 
-  // ---- stage 7: time -------------------------------------------------------------------------------------------------
+  // ---- stage 7: evaluation order ------------------------------------------------------------------------------------
+  // A rough cost per node (a comparison is 1, a country test 2, a text search 20); `and` / `or` children are then
+  // evaluated cheapest first, so a shipment to a destination outside every scope is dismissed by one bit test.
+  void order_for_evaluation() {
+    specialise();
+    std::vector<int> cost(p_->nodes.size(), -1);
+    std::function<int(size_t)> cost_of = [&](size_t i) -> int {
+      if (cost[i] >= 0) return cost[i];
+      const Node& n = p_->nodes[i];
+      int c = 0;
+      switch (n.op) {
+        case Node::mentions: c = 20; break;
+        case Node::in_texts: c = 5; break;
+        case Node::in_countries: c = 2; break;
+        default: c = 1;
+      }
+      for (uint32_t k = 0; k < n.child_count; ++k) c += cost_of(p_->children[n.first_child + k]);
+      return cost[i] = c;
+    };
+    // The evaluation graph: children ordered cheapest first, with named metrics and conditions (`ref` nodes, kept
+    // for reasons) skipped over.
+    auto skip_refs = [&](uint32_t i) {
+      while (p_->nodes[i].op == Node::ref) i = p_->children[p_->nodes[i].first_child];
+      return i;
+    };
+    p_->eval_children = p_->children;
+    for (auto& c : p_->eval_children) c = skip_refs(c);
+    for (auto& r : p_->rules) {
+      if (r.when >= 0) r.eval_when = static_cast<int>(skip_refs(static_cast<uint32_t>(r.when)));
+      if (r.except >= 0) r.eval_except = static_cast<int>(skip_refs(static_cast<uint32_t>(r.except)));
+    }
+    for (size_t i = 0; i < p_->nodes.size(); ++i) {
+      const Node& n = p_->nodes[i];
+      if (n.op != Node::and_ && n.op != Node::or_) continue;
+      auto b = p_->eval_children.begin() + n.first_child;
+      std::stable_sort(b, b + n.child_count, [&](uint32_t x, uint32_t y) { return cost_of(x) < cost_of(y); });
+    }
+    // Boolean nodes with several parents in the evaluation graph (shared by rules, or a named condition used
+    // twice) get a memo slot, costliest first, so each is evaluated at most once per record.
+    std::vector<int> parents(p_->nodes.size(), 0);
+    for (size_t i = 0; i < p_->nodes.size(); ++i) {
+      const Node& n = p_->nodes[i];
+      if (n.op == Node::ref) continue;  // not on the evaluation path
+      for (uint32_t k = 0; k < n.child_count; ++k) ++parents[p_->eval_children[n.first_child + k]];
+    }
+    for (const auto& r : p_->rules) {
+      if (r.eval_when >= 0) ++parents[static_cast<size_t>(r.eval_when)];
+      if (r.eval_except >= 0) ++parents[static_cast<size_t>(r.eval_except)];
+    }
+    std::vector<size_t> shared;
+    for (size_t i = 0; i < p_->nodes.size(); ++i) {
+      const Node& n = p_->nodes[i];
+      bool cheap = n.op == Node::const_bool || n.op == Node::field || n.op == Node::is_given ||
+                   n.op == Node::is_absent || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
+                   n.op == Node::in_classes;
+      if (parents[i] >= 2 && n.type == ValueType::boolean && !cheap && n.op != Node::ref) shared.push_back(i);
+    }
+    std::stable_sort(shared.begin(), shared.end(), [&](size_t a, size_t b) { return cost_of(a) > cost_of(b); });
+    int slot = 0;
+    for (size_t i : shared) {
+      if (slot == max_memo) break;
+      p_->nodes[i].memo = slot++;
+    }
+    p_->memo_slots = slot;
+  }
+
+  // `field <op> constant` and `field in set` become one node each: no child visits on the hot path. The children
+  // stay in place for reasons and for naming a missing field.
+  void specialise() {
+    static const uint8_t mirror[] = {2, 3, 0, 1, 4, 5};  // c < x  is  x > c
+    auto plain_field = [](const Node& n) {
+      return n.op == Node::field && n.slot != s_class && (n.type == ValueType::number || n.type == ValueType::date);
+    };
+    for (auto& n : p_->nodes) {
+      if (n.op == Node::cmp) {
+        const Node& a = p_->nodes[p_->children[n.first_child]];
+        const Node& b = p_->nodes[p_->children[n.first_child + 1]];
+        if (plain_field(a) && b.op == Node::const_num) {
+          n.op = Node::cmp_field_const;
+          n.slot = a.slot;
+          n.value = b.value;
+        } else if (a.op == Node::const_num && plain_field(b)) {
+          n.op = Node::cmp_field_const;
+          n.slot = b.slot;
+          n.value = a.value;
+          n.cmp_op = mirror[n.cmp_op];
+        }
+      } else if (n.op == Node::in_countries) {
+        const Node& a = p_->nodes[p_->children[n.first_child]];
+        if (a.op == Node::field && a.slot >= 0) {
+          n.op = Node::in_countries_field;
+          n.slot = a.slot;
+        }
+      }
+    }
+  }
+
+  // ---- stage 8: time -------------------------------------------------------------------------------------------------
   void partition_time() {
     std::vector<Day> cuts{day_min};
     for (const auto& rs : p_->rulesets) {
@@ -1316,6 +1428,7 @@ class Compiler {
       cuts.push_back(r.from);
       if (r.until < day_max) cuts.push_back(r.until + 1);
     }
+    for (const auto& set : p_->country_sets) cuts.insert(cuts.end(), set.starts.begin(), set.starts.end());
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     for (int proposed = 0; proposed < 2; ++proposed) {
@@ -1334,6 +1447,12 @@ class Compiler {
           if (!(rs.from <= s && s <= rs.until) || (!proposed && rs.status == Status::proposed)) continue;
           if (!(r.from <= s && s <= r.until)) continue;
           a.rules[static_cast<size_t>(r.on)][static_cast<size_t>(r.kind)].push_back(static_cast<int>(i));
+        }
+        for (const auto& set : p_->country_sets) {
+          size_t seg = 0;
+          for (size_t k = 0; k < set.starts.size(); ++k)
+            if (set.starts[k] <= s) seg = k;
+          a.country_bits.push_back(set.members[seg]);
         }
         segs.push_back(std::move(a));
       }
@@ -1365,6 +1484,7 @@ class Compiler {
   std::map<std::pair<int, int>, Span> override_spans_;
   std::map<std::string, SetVal> group_cache_;
   std::map<std::string, int> group_index_;
+  std::map<std::string, int> consed_;
   const Rule* current_rule_ = nullptr;
 };
 

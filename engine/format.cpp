@@ -51,13 +51,23 @@ std::string quote(const std::string& s) {
 
 std::string print(const Expr& e);
 
+// NOTE: built by appending, not with `"(" + s + ")"`: GCC 12 gives a false -Wrestrict on the latter.
+std::string parenthesised(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '(';
+  out += s;
+  out += ')';
+  return out;
+}
+
 // A child printed inside a parent of precedence `parent`: parenthesised if it would not reparse the same way.
 std::string child(const Expr& c, int parent, bool same_level_needs_parens = true) {
   int p = prec(c);
   bool parens = p < parent || (p == parent && same_level_needs_parens && p != 9);
   if (parent == 1 && p == 2) parens = true;  // and inside or: for the reader
   std::string s = print(c);
-  return parens ? "(" + s + ")" : s;
+  return parens ? parenthesised(s) : s;
 }
 
 std::string print(const Expr& e) {
@@ -80,7 +90,7 @@ std::string print(const Expr& e) {
       return s;
     }
     case ExprKind::not_: return "not " + child(e.args[0], 3, false);
-    case ExprKind::neg: return "-" + child(e.args[0], 8, false);
+    case ExprKind::neg: return std::string(1, '-').append(child(e.args[0], 8, false));
     case ExprKind::binary: {
       int p = prec(e);
       std::string s = child(e.args[0], p);
@@ -95,7 +105,7 @@ std::string print(const Expr& e) {
     // A set expression after `in` keeps its parentheses, for the reader: `x in (A1 | A5)`.
     case ExprKind::in: case ExprKind::not_in: {
       const Expr& set = e.args[1];
-      std::string rhs = set.kind == ExprKind::binary ? "(" + print(set) + ")" : child(set, 4);
+      std::string rhs = set.kind == ExprKind::binary ? parenthesised(print(set)) : child(set, 4);
       return child(e.args[0], 4) + (e.kind == ExprKind::in ? " in " : " not in ") + rhs;
     }
     case ExprKind::mentions: return child(e.args[0], 4) + " mentions " + child(e.args[1], 4);

@@ -98,7 +98,10 @@ struct Node {
   enum Op : uint8_t {
     const_num, const_bool, field, text_field, add, sub, mul, div, neg,
     cmp,        // a[0] <op> a[1]
-    and_, or_, not_, in_countries, in_classes, in_texts, mentions, is_given, is_absent, ref
+    and_, or_, not_, in_countries, in_classes, in_texts, mentions, is_given, is_absent, ref,
+    // Specialised forms made by the compiler's last stage (children kept, for reasons and error messages):
+    cmp_field_const,       // field `slot` <cmp_op> `value`  (slot -2: the as-of date)
+    in_countries_field     // field `slot` in country set `set_index`
   } op;
   uint8_t cmp_op = 0;           // 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 !=
   ValueType type = ValueType::number;
@@ -110,8 +113,8 @@ struct Node {
   int set_index = -1;           // in_countries: Program::country_sets; in_classes: class bitmask in `mask`;
                                 // in_texts / mentions: Program::text_sets
   uint32_t mask = 0;
-  int name_index = -1;          // ref: Program::names; field: display name from all_fields()
-  Span span;
+  int name_index = -1;          // display label in Program::names (field name, constant as written, set name)
+  int memo = -1;                // a boolean node shared by several parents: its slot in the per-record memo
 };
 
 // A country set whose membership may change with the date: segments [start_i, start_{i+1}) with their members.
@@ -133,7 +136,9 @@ struct Rule {
   std::string citation;
   std::string quote;             // the legal text, if given
   Day from = day_min, until = day_max;  // the rule's own window (inclusive), within its ruleset's
-  int when = -1, except = -1;    // node indices; except = -1 if none
+  int when = -1, except = -1;    // node indices; except = -1 if none (identical subtrees are shared)
+  Span when_span;                // the rule's own `when` text (its node may be shared with another rule)
+  int eval_when = -1, eval_except = -1;  // the same conditions with pass-through `ref` nodes skipped
   int klass = k_none;            // classify
   Verdict verdict = Verdict::allowed;   // verdict
   Review review = Review::none;
@@ -161,6 +166,7 @@ struct ActiveSet {
   Day start = day_min;
   std::array<std::array<std::vector<int>, 4>, 3> rules;  // [RecordKind][RuleKind]
   std::vector<int> rulesets;
+  std::vector<std::array<uint64_t, 11>> country_bits;     // each country set's members on this stretch of time
 };
 
 struct Program {
@@ -168,6 +174,11 @@ struct Program {
   std::vector<Rule> rules;
   std::vector<Node> nodes;
   std::vector<uint32_t> children;
+  // The same child lists, with each `and` / `or` node's children ordered cheapest first (three-valued `and` and `or`
+  // give the same result in any order). evaluate() reads these; reasons read `children`, in the written order.
+  std::vector<uint32_t> eval_children;
+  int memo_slots = 0;                    // shared boolean nodes memoized per record (at most max_memo)
+  std::vector<Span> node_spans;          // Program::nodes[i]'s first source span (cold: diagnostics only)
   std::vector<DatedCountrySet> country_sets;
   std::vector<std::vector<std::string>> text_sets;
   std::vector<std::string> names;        // metric / condition names for ref nodes
@@ -181,6 +192,7 @@ struct Program {
 
 // ---- decisions ------------------------------------------------------------------------------------------------
 inline constexpr int max_rules = 256;
+inline constexpr int max_memo = 64;
 inline constexpr int max_fees = 8;
 
 struct EvalError {
@@ -198,13 +210,23 @@ struct Decision {
   LicenseException exception = LicenseException::none;
   std::array<uint64_t, max_rules / 64> fired{};   // bit per rule index: fired and stands
   int fee_count = 0;
-  std::array<int, max_fees> fee_rule{};
-  std::array<int64_t, max_fees> fee_base_cents{};
-  std::array<int64_t, max_fees> fee_cents{};
+  // Fee entries [0, fee_count) are set; the rest are left unset on purpose (the hot path does not clear them).
+  std::array<int, max_fees> fee_rule;
+  std::array<int64_t, max_fees> fee_base_cents;
+  std::array<int64_t, max_fees> fee_cents;
   int64_t fee_total_cents = 0;
   const ActiveSet* active = nullptr;
   bool failed = false;
-  EvalError error;
+  // The reason when `failed`; kept out of line so that a decision that did not fail carries no strings.
+  std::shared_ptr<const EvalError> err;
+  const EvalError& error() const {
+    static const EvalError none;
+    return err ? *err : none;
+  }
+  void fail(EvalError e) {
+    failed = true;
+    err = std::make_shared<const EvalError>(std::move(e));
+  }
   bool has_fired(int r) const { return (fired[r / 64] >> (r % 64)) & 1u; }
 };
 

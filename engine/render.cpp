@@ -16,7 +16,7 @@ std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json:
 }  // namespace
 
 std::string decision_json(const Program& p, const Record& r, const Decision& d) {
-  if (d.failed) return error_json(r, d.error.code, d.error.field, d.error.message);
+  if (d.failed) return error_json(r, d.error().code, d.error().field, d.error().message);
   ojson j;
   j["schema"] = decision_schema;
   j["id"] = r.id;
@@ -77,7 +77,7 @@ std::string error_json(const Record& r, const std::string& code, const std::stri
 }
 
 std::string decision_text(const Program& p, const Record& r, const Decision& d) {
-  if (d.failed) return error_text(r, d.error.code, d.error.field, d.error.message);
+  if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
   std::string out;
   std::string name = r.facts.has_text(t_chip_name) ? r.facts.text[t_chip_name] : "";
   out += (r.id.empty() ? std::string(to_string(r.kind)) : r.id) + "  (" + to_string(r.kind) + ", as of " +

@@ -3,7 +3,7 @@
 # As root on Debian (or with sudo available); elsewhere it says what to install and stops.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
-      doctest-dev libcli11-dev libfmt-dev libssl-dev)
+      doctest-dev libcli11-dev libssl-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -69,7 +69,7 @@ TEST_CASE("fail closed: a record the rules cannot judge is an error, never ALLOW
   REQUIRE(r.ok);
   Decision d = evaluate(test::bundled(), r.facts, r.base_cents, r.date, EvalOptions{});
   CHECK(d.failed);
-  CHECK(d.error.field == "chip.interconnect_gbps");
+  CHECK(d.error().field == "chip.interconnect_gbps");
   auto j = json::parse(decision_json(test::bundled(), r, d));
   CHECK(j["id"] == "S-3");
   CHECK(j["error"]["code"] == "tollgate.eval.unknown");
@@ -80,5 +80,5 @@ TEST_CASE("fail closed: a record the rules cannot judge is an error, never ALLOW
                                1, &test::catalog());
   Decision d2 = evaluate(test::bundled(), r2.facts, r2.base_cents, r2.date, EvalOptions{});
   CHECK(d2.failed);
-  CHECK(d2.error.field == "end_user_hq");
+  CHECK(d2.error().field == "end_user_hq");
 }
