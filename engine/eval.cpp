@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "engine/program.hpp"
 
@@ -444,11 +445,15 @@ struct Explainer {
         // True `and` / false `or`: every part explains it (joined with "and"); otherwise the first decisive part.
         bool all = (n.op == Node::and_) == truth;
         std::string out;
+        std::vector<std::string> parts;
         for (uint32_t i = 0; i < n.child_count; ++i) {
           const Node& k = c.child(n, i);
           if (c.tri(k) != (truth ? T : F)) continue;
+          std::string part = why(k, truth);
+          if (std::find(parts.begin(), parts.end(), part) != parts.end()) continue;  // say each fact once
           if (!out.empty()) out += " and ";
-          out += why(k, truth);
+          out += part;
+          parts.push_back(std::move(part));
           if (!all) break;
         }
         return out;

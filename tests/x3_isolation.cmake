@@ -1,0 +1,16 @@
+# Only grammar/ may include Boost.Spirit X3 or the grammar's private headers; everything else goes through
+# grammar/parse.hpp (and grammar/syntax.hpp). This keeps X3's slow translation units out of every other rebuild.
+file(GLOB_RECURSE sources ${SRC}/engine/* ${SRC}/cli/* ${SRC}/tests/*.cpp ${SRC}/tests/*.hpp ${SRC}/bench/*.cpp)
+set(bad "")
+foreach(f ${sources})
+  file(STRINGS ${f} lines REGEX "#include")
+  foreach(l ${lines})
+    if(l MATCHES "boost/spirit|grammar/(ast|ast_adapted|config|common|error_handler|expression|declaration)[a-z_]*\\.hpp")
+      list(APPEND bad "${f}: ${l}")
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  string(REPLACE ";" "\n" bad "${bad}")
+  message(FATAL_ERROR "X3 leaks out of grammar/:\n${bad}")
+endif()
