@@ -47,13 +47,9 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             bool any_error = false, any_license = false, any_prohibited = false;
             size_t total = 0;
             for (const auto& path : o->inputs) {
-              std::string text;
-              try {
-                text = read_input(path);
-              } catch (const std::exception& e) {
-                std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
-              }
+              auto input = read_input_or_report(path);
+              if (!input) return exit_bad_input;
+              const std::string& text = *input;
               auto records = read_records(text, guess_format(path, std::string_view(text).substr(0, 256)), &*catalog);
               if (o->inputs.size() > 1 && !o->json) std::cout << "== " << path << "\n";
               for (const auto& r : records) {

@@ -47,13 +47,9 @@ Exit: 0 classified, 2 bad input or rules.)");
             if (!catalog) return exit_bad_input;
             Record r;
             if (!o->json_input.empty()) {
-              std::string text;
-              try {
-                text = read_input(o->json_input);
-              } catch (const std::exception& e) {
-                std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
-              }
+              auto input = read_input_or_report(o->json_input);
+              if (!input) return exit_bad_input;
+              const std::string& text = *input;
               // A bare chip object: add the type so the record reader knows it.
               std::string body = text;
               auto brace = body.find('{');

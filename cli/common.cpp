@@ -47,6 +47,15 @@ std::string read_input(const std::string& path) {
   return ss.str();
 }
 
+std::optional<std::string> read_input_or_report(const std::string& path) {
+  try {
+    return read_input(path);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 Day today() {
   auto now = std::chrono::system_clock::now();
   auto days = std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() / 24;

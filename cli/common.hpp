@@ -41,6 +41,8 @@ std::shared_ptr<const Program> load_program(const Globals& g);
 std::optional<Catalog> load_catalog(const Globals& g);
 // Reads a file, or standard input for "-". Throws std::runtime_error if unreadable.
 std::string read_input(const std::string& path);
+// read_input, or a message on stderr and nullopt.
+std::optional<std::string> read_input_or_report(const std::string& path);
 // Today's date (UTC) from the system clock: used only as the CLI's default as-of for a chip with no date.
 Day today();
 void add_rules_options(CLI::App& app, Globals& g);

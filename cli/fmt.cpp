@@ -1,7 +1,6 @@
 // tollgate fmt — rewrite rules files in the canonical layout (or, with --check, list those that differ).
 // Every run checks itself: the formatted text must parse to the same tree with the same comments.
 #include <fstream>
-#include <filesystem>
 
 #include "cli/common.hpp"
 #include "engine/format.hpp"
@@ -22,27 +21,12 @@ Exit: 0 formatted (or already so), 1 --check found files to format, 2 a file doe
   app->add_option("paths", o->paths, "Rules files or folders")->required();
   app->add_flag("--check", o->check, "Change nothing; exit 1 if a file is not in canonical format");
   return {app, [o, &g]() -> int {
-            std::vector<std::string> files;
-            for (const auto& p : o->paths) {
-              if (std::filesystem::is_directory(p)) {
-                std::vector<std::string> names;
-                for (const auto& e : std::filesystem::directory_iterator(p))
-                  if (e.path().extension() == ".tg") names.push_back(e.path().string());
-                std::sort(names.begin(), names.end());
-                files.insert(files.end(), names.begin(), names.end());
-              } else {
-                files.push_back(p);
-              }
-            }
+            const std::vector<std::string> files = expand_paths(o->paths, ".tg");
             int rc = 0;
             for (const auto& path : files) {
-              std::string text;
-              try {
-                text = read_input(path);
-              } catch (const std::exception& e) {
-                std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
-              }
+              auto input = read_input_or_report(path);
+              if (!input) return exit_bad_input;
+              const std::string& text = *input;
               ParseResult pr = parse_rules(text, path);
               if (!pr.ok()) {
                 print_diagnostics(pr.diagnostics, g);

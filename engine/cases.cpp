@@ -23,18 +23,7 @@ void check_keys(const json& j, const std::vector<std::string>& allowed, const st
 
 CaseReport run_case_files(const Program& p, const Catalog& catalog, const std::vector<std::string>& paths) {
   CaseReport rep;
-  std::vector<std::string> files;
-  for (const auto& path : paths) {
-    if (std::filesystem::is_directory(path)) {
-      std::vector<std::string> names;
-      for (const auto& e : std::filesystem::directory_iterator(path))
-        if (e.path().extension() == ".json") names.push_back(e.path().string());
-      std::sort(names.begin(), names.end());
-      files.insert(files.end(), names.begin(), names.end());
-    } else {
-      files.push_back(path);
-    }
-  }
+  const std::vector<std::string> files = expand_paths(paths, ".json");
   std::vector<bool> fired_any(p.rules.size(), false);
   for (const auto& file : files) {
     json doc;

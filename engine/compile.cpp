@@ -100,17 +100,10 @@ LoadResult load_rules(const std::vector<std::string>& paths) {
   };
   for (const auto& p : paths) {
     std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<std::string> names;
-      for (const auto& e : fs::directory_iterator(p, ec))
-        if (e.is_regular_file() && e.path().extension() == ".tg") names.push_back(e.path().string());
-      std::sort(names.begin(), names.end());
-      if (names.empty())
-        r.diagnostics.push_back(make_diag("tollgate.load.empty-dir", "no .tg rules files in folder '" + p + "'", {}));
-      for (const auto& n : names) load_file(n, {});
-    } else {
-      load_file(p, {});
-    }
+    auto files = expand_paths({p}, ".tg");
+    if (fs::is_directory(p, ec) && files.empty())
+      r.diagnostics.push_back(make_diag("tollgate.load.empty-dir", "no .tg rules files in folder '" + p + "'", {}));
+    for (const auto& f : files) load_file(f, {});
   }
   return r;
 }

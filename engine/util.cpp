@@ -3,7 +3,9 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cstdio>
 #include <stdexcept>
 
@@ -176,6 +178,23 @@ std::optional<double> parse_number(std::string_view t) {
   auto r = std::from_chars(t.data(), t.data() + t.size(), v);
   if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return std::nullopt;
   return v;
+}
+
+std::vector<std::string> expand_paths(const std::vector<std::string>& paths, const std::string& ext) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p, ec)) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(p, ec))
+      if (e.is_regular_file() && e.path().extension() == ext) names.push_back(e.path().string());
+    std::sort(names.begin(), names.end());
+    out.insert(out.end(), names.begin(), names.end());
+  }
+  return out;
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tollgate {
 
@@ -42,6 +43,11 @@ std::string format_cents(int64_t cents);  // "1234.56"
 std::string format_number(double v);
 // Strict decimal number: optional '-', digits, optional fraction, optional exponent; no trailing text.
 std::optional<double> parse_number(std::string_view text);
+
+// ---- files -------------------------------------------------------------------------------------------------
+// Each path as given, except that a folder stands for its files with extension `ext` (e.g. ".tg"), sorted by
+// name, so runs are deterministic.
+std::vector<std::string> expand_paths(const std::vector<std::string>& paths, const std::string& ext);
 
 // ---- hashing -------------------------------------------------------------------------------------------------
 std::string sha256_hex(std::string_view data);
