@@ -2,7 +2,8 @@
 // shipment records (default 1,000,000), generated deterministically from the catalog (chips, 120+ destinations,
 // dates 2022-2027). Reports decisions per second; the verdict histogram is printed so the work cannot be elided.
 //
-//   build/bench/bench_eval [N] [--proposed] [--sorted]     (--sorted: records in date order, as in a real log)
+//   build/bench/bench_eval [N] [--proposed] [--sorted] [--no-cache]
+//     --sorted: records in date order, as in a real log; --no-cache: no ClassCache (every record classified)
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,9 +18,10 @@ using namespace tollgate;
 
 int main(int argc, char** argv) {
   size_t n = 1'000'000;
-  bool proposed = false, sorted = false;
+  bool proposed = false, sorted = false, use_cache = true;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--proposed") == 0) proposed = true;
+    else if (std::strcmp(argv[i], "--no-cache") == 0) use_cache = false;
     else if (std::strcmp(argv[i], "--sorted") == 0) sorted = true;
     else n = std::stoull(argv[i]);
   }
@@ -70,21 +72,40 @@ int main(int argc, char** argv) {
   EvalOptions opts{proposed};
   size_t hist[5] = {};
   int64_t fees = 0;
+  ClassCache cache;
+  ClassCache* cp = use_cache ? &cache : nullptr;
   auto t2 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < n; ++i) {
-    Decision d = evaluate(p, records[i], bases[i], static_cast<Day>(records[i].num[s_date]), opts);
+    Decision d = evaluate(p, records[i], bases[i], static_cast<Day>(records[i].num[s_date]), opts, cp);
     if (d.failed) ++hist[4];
     else ++hist[static_cast<int>(d.verdict)];
     fees += d.fee_total_cents;
   }
   auto t3 = std::chrono::steady_clock::now();
+  const auto hits = cache.hits, misses = cache.misses;
+  // Not timed: the cache must not change any decision.
+  size_t differ = 0;
+  if (use_cache)
+    for (size_t i = 0; i < n; ++i) {
+      Day day = static_cast<Day>(records[i].num[s_date]);
+      Decision a = evaluate(p, records[i], bases[i], day, opts);
+      ClassCache one;
+      Decision b = evaluate(p, records[i], bases[i], day, opts, &one);
+      Decision c = evaluate(p, records[i], bases[i], day, opts, &cache);
+      differ += !(a.fired == b.fired && a.fired == c.fired && a.verdict == c.verdict && a.review == c.review &&
+                  a.fee_total_cents == c.fee_total_cents && a.failed == c.failed && a.klass == c.klass);
+    }
   double compile_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   double secs = std::chrono::duration<double>(t3 - t2).count();
   std::printf("load+compile bundled rules: %.2f ms (%zu rulesets, %zu rules)\n", compile_ms, p.rulesets.size(),
               p.rules.size());
-  std::printf("evaluate: %zu decisions in %.3f s = %.2f M decisions/s (single thread%s)\n", n, secs,
-              static_cast<double>(n) / secs / 1e6, proposed ? ", proposed rules on" : "");
+  std::printf("evaluate: %zu decisions in %.3f s = %.2f M decisions/s (single thread%s%s)\n", n, secs,
+              static_cast<double>(n) / secs / 1e6, proposed ? ", proposed rules on" : "",
+              use_cache ? ", classification cache" : ", no cache");
+  if (use_cache)
+    std::printf("classification cache: %llu hits, %llu misses (timed run); %zu decisions differ without it\n",
+                static_cast<unsigned long long>(hits), static_cast<unsigned long long>(misses), differ);
   std::printf("verdicts: ALLOWED %zu, NOTIFY %zu, LICENSE_REQUIRED %zu, PROHIBITED %zu, errors %zu; fees %lld cents\n",
               hist[0], hist[1], hist[2], hist[3], hist[4], static_cast<long long>(fees));
-  return 0;
+  return differ == 0 ? 0 : 1;
 }

@@ -43,6 +43,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
             EvalOptions opts{o->include_proposed};
+            ClassCache cache;  // logs repeat chips: classify each once per stretch of time
             std::map<std::string, int> counts;
             bool any_error = false, any_license = false, any_prohibited = false;
             size_t total = 0;
@@ -62,7 +63,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                   continue;
                 }
                 Day day = as_of ? *as_of : r.has_date ? r.date : today();
-                Decision d = evaluate(*program, r.facts, r.base_cents, day, opts);
+                Decision d = evaluate(*program, r.facts, r.base_cents, day, opts, &cache);
                 if (d.failed) {
                   any_error = true;
                   ++counts["error"];

@@ -1365,10 +1365,10 @@ class Compiler {
     std::vector<size_t> shared;
     for (size_t i = 0; i < p_->nodes.size(); ++i) {
       const Node& n = p_->nodes[i];
-      bool cheap = n.op == Node::const_bool || n.op == Node::field || n.op == Node::is_given ||
-                   n.op == Node::is_absent || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
-                   n.op == Node::in_classes;
-      if (parents[i] >= 2 && n.type == ValueType::boolean && !cheap && n.op != Node::ref) shared.push_back(i);
+      bool cheap = n.op == Node::const_bool || n.op == Node::const_num || n.op == Node::field ||
+                   n.op == Node::is_given || n.op == Node::is_absent || n.op == Node::cmp_field_const ||
+                   n.op == Node::in_countries_field || n.op == Node::in_classes;
+      if (parents[i] >= 2 && !cheap && n.op != Node::ref) shared.push_back(i);
     }
     std::stable_sort(shared.begin(), shared.end(), [&](size_t a, size_t b) { return cost_of(a) > cost_of(b); });
     int slot = 0;
@@ -1377,6 +1377,42 @@ class Compiler {
       p_->nodes[i].memo = slot++;
     }
     p_->memo_slots = slot;
+    find_class_inputs();
+    for (auto& r : p_->rules) {
+      if (r.kind == RuleKind::classify || r.eval_when < 0) continue;
+      const Node& w = p_->nodes[static_cast<size_t>(r.eval_when)];
+      auto gate_of = [&](const Node& n) { return n.op == Node::in_classes ? n.mask : ~0u; };
+      r.class_gate = gate_of(w);
+      if (w.op == Node::and_)
+        for (uint32_t k = 0; k < w.child_count; ++k) r.class_gate &= gate_of(p_->nodes[p_->eval_children[w.first_child + k]]);
+    }
+  }
+
+  // The fields that classify rules and chip notes read (see Program::class_inputs).
+  void find_class_inputs() {
+    std::set<int> slots;
+    std::vector<char> seen(p_->nodes.size(), 0);
+    std::function<void(size_t)> walk = [&](size_t i) {
+      if (seen[i]) return;
+      seen[i] = 1;
+      const Node& n = p_->nodes[i];
+      if (n.op == Node::text_field || ((n.op == Node::is_given || n.op == Node::is_absent) && n.text_slot))
+        p_->class_cacheable = false;
+      if ((n.op == Node::field || n.op == Node::cmp_field_const) && n.slot == -2) p_->class_cacheable = false;
+      if ((n.op == Node::field || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
+           ((n.op == Node::is_given || n.op == Node::is_absent) && !n.text_slot)) && n.slot >= 0)
+        slots.insert(n.slot);
+      for (uint32_t k = 0; k < n.child_count; ++k) walk(p_->children[n.first_child + k]);
+    };
+    for (const auto& r : p_->rules) {
+      // Chips only: fab orders are never cached (their classification reads the order's date).
+      bool classifying = (r.kind == RuleKind::classify || r.kind == RuleKind::note) && r.on == RecordKind::chip;
+      if (!classifying) continue;
+      if (r.when >= 0) walk(static_cast<size_t>(r.when));
+      if (r.except >= 0) walk(static_cast<size_t>(r.except));
+    }
+    p_->class_inputs.assign(slots.begin(), slots.end());
+    if (p_->class_inputs.size() > 16) p_->class_cacheable = false;
   }
 
   // `field <op> constant` and `field in set` become one node each: no child visits on the hot path. The children
@@ -1440,6 +1476,11 @@ class Compiler {
           if (!(rs.from <= s && s <= rs.until) || (!proposed && rs.status == Status::proposed)) continue;
           if (!(r.from <= s && s <= r.until)) continue;
           a.rules[static_cast<size_t>(r.on)][static_cast<size_t>(r.kind)].push_back(static_cast<int>(i));
+        }
+        for (int ri : p_->override_order) {
+          const Rule& r = p_->rules[static_cast<size_t>(ri)];
+          const auto& on = a.rules[static_cast<size_t>(r.on)][static_cast<size_t>(RuleKind::verdict)];
+          if (!r.overrides.empty() && std::find(on.begin(), on.end(), ri) != on.end()) a.overriders.push_back(ri);
         }
         for (const auto& set : p_->country_sets) {
           size_t seg = 0;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct Ctx {
   // evaluate() stays a pure function. A node that reads `class` is evaluated only after classification ends (the
   // checker forbids `class` in classify rules), so no memoized value changes within an evaluation.
   mutable std::array<uint8_t, max_memo> memo;
+  mutable std::array<double, max_memo> memo_num;  // shared numeric nodes (a metric used twice): the value
 
   Ctx(const Program& prog, const Facts& facts, Day day, int k, const ActiveSet& active)
       : p(prog), f(facts), as_of(day), klass(k), act(&active) {
@@ -51,7 +53,18 @@ struct Ctx {
   const Node& eval_child(const Node& n, uint32_t i) const { return p.nodes[p.eval_children[n.first_child + i]]; }
 
   // A number (or date / country / bool as number); false if unknown.
+  // A number; false if unknown. Shared numeric nodes (a metric used in several rules) are computed once.
   bool num(const Node& n, double& out) const {
+    if (n.memo < 0 || n.type == ValueType::boolean) return num_uncached(n, out);
+    uint8_t& m = memo[static_cast<size_t>(n.memo)];
+    if (m == 0xff) {
+      m = num_uncached(n, memo_num[static_cast<size_t>(n.memo)]) ? 1 : 0;
+    }
+    out = memo_num[static_cast<size_t>(n.memo)];
+    return m == 1;
+  }
+
+  bool num_uncached(const Node& n, double& out) const {
     switch (n.op) {
       case Node::const_num: case Node::const_bool: out = n.value; return true;
       case Node::field:
@@ -88,16 +101,54 @@ struct Ctx {
     }
   }
 
+  // The hot path: the node kinds nearly every record meets, in a small function (a big one would save and restore
+  // many registers on every call). Shared nodes go through the memo; every other kind through tri_uncached.
   Tri tri(const Node& n) const {
-    if (n.memo >= 0) {
-      uint8_t& m = memo[static_cast<size_t>(n.memo)];
-      if (m == 0xff) m = tri_uncached(n);
-      return static_cast<Tri>(m);
+    if (n.memo >= 0) [[unlikely]]
+      return tri_memo(n);
+    switch (n.op) {
+      case Node::cmp_field_const: {
+        if (n.slot == -2) return compare(as_of, n.cmp_op, n.value) ? T : F;
+        if (!f.has(n.slot)) return U;
+        return compare(f.num[static_cast<size_t>(n.slot)], n.cmp_op, n.value) ? T : F;
+      }
+      case Node::in_countries_field:
+        if (!f.has(n.slot)) return U;
+        return in_set(n.set_index, static_cast<int>(f.num[static_cast<size_t>(n.slot)])) ? T : F;
+      case Node::in_classes: return (n.mask >> klass) & 1u ? T : F;
+      case Node::and_: {
+        Tri acc = T;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(eval_child(n, i));
+          if (t == F) return F;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::or_: {
+        Tri acc = F;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(eval_child(n, i));
+          if (t == T) return T;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::not_: {
+        Tri t = tri(eval_child(n, 0));
+        return t == U ? U : t == T ? F : T;
+      }
+      default: return tri_uncached(n);
     }
-    return tri_uncached(n);
   }
 
-  Tri tri_uncached(const Node& n) const {
+  [[gnu::noinline]] Tri tri_memo(const Node& n) const {
+    uint8_t& m = memo[static_cast<size_t>(n.memo)];
+    if (m == 0xff) m = tri_uncached(n);
+    return static_cast<Tri>(m);
+  }
+
+  [[gnu::noinline]] Tri tri_uncached(const Node& n) const {
     switch (n.op) {
       case Node::const_bool: return n.value != 0 ? T : F;
       case Node::field: {
@@ -156,7 +207,7 @@ struct Ctx {
       case Node::in_texts: {
         const Node& c = child(n, 0);
         if (!f.has_text(c.slot)) return U;
-        const std::string& v = f.text[static_cast<size_t>(c.slot)];
+        const std::string_view v = f.text(c.slot);
         for (const auto& s : p.text_sets[static_cast<size_t>(n.set_index)])
           if (v == s) return T;
         return F;
@@ -164,7 +215,7 @@ struct Ctx {
       case Node::mentions: {
         const Node& c = child(n, 0);
         if (!f.has_text(c.slot)) return U;
-        const std::string& v = f.text[static_cast<size_t>(c.slot)];
+        const std::string_view v = f.text(c.slot);
         for (const auto& s : p.text_sets[static_cast<size_t>(n.set_index)])
           if (mentions(v, s)) return T;
         return F;
@@ -274,30 +325,36 @@ bool judge_class(const Program& p, const ActiveSet& act, RecordKind kind, Decisi
     return false;
   }
   d.klass = best;
+  // Chip notes belong to classification: they read only the chip (shown on chips and on shipments of them).
+  if (kind == RecordKind::chip || kind == RecordKind::shipment)
+    for (int ri : act.rules[static_cast<size_t>(RecordKind::chip)][static_cast<size_t>(RuleKind::note)])
+      if (out.fires(ri) == T) set_bit(d, ri);
   return true;
 }
 
 template <class Outcome>
 void judge_rest(const Program& p, const ActiveSet& act, RecordKind rk, int64_t base_cents, Decision& d, Outcome& out) {
   const auto kind = static_cast<size_t>(rk);
-  if (rk == RecordKind::chip) {
-    for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::note)])
-      if (out.fires(ri) == T) set_bit(d, ri);
-    return;
-  }
+  if (rk == RecordKind::chip) return;  // a chip on its own: classification (and its notes) is the whole answer
   // Verdict rules: any undecidable one fails the record (it could raise the verdict).
   const auto& verdicts = act.rules[kind][static_cast<size_t>(RuleKind::verdict)];
+  std::array<int, max_rules> fired;
+  size_t n_fired = 0;
   for (int ri : verdicts) {
     Tri t = out.fires(ri);
     if (t == U) { out.unknown(d, ri); return; }
-    if (t == T) set_bit(d, ri);
+    if (t == T) {
+      set_bit(d, ri);
+      fired[n_fired++] = ri;
+    }
   }
-  // Exceptions: a standing rule removes the rules it overrides (overriders come first in override_order).
-  for (int ri : p.override_order) {
+  // Exceptions: a standing rule removes the rules it overrides (overriders come before their targets).
+  for (int ri : act.overriders) {
     if (!d.has_fired(ri)) continue;
     for (int target : p.rules[static_cast<size_t>(ri)].overrides) clear_bit(d, target);
   }
-  for (int ri : verdicts) {
+  for (size_t k = 0; k < n_fired; ++k) {
+    const int ri = fired[k];
     if (!d.has_fired(ri)) continue;
     const Rule& r = p.rules[static_cast<size_t>(ri)];
     if (r.verdict > d.verdict) {
@@ -335,34 +392,102 @@ void judge_rest(const Program& p, const ActiveSet& act, RecordKind rk, int64_t b
     total += amount;
   }
   d.fee_total_cents = static_cast<int64_t>(total);
-  // Notes: the record's own, and for a shipment its chip's (so "judged on TPP alone" shows on the shipment).
-  for (auto k : {static_cast<size_t>(RecordKind::chip), kind}) {
-    if (k == static_cast<size_t>(RecordKind::chip) && rk != RecordKind::shipment) continue;
-    for (int ri : act.rules[k][static_cast<size_t>(RuleKind::note)])
-      if (out.fires(ri) == T) set_bit(d, ri);
-  }
+  // The record's own notes (its chip's were given with classification).
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::note)])
+    if (out.fires(ri) == T) set_bit(d, ri);
 }
 
 // The scalar outcome: evaluates a rule's condition for one record on demand.
 struct ScalarOutcome {
   Ctx& c;
   Tri fires(int ri) {
+    const Rule& r = c.p.rules[static_cast<size_t>(ri)];
+    if (!((r.class_gate >> c.klass) & 1u)) return F;  // see Rule::class_gate
     bool excepted;
-    return c.fires(c.p.rules[static_cast<size_t>(ri)], excepted);
+    return c.fires(r, excepted);
   }
   void unknown(Decision& d, int ri) { fail_unknown(d, c, c.p.rules[static_cast<size_t>(ri)]); }
 };
 
 }  // namespace
 
-Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_of, const EvalOptions& o) {
+namespace {
+// The cache slot for a record's classification inputs, and whether it holds them (exact comparison).
+ClassCache::Entry* cache_slot(const Program& p, ClassCache& cache, const ActiveSet& act, const Facts& f, bool& hit) {
+  uint64_t known = 0;
+  // Seeded with the segment's start day, not its address: the same input then hits the same slots on every run.
+  uint64_t h = (static_cast<uint64_t>(static_cast<uint32_t>(act.start)) << 8 | static_cast<uint64_t>(f.kind)) *
+               0x9e3779b97f4a7c15ULL;
+  const size_t n = p.class_inputs.size();
+  std::array<double, 16> values;  // entries [0, n) are used; unknown inputs hold 0
+  for (size_t k = 0; k < n; ++k) {
+    values[k] = 0;
+    const int slot = p.class_inputs[k];
+    if (!f.has(slot)) continue;
+    known |= uint64_t{1} << k;
+    values[k] = f.num[static_cast<size_t>(slot)];
+    uint64_t bits;
+    std::memcpy(&bits, &values[k], sizeof bits);
+    h = (h ^ bits ^ (k << 56)) * 0xff51afd7ed558ccdULL;
+  }
+  h ^= known * 0xc4ceb9fe1a85ec53ULL;
+  // fmix64 (MurmurHash3's finalizer): whole numbers have all-zero low mantissa bits, so mix before indexing.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  ClassCache::Entry& e = cache.table_[h & (cache.table_.size() - 1)];  // a power of two: no division
+  // Bitwise comparison: exact (the reader admits no NaN), and no floating-point compare per value.
+  hit = e.segment == &act && e.kind == f.kind && e.known == known &&
+        std::memcmp(values.data(), e.values.data(), n * sizeof(double)) == 0;
+  if (!hit) {
+    e.segment = nullptr;  // filled by the caller once classification succeeds
+    e.kind = f.kind;
+    e.known = known;
+    std::copy_n(values.begin(), n, e.values.begin());
+  }
+  return &e;
+}
+}  // namespace
+
+Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_of, const EvalOptions& o,
+                  ClassCache* cache) {
   Decision d;
   d.as_of = as_of;
-  const ActiveSet& act = p.active(as_of, o);
+  const ActiveSet* active;
+  if (cache && cache->last && cache->last_proposed == o.include_proposed && cache->last_from <= as_of &&
+      as_of < cache->last_to) {
+    active = cache->last;
+  } else {
+    active = &p.active(as_of, o);
+    if (cache) {
+      cache->last = active;
+      cache->last_from = active->start;
+      cache->last_to = p.active_end(*active, o);
+      cache->last_proposed = o.include_proposed;
+    }
+  }
+  const ActiveSet& act = *active;
   d.active = &act;
   Ctx c{p, f, as_of, k_none, act};
   ScalarOutcome out{c};
-  if (!judge_class(p, act, f.kind, d, out)) return d;
+  ClassCache::Entry* slot = nullptr;
+  bool hit = false;
+  if (cache && p.class_cacheable && f.kind != RecordKind::fab_order) slot = cache_slot(p, *cache, act, f, hit);
+  if (hit) {
+    ++cache->hits;
+    d.klass = slot->klass;
+    d.fired = slot->fired;
+  } else {
+    if (cache) ++cache->misses;
+    if (!judge_class(p, act, f.kind, d, out)) return d;
+    if (slot) {
+      slot->klass = d.klass;
+      slot->fired = d.fired;
+      slot->segment = &act;
+    }
+  }
   c.klass = d.klass;
   judge_rest(p, act, f.kind, base_cents, d, out);
   return d;
@@ -370,6 +495,16 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
 
 // ---- reasons (cold path) --------------------------------------------------------------------------------------
 namespace {
+
+// NOTE: appended piece by piece: GCC 12 warns falsely (-Wrestrict) on `"\"" + s + "\""`.
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
+}
 
 struct Explainer {
   const Ctx& c;
@@ -380,7 +515,7 @@ struct Explainer {
 
   std::string value_text(const Node& n) const {
     if (n.op == Node::text_field)
-      return c.f.has_text(n.slot) ? "\"" + c.f.text[static_cast<size_t>(n.slot)] + "\"" : "(not given)";
+      return c.f.has_text(n.slot) ? quoted(c.f.text(n.slot)) : "(not given)";
     double v;
     if (!c.num(n, v)) return "(not given)";
     switch (n.type) {

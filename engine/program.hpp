@@ -12,10 +12,13 @@
 //     where it could change the outcome makes the record an error (fail closed), never ALLOWED.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/util.hpp"
@@ -66,17 +69,30 @@ enum Klass : uint8_t { k_none = 0, k_3a090c = 1, k_3a090b = 2, k_3a090a = 3 };
 const char* klass_name(int k);
 int klass_from_name(std::string_view s);  // -1 if unknown
 
-// The facts of one record, ready for evaluation. Plain data: copyable, no heap beyond the strings.
+// The facts of one record, ready for evaluation. Plain data, copyable. Kept small (about 280 bytes), since batch
+// runs stream millions of them: the text fields share one buffer.
 struct Facts {
   RecordKind kind = RecordKind::shipment;
   std::array<double, slot_count> num{};     // numbers; bools as 0/1; dates as Day; countries as index
   uint64_t known = 0;                       // bit per Slot: the value is given
-  std::array<std::string, text_slot_count> text;
   uint32_t text_known = 0;                  // bit per TextSlot
+  std::array<uint16_t, text_slot_count> text_at{}, text_len{};  // each text's place in text_buf
+  std::string text_buf;                     // the text fields, one after another
+
   bool has(int slot) const { return (known >> slot) & 1u; }
-  void set(int slot, double v) { num[slot] = v; known |= uint64_t{1} << slot; }
-  void set_text(int slot, std::string v) { text[slot] = std::move(v); text_known |= 1u << slot; }
+  void set(int slot, double v) { num[static_cast<size_t>(slot)] = v; known |= uint64_t{1} << slot; }
   bool has_text(int slot) const { return (text_known >> slot) & 1u; }
+  std::string_view text(int slot) const {
+    return std::string_view(text_buf).substr(text_at[static_cast<size_t>(slot)], text_len[static_cast<size_t>(slot)]);
+  }
+  // Texts are at most 1000 bytes each (the record reader enforces it), so offsets fit in 16 bits.
+  void set_text(int slot, std::string_view v) {
+    if (has_text(slot) && v == text(slot)) return;
+    text_at[static_cast<size_t>(slot)] = static_cast<uint16_t>(text_buf.size());
+    text_len[static_cast<size_t>(slot)] = static_cast<uint16_t>(v.size());
+    text_buf.append(v);
+    text_known |= 1u << slot;
+  }
 };
 
 // ---- verdicts -------------------------------------------------------------------------------------------------
@@ -114,7 +130,7 @@ struct Node {
                                 // in_texts / mentions: Program::text_sets
   uint32_t mask = 0;
   int name_index = -1;          // display label in Program::names (field name, constant as written, set name)
-  int memo = -1;                // a boolean node shared by several parents: its slot in the per-record memo
+  int memo = -1;                // a node shared by several parents: its slot in the per-record memo
 };
 
 // A country set whose membership may change with the date: segments [start_i, start_{i+1}) with their members.
@@ -139,6 +155,9 @@ struct Rule {
   int when = -1, except = -1;    // node indices; except = -1 if none (identical subtrees are shared)
   Span when_span;                // the rule's own `when` text (its node may be shared with another rule)
   int eval_when = -1, eval_except = -1;  // the same conditions with pass-through `ref` nodes skipped
+  // Classes for which the rule can fire at all: its `when` is an `and` with a `class in {...}` operand (or is one).
+  // A record of another class is false for it whatever the other operands are (false and unknown is false).
+  uint32_t class_gate = ~0u;
   int klass = k_none;            // classify
   Verdict verdict = Verdict::allowed;   // verdict
   Review review = Review::none;
@@ -167,6 +186,7 @@ struct ActiveSet {
   std::array<std::array<std::vector<int>, 4>, 3> rules;  // [RecordKind][RuleKind]
   std::vector<int> rulesets;
   std::vector<std::array<uint64_t, 11>> country_bits;     // each country set's members on this stretch of time
+  std::vector<int> overriders;   // verdict rules in force that override others, overriders before their targets
 };
 
 struct Program {
@@ -177,8 +197,12 @@ struct Program {
   // The same child lists, with each `and` / `or` node's children ordered cheapest first (three-valued `and` and `or`
   // give the same result in any order). evaluate() reads these; reasons read `children`, in the written order.
   std::vector<uint32_t> eval_children;
-  int memo_slots = 0;                    // shared boolean nodes memoized per record (at most max_memo)
+  int memo_slots = 0;                    // shared nodes memoized per record (at most max_memo)
   std::vector<Span> node_spans;          // Program::nodes[i]'s first source span (cold: diagnostics only)
+  // What classification (classify rules and chip notes) reads: it depends on these chip fields and the stretch of
+  // time only, so ClassCache can key on them. class_cacheable is false if it reads text or the as-of date itself.
+  std::vector<int> class_inputs;
+  bool class_cacheable = true;
   std::vector<DatedCountrySet> country_sets;
   std::vector<std::vector<std::string>> text_sets;
   std::vector<std::string> names;        // metric / condition names for ref nodes
@@ -188,6 +212,8 @@ struct Program {
   std::vector<std::shared_ptr<const SourceFile>> sources;  // keeps spans valid
 
   const ActiveSet& active(Day d, const EvalOptions& o) const;
+  // The end (exclusive) of the stretch of time that `a` starts.
+  Day active_end(const ActiveSet& a, const EvalOptions& o) const;
 };
 
 // ---- decisions ------------------------------------------------------------------------------------------------
@@ -230,8 +256,36 @@ struct Decision {
   bool has_fired(int r) const { return (fired[r / 64] >> (r % 64)) & 1u; }
 };
 
-// Judges one record. `money` holds quantity × unit price in cents (the levy base), or -1 if not given.
-Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_of, const EvalOptions& o);
+// Remembers classifications (class, fired classify rules and chip notes) by the exact values of the chip fields
+// classification reads (Program::class_inputs), the stretch of time and the record kind. Shipment logs name the
+// same few chips over and over; with a cache, each is classified once per stretch of time. A cache is owned by one
+// caller (one thread) and may be reused across calls with the same Program; results are identical with or
+// without it (keys are compared exactly, never by hash alone).
+class ClassCache {
+ public:
+  struct Entry {
+    const ActiveSet* segment = nullptr;       // null: empty
+    RecordKind kind = RecordKind::shipment;
+    uint64_t known = 0;                       // known bits of the inputs
+    std::array<double, 16> values{};          // the inputs, in Program::class_inputs order
+    int klass = k_none;
+    std::array<uint64_t, 4> fired{};          // classify rules and chip notes that fired
+  };
+  // `capacity` is rounded up to a power of two. The default (2048 entries, about 400 kB) stays mostly in cache and
+  // holds a catalog's chips over a dozen stretches of time.
+  explicit ClassCache(size_t capacity = 2048) : table_(std::bit_ceil(std::max<size_t>(capacity, 16))) {}
+  std::vector<Entry> table_;
+  uint64_t hits = 0, misses = 0;
+  // The stretch of time found last, for runs of records in date order: [from, to) under `options`.
+  const ActiveSet* last = nullptr;
+  Day last_from = 0, last_to = 0;
+  bool last_proposed = false;
+};
+
+// Judges one record. `base_cents` holds quantity × unit price in cents (the levy base), or -1 if not given.
+// `cache`, if given, memoizes classification (see ClassCache).
+Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_of, const EvalOptions& o,
+                  ClassCache* cache = nullptr);
 
 // The reason a rule fired, e.g. "chip.tpp = 15831.2 >= 4800". Cold path.
 std::string explain_rule(const Program& p, int rule, const Facts& f, Day as_of, int klass);

@@ -318,7 +318,7 @@ struct Builder {
     for (int s = s_chip_datacenter; s <= s_chip_first_marketed; ++s)
       if (from.has(s)) to.set(s, from.num[static_cast<size_t>(s)]);
     for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
-      if (from.has_text(t)) to.set_text(t, from.text[static_cast<size_t>(t)]);
+      if (from.has_text(t)) to.set_text(t, from.text(t));
   }
 
   bool chip_object(const JV& obj, const std::string& prefix, Facts& facts) {
@@ -359,7 +359,7 @@ struct Builder {
       rec.kind = RecordKind::chip;
       rec.facts.kind = RecordKind::chip;
       chip_object(obj, "", rec.facts);
-      if (rec.facts.has_text(t_chip_name)) rec.id = rec.facts.text[t_chip_name];
+      if (rec.facts.has_text(t_chip_name)) rec.id = std::string(rec.facts.text(t_chip_name));
       return;
     }
     if (type != "shipment" && type != "fab_order") {
@@ -622,7 +622,7 @@ Catalog Catalog::load(const std::string& path) {
     Record r = finish(obj, line_no, nullptr, true);
     if (!r.ok) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + r.error.message);
     if (!r.facts.has_text(t_chip_name)) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": chip has no name");
-    const std::string name = r.facts.text[t_chip_name];
+    const std::string name(r.facts.text(t_chip_name));
     if (!cat.chips_.emplace(name, r.facts).second)
       throw std::runtime_error(path + ":" + std::to_string(line_no) + ": duplicate chip '" + name + "'");
     cells.clear();

@@ -79,7 +79,7 @@ std::string error_json(const Record& r, const std::string& code, const std::stri
 std::string decision_text(const Program& p, const Record& r, const Decision& d) {
   if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
   std::string out;
-  std::string name = r.facts.has_text(t_chip_name) ? r.facts.text[t_chip_name] : "";
+  std::string name = r.facts.has_text(t_chip_name) ? std::string(r.facts.text(t_chip_name)) : "";
   out += (r.id.empty() ? std::string(to_string(r.kind)) : r.id) + "  (" + to_string(r.kind) + ", as of " +
          format_date(d.as_of) + ")\n";
   if (r.kind == RecordKind::shipment) {

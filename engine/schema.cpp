@@ -145,4 +145,10 @@ const ActiveSet& Program::active(Day d, const EvalOptions& o) const {
   return segs[lo];
 }
 
+Day Program::active_end(const ActiveSet& a, const EvalOptions& o) const {
+  const auto& segs = segments[o.include_proposed ? 1 : 0];
+  auto i = static_cast<size_t>(&a - segs.data());
+  return i + 1 < segs.size() ? segs[i + 1].start : day_max;
+}
+
 }  // namespace tollgate
