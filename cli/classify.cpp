@@ -1,4 +1,6 @@
 // tollgate classify — the 3A090 class of a chip under the rules in force on a date, with the arithmetic shown.
+#include <cstdio>
+
 #include "cli/common.hpp"
 #include "engine/render.hpp"
 
@@ -50,12 +52,7 @@ Exit: 0 classified, 2 bad input or rules.)");
               auto input = read_input_or_report(o->json_input);
               if (!input) return exit_bad_input;
               const std::string& text = *input;
-              // A bare chip object: add the type so the record reader knows it.
-              std::string body = text;
-              auto brace = body.find('{');
-              if (brace != std::string::npos && body.find("\"type\"") == std::string::npos)
-                body.insert(brace + 1, "\"type\":\"chip\",");
-              r = record_from_json(body, 1, &*catalog);
+              r = record_from_json(text, 1, &*catalog, /*bare_chip=*/true);
             } else if (!o->name.empty()) {
               const Facts* c = catalog->find(o->name);
               if (!c) {
@@ -115,7 +112,11 @@ Exit: 0 classified, 2 bad input or rules.)");
               if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2))
                 std::cout << "    PD  = TPP / die area = " << format_number(f.num[s_chip_tpp]) << " / "
                           << format_number(f.num[s_chip_die_area_mm2])
-                          << " mm2 = " << format_number(f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2]) << "\n";
+                          << " mm2 = " << [&] {
+                               char buf[32];
+                               std::snprintf(buf, sizeof buf, "%.6g", f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2]);
+                               return std::string(buf);
+                             }() << "\n";
               else
                 std::cout << "    PD  = not computable (no die area): judged on TPP alone\n";
             }

@@ -182,6 +182,7 @@ const std::vector<InField>& fab_fields() {
 struct Builder {
   Record& rec;
   const Catalog* catalog;
+  bool bare_chip = false;  // no "type" means chip
   int64_t qty = -1, price = -1;
 
   bool fail(std::string code, std::string field, std::string message) {
@@ -347,7 +348,7 @@ struct Builder {
 
   void build(const JV& obj) {
     if (obj.k != JV::object) { fail("tollgate.input.type", "", "a record must be a JSON object"); return; }
-    std::string type = "shipment";
+    std::string type = bare_chip ? "chip" : "shipment";
     for (const auto& [k, v] : obj.members)
       if (k == "type") {
         if (v.k != JV::string && v.k != JV::cell) { fail("tollgate.input.type", "type", "type must be a string"); return; }
@@ -404,18 +405,18 @@ struct Builder {
   }
 };
 
-Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv) {
+Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv, bool bare_chip = false) {
   Record rec;
   rec.line = line;
   canonical(obj, rec.canonical, csv);
-  Builder b{rec, catalog};
+  Builder b{rec, catalog, bare_chip};
   b.build(obj);
   return rec;
 }
 
 }  // namespace
 
-Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog) {
+Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog, bool bare_chip) {
   JV v;
   std::string err;
   if (!parse_json(text, v, err)) {
@@ -426,7 +427,7 @@ Record record_from_json(std::string_view text, uint64_t line, const Catalog* cat
     rec.canonical = std::string(text);
     return rec;
   }
-  return finish(v, line, catalog, false);
+  return finish(v, line, catalog, false, bare_chip);
 }
 
 bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error) {

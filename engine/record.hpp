@@ -53,8 +53,9 @@ InputFormat guess_format(const std::string& path, std::string_view head);
 // ok == false and the reason; the others are judged.
 std::vector<Record> read_records(std::string_view text, InputFormat fmt, const Catalog* catalog);
 
-// One JSON object (as text) to a Record; `line` is used in errors.
-Record record_from_json(std::string_view json_text, uint64_t line, const Catalog* catalog);
+// One JSON object (as text) to a Record; `line` is used in errors. An object without "type" is a shipment, or a
+// chip if `bare_chip` (as `tollgate classify --json-input` reads it).
+Record record_from_json(std::string_view json_text, uint64_t line, const Catalog* catalog, bool bare_chip = false);
 
 // Splits one CSV line (RFC 4180 quoting; the caller joins lines inside quoted fields).
 bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error);

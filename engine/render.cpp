@@ -88,6 +88,13 @@ std::string decision_text(const Program& p, const Record& r, const Decision& d) 
     if (r.facts.has(s_end_user_hq)) out += ", end user HQ " + country_code(static_cast<int>(r.facts.num[s_end_user_hq]));
     if (r.facts.has(s_export_from)) out += ", from " + country_code(static_cast<int>(r.facts.num[s_export_from]));
     out += "\n";
+  } else if (r.kind == RecordKind::fab_order) {
+    const Facts& f = r.facts;
+    out += "  " + (f.has_text(t_role) ? std::string(f.text(t_role)) : std::string("fab order"));
+    if (f.has_text(t_designer)) out += " for " + std::string(f.text(t_designer));
+    if (f.has(s_designer_hq)) out += " (HQ " + country_code(static_cast<int>(f.num[s_designer_hq])) + ")";
+    if (f.has(s_destination)) out += " -> " + country_code(static_cast<int>(f.num[s_destination]));
+    out += "\n";
   }
   out += "  classification  " + std::string(klass_name(d.klass)) + "\n";
   if (r.kind != RecordKind::chip) {
