@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
                "tollgate"};
   app.set_version_flag("--version", std::string(tollgate::engine_version));
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--error-format) may also follow the subcommand
   app.footer(
       "Exit codes (check, classify): 0 all allowed (or NOTIFY only), 3 some record needs a license,\n"
       "4 some record is prohibited, 2 bad input or rules (diagnostics printed), 1 internal error.\n"
