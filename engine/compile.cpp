@@ -1066,7 +1066,7 @@ class Compiler {
       n.op = Node::in_countries;
       n.set_index = idx;
       std::string label = rhs.kind == ExprKind::binary ? describe_set(rhs) : set_label(rhs);
-      if (rhs.kind == ExprKind::binary) label = std::string(1, '(').append(label).append(1, ')');
+      if (rhs.kind == ExprKind::binary) label = enclose('(', label, ')');
       n.name_index = name_id(label);
     } else if (lt.k == TypeInfo::klass || lt.k == TypeInfo::text) {
       if (rhs.kind != ExprKind::set) {

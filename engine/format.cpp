@@ -8,6 +8,7 @@
 //  * comments: own-line comments stay on their own line before what follows them; end-of-line comments stay at
 //    the end of the line of the clause they were on.
 #include "engine/format.hpp"
+#include "engine/util.hpp"
 
 #include <algorithm>
 
@@ -51,15 +52,7 @@ std::string quote(const std::string& s) {
 
 std::string print(const Expr& e);
 
-// NOTE: built by appending, not with `"(" + s + ")"`: GCC 12 gives a false -Wrestrict on the latter.
-std::string parenthesised(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '(';
-  out += s;
-  out += ')';
-  return out;
-}
+std::string parenthesised(const std::string& s) { return enclose('(', s, ')'); }
 
 // A child printed inside a parent of precedence `parent`: parenthesised if it would not reparse the same way.
 std::string child(const Expr& c, int parent, bool same_level_needs_parens = true) {

@@ -180,6 +180,15 @@ std::optional<double> parse_number(std::string_view t) {
   return v;
 }
 
+std::string enclose(char open, std::string_view s, char close) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += open;
+  out += s;
+  out += close;
+  return out;
+}
+
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths, const std::string& ext) {
   std::vector<std::string> out;
   for (const auto& p : paths) {

@@ -44,6 +44,10 @@ std::string format_number(double v);
 // Strict decimal number: optional '-', digits, optional fraction, optional exponent; no trailing text.
 std::optional<double> parse_number(std::string_view text);
 
+// ---- text ----------------------------------------------------------------------------------------------------
+// open + s + close, built by appending. NOTE: GCC 12 gives a false -Wrestrict on `"(" + s + ")"`.
+std::string enclose(char open, std::string_view s, char close);
+
 // ---- files -------------------------------------------------------------------------------------------------
 // Each path as given, except that a folder stands for its files with extension `ext` (e.g. ".tg"), sorted by
 // name, so runs are deterministic.
