@@ -25,10 +25,7 @@ Exit: 0 all cases pass (and, with --require-coverage, every rule fired somewhere
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
             std::vector<std::string> paths = o->paths;
-            if (paths.empty()) {
-              std::string dir = default_rules_dir();
-              paths.push_back(dir.substr(0, dir.size() - 5) + "fixtures/cases");
-            }
+            if (paths.empty()) paths.push_back(default_cases_dir());
             CaseReport rep = run_case_files(*program, *catalog, paths);
             for (const auto& f : rep.failures) std::cout << "FAIL " << f << "\n";
             std::cout << "coverage: " << (program->rules.size() - rep.uncovered_rules.size()) << " of "

@@ -26,6 +26,8 @@ std::string default_rules_dir() {
   if (const char* env = std::getenv("TOLLGATE_RULES")) return env;
   return std::string(TOLLGATE_DATA_DIR) + "/rules";
 }
+std::string default_cases_dir() { return std::string(TOLLGATE_DATA_DIR) + "/fixtures/cases"; }
+
 std::string default_catalog_path() {
   if (const char* env = std::getenv("TOLLGATE_CATALOG")) return env;
   return std::string(TOLLGATE_DATA_DIR) + "/fixtures/chips.csv";

@@ -42,6 +42,7 @@ CompileResult load_and_compile(const std::vector<std::string>& paths);
 // The folder of the bundled rules: $TOLLGATE_RULES if set, else the one this build was configured with.
 std::string default_rules_dir();
 std::string default_catalog_path();
+std::string default_cases_dir();
 
 // Edit distance, for "did you mean" help.
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
