@@ -1,0 +1,162 @@
+// tollgate generate — a deterministic generator of realistic shipment logs (CSV or JSONL) for tests and
+// benchmarks: catalog chips, 120+ destinations weighted toward the real trade, dates in order over 2022-2027,
+// end users headquartered elsewhere now and then, reexports, some foundry orders, and a small share of bad rows.
+// Same seed and options give the same bytes on every machine: only std::mt19937_64's raw output is used (the
+// standard library's distributions differ between implementations).
+#include <fstream>
+#include <random>
+
+#include "cli/common.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+struct Gen {
+  std::mt19937_64 rng;
+  uint64_t below(uint64_t n) { return rng() % n; }
+  bool chance(double p) { return static_cast<double>(rng() % 1'000'000) < p * 1'000'000; }
+  template <class T, size_t N>
+  const T& pick(const T (&a)[N]) { return a[below(N)]; }
+};
+
+// Destinations: a weighted head (the real trade) and a long tail of other countries.
+const char* const head[] = {"CN", "CN", "CN", "HK", "HK", "SG", "SG", "TW", "TW", "US", "US", "US", "JP", "KR", "DE",
+                            "NL", "GB", "FR", "IN", "VN", "MY", "TH", "AE", "SA", "IL", "MO", "RU", "KZ"};
+
+std::string money(uint64_t cents) { return std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100); }
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string json_str(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Command add_generate(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("generate", "Write a deterministic, realistic shipment log (for tests and benchmarks)");
+  app->footer(R"(Examples:
+  tollgate generate --rows 1000000 --format csv -o /tmp/log.csv
+  tollgate generate --rows 5000 --seed 7 --bad-share 0.01 | tollgate check --json -
+Rows are in date order from 2022-01-01 to 2027-12-31. About 2% are foundry orders; --bad-share of the rows
+(default 0.002) are deliberately invalid (unknown country, impossible date, negative quantity, bad amount,
+unknown field), so that a run exercises error reporting.)");
+  struct Opts {
+    uint64_t rows = 10000, seed = 1;
+    std::string format = "csv", out;
+    double bad_share = 0.002;
+  };
+  auto o = std::make_shared<Opts>();
+  app->add_option("--rows", o->rows, "Number of rows")->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+  app->add_option("--seed", o->seed, "Random seed (same seed, same log)");
+  app->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  app->add_option("--bad-share", o->bad_share, "Share of invalid rows, 0 to 1")->check(CLI::Range(0.0, 1.0));
+  app->add_option("-o,--output", o->out, "Output file (default: standard output)");
+  add_rules_options(*app, g);
+  return {app, [o, &g]() -> int {
+            auto catalog = load_catalog(g);
+            if (!catalog) return exit_bad_input;
+            // 90% of rows name chips whose specs are complete; the rest any catalog chip (some fail closed).
+            std::vector<std::string> chips = catalog->names(), full;
+            for (const auto& [name, f] : catalog->chips())
+              if (f.has(s_chip_tpp) && f.has(s_chip_interconnect_gbps) && f.has(s_chip_memory_bw_gbps) &&
+                  f.has(s_chip_datacenter))
+                full.push_back(name);
+            if (full.empty()) full = chips;
+            std::vector<std::string> tail;  // every assigned ISO code: the long tail of destinations
+            for (int c = 0; c < country_slots; ++c)
+              if (country_index(country_code(c)) >= 0) tail.push_back(country_code(c));
+            std::ofstream file;
+            if (!o->out.empty()) {
+              file.open(o->out, std::ios::binary | std::ios::trunc);
+              if (!file) {
+                std::cerr << "tollgate: error: cannot write '" << o->out << "'\n";
+                return exit_bad_input;
+              }
+            }
+            std::ostream& os = o->out.empty() ? std::cout : file;
+            const bool csv = o->format == "csv";
+            if (csv)
+              os << "type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd,export_from,role,"
+                    "designer,designer_hq,designer_status,designer_attests_not_3a090a,process_nm,non_planar,"
+                    "transistors_billion,has_hbm,packager_approved,packaged_in\n";
+            Gen gen{std::mt19937_64(o->seed)};
+            const Day first = *parse_date("2022-01-01"), last = *parse_date("2027-12-31");
+            const char* const users[] = {"Example Cloud Co.", "Research Institute", "Hosting Co, Ltd",
+                                         "Example AI Lab", "Retail Distributor", "Telecom Operator"};
+            const char* const designers[] = {"Designer Co", "Startup Inc", "Accelerator Ltd"};
+            const char* const statuses[] = {"approved", "authorized", "none"};
+            for (uint64_t i = 0; i < o->rows; ++i) {
+              Day day = first + static_cast<Day>(static_cast<i128>(i) * (last - first) / static_cast<i128>(o->rows));
+              std::string date = format_date(day);
+              std::string id = std::to_string(i + 1);
+              std::string dest = gen.chance(0.7) ? gen.pick(head) : tail[gen.below(tail.size())];
+              std::string hq = gen.chance(0.85) ? dest : gen.pick(head);
+              bool bad = gen.chance(o->bad_share);
+              int flaw = static_cast<int>(gen.below(5));
+              if (bad && flaw == 0) dest = "XX";
+              if (bad && flaw == 1) date = date.substr(0, 8) + "32";
+              if (gen.chance(0.02)) {  // a foundry order
+                std::string role = gen.chance(0.8) ? "front_end_fabricator" : "osat";
+                std::string nm = std::to_string(gen.pick({3, 5, 7, 12, 16, 28}));
+                std::string tb = std::to_string(10 + gen.below(60)) + "." + std::to_string(gen.below(10));
+                std::string f[] = {"fab_order", "F-" + id, date, "", dest, "", "", std::to_string(100 + gen.below(5000)),
+                                   money(2000 + gen.below(50000)), "", role, gen.pick(designers), hq,
+                                   gen.pick(statuses), gen.chance(0.5) ? "true" : "false", nm,
+                                   nm == "28" ? "false" : "true", tb, gen.chance(0.5) ? "true" : "false",
+                                   gen.chance(0.3) ? "true" : "false", gen.chance(0.8) ? "TW" : gen.pick(head)};
+                if (csv) {
+                  for (size_t k = 0; k < std::size(f); ++k) os << (k ? "," : "") << csv_cell(f[k]);
+                  os << "\n";
+                } else {
+                  os << "{\"type\":\"fab_order\",\"id\":" << json_str(f[1]) << ",\"date\":" << json_str(f[2])
+                     << ",\"role\":" << json_str(role) << ",\"designer\":" << json_str(f[11]) << ",\"designer_hq\":"
+                     << json_str(hq) << ",\"designer_status\":" << json_str(f[13])
+                     << ",\"designer_attests_not_3a090a\":" << f[14] << ",\"process_nm\":" << nm
+                     << ",\"non_planar\":" << f[16] << ",\"transistors_billion\":" << tb << ",\"has_hbm\":" << f[18]
+                     << ",\"packager_approved\":" << f[19] << ",\"packaged_in\":" << json_str(f[20])
+                     << ",\"destination\":" << json_str(dest) << ",\"quantity\":" << f[7]
+                     << ",\"unit_price_usd\":" << json_str(f[8]) << "}\n";
+                }
+                continue;
+              }
+              std::string qty = std::to_string(1 + gen.below(gen.chance(0.9) ? 64 : 5000));
+              std::string price = money(15000 + gen.below(4'000'000));
+              if (bad && flaw == 2) qty = "-" + qty;
+              if (bad && flaw == 3) price += "5";  // three decimals
+              std::string from = gen.chance(0.9) ? "US" : gen.pick({"TW", "SG", "MY", "KR"});
+              const std::string& chip = gen.chance(0.9) ? full[gen.below(full.size())] : chips[gen.below(chips.size())];
+              std::string user = gen.pick(users);
+              if (csv) {
+                os << "shipment," << id << "," << date << "," << csv_cell(chip) << "," << dest << "," << csv_cell(user)
+                   << "," << hq << "," << qty << "," << price << "," << from << ",,,,,,,,,,,\n";
+                if (bad && flaw == 4) os << "shipment," << id << "b," << date << ",no such chip," << dest << ",,"
+                                         << hq << ",1,1.00,US,,,,,,,,,,,\n";
+              } else {
+                os << "{\"type\":\"shipment\",\"id\":" << json_str(id) << ",\"date\":" << json_str(date)
+                   << ",\"chip\":" << json_str(chip) << ",\"destination\":" << json_str(dest) << ",\"end_user\":"
+                   << json_str(user) << ",\"end_user_hq\":" << json_str(hq) << ",\"quantity\":" << qty
+                   << ",\"unit_price_usd\":" << json_str(price) << ",\"export_from\":" << json_str(from)
+                   << (bad && flaw == 4 ? ",\"colour\":\"red\"" : "") << "}\n";
+              }
+            }
+            os.flush();
+            if (!os) {
+              std::cerr << "tollgate: error: writing the log failed\n";
+              return exit_internal;
+            }
+            return exit_ok;
+          }};
+}
+
+}  // namespace tollgate::cli
