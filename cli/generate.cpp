@@ -4,6 +4,7 @@
 // Same seed and options give the same bytes on every machine: only std::mt19937_64's raw output is used (the
 // standard library's distributions differ between implementations).
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "cli/common.hpp"
@@ -33,12 +34,7 @@ std::string csv_cell(const std::string& s) {
 }
 
 std::string json_str(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

@@ -648,7 +648,7 @@ class Compiler {
 
   // Emits a node, or returns the identical one emitted before (hash-consing): the same subexpression written in
   // several rules, or a named condition used in several places, becomes one node, evaluated once per record.
-  int emit(Node n, std::vector<int> kids = {}, Span span = {}) {
+  int emit(Node n, std::vector<int> kids = {}) {
     std::string key;
     key.reserve(64);
     auto put = [&](const void* data, size_t size) { key.append(static_cast<const char*>(data), size); };
@@ -668,7 +668,6 @@ class Compiler {
     n.child_count = static_cast<uint32_t>(kids.size());
     for (int k : kids) p_->children.push_back(static_cast<uint32_t>(k));
     p_->nodes.push_back(std::move(n));
-    p_->node_spans.push_back(std::move(span));
     int idx = static_cast<int>(p_->nodes.size()) - 1;
     consed_.emplace(std::move(key), idx);
     return idx;
@@ -704,7 +703,7 @@ class Compiler {
         n.value = v ? *v : 0;
         n.name_index = name_id(e.text + (e.unit.empty() ? "" : " " + e.unit));
         t = {TypeInfo::number, e.unit};
-        return emit(n, {}, e.span);
+        return emit(n, {});
       }
       case ExprKind::percent:
         error("tollgate.check.type", "a percentage only appears in `fee`", e.span);
@@ -721,7 +720,7 @@ class Compiler {
         n.value = *d;
         n.name_index = name_id(e.text);
         t = {TypeInfo::date, ""};
-        return emit(n, {}, e.span);
+        return emit(n, {});
       }
       case ExprKind::string:
         error("tollgate.check.type", "a string only appears after `==`, `!=`, `in` or `mentions` here", e.span);
@@ -732,7 +731,7 @@ class Compiler {
         n.value = e.flag ? 1 : 0;
         n.name_index = name_id(e.flag ? "true" : "false");
         t = {TypeInfo::boolean, ""};
-        return emit(n, {}, e.span);
+        return emit(n, {});
       case ExprKind::name: return lower_name(e, t);
       case ExprKind::set:
         error("tollgate.check.type", "a set only appears after `in`, `not in` or `mentions`", e.span);
@@ -745,7 +744,7 @@ class Compiler {
         n.op = Node::not_;
         n.type = ValueType::boolean;
         t = {TypeInfo::boolean, ""};
-        return emit(n, {k}, e.span);
+        return emit(n, {k});
       }
       case ExprKind::neg: {
         TypeInfo a;
@@ -755,7 +754,7 @@ class Compiler {
         n.op = Node::neg;
         n.name_index = name_id("-");
         t = a;
-        return emit(n, {k}, e.span);
+        return emit(n, {k});
       }
       case ExprKind::binary: return lower_binary(e, t);
       case ExprKind::compare: return lower_compare(e, t);
@@ -775,7 +774,7 @@ class Compiler {
         n.text_slot = f->type == ValueType::text;
         n.name_index = name_id(f->name);
         t = {TypeInfo::boolean, ""};
-        return emit(n, {}, e.span);
+        return emit(n, {});
       }
     }
     return -1;
@@ -800,7 +799,7 @@ class Compiler {
       n.type = ValueType::date;
       n.name_index = name_id("date");
       t = {TypeInfo::date, ""};
-      return emit(n, {}, e.span);
+      return emit(n, {});
     }
     if (const FieldInfo* f = find_field(e.text)) {
       if (!field_allowed(*f)) {
@@ -821,7 +820,7 @@ class Compiler {
         case ValueType::country: n.op = Node::field; t = {TypeInfo::country, ""}; break;
       }
       n.type = f->type;
-      return emit(n, {}, e.span);
+      return emit(n, {});
     }
     if (auto it = defs_.find(e.text); it != defs_.end()) {
       const Decl& d = *it->second.decl;
@@ -847,7 +846,7 @@ class Compiler {
       n.type = inner.k == TypeInfo::number ? ValueType::number : ValueType::boolean;
       n.name_index = name_id(e.text);
       t = inner;
-      return emit(n, {k}, e.span);
+      return emit(n, {k});
     }
     if (int c = country_index(e.text); c >= 0) {
       n.op = Node::const_num;
@@ -855,7 +854,7 @@ class Compiler {
       n.value = c;
       n.name_index = name_id(e.text);
       t = {TypeInfo::country, ""};
-      return emit(n, {}, e.span);
+      return emit(n, {});
     }
     unknown_name(e.text, e.span, "name", visible_names());
     return -1;
@@ -876,7 +875,7 @@ class Compiler {
       n.op = op0 == "and" ? Node::and_ : Node::or_;
       n.type = ValueType::boolean;
       t = {TypeInfo::boolean, ""};
-      return emit(n, kids, e.span);
+      return emit(n, kids);
     }
     // Set algebra (| & -) or arithmetic (+ - * /), decided by the first operand's type.
     TypeInfo first;
@@ -916,7 +915,7 @@ class Compiler {
       n.op = op == "+" ? Node::add : op == "-" ? Node::sub : op == "*" ? Node::mul : Node::div;
       label += " " + op + " " + p_->names[static_cast<size_t>(p_->nodes[static_cast<size_t>(k)].name_index)];
       n.name_index = name_id(label);
-      acc = emit(n, {acc, k}, e.span);
+      acc = emit(n, {acc, k});
     }
     t = {TypeInfo::number, unit};
     return acc;
@@ -1082,13 +1081,13 @@ class Compiler {
       return type_error(e.args[0], lt, "a country, a classification or text (before `in`)");
     }
     t = {TypeInfo::boolean, ""};
-    int k = emit(n, {lhs}, e.span);
+    int k = emit(n, {lhs});
     if (e.kind == ExprKind::not_in) {
       Node neg;
       neg.op = Node::not_;
       neg.type = ValueType::boolean;
       neg.value = 1;  // marks "not in" for reasons
-      return emit(neg, {k}, e.span);
+      return emit(neg, {k});
     }
     return k;
   }
@@ -1158,7 +1157,7 @@ class Compiler {
     n.set_index = static_cast<int>(p_->text_sets.size()) - 1;
     n.name_index = name_id(rhs.kind == ExprKind::string ? "\"" + rhs.text + "\"" : set_label(rhs));
     t = {TypeInfo::boolean, ""};
-    return emit(n, {lhs}, e.span);
+    return emit(n, {lhs});
   }
 
   static int cmp_code(const std::string& op) {
@@ -1191,7 +1190,7 @@ class Compiler {
     Node n;
     n.op = Node::and_;
     n.type = ValueType::boolean;
-    return emit(n, parts, e.span);
+    return emit(n, parts);
   }
 
   int compare_pair(const Expr& e, size_t i, const std::vector<int>& kids, const std::vector<TypeInfo>& types) {
@@ -1220,12 +1219,12 @@ class Compiler {
       if (!text_items(set, other, n)) return -1;
       n.name_index = name_id("\"" + lit.text + "\"");
       n.value = 2;  // marks "written as an equality" for reasons
-      int k = emit(n, {other_node}, e.span);
+      int k = emit(n, {other_node});
       if (op == "!=") {
         Node neg;
         neg.op = Node::not_;
         neg.type = ValueType::boolean;
-        return emit(neg, {k}, e.span);
+        return emit(neg, {k});
       }
       return k;
     }
@@ -1251,7 +1250,7 @@ class Compiler {
     }
     n.op = Node::cmp;
     n.cmp_op = static_cast<uint8_t>(code);
-    return emit(n, {kids[i], kids[i + 1]}, e.span);
+    return emit(n, {kids[i], kids[i + 1]});
   }
 
   // ---- stage 6: reachability ----------------------------------------------------------------------------------------

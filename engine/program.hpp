@@ -138,8 +138,6 @@ struct DatedCountrySet {
   std::string name;                       // group name, or "" for a literal
   std::vector<Day> starts;                // ascending; starts[0] == day_min
   std::vector<std::array<uint64_t, 11>> members;  // 676 bits per segment
-  bool contains(int country, Day d) const;
-  std::vector<std::string> codes_at(Day d) const;
 };
 
 enum class RuleKind : uint8_t { classify, verdict, levy, note };
@@ -198,7 +196,6 @@ struct Program {
   // give the same result in any order). evaluate() reads these; reasons read `children`, in the written order.
   std::vector<uint32_t> eval_children;
   int memo_slots = 0;                    // shared nodes memoized per record (at most max_memo)
-  std::vector<Span> node_spans;          // Program::nodes[i]'s first source span (cold: diagnostics only)
   // What classification (classify rules and chip notes) reads: it depends on these chip fields and the stretch of
   // time only, so ClassCache can key on them. class_cacheable is false if it reads text or the as-of date itself.
   std::vector<int> class_inputs;

@@ -244,11 +244,9 @@ struct Builder {
         if (!want_string(v, path, s)) return false;
         int c = country_index(s);
         if (c < 0) {
-          std::string help = country_index(std::string{static_cast<char>(std::toupper(s.size() > 0 ? s[0] : 'x')),
-                                                       static_cast<char>(std::toupper(s.size() > 1 ? s[1] : 'x'))}) >= 0 &&
-                                     s.size() == 2
-                                 ? " (codes are upper case)"
-                                 : "";
+          std::string upper = s;
+          for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+          std::string help = upper != s && country_index(upper) >= 0 ? " (codes are upper case)" : "";
           return fail("tollgate.input.country", path,
                       path + " '" + s + "' is not an ISO 3166-1 alpha-2 country code" + help);
         }

@@ -8,8 +8,6 @@ namespace tollgate {
 namespace {
 using ojson = nlohmann::ordered_json;
 
-std::string rate_text(const Rule& r) { return r.rate_text; }
-
 ojson null_or(const char* s) { return *s ? ojson(s) : ojson(nullptr); }
 
 std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -31,7 +29,7 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d) 
     const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
     ojson f;
     f["rule"] = rule.id;
-    f["rate"] = rate_text(rule);
+    f["rate"] = rule.rate_text;
     f["base_cents"] = d.fee_base_cents[static_cast<size_t>(i)];
     f["amount_cents"] = d.fee_cents[static_cast<size_t>(i)];
     f["citation"] = rule.citation;

@@ -120,21 +120,6 @@ const char* to_string(Status s) {
   return "?";
 }
 
-bool DatedCountrySet::contains(int country, Day d) const {
-  size_t seg = 0;
-  // Few segments (usually one or two): a linear scan from the back is faster than a binary search.
-  for (size_t i = starts.size(); i-- > 0;)
-    if (starts[i] <= d) { seg = i; break; }
-  return (members[seg][static_cast<size_t>(country) / 64] >> (country % 64)) & 1u;
-}
-
-std::vector<std::string> DatedCountrySet::codes_at(Day d) const {
-  std::vector<std::string> out;
-  for (int c = 0; c < country_slots; ++c)
-    if (contains(c, d)) out.push_back(country_code(c));
-  return out;
-}
-
 const ActiveSet& Program::active(Day d, const EvalOptions& o) const {
   const auto& segs = segments[o.include_proposed ? 1 : 0];
   size_t lo = 0, hi = segs.size();

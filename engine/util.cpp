@@ -62,13 +62,6 @@ std::string format_date(Day z) {
   return buf;
 }
 
-int year_of(Day z) {
-  int y;
-  unsigned m, d;
-  civil_from_days(z, y, m, d);
-  return y;
-}
-
 // ISO 3166-1 alpha-2 officially assigned codes (249), from the ISO 3166 Maintenance Agency list.
 static const char* const iso_codes =
     "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ "

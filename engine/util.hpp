@@ -20,7 +20,6 @@ inline constexpr Day day_max = INT32_MAX / 2;  // "until forever"
 // Parses exactly YYYY-MM-DD with a real calendar day (2023-02-29 is rejected); years 1900..2999.
 std::optional<Day> parse_date(std::string_view text);
 std::string format_date(Day d);
-int year_of(Day d);
 
 // ---- countries: ISO 3166-1 alpha-2, as an index 0..675 (26 * (c0 - 'A') + (c1 - 'A')) ------------------------
 inline constexpr int country_slots = 26 * 26;

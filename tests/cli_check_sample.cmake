@@ -1,36 +1,29 @@
-# `tollgate check` on the bundled sample orders: the exit code is 4 (a record is prohibited with proposed rules)
-# or 2 (bad record present) as DESIGN §8 says; and --json gives one line per record, identical on two runs.
-execute_process(COMMAND ${TG} check --json ${SRC}/fixtures/orders/sample_orders.jsonl
-                RESULT_VARIABLE rc1 OUTPUT_VARIABLE out1)
-execute_process(COMMAND ${TG} check --json ${SRC}/fixtures/orders/sample_orders.jsonl
-                RESULT_VARIABLE rc2 OUTPUT_VARIABLE out2)
-if(NOT rc1 EQUAL 2)
-  message(FATAL_ERROR "check: expected exit 2 (one bad record), got ${rc1}")
-endif()
+# `tollgate check` on the bundled samples: exit codes as DESIGN §8 says, one JSON line per record, bad rows
+# reported with line and field, and byte-identical output on a second run.
+
+# Runs `check ARGS...`, fails unless it exits with `want_rc` and prints `want_lines` lines; the output goes to `out`.
+function(check_run out want_rc want_lines)
+  execute_process(COMMAND ${TG} check --json ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE text)
+  if(NOT rc EQUAL want_rc)
+    message(FATAL_ERROR "check ${ARGN}: expected exit ${want_rc}, got ${rc}")
+  endif()
+  string(REGEX MATCHALL "\n" lines "${text}")
+  list(LENGTH lines n)
+  if(NOT n EQUAL want_lines)
+    message(FATAL_ERROR "check ${ARGN}: expected ${want_lines} lines, got ${n}")
+  endif()
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
+set(jsonl ${SRC}/fixtures/orders/sample_orders.jsonl)
+check_run(out1 2 11 ${jsonl})                      # one unknown chip: exit 2, the others judged
+check_run(out2 2 11 ${jsonl})
 if(NOT out1 STREQUAL out2)
   message(FATAL_ERROR "check --json is not deterministic")
 endif()
-execute_process(COMMAND ${TG} check --include-proposed --json ${SRC}/fixtures/orders/sample_orders.jsonl
-                RESULT_VARIABLE rc3 OUTPUT_VARIABLE out3)
-if(NOT rc3 EQUAL 4)
-  message(FATAL_ERROR "check --include-proposed: expected exit 4 (B200 to China prohibited), got ${rc3}")
-endif()
-string(REGEX MATCHALL "\n" lines "${out1}")
-list(LENGTH lines n)
-if(NOT n EQUAL 11)
-  message(FATAL_ERROR "check --json: expected 11 lines, got ${n}")
-endif()
-# The CSV sample: five rows, one bad (negative quantity), the others judged; one JSON line each.
-execute_process(COMMAND ${TG} check --json ${SRC}/fixtures/orders/sample_orders.csv
-                RESULT_VARIABLE rc4 OUTPUT_VARIABLE out4)
-if(NOT rc4 EQUAL 2)
-  message(FATAL_ERROR "check CSV sample: expected exit 2 (one bad row), got ${rc4}")
-endif()
-string(REGEX MATCHALL "\n" lines4 "${out4}")
-list(LENGTH lines4 n4)
-if(NOT n4 EQUAL 5)
-  message(FATAL_ERROR "check --json CSV: expected 5 lines, got ${n4}")
-endif()
+check_run(out3 4 11 --include-proposed ${jsonl})   # B200 to China is prohibited under the bill: exit 4
+
+check_run(out4 2 5 ${SRC}/fixtures/orders/sample_orders.csv)  # five rows, one with a negative quantity
 if(NOT out4 MATCHES "\"id\":\"C-3005\",\"error\":\\{\"code\":\"tollgate.input.value\",\"line\":6,\"field\":\"quantity\"")
   message(FATAL_ERROR "check --json CSV: the bad row is not reported with its line and field:\n${out4}")
 endif()
