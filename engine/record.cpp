@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "engine/compile.hpp"
+#include "engine/stream.hpp"
 
 namespace tollgate {
 namespace {
@@ -472,6 +473,53 @@ InputFormat guess_format(const std::string& path, std::string_view head) {
   return InputFormat::csv;
 }
 
+Record record_from_csv(const std::vector<std::string>& header, std::string_view row, uint64_t line,
+                       const Catalog* catalog) {
+  thread_local std::vector<std::string> cells;
+  std::string err;
+  Record bad;
+  bad.line = line;
+  bad.ok = false;
+  if (!split_csv_line(row, cells, &err)) {
+    bad.error = {"tollgate.input.csv", "", "bad CSV row: " + err};
+    bad.canonical = std::string(row);
+    return bad;
+  }
+  if (cells.size() != header.size()) {
+    bad.error = {"tollgate.input.csv", "", "row has " + std::to_string(cells.size()) + " cells; the header has " +
+                                               std::to_string(header.size())};
+    bad.canonical = std::string(row);
+    return bad;
+  }
+  JV obj;
+  obj.k = JV::object;
+  JV chip;
+  chip.k = JV::object;
+  bool inline_chip = false;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (cells[i].empty()) continue;
+    JV cell;
+    cell.k = JV::cell;
+    cell.text = std::move(cells[i]);
+    if (header[i].rfind("chip_", 0) == 0) {
+      chip.members.emplace_back(header[i].substr(5), std::move(cell));
+      inline_chip = true;
+    } else {
+      obj.members.emplace_back(header[i], std::move(cell));
+    }
+  }
+  if (inline_chip) {
+    bool named = std::any_of(obj.members.begin(), obj.members.end(), [](auto& m) { return m.first == "chip"; });
+    if (named) {
+      bad.error = {"tollgate.input.chip", "chip", "a row names a catalog chip and also gives chip_ columns; give one"};
+      bad.canonical = std::string(row);
+      return bad;
+    }
+    obj.members.emplace_back("chip", std::move(chip));
+  }
+  return finish(obj, line, catalog, true);
+}
+
 std::vector<Record> read_records(std::string_view text, InputFormat fmt, const Catalog* catalog) {
   std::vector<Record> out;
   if (fmt == InputFormat::json) {
@@ -492,96 +540,17 @@ std::vector<Record> read_records(std::string_view text, InputFormat fmt, const C
     }
     return out;
   }
-  uint64_t line_no = 0;
-  size_t pos = 0;
-  auto next_line = [&](std::string_view& line) {
-    if (pos >= text.size()) return false;
-    size_t e = text.find('\n', pos);
-    if (e == std::string_view::npos) e = text.size();
-    line = text.substr(pos, e - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = e + 1;
-    ++line_no;
-    return true;
-  };
-  std::string_view line;
-  if (fmt == InputFormat::jsonl) {
-    while (next_line(line)) {
-      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-      out.push_back(record_from_json(line, line_no, catalog));
-    }
-    return out;
-  }
-  // CSV
-  std::vector<std::string> header;
-  std::string err;
-  while (next_line(line) && line.empty()) {}
-  if (line_no == 0 || line.empty()) return out;
-  uint64_t header_line = line_no;
-  if (!split_csv_line(line, header, &err)) {
+  RowReader reader(text, fmt);
+  if (!reader.read_header()) {
     Record r;
-    r.line = header_line;
+    r.line = reader.header_line();
     r.ok = false;
-    r.error = {"tollgate.input.csv", "", "bad CSV header: " + err};
+    r.error = {"tollgate.input.csv", "", "bad CSV header: " + reader.header_error()};
     out.push_back(std::move(r));
     return out;
   }
-  std::vector<std::string> cells;
-  while (next_line(line)) {
-    uint64_t start = line_no;
-    std::string joined(line);
-    // A quoted cell may span lines: join until the quotes balance.
-    while (std::count(joined.begin(), joined.end(), '"') % 2 == 1) {
-      std::string_view more;
-      if (!next_line(more)) break;
-      joined += "\n";
-      joined += more;
-    }
-    if (joined.find_first_not_of(" \t,") == std::string::npos) continue;
-    Record bad;
-    bad.line = start;
-    bad.ok = false;
-    if (!split_csv_line(joined, cells, &err)) {
-      bad.error = {"tollgate.input.csv", "", "bad CSV row: " + err};
-      bad.canonical = joined;
-      out.push_back(std::move(bad));
-      continue;
-    }
-    if (cells.size() != header.size()) {
-      bad.error = {"tollgate.input.csv", "", "row has " + std::to_string(cells.size()) + " cells; the header has " +
-                                                 std::to_string(header.size())};
-      bad.canonical = joined;
-      out.push_back(std::move(bad));
-      continue;
-    }
-    JV obj;
-    obj.k = JV::object;
-    JV chip;
-    chip.k = JV::object;
-    bool inline_chip = false;
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (cells[i].empty()) continue;
-      JV cell;
-      cell.k = JV::cell;
-      cell.text = cells[i];
-      if (header[i].rfind("chip_", 0) == 0) {
-        chip.members.emplace_back(header[i].substr(5), std::move(cell));
-        inline_chip = true;
-      } else {
-        obj.members.emplace_back(header[i], std::move(cell));
-      }
-    }
-    if (inline_chip) {
-      bool named = std::any_of(obj.members.begin(), obj.members.end(), [](auto& m) { return m.first == "chip"; });
-      if (named) {
-        bad.error = {"tollgate.input.chip", "chip", "a row names a catalog chip and also gives chip_ columns; give one"};
-        out.push_back(std::move(bad));
-        continue;
-      }
-      obj.members.emplace_back("chip", std::move(chip));
-    }
-    out.push_back(finish(obj, start, catalog, true));
-  }
+  RowReader::Row row;
+  while (reader.next(row)) out.push_back(record_from_row(fmt, reader.header(), row.text, row.line, catalog));
   return out;
 }
 

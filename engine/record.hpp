@@ -57,6 +57,11 @@ std::vector<Record> read_records(std::string_view text, InputFormat fmt, const C
 // chip if `bare_chip` (as `tollgate classify --json-input` reads it).
 Record record_from_json(std::string_view json_text, uint64_t line, const Catalog* catalog, bool bare_chip = false);
 
+// One CSV row (already joined across lines inside quotes) read against its header: named catalog chip, or
+// chip_<field> columns for an inline spec. `line` is where the row starts.
+Record record_from_csv(const std::vector<std::string>& header, std::string_view row, uint64_t line,
+                       const Catalog* catalog);
+
 // Splits one CSV line (RFC 4180 quoting; the caller joins lines inside quoted fields).
 bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error);
 

@@ -13,53 +13,117 @@ ojson null_or(const char* s) { return *s ? ojson(s) : ojson(nullptr); }
 std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 }  // namespace
 
-std::string decision_json(const Program& p, const Record& r, const Decision& d) {
+namespace {
+// Appends a JSON string literal exactly as nlohmann's dump (no ASCII escaping, invalid UTF-8 replaced) would:
+// plain printable ASCII is copied; anything else goes through nlohmann.
+void put_string(std::string& out, std::string_view s) {
+  bool plain = true;
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += dump(ojson(std::string(s)));
+  }
+}
+void put_key(std::string& out, const char* key) {
+  out += '"';
+  out += key;
+  out += "\":";
+}
+void put_member(std::string& out, const char* key, std::string_view value) {
+  put_key(out, key);
+  put_string(out, value);
+  out += ',';
+}
+void put_nullable(std::string& out, const char* key, const char* value) {
+  put_key(out, key);
+  if (*value) put_string(out, value);
+  else out += "null";
+  out += ',';
+}
+}  // namespace
+
+// Written by hand for speed (an audit renders hundreds of thousands a second); the bytes are those of an
+// ordered_json dump, which tests/decision_test.cpp checks against nlohmann on every case of the corpus.
+std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout) {
   if (d.failed) return error_json(r, d.error().code, d.error().field, d.error().message);
-  ojson j;
-  j["schema"] = decision_schema;
-  j["id"] = r.id;
-  j["type"] = to_string(r.kind);
-  j["as_of"] = format_date(d.as_of);
-  j["classification"] = klass_name(d.klass);
-  j["verdict"] = to_string(d.verdict);
-  j["review"] = null_or(to_string(d.review));
-  j["exception"] = null_or(to_string(d.exception));
-  ojson fees = ojson::array();
+  std::string out;
+  out.reserve(1024);
+  out += '{';
+  put_member(out, "schema", decision_schema);
+  put_member(out, "id", r.id);
+  put_member(out, "type", to_string(r.kind));
+  put_member(out, "as_of", format_date(d.as_of));
+  put_member(out, "classification", klass_name(d.klass));
+  put_member(out, "verdict", to_string(d.verdict));
+  put_nullable(out, "review", to_string(d.review));
+  put_nullable(out, "exception", to_string(d.exception));
+  put_key(out, "fees");
+  out += '[';
   for (int i = 0; i < d.fee_count; ++i) {
     const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
-    ojson f;
-    f["rule"] = rule.id;
-    f["rate"] = rule.rate_text;
-    f["base_cents"] = d.fee_base_cents[static_cast<size_t>(i)];
-    f["amount_cents"] = d.fee_cents[static_cast<size_t>(i)];
-    f["citation"] = rule.citation;
-    fees.push_back(f);
+    if (i) out += ',';
+    out += '{';
+    put_member(out, "rule", rule.id);
+    put_member(out, "rate", rule.rate_text);
+    put_key(out, "base_cents");
+    out += std::to_string(d.fee_base_cents[static_cast<size_t>(i)]);
+    out += ',';
+    put_key(out, "amount_cents");
+    out += std::to_string(d.fee_cents[static_cast<size_t>(i)]);
+    out += ',';
+    put_key(out, "citation");
+    put_string(out, rule.citation);
+    out += '}';
   }
-  j["fees"] = fees;
-  j["fee_total_cents"] = d.fee_total_cents;
-  ojson fired = ojson::array();
+  out += "],";
+  put_key(out, "fee_total_cents");
+  out += std::to_string(d.fee_total_cents);
+  out += ',';
+  put_key(out, "fired");
+  out += '[';
+  bool first = true;
   for (size_t i = 0; i < p.rules.size(); ++i) {
     if (!d.has_fired(static_cast<int>(i))) continue;
     const Rule& rule = p.rules[i];
-    ojson f;
-    f["rule"] = rule.id;
-    f["ruleset"] = p.rulesets[static_cast<size_t>(rule.ruleset)].id;
-    f["citation"] = rule.citation;
-    f["because"] = explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass);
-    fired.push_back(f);
+    if (!first) out += ',';
+    first = false;
+    out += '{';
+    put_member(out, "rule", rule.id);
+    put_member(out, "ruleset", p.rulesets[static_cast<size_t>(rule.ruleset)].id);
+    put_member(out, "citation", rule.citation);
+    put_key(out, "because");
+    put_string(out, explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass));
+    out += '}';
   }
-  j["fired"] = fired;
-  ojson sets = ojson::array();
-  for (int rs : d.active->rulesets) {
-    ojson s;
-    s["id"] = p.rulesets[static_cast<size_t>(rs)].id;
-    s["sha256"] = p.rulesets[static_cast<size_t>(rs)].sha256;
-    sets.push_back(s);
+  out += ']';
+  if (layout) layout->rulesets_begin = out.size();
+  out += ',';
+  put_key(out, "rulesets");
+  out += '[';
+  for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
+    const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
+    if (i) out += ',';
+    out += '{';
+    put_member(out, "id", rs.id);
+    put_key(out, "sha256");
+    put_string(out, rs.sha256);
+    out += '}';
   }
-  j["rulesets"] = sets;
-  j["input_sha256"] = sha256_hex(r.canonical);
-  j["engine"] = engine_version;
-  return dump(j);
+  out += ']';
+  if (layout) layout->rulesets_end = out.size();
+  out += ',';
+  put_member(out, "input_sha256", sha256_hex(r.canonical));
+  put_key(out, "engine");
+  put_string(out, engine_version);
+  out += '}';
+  return out;
 }
 
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message) {
@@ -74,57 +138,63 @@ std::string error_json(const Record& r, const std::string& code, const std::stri
   return dump(j);
 }
 
-std::string decision_text(const Program& p, const Record& r, const Decision& d) {
-  if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
+std::string record_subject(const Record& r) {
+  const Facts& f = r.facts;
   std::string out;
-  std::string name = r.facts.has_text(t_chip_name) ? std::string(r.facts.text(t_chip_name)) : "";
-  out += (r.id.empty() ? std::string(to_string(r.kind)) : r.id) + "  (" + to_string(r.kind) + ", as of " +
-         format_date(d.as_of) + ")\n";
   if (r.kind == RecordKind::shipment) {
-    out += "  chip " + (name.empty() ? std::string("(inline spec)") : name);
-    if (r.facts.has(s_destination)) out += " -> " + country_code(static_cast<int>(r.facts.num[s_destination]));
-    if (r.facts.has(s_end_user_hq)) out += ", end user HQ " + country_code(static_cast<int>(r.facts.num[s_end_user_hq]));
-    if (r.facts.has(s_export_from)) out += ", from " + country_code(static_cast<int>(r.facts.num[s_export_from]));
-    out += "\n";
+    out += "chip " + (f.has_text(t_chip_name) ? std::string(f.text(t_chip_name)) : std::string("(inline spec)"));
+    if (f.has(s_destination)) out += " -> " + country_code(static_cast<int>(f.num[s_destination]));
+    if (f.has(s_end_user_hq)) out += ", end user HQ " + country_code(static_cast<int>(f.num[s_end_user_hq]));
+    if (f.has(s_export_from)) out += ", from " + country_code(static_cast<int>(f.num[s_export_from]));
   } else if (r.kind == RecordKind::fab_order) {
-    const Facts& f = r.facts;
-    out += "  " + (f.has_text(t_role) ? std::string(f.text(t_role)) : std::string("fab order"));
+    out += f.has_text(t_role) ? std::string(f.text(t_role)) : std::string("fab order");
     if (f.has_text(t_designer)) out += " for " + std::string(f.text(t_designer));
     if (f.has(s_designer_hq)) out += " (HQ " + country_code(static_cast<int>(f.num[s_designer_hq])) + ")";
     if (f.has(s_destination)) out += " -> " + country_code(static_cast<int>(f.num[s_destination]));
-    out += "\n";
   }
-  out += "  classification  " + std::string(klass_name(d.klass)) + "\n";
-  if (r.kind != RecordKind::chip) {
-    out += "  verdict         " + std::string(to_string(d.verdict));
-    if (d.review != Review::none) out += ", review " + std::string(to_string(d.review));
-    if (d.exception != LicenseException::none) out += ", license exception " + std::string(to_string(d.exception));
+  return out;
+}
+
+std::string decision_text(const Program& p, const Record& r, const Decision& d) {
+  if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
+  return decision_text_from_json(decision_json(p, r, d), record_subject(r));
+}
+
+std::string decision_text_from_json(std::string_view decision, std::string_view subject) {
+  auto j = nlohmann::json::parse(decision);
+  auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  std::string type = str(j["type"]), id = str(j["id"]);
+  std::string out = (id.empty() ? type : id) + "  (" + type + ", as of " + str(j["as_of"]) + ")\n";
+  if (!subject.empty()) out += "  " + std::string(subject) + "\n";
+  out += "  classification  " + str(j["classification"]) + "\n";
+  if (type != "chip") {
+    out += "  verdict         " + str(j["verdict"]);
+    if (j["review"].is_string()) out += ", review " + str(j["review"]);
+    if (j["exception"].is_string()) out += ", license exception " + str(j["exception"]);
     out += "\n";
     out += "  fee             ";
-    if (d.fee_count == 0) out += "none\n";
+    if (j["fees"].empty()) out += "none\n";
     else {
-      out += "$" + format_cents(d.fee_total_cents) + "\n";
-      for (int i = 0; i < d.fee_count; ++i) {
-        const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
-        out += "    " + rule.rate_text + " of $" + format_cents(d.fee_base_cents[static_cast<size_t>(i)]) + " = $" +
-               format_cents(d.fee_cents[static_cast<size_t>(i)]) + "  (" + rule.id + "; " + rule.citation + ")\n";
-      }
+      out += "$" + format_cents(j["fee_total_cents"].get<int64_t>()) + "\n";
+      for (const auto& f : j["fees"])
+        out += "    " + str(f["rate"]) + " of $" + format_cents(f["base_cents"].get<int64_t>()) + " = $" +
+               format_cents(f["amount_cents"].get<int64_t>()) + "  (" + str(f["rule"]) + "; " + str(f["citation"]) +
+               ")\n";
     }
   }
-  bool any = false;
-  for (size_t i = 0; i < p.rules.size(); ++i) {
-    if (!d.has_fired(static_cast<int>(i))) continue;
-    if (!any) out += "  because\n";
-    any = true;
-    const Rule& rule = p.rules[i];
-    out += "    - " + rule.id + "  [" + rule.citation + "]\n";
-    out += "      " + explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass) + "\n";
+  if (j["fired"].empty()) out += "  because         no rule in force applies\n";
+  else out += "  because\n";
+  for (const auto& f : j["fired"]) {
+    out += "    - " + str(f["rule"]) + "  [" + str(f["citation"]) + "]\n";
+    out += "      " + str(f["because"]) + "\n";
   }
-  if (!any) out += "  because         no rule in force applies\n";
   out += "  rules in force  ";
-  for (size_t i = 0; i < d.active->rulesets.size(); ++i)
-    out += (i ? ", " : "") + p.rulesets[static_cast<size_t>(d.active->rulesets[i])].id;
-  if (d.active->rulesets.empty()) out += "(none)";
+  bool first = true;
+  for (const auto& rs : j["rulesets"]) {
+    out += (first ? "" : ", ") + str(rs["id"]);
+    first = false;
+  }
+  if (first) out += "(none)";
   out += "\n";
   return out;
 }

@@ -13,11 +13,19 @@ inline constexpr const char* decision_schema = "tollgate.decision/1";
 
 // One line of JSON (no trailing newline), fields in the contract's order. Deterministic: the same program,
 // record and as-of give the same bytes.
-std::string decision_json(const Program& p, const Record& r, const Decision& d);
+// `layout`, if given, receives where the `,"rulesets":[…]` member sits (the trace store keeps it once per run).
+struct JsonLayout {
+  size_t rulesets_begin = 0, rulesets_end = 0;
+};
+std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout = nullptr);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 // A compliance officer's view: verdict, review, exception, fees, and each fired rule with citation and reason.
 std::string decision_text(const Program& p, const Record& r, const Decision& d);
+// The same view from a decision's JSON and its subject line (what `tollgate trace show` has at hand); the
+// subject is record_subject() of the record: "chip H20 -> CN, end user HQ CN, from US".
+std::string decision_text_from_json(std::string_view decision_json, std::string_view subject);
+std::string record_subject(const Record& r);
 std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 
 }  // namespace tollgate

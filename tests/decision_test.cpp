@@ -82,3 +82,91 @@ TEST_CASE("fail closed: a record the rules cannot judge is an error, never ALLOW
   CHECK(d2.failed);
   CHECK(d2.error().field == "end_user_hq");
 }
+
+namespace {
+// The reference rendering of DESIGN §5 through nlohmann's ordered_json (the renderer before it was written by
+// hand for speed). The production renderer must give the same bytes.
+std::string reference_json(const Program& p, const Record& r, const Decision& d) {
+  using ojson = nlohmann::ordered_json;
+  auto null_or = [](const char* s) { return *s ? ojson(s) : ojson(nullptr); };
+  ojson j;
+  j["schema"] = decision_schema;
+  j["id"] = r.id;
+  j["type"] = to_string(r.kind);
+  j["as_of"] = format_date(d.as_of);
+  j["classification"] = klass_name(d.klass);
+  j["verdict"] = to_string(d.verdict);
+  j["review"] = null_or(to_string(d.review));
+  j["exception"] = null_or(to_string(d.exception));
+  ojson fees = ojson::array();
+  for (int i = 0; i < d.fee_count; ++i) {
+    const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
+    ojson f;
+    f["rule"] = rule.id;
+    f["rate"] = rule.rate_text;
+    f["base_cents"] = d.fee_base_cents[static_cast<size_t>(i)];
+    f["amount_cents"] = d.fee_cents[static_cast<size_t>(i)];
+    f["citation"] = rule.citation;
+    fees.push_back(f);
+  }
+  j["fees"] = fees;
+  j["fee_total_cents"] = d.fee_total_cents;
+  ojson fired = ojson::array();
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    if (!d.has_fired(static_cast<int>(i))) continue;
+    const Rule& rule = p.rules[i];
+    ojson f;
+    f["rule"] = rule.id;
+    f["ruleset"] = p.rulesets[static_cast<size_t>(rule.ruleset)].id;
+    f["citation"] = rule.citation;
+    f["because"] = explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass);
+    fired.push_back(f);
+  }
+  j["fired"] = fired;
+  ojson sets = ojson::array();
+  for (int rs : d.active->rulesets) {
+    ojson s;
+    s["id"] = p.rulesets[static_cast<size_t>(rs)].id;
+    s["sha256"] = p.rulesets[static_cast<size_t>(rs)].sha256;
+    sets.push_back(s);
+  }
+  j["rulesets"] = sets;
+  j["input_sha256"] = sha256_hex(r.canonical);
+  j["engine"] = engine_version;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+TEST_CASE("the hand-written JSON renderer gives nlohmann's bytes, on every sample and case record") {
+  std::vector<Record> records =
+      read_records(test::slurp(test::source_dir() + "/fixtures/orders/sample_orders.jsonl"), InputFormat::jsonl,
+                   &test::catalog());
+  auto csv = read_records(test::slurp(test::source_dir() + "/fixtures/orders/sample_orders.csv"), InputFormat::csv,
+                          &test::catalog());
+  records.insert(records.end(), csv.begin(), csv.end());
+  // Strings that need escaping: quotes, backslashes, control characters, non-ASCII, invalid UTF-8.
+  records.push_back(record_from_json(
+      R"({"type":"shipment","id":"S-\"q\"\\ \t é \u0001","date":"2025-09-01","chip":"H20","destination":"CN","end_user_hq":"CN","quantity":10,"unit_price_usd":"12000.00"})",
+      1, &test::catalog()));
+  records.push_back(record_from_json(
+      "{\"type\":\"shipment\",\"id\":\"bad \xff utf8\",\"date\":\"2026-03-01\",\"chip\":\"H200 SXM 141GB\","
+      "\"destination\":\"CN\",\"end_user_hq\":\"CN\",\"quantity\":3,\"unit_price_usd\":\"30000.05\"}",
+      1, &test::catalog()));
+  int compared = 0;
+  for (const auto& r : records) {
+    if (!r.ok) continue;
+    for (Day day : {*parse_date("2022-06-01"), *parse_date("2023-12-01"), *parse_date("2025-09-01"),
+                    *parse_date("2026-03-01")})
+      for (bool proposed : {false, true}) {
+        Decision d = evaluate(test::bundled(), r.facts, r.base_cents, day, EvalOptions{proposed});
+        if (d.failed) continue;
+        JsonLayout layout;
+        std::string fast = decision_json(test::bundled(), r, d, &layout);
+        CHECK(fast == reference_json(test::bundled(), r, d));
+        CHECK(fast.compare(layout.rulesets_begin, 13, ",\"rulesets\":[") == 0);
+        CHECK(fast[layout.rulesets_end - 1] == ']');
+        ++compared;
+      }
+  }
+  CHECK(compared > 100);
+}

@@ -1,0 +1,142 @@
+// tollgate — streaming row reader (see stream.hpp).
+#include "engine/stream.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace tollgate {
+namespace {
+constexpr size_t chunk = 1 << 20;  // bytes read at a time
+
+bool blank(std::string_view s, std::string_view also) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r' && also.find(c) == std::string_view::npos) return false;
+  return true;
+}
+}  // namespace
+
+RowReader::RowReader(std::FILE* file, InputFormat fmt) : file_(file), fmt_(fmt) {}
+RowReader::RowReader(std::string_view text, InputFormat fmt) : fmt_(fmt), text_(text), eof_(true) {}
+
+bool RowReader::fill() {
+  if (!file_ || eof_) return false;
+  // Drop what has been consumed, then append a chunk.
+  if (pos_ > 0) {
+    buf_.erase(0, pos_);
+    base_ += pos_;
+    pos_ = 0;
+  }
+  size_t old = buf_.size();
+  buf_.resize(old + chunk);
+  size_t got = std::fread(buf_.data() + old, 1, chunk, file_);
+  buf_.resize(old + got);
+  if (got < chunk) {
+    if (std::ferror(file_)) read_error_ = std::strerror(errno);
+    eof_ = true;
+  }
+  return got > 0;
+}
+
+bool RowReader::next_line(std::string_view& line) {
+  if (!file_) {
+    if (pos_ >= text_.size()) return false;
+    size_t e = text_.find('\n', pos_);
+    if (e == std::string_view::npos) e = text_.size();
+    line = text_.substr(pos_, e - pos_);
+    pos_ = std::min(e + 1, text_.size());
+    if (e == text_.size()) pos_ = e;
+  } else {
+    size_t e;
+    size_t searched = pos_;
+    for (;;) {
+      e = buf_.find('\n', searched);
+      if (e != std::string::npos) break;
+      size_t have = buf_.size() - pos_;
+      if (!fill()) {
+        if (pos_ >= buf_.size()) return false;
+        e = buf_.size();
+        break;
+      }
+      searched = pos_ + have;  // fill() moved the unread part to the front
+    }
+    line = std::string_view(buf_).substr(pos_, e - pos_);
+    pos_ = e < buf_.size() ? e + 1 : e;
+  }
+  ++line_no_;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return true;
+}
+
+bool RowReader::read_header() {
+  if (fmt_ != InputFormat::csv) return true;
+  std::string_view line;
+  for (;;) {
+    if (!next_line(line)) return true;  // no header, no rows
+    if (!blank(line, "")) break;
+  }
+  header_line_ = line_no_;
+  std::string err;
+  if (!split_csv_line(line, header_, &err)) {
+    header_error_ = err;
+    header_.clear();
+    return false;
+  }
+  for (auto& h : header_) {
+    if (h.empty()) {
+      header_error_ = "an empty column name";
+      return false;
+    }
+    if (std::count(header_.begin(), header_.end(), h) > 1) {
+      header_error_ = "column '" + h + "' appears twice";
+      return false;
+    }
+  }
+  header_end_ = offset();
+  return true;
+}
+
+void RowReader::resume_at(uint64_t off, uint64_t next_line_no) {
+  if (file_) {
+    std::fseek(file_, static_cast<long>(off), SEEK_SET);
+    buf_.clear();
+    pos_ = 0;
+    base_ = off;
+    eof_ = false;
+  } else {
+    pos_ = std::min<size_t>(off, text_.size());
+  }
+  line_no_ = next_line_no - 1;
+}
+
+bool RowReader::next(Row& row) {
+  std::string_view line;
+  for (;;) {
+    if (!next_line(line)) return false;
+    row.line = line_no_;
+    if (fmt_ == InputFormat::csv && std::count(line.begin(), line.end(), '"') % 2 == 1) {
+      // A quoted cell spans lines: join until the quotes balance (or the input ends).
+      row_.assign(line);
+      size_t quotes = static_cast<size_t>(std::count(line.begin(), line.end(), '"'));
+      std::string_view more;
+      while (quotes % 2 == 1 && next_line(more)) {
+        row_ += '\n';
+        row_ += more;
+        quotes += static_cast<size_t>(std::count(more.begin(), more.end(), '"'));
+      }
+      line = row_;
+    }
+    if (blank(line, fmt_ == InputFormat::csv ? "," : "")) continue;
+    row.text = line;
+    row.end = offset();
+    return true;
+  }
+}
+
+Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, std::string_view row, uint64_t line,
+                       const Catalog* catalog) {
+  if (fmt == InputFormat::csv) return record_from_csv(header, row, line, catalog);
+  return record_from_json(row, line, catalog);
+}
+
+}  // namespace tollgate
