@@ -12,14 +12,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options (--error-format) may also follow the subcommand
   app.footer(
-      "Exit codes (check, classify): 0 all allowed (or NOTIFY only), 3 some record needs a license,\n"
+      "Exit codes (check, classify, audit): 0 all allowed (or NOTIFY only), 3 some record needs a license,\n"
       "4 some record is prohibited, 2 bad input or rules (diagnostics printed), 1 internal error.\n"
       "Run `tollgate SUBCOMMAND --help` for examples. Docs: README.md and docs/ in the source tree.");
   Globals g;
   app.add_option("--error-format", g.error_format, "Diagnostics as human text or JSON lines")
       ->check(CLI::IsMember({"human", "json"}));
   std::vector<Command> cmds = {add_check(app, g), add_classify(app, g), add_lint(app, g), add_fmt(app, g),
-                               add_test(app, g), add_generate(app, g)};
+                               add_test(app, g), add_generate(app, g), add_audit(app, g), add_trace(app, g)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

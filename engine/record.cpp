@@ -108,9 +108,9 @@ void canonical(const JV& v, std::string& out, bool cell_as_string) {
     case JV::null_: out += "null"; break;
     case JV::boolean: out += v.b ? "true" : "false"; break;
     case JV::number: out += v.text; break;
-    case JV::string: out += nlohmann::json(v.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); break;
+    case JV::string: append_json_string(out, v.text); break;
     case JV::cell:
-      if (cell_as_string) out += nlohmann::json(v.text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (cell_as_string) append_json_string(out, v.text);
       else out += v.text;
       break;
     case JV::array:
@@ -128,7 +128,7 @@ void canonical(const JV& v, std::string& out, bool cell_as_string) {
       out += '{';
       for (size_t i = 0; i < ms.size(); ++i) {
         if (i) out += ',';
-        out += nlohmann::json(ms[i]->first).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        append_json_string(out, ms[i]->first);
         out += ':';
         canonical(ms[i]->second, out, cell_as_string);
       }
@@ -369,7 +369,7 @@ struct Builder {
     rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
     rec.facts.kind = rec.kind;
     const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
-    std::vector<std::string> seen;
+    uint64_t seen = 0;  // bit i: schema field i was given
     for (const auto& [k, v] : obj.members) {
       if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
       auto it = std::find_if(schema.begin(), schema.end(), [&](const InField& f) { return k == f.name; });
@@ -382,12 +382,20 @@ struct Builder {
         return;
       }
       if (!field(*it, v, k, rec.facts)) return;
-      seen.push_back(k);
+      seen |= uint64_t{1} << (it - schema.begin());
     }
+    complete(seen);
+  }
+
+  // After the fields: required ones present, the export_from default, the exact base.
+  void complete(uint64_t seen) {
+    const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
     static const std::vector<std::string> ship_required = {"id", "date", "chip", "destination", "quantity", "unit_price_usd"};
     static const std::vector<std::string> fab_required = {"id", "date", "role", "designer_hq", "designer_status", "destination"};
     for (const auto& r : rec.kind == RecordKind::shipment ? ship_required : fab_required)
-      if (std::find(seen.begin(), seen.end(), r) == seen.end()) {
+      if (!(seen & (uint64_t{1} << (std::find_if(schema.begin(), schema.end(),
+                                                  [&](const InField& f) { return r == f.name; }) -
+                                     schema.begin())))) {
         fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
         return;
       }
@@ -413,7 +421,154 @@ Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv, bo
   return rec;
 }
 
+
+thread_local uint64_t csv_fast_count = 0;
+
+// ---- CSV fast path -------------------------------------------------------------------------------------------
+// A header analysed once: which field each column feeds, and the canonical key order. Rows that go through
+// cleanly are built directly from their cells; a row with any problem is built again by the general path above,
+// so that errors are reported by one piece of code (tests/record_test.cpp checks the two paths agree).
+struct CsvPlan {
+  std::vector<std::string> header;
+  std::vector<std::string> keys, paths, quoted_keys;  // per column: key (chip_ stripped), error path, JSON key
+  std::vector<char> chip_col;                         // 1 for chip_<field> columns
+  std::vector<int> ship_field, fab_field, chip_field;  // index into the schemas, or -1
+  std::vector<int> order;       // top-level canonical order of columns; -1 stands for the inline chip object
+  std::vector<int> chip_order;  // chip_ columns in canonical order
+  int type_col = -1, id_col = -1, chip_name_col = -1;
+};
+
+int field_index(const std::vector<InField>& schema, std::string_view name) {
+  for (size_t i = 0; i < schema.size(); ++i)
+    if (name == schema[i].name) return static_cast<int>(i);
+  return -1;
+}
+
+const CsvPlan& plan_for(const std::vector<std::string>& header) {
+  thread_local CsvPlan plan;
+  thread_local bool have = false;
+  if (have && plan.header == header) return plan;
+  plan = CsvPlan{};
+  plan.header = header;
+  std::vector<std::pair<std::string, int>> top, chip;
+  bool any_chip = false;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string& h = header[i];
+    bool is_chip = h.rfind("chip_", 0) == 0;
+    std::string key = is_chip ? h.substr(5) : h;
+    plan.keys.push_back(key);
+    plan.paths.push_back(is_chip ? "chip." + key : key);
+    std::string q;
+    append_json_string(q, key);
+    plan.quoted_keys.push_back(q);
+    plan.chip_col.push_back(is_chip ? 1 : 0);
+    plan.ship_field.push_back(is_chip ? -1 : field_index(shipment_fields(), key));
+    plan.fab_field.push_back(is_chip ? -1 : field_index(fab_fields(), key));
+    plan.chip_field.push_back(is_chip ? field_index(chip_fields(), key) : -1);
+    if (is_chip) {
+      chip.emplace_back(key, static_cast<int>(i));
+      any_chip = true;
+    } else {
+      top.emplace_back(key, static_cast<int>(i));
+      if (key == "type") plan.type_col = static_cast<int>(i);
+      if (key == "id") plan.id_col = static_cast<int>(i);
+      if (key == "chip") plan.chip_name_col = static_cast<int>(i);
+    }
+  }
+  if (any_chip) top.emplace_back("chip", -1);
+  std::stable_sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::stable_sort(chip.begin(), chip.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  for (auto& t : top) plan.order.push_back(t.second);
+  for (auto& c : chip) plan.chip_order.push_back(c.second);
+  have = true;
+  return plan;
+}
+
+// The fast path; false if the row needs the general path (any problem, or an unusual record type).
+bool csv_fast(const CsvPlan& plan, std::vector<std::string>& cells, Record& rec, const Catalog* catalog) {
+  const size_t n = cells.size();
+  bool inline_chip = false;
+  for (size_t i = 0; i < n; ++i)
+    if (plan.chip_col[i] && !cells[i].empty()) inline_chip = true;
+  bool named_chip = plan.chip_name_col >= 0 && !cells[static_cast<size_t>(plan.chip_name_col)].empty();
+  if (inline_chip && named_chip) return false;
+  std::string_view type = "shipment";
+  if (plan.type_col >= 0 && !cells[static_cast<size_t>(plan.type_col)].empty()) type = cells[static_cast<size_t>(plan.type_col)];
+  if (type != "shipment" && type != "fab_order") return false;
+  rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
+  rec.facts.kind = rec.kind;
+  if (plan.id_col >= 0) rec.id = cells[static_cast<size_t>(plan.id_col)];
+  // canonical JSON: sorted keys, cells as strings
+  std::string& c = rec.canonical;
+  c.clear();
+  c += '{';
+  bool first = true;
+  for (int col : plan.order) {
+    if (col < 0) {
+      if (!inline_chip) continue;
+      if (!first) c += ',';
+      first = false;
+      c += "\"chip\":{";
+      bool first_chip = true;
+      for (int cc : plan.chip_order) {
+        const std::string& v = cells[static_cast<size_t>(cc)];
+        if (v.empty()) continue;
+        if (!first_chip) c += ',';
+        first_chip = false;
+        c += plan.quoted_keys[static_cast<size_t>(cc)];
+        c += ':';
+        append_json_string(c, v);
+      }
+      c += '}';
+      continue;
+    }
+    const std::string& v = cells[static_cast<size_t>(col)];
+    if (v.empty()) continue;
+    if (!first) c += ',';
+    first = false;
+    c += plan.quoted_keys[static_cast<size_t>(col)];
+    c += ':';
+    append_json_string(c, v);
+  }
+  c += '}';
+  // fields
+  Builder b{rec, catalog, false};
+  thread_local JV cell;
+  cell.k = JV::cell;
+  const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
+  const auto& index = rec.kind == RecordKind::shipment ? plan.ship_field : plan.fab_field;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (cells[i].empty() || plan.chip_col[i]) continue;
+    int f = index[i];
+    if (f < 0) return false;
+    cell.text.swap(cells[i]);
+    bool ok = b.field(schema[static_cast<size_t>(f)], cell, plan.paths[i], rec.facts);
+    cell.text.swap(cells[i]);
+    if (!ok) return false;
+    seen |= uint64_t{1} << f;
+  }
+  if (inline_chip) {
+    if (rec.kind != RecordKind::shipment) return false;
+    for (size_t i = 0; i < n; ++i) {
+      if (cells[i].empty() || !plan.chip_col[i]) continue;
+      int f = plan.chip_field[i];
+      if (f < 0) return false;
+      cell.text.swap(cells[i]);
+      bool ok = b.field(chip_fields()[static_cast<size_t>(f)], cell, plan.paths[i], rec.facts);
+      cell.text.swap(cells[i]);
+      if (!ok) return false;
+    }
+    Builder::derive_tpp(rec.facts, "chip.");
+    seen |= uint64_t{1} << field_index(schema, "chip");
+  }
+  b.complete(seen);
+  return rec.ok;
+}
+
 }  // namespace
+
+uint64_t csv_fast_rows() { return csv_fast_count; }
 
 Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog, bool bare_chip) {
   JV v;
@@ -491,6 +646,22 @@ Record record_from_csv(const std::vector<std::string>& header, std::string_view 
     bad.canonical = std::string(row);
     return bad;
   }
+  {
+    Record fast;
+    fast.line = line;
+    if (csv_fast(plan_for(header), cells, fast, catalog)) {
+      ++csv_fast_count;
+      return fast;
+    }
+  }
+  return record_from_csv_general(header, cells, line, catalog, row);
+}
+
+Record record_from_csv_general(const std::vector<std::string>& header, std::vector<std::string>& cells, uint64_t line,
+                               const Catalog* catalog, std::string_view row) {
+  Record bad;
+  bad.line = line;
+  bad.ok = false;
   JV obj;
   obj.k = JV::object;
   JV chip;

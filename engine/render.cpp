@@ -8,29 +8,11 @@ namespace tollgate {
 namespace {
 using ojson = nlohmann::ordered_json;
 
-ojson null_or(const char* s) { return *s ? ojson(s) : ojson(nullptr); }
-
 std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 }  // namespace
 
 namespace {
-// Appends a JSON string literal exactly as nlohmann's dump (no ASCII escaping, invalid UTF-8 replaced) would:
-// plain printable ASCII is copied; anything else goes through nlohmann.
-void put_string(std::string& out, std::string_view s) {
-  bool plain = true;
-  for (unsigned char c : s)
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      plain = false;
-      break;
-    }
-  if (plain) {
-    out += '"';
-    out += s;
-    out += '"';
-  } else {
-    out += dump(ojson(std::string(s)));
-  }
-}
+void put_string(std::string& out, std::string_view s) { append_json_string(out, s); }
 void put_key(std::string& out, const char* key) {
   out += '"';
   out += key;
@@ -55,6 +37,12 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
   if (d.failed) return error_json(r, d.error().code, d.error().field, d.error().message);
   std::string out;
   out.reserve(1024);
+  decision_json_into(out, p, r, d, layout);
+  return out;
+}
+
+void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout) {
+  out.clear();
   out += '{';
   put_member(out, "schema", decision_schema);
   put_member(out, "id", r.id);
@@ -65,6 +53,7 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
   put_nullable(out, "review", to_string(d.review));
   put_nullable(out, "exception", to_string(d.exception));
   put_key(out, "fees");
+  if (layout) layout->fees_begin = out.size();
   out += '[';
   for (int i = 0; i < d.fee_count; ++i) {
     const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
@@ -82,11 +71,14 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
     put_string(out, rule.citation);
     out += '}';
   }
-  out += "],";
+  out += ']';
+  if (layout) layout->fees_end = out.size();
+  out += ',';
   put_key(out, "fee_total_cents");
   out += std::to_string(d.fee_total_cents);
   out += ',';
   put_key(out, "fired");
+  if (layout) layout->fired_begin = out.size();
   out += '[';
   bool first = true;
   for (size_t i = 0; i < p.rules.size(); ++i) {
@@ -103,9 +95,10 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
     out += '}';
   }
   out += ']';
-  if (layout) layout->rulesets_begin = out.size();
+  if (layout) layout->fired_end = out.size();
   out += ',';
   put_key(out, "rulesets");
+  if (layout) layout->rulesets_begin = out.size();
   out += '[';
   for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
     const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
@@ -122,6 +115,42 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
   put_member(out, "input_sha256", sha256_hex(r.canonical));
   put_key(out, "engine");
   put_string(out, engine_version);
+  out += '}';
+}
+
+std::string decision_json_from_parts(const DecisionParts& d) {
+  std::string out;
+  out.reserve(256 + d.fees.size() + d.fired.size() + d.rulesets.size());
+  out += '{';
+  put_member(out, "schema", decision_schema);
+  put_member(out, "id", d.id);
+  put_member(out, "type", d.type);
+  put_member(out, "as_of", d.as_of);
+  put_member(out, "classification", d.classification);
+  put_member(out, "verdict", d.verdict);
+  put_key(out, "review");
+  if (d.review.empty()) out += "null";
+  else put_string(out, d.review);
+  out += ',';
+  put_key(out, "exception");
+  if (d.exception.empty()) out += "null";
+  else put_string(out, d.exception);
+  out += ',';
+  put_key(out, "fees");
+  out += d.fees;
+  out += ',';
+  put_key(out, "fee_total_cents");
+  out += std::to_string(d.fee_total_cents);
+  out += ',';
+  put_key(out, "fired");
+  out += d.fired;
+  out += ',';
+  put_key(out, "rulesets");
+  out += d.rulesets;
+  out += ',';
+  put_member(out, "input_sha256", d.input_sha256);
+  put_key(out, "engine");
+  put_string(out, d.engine);
   out += '}';
   return out;
 }

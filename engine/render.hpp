@@ -13,13 +13,26 @@ inline constexpr const char* decision_schema = "tollgate.decision/1";
 
 // One line of JSON (no trailing newline), fields in the contract's order. Deterministic: the same program,
 // record and as-of give the same bytes.
-// `layout`, if given, receives where the `,"rulesets":[…]` member sits (the trace store keeps it once per run).
+// `layout`, if given, receives where the arrays sit (the trace store keeps each part once; see store.hpp):
+// [fees_begin, fees_end) is the fees array's text "[…]", and so on.
 struct JsonLayout {
-  size_t rulesets_begin = 0, rulesets_end = 0;
+  size_t fees_begin = 0, fees_end = 0, fired_begin = 0, fired_end = 0, rulesets_begin = 0, rulesets_end = 0;
 };
 std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout = nullptr);
+// The same into `out` (cleared first; its capacity reused). `d` must not have failed.
+void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d,
+                        JsonLayout* layout = nullptr);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
+// The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together
+// byte for byte as decision_json() wrote them (review/exception "" stand for null).
+struct DecisionParts {
+  std::string_view id, type, as_of, classification, verdict, review, exception, fees, fired, rulesets, input_sha256,
+      engine;
+  int64_t fee_total_cents = 0;
+};
+std::string decision_json_from_parts(const DecisionParts& d);
+
 // A compliance officer's view: verdict, review, exception, fees, and each fired rule with citation and reason.
 std::string decision_text(const Program& p, const Record& r, const Decision& d);
 // The same view from a decision's JSON and its subject line (what `tollgate trace show` has at hand); the

@@ -42,6 +42,7 @@ class RowReader {
   bool next(Row& row);
   const std::string& read_error() const { return read_error_; }
   uint64_t offset() const { return base_ + pos_; }  // bytes consumed so far
+  uint64_t lines_read() const { return line_no_; }
 
  private:
   bool next_line(std::string_view& line);  // one physical line, without its '\n' (and a trailing '\r')

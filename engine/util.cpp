@@ -1,9 +1,14 @@
 // tollgate — implementation of util.hpp.
 #include "engine/util.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <memory>
+#include <cstring>
+#include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <cstdio>
@@ -57,9 +62,23 @@ std::string format_date(Day z) {
   int y;
   unsigned m, d;
   civil_from_days(z, y, m, d);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-  return buf;
+  if (y < 0 || y > 9999) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
+    return buf;
+  }
+  // By hand: snprintf showed in audit profiles (two dates a record).
+  std::string out = "0000-00-00";
+  auto uy = static_cast<unsigned>(y);
+  out[0] = static_cast<char>('0' + uy / 1000);
+  out[1] = static_cast<char>('0' + uy / 100 % 10);
+  out[2] = static_cast<char>('0' + uy / 10 % 10);
+  out[3] = static_cast<char>('0' + uy % 10);
+  out[5] = static_cast<char>('0' + m / 10);
+  out[6] = static_cast<char>('0' + m % 10);
+  out[8] = static_cast<char>('0' + d / 10);
+  out[9] = static_cast<char>('0' + d % 10);
+  return out;
 }
 
 // ISO 3166-1 alpha-2 officially assigned codes (249), from the ISO 3166 Maintenance Agency list.
@@ -199,18 +218,61 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& paths, con
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
+void append_json_string(std::string& out, std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+std::string to_hex(const uint8_t* data, size_t size) {
   static const char* hex = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = hex[md[i] >> 4];
-    out[2 * i + 1] = hex[md[i] & 15];
+  std::string out(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    out[2 * i] = hex[data[i] >> 4];
+    out[2 * i + 1] = hex[data[i] & 15];
   }
   return out;
+}
+
+Sha256 sha256(std::string_view data) {
+  // OpenSSL 3's one-shot SHA256() looks the algorithm up on every call, which shows at a million short messages:
+  // fetch it once, and keep one digest context per thread.
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  Sha256 out;
+  unsigned len = 0;
+  if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+std::string sha256_file(const std::string& path, uint64_t* bytes) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
+  std::vector<char> buf(1 << 20);
+  uint64_t total = 0;
+  for (;;) {
+    size_t got = std::fread(buf.data(), 1, buf.size(), f.get());
+    if (got) EVP_DigestUpdate(ctx.get(), buf.data(), got);
+    total += got;
+    if (got < buf.size()) break;
+  }
+  if (std::ferror(f.get())) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+  Sha256 md;
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md.data(), &len);
+  if (bytes) *bytes = total;
+  return to_hex(md);
 }
 
 }  // namespace tollgate

@@ -47,6 +47,11 @@ std::optional<double> parse_number(std::string_view text);
 // open + s + close, built by appending. NOTE: GCC 12 gives a false -Wrestrict on `"(" + s + ")"`.
 std::string enclose(char open, std::string_view s, char close);
 
+// ---- JSON ----------------------------------------------------------------------------------------------------
+// Appends s as a JSON string literal, byte for byte as nlohmann's dump(-1, ' ', false, replace) writes it: plain
+// printable ASCII is copied directly (the common case, and fast); anything else goes through nlohmann.
+void append_json_string(std::string& out, std::string_view s);
+
 // ---- files -------------------------------------------------------------------------------------------------
 // Each path as given, except that a folder stands for its files with extension `ext` (e.g. ".tg"), sorted by
 // name, so runs are deterministic.
@@ -54,5 +59,11 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& paths, con
 
 // ---- hashing -------------------------------------------------------------------------------------------------
 std::string sha256_hex(std::string_view data);
+using Sha256 = std::array<uint8_t, 32>;
+Sha256 sha256(std::string_view data);
+std::string to_hex(const uint8_t* data, size_t size);
+inline std::string to_hex(const Sha256& h) { return to_hex(h.data(), h.size()); }
+// SHA-256 (hex) of a file's bytes, read a megabyte at a time; `bytes` gets its size. Throws if unreadable.
+std::string sha256_file(const std::string& path, uint64_t* bytes = nullptr);
 
 }  // namespace tollgate

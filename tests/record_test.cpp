@@ -105,3 +105,64 @@ TEST_CASE("TPP is derived from peak dense TOPS x bit length when not given") {
   REQUIRE(r.ok);
   CHECK(r.facts.num[s_chip_tpp] == 4800);
 }
+
+TEST_CASE("the CSV fast path and the general path build the same records") {
+  // Every row of the sample CSV, rows from a generated-style log, inline chips, and rows with problems of each
+  // kind: whichever path builds a row, the Record must be the same.
+  const std::vector<std::string> header = {
+      "type", "id", "date", "chip", "destination", "end_user", "end_user_hq", "quantity", "unit_price_usd",
+      "export_from", "role", "designer", "designer_hq", "designer_status", "designer_attests_not_3a090a",
+      "process_nm", "non_planar", "transistors_billion", "has_hbm", "packager_approved", "packaged_in",
+      "chip_name", "chip_tpp", "chip_die_area_mm2", "chip_datacenter", "chip_peak_dense_tops", "chip_bit_length"};
+  const std::vector<std::string> rows = {
+      "shipment,1,2025-09-01,H20,CN,\"Hosting Co, Ltd\",CN,10,12000.00,US,,,,,,,,,,,,,,,,,",
+      "shipment,2,2024-01-15,A800 80GB PCIe,CN,Lab,CN,3,9000,,,,,,,,,,,,,,,,,,",
+      "fab_order,F-1,2025-02-01,,CN,,,3876,175.63,,front_end_fabricator,Accelerator Ltd,CN,none,true,12,true,14.8,false,false,TW,,,,,,",
+      "shipment,3,2025-09-01,,AE,Lab,AE,1,1.5,US,,,,,,,,,,,,Custom,5000,800,true,,",
+      "shipment,4,2025-09-01,,AE,Lab,AE,1,1.5,US,,,,,,,,,,,,,,600,false,300,16",
+      ",5,2026-03-01,H200 SXM 141GB,CN,Lab,CN,2,30000.05,TW,,,,,,,,,,,,,,,,,",
+      "shipment,6,2025-09-01,H20,XX,Lab,CN,10,12000.00,US,,,,,,,,,,,,,,,,,",        // unknown country
+      "shipment,7,2025-02-30,H20,CN,Lab,CN,10,12000.00,US,,,,,,,,,,,,,,,,,",        // impossible date
+      "shipment,8,2025-09-01,H20,CN,Lab,CN,-1,12000.00,US,,,,,,,,,,,,,,,,,",        // negative quantity
+      "shipment,9,2025-09-01,H20,CN,Lab,CN,1,12000.001,US,,,,,,,,,,,,,,,,,",        // three decimals
+      "shipment,10,2025-09-01,H2O,CN,Lab,CN,1,12000,US,,,,,,,,,,,,,,,,,",           // unknown chip
+      "shipment,11,2025-09-01,H20,CN,Lab,CN,1,12000,US,osat,,,,,,,,,,,,,,,,",       // fab field on a shipment
+      "shipment,12,2025-09-01,H20,CN,Lab,CN,1,12000,US,,,,,,,,,,,,X,100,,,,",       // chip named and inline
+      "shipment,13,2025-09-01,,CN,Lab,CN,1,12000,US,,,,,,,,,,,,,,,,,",              // no chip at all
+      "chip,14,,,,,,,,,,,,,,,,,,,,Z,100,,,,",                                         // a record type audit rejects
+      "widget,15,2025-09-01,H20,CN,Lab,CN,1,12000,US,,,,,,,,,,,,,,,,,",             // unknown type
+      "shipment,16,2025-09-01,,CN,Lab,CN,1,12000,US,,,,,,,,,,,,X,abc,,,,",          // bad inline number
+  };
+  auto same = [](const Record& a, const Record& b) {
+    CHECK(a.ok == b.ok);
+    CHECK(a.error.code == b.error.code);
+    CHECK(a.error.field == b.error.field);
+    CHECK(a.error.message == b.error.message);
+    if (!a.ok || !b.ok) return;
+    CHECK(a.id == b.id);
+    CHECK(a.kind == b.kind);
+    CHECK(a.canonical == b.canonical);
+    CHECK(a.base_cents == b.base_cents);
+    CHECK(a.date == b.date);
+    CHECK(a.facts.known == b.facts.known);
+    CHECK(a.facts.text_known == b.facts.text_known);
+    for (int s = 0; s < slot_count; ++s)
+      if (a.facts.has(s)) CHECK(a.facts.num[static_cast<size_t>(s)] == b.facts.num[static_cast<size_t>(s)]);
+    for (int t = 0; t < text_slot_count; ++t)
+      if (a.facts.has_text(t)) CHECK(a.facts.text(t) == b.facts.text(t));
+  };
+  int fast_ok = 0;
+  uint64_t fast_before = csv_fast_rows();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CAPTURE(rows[i]);
+    Record fast = record_from_csv(header, rows[i], i + 2, &test::catalog());
+    std::vector<std::string> cells;
+    REQUIRE(split_csv_line(rows[i], cells, nullptr));
+    REQUIRE(cells.size() == header.size());
+    Record general = record_from_csv_general(header, cells, i + 2, &test::catalog(), rows[i]);
+    same(fast, general);
+    fast_ok += fast.ok;
+  }
+  CHECK(fast_ok == 6);
+  CHECK(csv_fast_rows() - fast_before == 6);  // the good rows did take the fast path
+}

@@ -1,0 +1,132 @@
+// tollgate audit — judge whole shipment logs on all cores into the trace store, with a progress bar, a summary
+// and a report.
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "cli/common.hpp"
+#include "engine/report.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+void draw_progress(const AuditProgress& p) {
+  double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0;
+  frac = std::min(1.0, std::max(0.0, frac));
+  const int width = 28;
+  int filled = static_cast<int>(frac * width);
+  std::string bar(static_cast<size_t>(filled), '=');
+  if (filled < width) bar += '>';
+  bar.resize(width, ' ');
+  double rate = p.seconds > 0 ? static_cast<double>(p.records) / p.seconds : 0;
+  std::string eta = "--:--";
+  if (frac > 0.001 && frac < 1) {
+    auto left = static_cast<long>(p.seconds * (1 - frac) / frac);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", left / 60, left % 60);
+    eta = buf;
+  } else if (frac >= 1) {
+    eta = "0:00";
+  }
+  std::fprintf(stderr, "\r%3d%% [%s] %s records  %s/s  ETA %s   ", static_cast<int>(frac * 100), bar.c_str(),
+               group_digits(p.records).c_str(), group_digits(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+Command add_audit(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand(
+      "audit", "Judge whole shipment logs on all cores; keep every decision in a hash-chained SQLite trace store");
+  app->footer(R"(Examples:
+  tollgate audit fixtures/orders/sample_log.csv
+  tollgate audit shipments-2025.csv --db audit.db --report audit.html
+  tollgate audit big.csv --db audit.db --resume          # finish a run that was killed
+  tollgate audit big.csv --no-store --jobs 2              # verdicts and tallies only
+Logs are CSV or JSONL files, read as a stream (any size). Each record is judged as of its own date unless
+--as-of is given. Every decision goes to the store (--db, default tollgate-trace.db) in input order with its
+SHA-256 and a hash chain (`tollgate trace verify`); records that cannot be judged are kept as rejects with
+their file, line, field and reason, and the run goes on. Auditing the same logs with the same rules again
+does not store anything twice: the earlier run is reported. A progress bar shows on a terminal.
+--report writes the summary as .html (self-contained, with charts), .md or .json.
+Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 a record could not be judged or bad
+input/rules, 1 internal error.)");
+  struct Opts {
+    std::vector<std::string> inputs;
+    std::string db = "tollgate-trace.db";
+    bool no_store = false, resume = false, include_proposed = false, no_progress = false;
+    unsigned jobs = 0;
+    std::string report, as_of;
+    size_t list = 10;
+    uint64_t commit_rows = 16384, crash_after = 0;
+    bool crash_mid = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files")->required()->check(CLI::ExistingFile);
+  app->add_option("--db", o->db, "Trace store (SQLite; created if missing)")->capture_default_str();
+  app->add_flag("--no-store", o->no_store, "Judge and summarise without writing a trace store");
+  app->add_option("--jobs,-j", o->jobs, "Worker threads (default: one per core)");
+  app->add_option("--report", o->report, "Write the summary to FILE: .html, .md or .json");
+  app->add_flag("--resume", o->resume, "Finish an interrupted run of the same audit");
+  app->add_option("--as-of", o->as_of, "Judge every record as of this date (YYYY-MM-DD) instead of its own");
+  app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
+  app->add_option("--list", o->list, "Flagged and rejected records listed in the printed summary")->capture_default_str();
+  app->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+  // For the crash tests (tests/cli_audit_crash.sh): not for users.
+  app->add_option("--commit-rows", o->commit_rows, "Rows per transaction")->group("");
+  app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
+  app->add_flag("--crash-mid-commit", o->crash_mid, "... inside the Nth commit instead")->group("");
+  add_rules_options(*app, g);
+  return {app, [o, &g]() -> int {
+            AuditOptions opts;
+            if (!o->as_of.empty()) {
+              opts.as_of = parse_date(o->as_of);
+              if (!opts.as_of) {
+                std::cerr << "tollgate: error: --as-of '" << o->as_of << "' is not a date (YYYY-MM-DD)\n";
+                return exit_bad_input;
+              }
+            }
+            if (o->no_store && o->resume) {
+              std::cerr << "tollgate: error: --resume needs a trace store (drop --no-store)\n";
+              return exit_bad_input;
+            }
+            auto program = load_program(g);
+            if (!program) return exit_bad_input;
+            auto catalog = load_catalog(g);
+            if (!catalog) return exit_bad_input;
+            opts.inputs = o->inputs;
+            opts.include_proposed = o->include_proposed;
+            opts.jobs = o->jobs;
+            opts.db = o->no_store ? "" : o->db;
+            opts.resume = o->resume;
+            opts.commit_rows = std::max<uint64_t>(1, o->commit_rows);
+            opts.crash_after_commits = o->crash_after;
+            opts.crash_mid_commit = o->crash_mid;
+            bool bar = !o->no_progress && isatty(STDERR_FILENO);
+            if (bar) opts.progress = draw_progress;
+            AuditSummary sum;
+            try {
+              sum = run_audit(*program, *catalog, sha256_file(catalog->path), opts);
+            } catch (const std::exception& e) {
+              if (bar) std::fputs("\n", stderr);
+              std::cerr << "tollgate: error: " << e.what() << "\n";
+              return exit_bad_input;
+            }
+            if (bar) std::fputs("\n", stderr);
+            std::cout << summary_text(sum, o->list);
+            if (!o->report.empty()) {
+              try {
+                write_report(sum, o->report);
+              } catch (const std::exception& e) {
+                std::cerr << "tollgate: error: " << e.what() << "\n";
+                return exit_bad_input;
+              }
+              std::cout << "\nreport: " << o->report << "\n";
+            }
+            if (sum.run) std::cout << "verify: tollgate trace verify " << o->db << "\n";
+            return sum.exit_code();
+          }};
+}
+
+}  // namespace tollgate::cli

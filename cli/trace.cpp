@@ -1,0 +1,183 @@
+// tollgate trace — read a trace store: verify its hash chain, show a decision as `check` prints it, export
+// decisions as JSONL or CSV, list its runs.
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "cli/common.hpp"
+#include "engine/render.hpp"
+#include "engine/report.hpp"
+#include "engine/store.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string input_path(TraceStore& store, int64_t run, uint32_t file) {
+  auto r = store.run(run);
+  if (!r) return "input " + std::to_string(file);
+  auto ins = nlohmann::json::parse(r->inputs, nullptr, false);
+  if (ins.is_array() && file < ins.size() && ins[file].contains("path")) return ins[file]["path"].get<std::string>();
+  return "input " + std::to_string(file);
+}
+
+}  // namespace
+
+Command add_trace(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("trace", "Read a trace store: verify, show, export, runs");
+  app->require_subcommand(1);
+  app->footer(R"(Examples:
+  tollgate trace verify tollgate-trace.db
+  tollgate trace show tollgate-trace.db S-1042        # by record id (every run that judged it)
+  tollgate trace show tollgate-trace.db '#17'         # by row number (seq)
+  tollgate trace export tollgate-trace.db --format csv -o decisions.csv
+Exit: 0 ok, 2 the store failed verification, or no such store or record.)");
+  struct Opts {
+    std::string db, id, head, format = "jsonl", output;
+    bool json = false, no_rejects = false, rejects_only = false;
+    int64_t run = 0;
+  };
+  auto o = std::make_shared<Opts>();
+
+  auto* verify = app->add_subcommand("verify", "Recompute every hash and the chain; name the first row altered, "
+                                               "removed, inserted or reordered");
+  verify->add_option("db", o->db, "Trace store")->required();
+  verify->add_option("--head", o->head, "Also require this chain head (printed at the end of each audit)");
+  auto* show = app->add_subcommand("show", "Print a stored decision as `tollgate check` prints it");
+  show->add_option("db", o->db, "Trace store")->required();
+  show->add_option("id", o->id, "A record id, or #SEQ for a row number")->required();
+  show->add_flag("--json", o->json, "Print the tollgate.decision/1 JSON");
+  auto* exp = app->add_subcommand("export", "Write every stored decision (and reject) as JSONL or CSV");
+  exp->add_option("db", o->db, "Trace store")->required();
+  exp->add_option("--format", o->format, "jsonl (DESIGN §5 objects) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
+  exp->add_option("--run", o->run, "Only this run");
+  exp->add_flag("--no-rejects", o->no_rejects, "Decisions only");
+  exp->add_flag("--rejects-only", o->rejects_only, "Rejected records only");
+  exp->add_option("-o,--output", o->output, "Output file (default: standard output)");
+  auto* runs = app->add_subcommand("runs", "List the audit runs in a store");
+  runs->add_option("db", o->db, "Trace store")->required();
+  (void)g;
+
+  return {app, [o, verify, show, exp, runs]() -> int {
+            std::unique_ptr<TraceStore> store;
+            try {
+              store = std::make_unique<TraceStore>(o->db, TraceStore::Mode::read);
+            } catch (const std::exception& e) {
+              std::cerr << "tollgate: error: " << e.what() << "\n";
+              return exit_bad_input;
+            }
+            if (verify->parsed()) {
+              VerifyReport r = store->verify();
+              if (!r.ok) {
+                std::cout << "TAMPERED: " << o->db << ": " << r.problem << "\n";
+                return exit_bad_input;
+              }
+              if (!o->head.empty() && o->head != r.head) {
+                std::cout << "TAMPERED: " << o->db << ": the chain head is " << r.head << ", not the expected "
+                          << o->head << " (rows were changed, added or removed since)\n";
+                return exit_bad_input;
+              }
+              std::cout << "ok: " << o->db << ": " << group_digits(r.rows) << " rows (" << group_digits(r.decisions)
+                        << " decisions, " << group_digits(r.rejects) << " rejects) in " << r.runs << " run"
+                        << (r.runs == 1 ? "" : "s") << "; every hash and link checks out\n"
+                        << "chain head " << (r.head.empty() ? "(empty store)" : r.head) << "\n";
+              return exit_ok;
+            }
+            if (show->parsed()) {
+              std::vector<int64_t> seqs;
+              if (!o->id.empty() && o->id[0] == '#') {
+                try {
+                  seqs.push_back(std::stoll(o->id.substr(1)));
+                } catch (const std::exception&) {
+                  std::cerr << "tollgate: error: '" << o->id << "' is not a row number (#SEQ)\n";
+                  return exit_bad_input;
+                }
+              } else {
+                seqs = store->find_by_id(o->id);
+              }
+              bool any = false;
+              for (int64_t seq : seqs) {
+                auto s = store->show(seq);
+                if (!s) continue;
+                if (any && !o->json) std::cout << "\n";
+                any = true;
+                if (o->json) {
+                  std::cout << s->json << "\n";
+                  continue;
+                }
+                std::cout << "# row " << s->seq << ", run " << s->run << ", " << input_path(*store, s->run, s->file)
+                          << ":" << s->line << "\n";
+                if (s->reject) {
+                  std::cout << "line " << s->line << (s->id.empty() ? "" : " (" + s->id + ")") << ": error[" << s->code
+                            << "]" << (s->field.empty() ? "" : " in " + s->field) << ": " << s->message << "\n"
+                            << "  row: " << s->raw << "\n";
+                } else {
+                  std::cout << decision_text_from_json(s->json, s->subject);
+                }
+              }
+              if (!any) {
+                std::cerr << "tollgate: error: no record '" << o->id << "' in " << o->db << "\n";
+                return exit_bad_input;
+              }
+              return exit_ok;
+            }
+            if (exp->parsed()) {
+              std::ofstream file;
+              if (!o->output.empty()) {
+                file.open(o->output, std::ios::binary);
+                if (!file) {
+                  std::cerr << "tollgate: error: cannot write '" << o->output << "'\n";
+                  return exit_bad_input;
+                }
+              }
+              std::ostream& out = o->output.empty() ? std::cout : file;
+              bool csv = o->format == "csv";
+              if (csv)
+                out << "seq,run,line,id,type,as_of,classification,verdict,review,exception,fee_total_cents,"
+                       "error_code,error_field,error_message,sha256\n";
+              std::optional<int64_t> run;
+              if (o->run) run = o->run;
+              store->each(run, !o->rejects_only, !o->no_rejects, [&](const TraceStore::Shown& s) {
+                if (!csv) {
+                  out << s.json << "\n";
+                  return;
+                }
+                auto j = nlohmann::json::parse(s.json);
+                auto str = [&](const char* k) {
+                  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+                };
+                out << s.seq << "," << s.run << "," << s.line << "," << csv_cell(s.id) << ",";
+                if (s.reject) {
+                  const auto& e = j["error"];
+                  out << ",,,,,,," << csv_cell(e["code"].get<std::string>()) << ","
+                      << csv_cell(e["field"].is_string() ? e["field"].get<std::string>() : "") << ","
+                      << csv_cell(e["message"].get<std::string>()) << "," << sha256_hex(s.json + "\n" + s.raw) << "\n";
+                } else {
+                  out << str("type") << "," << str("as_of") << "," << str("classification") << "," << str("verdict")
+                      << "," << str("review") << "," << str("exception") << "," << j["fee_total_cents"].get<int64_t>()
+                      << ",,,," << sha256_hex(s.json) << "\n";
+                }
+              });
+              return exit_ok;
+            }
+            if (runs->parsed()) {
+              for (const auto& r : store->runs()) {
+                std::cout << "run " << r.run << "  " << r.status << "  " << r.started_at << " .. "
+                          << (r.finished_at.empty() ? "(unfinished)" : r.finished_at) << "  "
+                          << group_digits(r.decisions) << " decisions, " << group_digits(r.rejects) << " rejects\n"
+                          << "  inputs  " << r.inputs << "\n  options " << r.options << "\n  head    "
+                          << (r.head.empty() ? "-" : r.head) << "\n";
+              }
+              return exit_ok;
+            }
+            return exit_internal;
+          }};
+}
+
+}  // namespace tollgate::cli

@@ -1,0 +1,701 @@
+// tollgate — batch audit (see audit.hpp). The pipeline:
+//
+//   reader thread ──batches of raw rows──▶ N workers ──entries + tallies, by batch index──▶ calling thread
+//                                        (parse, judge, render,          (appends in index order, commits
+//                                         hash; each its own cache)       every commit_rows with the position)
+//
+// Batches carry an index; the writer takes them strictly in order, so the store's rows, hashes and chain do not
+// depend on the number of workers or on scheduling. The number of batches in flight is bounded, so memory is too.
+#include "engine/audit.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "engine/render.hpp"
+#include "engine/stream.hpp"
+
+namespace tollgate {
+namespace {
+
+// CPU seconds of the calling thread (for TOLLGATE_AUDIT_STATS, where a run's time goes).
+double thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+std::mutex stats_m;
+std::string stats_text;
+void note_cpu(const char* who) {
+  if (!std::getenv("TOLLGATE_AUDIT_STATS")) return;
+  std::lock_guard lk(stats_m);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %.2f s CPU\n", who, thread_cpu());
+  stats_text += buf;
+}
+
+using Clock = std::chrono::steady_clock;
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+InputFormat format_of(const std::string& path, std::FILE* f) {
+  char head[256];
+  size_t got = std::fread(head, 1, sizeof head, f);
+  std::rewind(f);
+  InputFormat fmt = guess_format(path, std::string_view(head, got));
+  if (fmt == InputFormat::json)
+    throw std::runtime_error("'" + path + "' is a JSON document; audit streams JSONL (one object per line) and CSV: "
+                             "convert it with  jq -c '.[]' " + path + " > log.jsonl");
+  return fmt;
+}
+
+struct Batch {
+  uint64_t index = 0;
+  uint32_t file = 0;
+  InputFormat fmt = InputFormat::csv;
+  const std::vector<std::string>* header = nullptr;  // owned by the reader, alive until the run ends
+  std::string text;                                  // the rows, back to back
+  struct Row {
+    size_t at, size;
+    uint64_t line;
+  };
+  std::vector<Row> rows;
+  std::string header_error;  // a CSV file whose header cannot be read: one reject, no rows
+  uint64_t header_line = 0;
+  TraceStore::Position end;  // where to continue after this batch
+  uint64_t bytes = 0;        // input bytes this batch covers (progress)
+};
+
+// A batch's entries. Results are recycled (writer -> pool -> workers) with their strings' capacity, so that the
+// steady state allocates nothing and no thread frees what another allocated (measured: glibc's arena locks cost
+// a tenth of the time otherwise).
+struct Result {
+  std::vector<Entry> entries;  // the first `used` are this batch's
+  size_t used = 0;
+  Tallies delta;
+  TraceStore::Position end;
+  uint64_t bytes = 0;
+};
+
+// A bounded hand-off between threads.
+template <class T>
+class Queue {
+ public:
+  explicit Queue(size_t cap) : cap_(cap) {}
+  bool push(T v) {
+    std::unique_lock lk(m_);
+    not_full_.wait(lk, [&] { return q_.size() < cap_ || closed_; });
+    if (closed_) return false;
+    q_.push_back(std::move(v));
+    not_empty_.notify_one();
+    return true;
+  }
+  bool pop(T& v) {
+    std::unique_lock lk(m_);
+    not_empty_.wait(lk, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    v = std::move(q_.front());
+    q_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard lk(m_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<T> q_;
+  size_t cap_;
+  bool closed_ = false;
+};
+
+// Results by batch index, taken in order.
+class Reorder {
+ public:
+  void put(uint64_t index, std::unique_ptr<Result> r) {
+    std::lock_guard lk(m_);
+    done_.emplace(index, std::move(r));
+    cv_.notify_all();
+  }
+  // Waits for batch `index`; false if the producers finished (or failed) without it.
+  bool take(uint64_t index, std::unique_ptr<Result>& r) {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [&] { return done_.count(index) || finished_; });
+    auto it = done_.find(index);
+    if (it == done_.end()) return false;
+    r = std::move(it->second);
+    done_.erase(it);
+    return true;
+  }
+  void finish() {
+    std::lock_guard lk(m_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::map<uint64_t, std::unique_ptr<Result>> done_;
+  bool finished_ = false;
+};
+
+int verdict_slot(Verdict v) {
+  switch (v) {
+    case Verdict::allowed: return Tally::allowed;
+    case Verdict::notify: return Tally::notify;
+    case Verdict::license_required: return Tally::license_required;
+    case Verdict::prohibited: return Tally::prohibited;
+  }
+  return Tally::error;
+}
+
+Tally& at(Tallies& t, const char* dim, std::string_view key) {
+  auto d = t.find(std::string_view(dim));
+  if (d == t.end()) d = t.emplace(dim, TallyMap{}).first;
+  auto k = d->second.find(key);
+  if (k == d->second.end()) k = d->second.emplace(std::string(key), Tally{}).first;
+  return k->second;
+}
+
+// Per batch, rows are counted by their combination of keys (one hash lookup a row), then spread over the
+// dimensions once at the end of the batch.
+struct Combo {
+  std::string klass, dest, month, chip;
+  bool operator==(const Combo&) const = default;
+};
+struct ComboView {
+  std::string_view klass, dest, month, chip;
+};
+struct ComboHash {
+  using is_transparent = void;
+  size_t operator()(const ComboView& c) const {
+    std::hash<std::string_view> h;
+    return h(c.klass) ^ (h(c.dest) * 31) ^ (h(c.month) * 1009) ^ (h(c.chip) * 100003);
+  }
+  size_t operator()(const Combo& c) const { return (*this)(ComboView{c.klass, c.dest, c.month, c.chip}); }
+};
+struct ComboEq {
+  using is_transparent = void;
+  static ComboView v(const Combo& c) { return {c.klass, c.dest, c.month, c.chip}; }
+  static ComboView v(const ComboView& c) { return c; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    ComboView x = v(a), y = v(b);
+    return x.klass == y.klass && x.dest == y.dest && x.month == y.month && x.chip == y.chip;
+  }
+};
+using Combos = std::unordered_map<Combo, Tally, ComboHash, ComboEq>;
+
+void count(Combos& c, int slot, int64_t fee, std::string_view klass, std::string_view dest, std::string_view month,
+           std::string_view chip) {
+  ComboView key{klass, dest, month, chip};
+  auto it = c.find(key);
+  if (it == c.end()) it = c.emplace(Combo{std::string(klass), std::string(dest), std::string(month), std::string(chip)}, Tally{}).first;
+  ++it->second.n[slot];
+  it->second.fee_cents += fee;
+}
+
+void spread(Tallies& t, const Combos& combos) {
+  for (const auto& [k, v] : combos)
+    for (auto [dim, key] : {std::pair<const char*, std::string_view>{"all", "total"},
+                            {"classification", k.klass},
+                            {"destination", k.dest},
+                            {"month", k.month},
+                            {"chip", k.chip}})
+      at(t, dim, key) += v;
+}
+
+void merge(Tallies& into, const Tallies& from) {
+  for (const auto& [dim, keys] : from)
+    for (const auto& [key, t] : keys) at(into, dim.c_str(), key) += t;
+}
+
+class Worker {
+ public:
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o) {}
+
+  void run(const Batch& b, Result& out) {
+    out.used = 0;
+    out.delta.clear();
+    judge(b, out);
+    spread(out.delta, combos_);
+    combos_.clear();
+  }
+
+ private:
+  static Entry& next(Result& out) {
+    if (out.used == out.entries.size()) out.entries.emplace_back();
+    Entry& e = out.entries[out.used++];
+    e.reject = false;
+    e.rulesets_key = nullptr;
+    e.fee_total_cents = 0;
+    return e;
+  }
+
+  void judge(const Batch& b, Result& out) {
+    out.end = b.end;
+    out.bytes = b.bytes;
+    if (!b.header_error.empty()) {
+      Record r;
+      r.line = b.header_line;
+      reject(out, b.file, r, "input", "tollgate.input.csv", "",
+             "bad CSV header: " + b.header_error + "; no row of this file could be read", "");
+      return;
+    }
+    for (const auto& row : b.rows) {
+      std::string_view text(b.text.data() + row.at, row.size);
+      Record r = record_from_row(b.fmt, *b.header, text, row.line, &catalog_);
+      if (!r.ok) {
+        reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message, text);
+        continue;
+      }
+      if (!o_.as_of && !r.has_date) {
+        reject(out, b.file, r, "input", "tollgate.input.missing", "date",
+               "the record has no date and no --as-of was given", text);
+        continue;
+      }
+      Day day = o_.as_of ? *o_.as_of : r.date;
+      Decision d = evaluate(p_, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed}, &cache_);
+      if (d.failed) {
+        reject(out, b.file, r, "evaluation", d.error().code, d.error().field, d.error().message, text);
+        continue;
+      }
+      Entry& e = next(out);
+      e.file = b.file;
+      e.line = r.line;
+      e.id = r.id;
+      e.type = to_string(r.kind);
+      e.as_of = format_date(day);
+      e.subject = record_subject(r);
+      e.subject_hash = std::hash<std::string_view>{}(e.subject);
+      e.classification = klass_name(d.klass);
+      e.verdict = to_string(d.verdict);
+      e.review = to_string(d.review);
+      e.exception = to_string(d.exception);
+      e.fee_total_cents = d.fee_total_cents;
+      JsonLayout layout;
+      decision_json_into(json_, p_, r, d, &layout);
+      e.sha = sha256(json_);
+      e.input_sha = sha256(r.canonical);
+      auto part = [&](std::string& to, size_t b, size_t en) { to.assign(json_, b, en - b); };
+      part(e.fees, layout.fees_begin, layout.fees_end);
+      part(e.fired, layout.fired_begin, layout.fired_end);
+      part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
+      e.rulesets_key = d.active;
+      e.fired_hash = std::hash<std::string_view>{}(e.fired);
+      std::string_view chip = r.kind == RecordKind::fab_order ? std::string_view("(fab order)")
+                              : r.facts.has_text(t_chip_name) ? r.facts.text(t_chip_name)
+                                                              : std::string_view("(inline spec)");
+      std::string month = r.has_date ? format_date(r.date).substr(0, 7) : std::string("(no date)");
+      count(combos_, verdict_slot(d.verdict), d.fee_total_cents, e.classification, destination(r), month, chip);
+    }
+  }
+
+  static std::string destination(const Record& r) {
+    return r.facts.has(s_destination) ? country_code(static_cast<int>(r.facts.num[s_destination])) : "(none)";
+  }
+  void reject(Result& out, uint32_t file, const Record& r, const char* stage, const std::string& code,
+              const std::string& field, const std::string& message, std::string_view raw) {
+    Entry& e = next(out);
+    e.reject = true;
+    e.file = file;
+    e.line = r.line;
+    e.id = r.id;
+    e.stage = stage;
+    e.code = code;
+    e.field = field;
+    e.message = message;
+    e.raw = std::string(raw);
+    e.json = error_json(r, code, field, message);
+    e.sha = sha256(e.json + "\n" + e.raw);
+    count(combos_, Tally::error, 0, "(error)", r.ok ? destination(r) : std::string("(unread)"),
+          r.has_date ? format_date(r.date).substr(0, 7) : std::string("(no date)"), "(error)");
+  }
+
+  const Program& p_;
+  const Catalog& catalog_;
+  const AuditOptions& o_;
+  ClassCache cache_;
+  Combos combos_;
+  std::string json_;
+};
+
+}  // namespace
+
+int AuditSummary::exit_code() const {
+  auto all = tallies.find(std::string_view("all"));
+  Tally t;
+  if (all != tallies.end()) {
+    auto k = all->second.find(std::string_view("total"));
+    if (k != all->second.end()) t = k->second;
+  }
+  if (t.n[Tally::prohibited]) return 4;
+  if (t.n[Tally::error]) return 2;
+  if (t.n[Tally::license_required]) return 3;
+  return 0;
+}
+
+std::string audit_run_key(const Program& program, const std::string& catalog_sha256, const AuditOptions& o,
+                          const std::vector<InputInfo>& inputs) {
+  nlohmann::ordered_json j;
+  j["engine"] = engine_version;
+  for (const auto& rs : program.rulesets) j["rulesets"].push_back({rs.id, rs.sha256});
+  j["catalog"] = catalog_sha256;
+  j["as_of"] = o.as_of ? format_date(*o.as_of) : "";
+  j["include_proposed"] = o.include_proposed;
+  for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
+  return sha256_hex(j.dump());
+}
+
+AuditSummary run_audit(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
+                       const AuditOptions& o) {
+  auto t0 = Clock::now();
+#if defined(__GLIBC__)
+  // Batches are allocated and freed all run long: keep the memory instead of returning it to the system and
+  // faulting it back in (measured: a tenth of the time went to page faults).
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+  AuditSummary sum;
+  sum.engine = engine_version;
+  sum.db = o.db;
+  if (o.inputs.empty()) throw std::runtime_error("no input logs given");
+  uint64_t total_bytes = 0;
+  for (const auto& path : o.inputs) {
+    if (path == "-") throw std::runtime_error("audit reads files, not standard input (it hashes and can resume them)");
+    InputInfo in;
+    in.path = path;
+    in.sha256 = sha256_file(path, &in.bytes);
+    total_bytes += in.bytes;
+    sum.inputs.push_back(in);
+  }
+  for (const auto& rs : program.rulesets) sum.rulesets.emplace_back(rs.id, rs.sha256);
+  {
+    nlohmann::ordered_json opts;
+    opts["as_of"] = o.as_of ? nlohmann::ordered_json(format_date(*o.as_of)) : nlohmann::ordered_json(nullptr);
+    opts["include_proposed"] = o.include_proposed;
+    sum.options_json = opts.dump();
+  }
+  sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
+
+  std::unique_ptr<TraceStore> store;
+  TraceStore::Position start;
+  if (!o.db.empty()) {
+    store = std::make_unique<TraceStore>(o.db, TraceStore::Mode::write);
+    auto prior = store->find_run(sum.run_key);
+    if (prior && prior->status == "complete") {
+      // The same audit (same rules, catalog, options and input bytes) is already in the store: report it.
+      sum.run = prior->run;
+      sum.reused = true;
+      sum.started_at = prior->started_at;
+      sum.finished_at = prior->finished_at;
+      sum.head = prior->head;
+      sum.tallies = store->tallies(prior->run);
+      sum.flagged = store->flagged(prior->run, o.list_limit);
+      sum.rejects = store->rejected(prior->run, o.list_limit);
+      sum.decisions = prior->decisions;
+      sum.rejected = prior->rejects;
+      sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return sum;
+    }
+    if (prior && !o.resume)
+      throw std::runtime_error("run " + std::to_string(prior->run) + " of this same audit was interrupted after " +
+                               std::to_string(prior->decisions + prior->rejects) +
+                               " records; add --resume to finish it");
+    if (prior) {
+      sum.run = prior->run;
+      sum.resumed = true;
+      sum.started_at = prior->started_at;
+      sum.tallies = store->tallies(prior->run);
+      sum.decisions = prior->decisions;
+      sum.rejected = prior->rejects;
+      start = {prior->next_file, prior->next_offset, prior->next_line};
+    } else {
+      RunRecord r;
+      r.run_key = sum.run_key;
+      r.engine = engine_version;
+      nlohmann::ordered_json rs = nlohmann::ordered_json::array();
+      for (const auto& [id, sha] : sum.rulesets) rs.push_back({{"id", id}, {"sha256", sha}});
+      r.rulesets = rs.dump();
+      r.catalog_sha256 = catalog_sha256;
+      nlohmann::ordered_json ins = nlohmann::ordered_json::array();
+      for (const auto& in : sum.inputs) ins.push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
+      r.inputs = ins.dump();
+      r.options = sum.options_json;
+      sum.started_at = r.started_at = utc_now();
+      sum.run = store->begin_run(r);
+    }
+  } else {
+    sum.started_at = utc_now();
+  }
+
+  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const size_t in_flight = 2 + static_cast<size_t>(jobs);  // batches queued; twice that read but not yet written
+  Queue<std::shared_ptr<Batch>> work(in_flight);
+  Reorder done;
+  std::atomic<uint64_t> window{0};  // batches read but not yet written: bounds memory
+  std::mutex window_m;
+  std::condition_variable window_cv;
+  std::atomic<bool> stop{false};
+  std::string reader_error;
+  std::atomic<uint64_t> batches_total{UINT64_MAX};
+  uint64_t bytes_before = 0;  // bytes of the inputs already judged by an earlier process (resume)
+  for (uint32_t f = 0; f < start.next_file && f < sum.inputs.size(); ++f) bytes_before += sum.inputs[f].bytes;
+  bytes_before += start.next_offset;
+
+  std::vector<std::unique_ptr<std::vector<std::string>>> headers;
+  std::thread reader([&] {
+    uint64_t index = 0;
+    try {
+      for (uint32_t f = start.next_file; f < sum.inputs.size() && !stop; ++f) {
+        const std::string& path = sum.inputs[f].path;
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+        if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+        InputFormat fmt = format_of(path, fp.get());
+        RowReader rr(fp.get(), fmt);
+        headers.push_back(std::make_unique<std::vector<std::string>>());
+        auto make = [&] {
+          auto b = std::make_shared<Batch>();
+          b->index = index++;
+          b->file = f;
+          b->fmt = fmt;
+          b->header = headers.back().get();
+          return b;
+        };
+        auto send = [&](std::shared_ptr<Batch> b) {
+          {
+            std::unique_lock lk(window_m);
+            window_cv.wait(lk, [&] { return window.load() < in_flight * 2 || stop; });
+            ++window;
+          }
+          return work.push(std::move(b));
+        };
+        bool resume_here = f == start.next_file && start.next_offset > 0;
+        if (!rr.read_header()) {
+          auto b = make();
+          b->header_error = rr.header_error();
+          b->header_line = rr.header_line();
+          b->end = {f + 1, 0, 1};
+          b->bytes = sum.inputs[f].bytes;
+          if (!resume_here && !send(std::move(b))) return;
+          continue;
+        }
+        *headers.back() = rr.header();
+        uint64_t last_offset = 0;
+        if (resume_here) {
+          rr.resume_at(start.next_offset, start.next_line);
+          last_offset = start.next_offset;
+        }
+        auto b = make();
+        RowReader::Row row;
+        for (;;) {
+          bool more = rr.next(row);
+          if (more) {
+            b->rows.push_back({b->text.size(), row.text.size(), row.line});
+            b->text += row.text;
+          }
+          bool full = b->rows.size() >= 2048 || b->text.size() >= (1u << 20);
+          if (!more || full) {
+            uint64_t off = more ? row.end : sum.inputs[f].bytes;
+            b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
+            b->bytes = off - last_offset;
+            last_offset = off;
+            if (!more && !rr.read_error().empty())
+              throw std::runtime_error("reading '" + path + "': " + rr.read_error());
+            if (!b->rows.empty() || !more)
+              if (!send(std::move(b))) return;
+            if (!more) break;
+            b = make();
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      reader_error = e.what();
+    }
+    batches_total = index;
+    work.close();
+    note_cpu("reader");
+  });
+
+  std::mutex pool_m;
+  std::vector<std::unique_ptr<Result>> pool;
+  std::vector<std::thread> workers;
+  std::atomic<unsigned> workers_left{jobs};
+  std::mutex worker_error_m;
+  std::string worker_error;
+  for (unsigned i = 0; i < jobs; ++i)
+    workers.emplace_back([&] {
+      Worker w(program, catalog, o);
+      std::shared_ptr<Batch> b;
+      try {
+        while (work.pop(b)) {
+          std::unique_ptr<Result> r;
+          {
+            std::lock_guard lk(pool_m);
+            if (!pool.empty()) {
+              r = std::move(pool.back());
+              pool.pop_back();
+            }
+          }
+          if (!r) r = std::make_unique<Result>();
+          w.run(*b, *r);
+          done.put(b->index, std::move(r));
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lk(worker_error_m);
+        worker_error = e.what();
+        stop = true;
+        work.close();
+      }
+      note_cpu("worker");
+      if (--workers_left == 0) done.finish();
+    });
+
+  // The writer: this thread.
+  std::deque<std::unique_ptr<Result>> pending;
+  std::vector<const Entry*> rows;
+  Tallies delta;
+  TraceStore::Position pos = start;
+  uint64_t pending_rows = 0, commits = 0, bytes_done = bytes_before;
+  auto last_commit = Clock::now(), last_progress = Clock::now();
+  std::string writer_error;
+  auto commit = [&] {
+    if (store) {
+      rows.clear();
+      for (const auto& r : pending)
+        for (size_t i = 0; i < r->used; ++i) rows.push_back(&r->entries[i]);
+      if (o.crash_after_commits && commits + 1 == o.crash_after_commits && o.crash_mid_commit)
+        store->before_commit = [] { std::raise(SIGKILL); };  // crash test: every row written, nothing committed
+      store->append(sum.run, rows, delta, pos);
+      ++commits;
+      if (o.crash_after_commits && commits == o.crash_after_commits) std::raise(SIGKILL);
+    }
+    merge(sum.tallies, delta);
+    for (const auto& r : pending)
+      for (size_t i = 0; i < r->used; ++i) {
+        const Entry& e = r->entries[i];
+        if (e.reject) {
+          ++sum.rejected;
+          if (!store && sum.rejects.size() < o.list_limit) {
+            Listed l;
+            l.file = e.file;
+            l.line = e.line;
+            l.id = e.id;
+            l.stage = e.stage;
+            l.code = e.code;
+            l.field = e.field;
+            l.message = e.message;
+            sum.rejects.push_back(std::move(l));
+          }
+        } else {
+          ++sum.decisions;
+          if (!store && sum.flagged.size() < o.list_limit &&
+              (e.verdict == std::string_view("LICENSE_REQUIRED") || e.verdict == std::string_view("PROHIBITED"))) {
+            Listed l;
+            l.file = e.file;
+            l.line = e.line;
+            l.id = e.id;
+            l.verdict = e.verdict;
+            l.review = e.review;
+            l.classification = e.classification;
+            l.subject = e.subject;
+            l.as_of = e.as_of;
+            l.fee_total_cents = e.fee_total_cents;
+            sum.flagged.push_back(std::move(l));
+          }
+        }
+      }
+    {
+      std::lock_guard lk(pool_m);
+      for (auto& r : pending) pool.push_back(std::move(r));
+    }
+    pending.clear();
+    delta.clear();
+    pending_rows = 0;
+    last_commit = Clock::now();
+  };
+  try {
+    std::unique_ptr<Result> r;
+    for (uint64_t next = 0; next < batches_total.load() || batches_total.load() == UINT64_MAX; ++next) {
+      if (!done.take(next, r)) break;
+      {
+        std::lock_guard lk(window_m);
+        --window;
+        window_cv.notify_all();
+      }
+      sum.judged_now += r->used;
+      pending_rows += r->used;
+      bytes_done += r->bytes;
+      merge(delta, r->delta);
+      pos = r->end;
+      pending.push_back(std::move(r));
+      auto now = Clock::now();
+      if (pending_rows >= o.commit_rows || now - last_commit > std::chrono::seconds(2)) commit();
+      if (o.progress && now - last_progress > std::chrono::milliseconds(200)) {
+        last_progress = now;
+        o.progress({sum.judged_now, bytes_done, total_bytes, std::chrono::duration<double>(now - t0).count()});
+      }
+    }
+    if (reader_error.empty() && worker_error.empty()) commit();
+  } catch (const std::exception& e) {
+    writer_error = e.what();
+  }
+  stop = true;
+  work.close();
+  window_cv.notify_all();
+  reader.join();
+  for (auto& w : workers) w.join();
+  if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
+  if (!worker_error.empty()) throw std::runtime_error(worker_error);
+  if (!reader_error.empty())
+    throw std::runtime_error(reader_error + (store ? " (the run is kept; fix the input and add --resume)" : ""));
+
+  sum.finished_at = utc_now();
+  if (store) {
+    store->finish_run(sum.run, sum.finished_at);
+    auto rec = store->run(sum.run);
+    if (rec) {
+      sum.head = rec->head;
+      sum.decisions = rec->decisions;
+      sum.rejected = rec->rejects;
+    }
+    sum.flagged = store->flagged(sum.run, o.list_limit);
+    sum.rejects = store->rejected(sum.run, o.list_limit);
+  }
+  if (o.progress)
+    o.progress({sum.judged_now, total_bytes, total_bytes, std::chrono::duration<double>(Clock::now() - t0).count()});
+  sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  note_cpu("writer");
+  if (std::getenv("TOLLGATE_AUDIT_STATS")) std::fputs(stats_text.c_str(), stderr);
+  return sum;
+}
+
+}  // namespace tollgate

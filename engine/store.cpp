@@ -1,0 +1,658 @@
+// tollgate — the trace store (see store.hpp and docs/trace.md).
+#include "engine/store.hpp"
+
+#include "engine/render.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace tollgate {
+namespace {
+
+const char* schema_sql = R"SQL(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs(
+  run INTEGER PRIMARY KEY,
+  run_key TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  rulesets TEXT NOT NULL,
+  catalog_sha256 TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  options TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+  next_file INTEGER NOT NULL DEFAULT 0,
+  next_offset INTEGER NOT NULL DEFAULT 0,
+  next_line INTEGER NOT NULL DEFAULT 1,
+  decisions INTEGER NOT NULL DEFAULT 0,
+  rejects INTEGER NOT NULL DEFAULT 0,
+  first_seq INTEGER,
+  last_seq INTEGER,
+  head BLOB);
+CREATE INDEX runs_by_key ON runs(run_key);
+CREATE TABLE texts(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE decisions(
+  seq INTEGER PRIMARY KEY,
+  run INTEGER NOT NULL,
+  file INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  classification TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  review TEXT,
+  exception TEXT,
+  fees TEXT NOT NULL,
+  fee_total_cents INTEGER NOT NULL,
+  fired INTEGER NOT NULL REFERENCES texts(id),
+  rulesets INTEGER NOT NULL REFERENCES texts(id),
+  subject INTEGER NOT NULL REFERENCES texts(id),
+  input_sha256 BLOB NOT NULL,
+  sha256 BLOB NOT NULL,
+  link BLOB NOT NULL);
+CREATE INDEX decisions_flagged ON decisions(run, seq) WHERE verdict IN ('LICENSE_REQUIRED', 'PROHIBITED');
+CREATE TABLE rejects(
+  seq INTEGER PRIMARY KEY,
+  run INTEGER NOT NULL,
+  file INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  id TEXT,
+  stage TEXT NOT NULL CHECK (stage IN ('input', 'evaluation')),
+  code TEXT NOT NULL,
+  field TEXT,
+  message TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  json TEXT NOT NULL,
+  sha256 BLOB NOT NULL,
+  link BLOB NOT NULL);
+CREATE INDEX rejects_by_run ON rejects(run, seq);
+CREATE TABLE run_stats(
+  run INTEGER NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL,
+  allowed INTEGER NOT NULL, notify INTEGER NOT NULL, license_required INTEGER NOT NULL,
+  prohibited INTEGER NOT NULL, errors INTEGER NOT NULL, fee_cents INTEGER NOT NULL,
+  PRIMARY KEY (run, dim, key)) WITHOUT ROWID;
+-- The DESIGN §5 JSON of each decision, put back together (for strings that need no escaping beyond
+-- json_quote's, byte for byte what `tollgate trace export` writes; the export is the reference).
+CREATE VIEW decision_json AS
+  SELECT d.seq, d.run, d.file, d.line, d.id,
+         '{"schema":"tollgate.decision/1","id":' || json_quote(d.id) || ',"type":' || json_quote(d.type) ||
+         ',"as_of":' || json_quote(d.as_of) || ',"classification":' || json_quote(d.classification) ||
+         ',"verdict":' || json_quote(d.verdict) || ',"review":' || coalesce(json_quote(d.review), 'null') ||
+         ',"exception":' || coalesce(json_quote(d.exception), 'null') || ',"fees":' || d.fees ||
+         ',"fee_total_cents":' || d.fee_total_cents || ',"fired":' || f.text || ',"rulesets":' || l.text ||
+         ',"input_sha256":"' || lower(hex(d.input_sha256)) || '","engine":' || json_quote(r.engine) || '}' AS json,
+         lower(hex(d.sha256)) AS sha256
+  FROM decisions d JOIN texts f ON f.id = d.fired JOIN texts l ON l.id = d.rulesets JOIN runs r ON r.run = d.run;
+)SQL";
+
+Sha256 blob_hash(const SQLite::Column& c) {
+  Sha256 h{};
+  if (c.getBytes() == 32) std::memcpy(h.data(), c.getBlob(), 32);
+  return h;
+}
+
+std::string hex_or_empty(const SQLite::Column& c) {
+  if (c.isNull() || c.getBytes() != 32) return "";
+  return to_hex(static_cast<const uint8_t*>(c.getBlob()), 32);
+}
+
+RunRecord read_run(SQLite::Statement& q) {
+  RunRecord r;
+  r.run = q.getColumn(0).getInt64();
+  r.run_key = q.getColumn(1).getString();
+  r.engine = q.getColumn(2).getString();
+  r.rulesets = q.getColumn(3).getString();
+  r.catalog_sha256 = q.getColumn(4).getString();
+  r.inputs = q.getColumn(5).getString();
+  r.options = q.getColumn(6).getString();
+  r.started_at = q.getColumn(7).getString();
+  r.finished_at = q.getColumn(8).getString();
+  r.status = q.getColumn(9).getString();
+  r.next_file = static_cast<uint32_t>(q.getColumn(10).getInt64());
+  r.next_offset = static_cast<uint64_t>(q.getColumn(11).getInt64());
+  r.next_line = static_cast<uint64_t>(q.getColumn(12).getInt64());
+  r.decisions = static_cast<uint64_t>(q.getColumn(13).getInt64());
+  r.rejects = static_cast<uint64_t>(q.getColumn(14).getInt64());
+  r.first_seq = q.getColumn(15).getInt64();
+  r.last_seq = q.getColumn(16).getInt64();
+  r.head = hex_or_empty(q.getColumn(17));
+  return r;
+}
+
+const char* run_columns =
+    "run, run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, finished_at, status, next_file, "
+    "next_offset, next_line, decisions, rejects, first_seq, last_seq, head";
+
+void put_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+}  // namespace
+
+Sha256 chain_link(const Sha256& prev, int64_t seq, int64_t run, uint32_t file, uint64_t line, char kind,
+                  const Sha256& sha) {
+  std::string buf;
+  buf.reserve(32 + 8 + 8 + 4 + 8 + 1 + 32);
+  buf.append(reinterpret_cast<const char*>(prev.data()), prev.size());
+  put_le(buf, static_cast<uint64_t>(seq), 8);
+  put_le(buf, static_cast<uint64_t>(run), 8);
+  put_le(buf, file, 4);
+  put_le(buf, line, 8);
+  buf += kind;
+  buf.append(reinterpret_cast<const char*>(sha.data()), sha.size());
+  return sha256(buf);
+}
+
+TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
+  namespace fs = std::filesystem;
+  bool exists = fs::exists(path);
+  if (mode == Mode::read && !exists) throw std::runtime_error("no trace store at '" + path + "'");
+  try {
+    // Read mode still opens read-write when it can: the first opener after a crash rolls back the journal.
+    // One connection, used by one thread at a time: SQLite's own mutexes are not needed.
+    int flags = (mode == Mode::write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READWRITE) |
+                SQLite::OPEN_NOMUTEX;
+    try {
+      db_ = std::make_unique<SQLite::Database>(path, flags);
+    } catch (const SQLite::Exception&) {
+      if (mode == Mode::write) throw;
+      db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
+    }
+    db_->setBusyTimeout(2000);
+    bool has_meta = db_->tableExists("meta");
+    if (!has_meta) {
+      int64_t objects = db_->execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
+      if (objects != 0 || mode == Mode::read) throw std::runtime_error("'" + path + "' is not a tollgate trace store");
+      db_->exec("PRAGMA page_size = 65536");
+      db_->exec("PRAGMA journal_mode = WAL");
+      SQLite::Transaction tx(*db_);
+      db_->exec(schema_sql);
+      SQLite::Statement m(*db_, "INSERT INTO meta VALUES ('schema', ?), ('created_by', ?)");
+      m.bind(1, trace_schema);
+      m.bind(2, "tollgate");
+      m.exec();
+      tx.commit();
+    } else {
+      SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'schema'");
+      std::string schema = q.executeStep() ? q.getColumn(0).getString() : "";
+      if (schema != trace_schema)
+        throw std::runtime_error("'" + path + "' is a trace store of schema '" + schema + "'; this tollgate reads " +
+                                 trace_schema);
+    }
+    if (mode == Mode::write) {
+      // One writer at a time: the lock is held from the first write until the store is closed.
+      db_->exec("PRAGMA journal_mode = WAL");
+      db_->exec("PRAGMA synchronous = NORMAL");
+      db_->exec("PRAGMA locking_mode = EXCLUSIVE");
+      db_->exec("PRAGMA cache_size = -16384");
+      db_->exec("BEGIN EXCLUSIVE; COMMIT");
+      for (const char* table : {"decisions", "rejects"}) {
+        SQLite::Statement q(*db_, std::string("SELECT seq, link FROM ") + table + " ORDER BY seq DESC LIMIT 1");
+        if (q.executeStep() && q.getColumn(0).getInt64() > last_seq_) {
+          last_seq_ = q.getColumn(0).getInt64();
+          last_link_ = blob_hash(q.getColumn(1));
+        }
+      }
+      prepare_writes();
+    } else {
+      db_->exec("PRAGMA query_only = 1");
+    }
+  } catch (const SQLite::Exception& e) {
+    std::string what = e.what();
+    if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos)
+      throw std::runtime_error("trace store '" + path + "' is in use by another tollgate audit");
+    throw std::runtime_error("trace store '" + path + "': " + what);
+  }
+}
+
+TraceStore::~TraceStore() = default;
+
+SQLite::Database& TraceStore::db() { return *db_; }
+
+void TraceStore::prepare_writes() {
+  ins_decision_ = std::make_unique<SQLite::Statement>(
+      *db_, "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins_reject_ = std::make_unique<SQLite::Statement>(
+      *db_, "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins_text_ = std::make_unique<SQLite::Statement>(*db_, "INSERT INTO texts(text) VALUES (?) ON CONFLICT (text) DO NOTHING");
+  find_text_ = std::make_unique<SQLite::Statement>(*db_, "SELECT id FROM texts WHERE text = ?");
+  upsert_tally_ = std::make_unique<SQLite::Statement>(
+      *db_,
+      "INSERT INTO run_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run, dim, key) DO UPDATE SET "
+      "allowed = allowed + excluded.allowed, notify = notify + excluded.notify, "
+      "license_required = license_required + excluded.license_required, "
+      "prohibited = prohibited + excluded.prohibited, errors = errors + excluded.errors, "
+      "fee_cents = fee_cents + excluded.fee_cents");
+  upd_progress_ = std::make_unique<SQLite::Statement>(
+      *db_,
+      "UPDATE runs SET next_file = ?, next_offset = ?, next_line = ?, decisions = decisions + ?, "
+      "rejects = rejects + ?, first_seq = coalesce(first_seq, ?), last_seq = coalesce(?, last_seq), "
+      "head = coalesce(?, head) WHERE run = ?");
+}
+
+std::optional<RunRecord> TraceStore::find_run(const std::string& run_key) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + run_columns + " FROM runs WHERE run_key = ? ORDER BY run DESC LIMIT 1");
+  q.bind(1, run_key);
+  if (!q.executeStep()) return std::nullopt;
+  return read_run(q);
+}
+
+std::optional<RunRecord> TraceStore::run(int64_t id) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + run_columns + " FROM runs WHERE run = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_run(q);
+}
+
+std::vector<RunRecord> TraceStore::runs() {
+  SQLite::Statement q(*db_, std::string("SELECT ") + run_columns + " FROM runs ORDER BY run");
+  std::vector<RunRecord> out;
+  while (q.executeStep()) out.push_back(read_run(q));
+  return out;
+}
+
+int64_t TraceStore::begin_run(const RunRecord& r) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO runs(run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, status) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, 'running')");
+  q.bind(1, r.run_key);
+  q.bind(2, r.engine);
+  q.bind(3, r.rulesets);
+  q.bind(4, r.catalog_sha256);
+  q.bind(5, r.inputs);
+  q.bind(6, r.options);
+  q.bind(7, r.started_at);
+  q.exec();
+  return db_->getLastInsertRowid();
+}
+
+void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries, const Tallies& delta,
+                        const Position& pos) {
+  int64_t seq0 = last_seq_;
+  Sha256 link0 = last_link_;
+  try {
+    SQLite::Transaction tx(*db_);
+    uint64_t n_dec = 0, n_rej = 0;
+    int64_t first = 0;
+    for (const Entry* e : entries) {
+      int64_t seq = ++last_seq_;
+      if (!first) first = seq;
+      last_link_ = chain_link(last_link_, seq, run_id, e->file, e->line, e->reject ? 'R' : 'D', e->sha);
+      if (!e->reject) {
+        int64_t rulesets;
+        auto k = e->rulesets_key ? by_key_.find(e->rulesets_key) : by_key_.end();
+        if (k != by_key_.end()) {
+          rulesets = k->second;
+        } else {
+          rulesets = text_id(e->rulesets, std::hash<std::string_view>{}(e->rulesets));
+          if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
+        }
+        int64_t fired = text_id(e->fired, e->fired_hash), subject = text_id(e->subject, e->subject_hash);
+        auto& q = *ins_decision_;
+        q.bind(1, seq);
+        q.bind(2, run_id);
+        q.bind(3, static_cast<int64_t>(e->file));
+        q.bind(4, static_cast<int64_t>(e->line));
+        q.bindNoCopy(5, e->id);
+        q.bindNoCopy(6, e->type);
+        q.bindNoCopy(7, e->as_of);
+        q.bindNoCopy(8, e->classification);
+        q.bindNoCopy(9, e->verdict);
+        if (e->review.empty()) q.bind(10);
+        else q.bindNoCopy(10, e->review);
+        if (e->exception.empty()) q.bind(11);
+        else q.bindNoCopy(11, e->exception);
+        q.bindNoCopy(12, e->fees);
+        q.bind(13, e->fee_total_cents);
+        q.bind(14, fired);
+        q.bind(15, rulesets);
+        q.bind(16, subject);
+        q.bindNoCopy(17, e->input_sha.data(), 32);
+        q.bindNoCopy(18, e->sha.data(), 32);
+        q.bind(19, last_link_.data(), 32);
+        q.exec();
+        q.reset();
+        ++n_dec;
+      } else {
+        auto& q = *ins_reject_;
+        q.bind(1, seq);
+        q.bind(2, run_id);
+        q.bind(3, static_cast<int64_t>(e->file));
+        q.bind(4, static_cast<int64_t>(e->line));
+        if (e->id.empty()) q.bind(5);
+        else q.bindNoCopy(5, e->id);
+        q.bindNoCopy(6, e->stage);
+        q.bindNoCopy(7, e->code);
+        if (e->field.empty()) q.bind(8);
+        else q.bindNoCopy(8, e->field);
+        q.bindNoCopy(9, e->message);
+        q.bindNoCopy(10, e->raw);
+        q.bindNoCopy(11, e->json);
+        q.bindNoCopy(12, e->sha.data(), 32);
+        q.bind(13, last_link_.data(), 32);
+        q.exec();
+        q.reset();
+        ++n_rej;
+      }
+    }
+    for (const auto& [dim, keys] : delta)
+      for (const auto& [key, t] : keys) {
+        auto& q = *upsert_tally_;
+        q.bind(1, run_id);
+        q.bind(2, dim);
+        q.bind(3, key);
+        for (int i = 0; i < Tally::kinds; ++i) q.bind(4 + i, static_cast<int64_t>(t.n[i]));
+        q.bind(9, t.fee_cents);
+        q.exec();
+        q.reset();
+      }
+    auto& u = *upd_progress_;
+    u.bind(1, static_cast<int64_t>(pos.next_file));
+    u.bind(2, static_cast<int64_t>(pos.next_offset));
+    u.bind(3, static_cast<int64_t>(pos.next_line));
+    u.bind(4, static_cast<int64_t>(n_dec));
+    u.bind(5, static_cast<int64_t>(n_rej));
+    if (first) {
+      u.bind(6, first);
+      u.bind(7, last_seq_);
+      u.bind(8, last_link_.data(), 32);
+    } else {
+      u.bind(6);
+      u.bind(7);
+      u.bind(8);
+    }
+    u.bind(9, run_id);
+    u.exec();
+    u.reset();
+    if (before_commit) before_commit();
+    tx.commit();
+  } catch (...) {
+    last_seq_ = seq0;
+    last_link_ = link0;
+    texts_.clear();  // ids added in the rolled-back transaction are gone
+    by_key_.clear();
+    throw;
+  }
+}
+
+int64_t TraceStore::text_id(const std::string& text, uint64_t hash) {
+  // The worker hashed the text; here a probe and a comparison, no hashing on the (single) writer thread.
+  auto it = texts_.find(hash);
+  if (it != texts_.end() && it->second.second == text) return it->second.first;
+  if (texts_.size() > 20000) texts_.clear();  // bounded memory: the table itself is the reference
+  ins_text_->bind(1, text);
+  ins_text_->exec();
+  ins_text_->reset();
+  int64_t id;
+  if (db_->getChanges() == 1) {
+    id = db_->getLastInsertRowid();
+  } else {
+    find_text_->bind(1, text);
+    find_text_->executeStep();
+    id = find_text_->getColumn(0).getInt64();
+    find_text_->reset();
+  }
+  if (it == texts_.end()) texts_.emplace(hash, std::make_pair(id, text));  // (a colliding text is not cached)
+  return id;
+}
+
+void TraceStore::finish_run(int64_t run_id, const std::string& finished_at) {
+  SQLite::Statement q(*db_, "UPDATE runs SET status = 'complete', finished_at = ? WHERE run = ?");
+  q.bind(1, finished_at);
+  q.bind(2, run_id);
+  q.exec();
+}
+
+Tallies TraceStore::tallies(int64_t run_id) {
+  Tallies out;
+  SQLite::Statement q(*db_,
+                      "SELECT dim, key, allowed, notify, license_required, prohibited, errors, fee_cents FROM run_stats "
+                      "WHERE run = ?");
+  q.bind(1, run_id);
+  while (q.executeStep()) {
+    Tally& t = out[q.getColumn(0).getString()][q.getColumn(1).getString()];
+    for (int i = 0; i < Tally::kinds; ++i) t.n[i] = static_cast<uint64_t>(q.getColumn(2 + i).getInt64());
+    t.fee_cents = q.getColumn(7).getInt64();
+  }
+  return out;
+}
+
+std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
+  SQLite::Statement q(*db_,
+                      "SELECT d.seq, d.file, d.line, d.id, d.verdict, d.review, d.classification, s.text, d.as_of, "
+                      "d.fee_total_cents FROM decisions d LEFT JOIN texts s ON s.id = d.subject "
+                      "WHERE d.run = ? AND d.verdict IN ('LICENSE_REQUIRED', 'PROHIBITED') ORDER BY d.seq LIMIT ?");
+  q.bind(1, run_id);
+  q.bind(2, static_cast<int64_t>(limit));
+  std::vector<Listed> out;
+  while (q.executeStep()) {
+    Listed l;
+    l.seq = q.getColumn(0).getInt64();
+    l.file = static_cast<uint32_t>(q.getColumn(1).getInt64());
+    l.line = static_cast<uint64_t>(q.getColumn(2).getInt64());
+    l.id = q.getColumn(3).getString();
+    l.verdict = q.getColumn(4).getString();
+    l.review = q.getColumn(5).getString();
+    l.classification = q.getColumn(6).getString();
+    l.subject = q.getColumn(7).getString();
+    l.as_of = q.getColumn(8).getString();
+    l.fee_total_cents = q.getColumn(9).getInt64();
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<Listed> TraceStore::rejected(int64_t run_id, size_t limit) {
+  SQLite::Statement q(*db_,
+                      "SELECT seq, file, line, id, stage, code, field, message FROM rejects WHERE run = ? "
+                      "ORDER BY seq LIMIT ?");
+  q.bind(1, run_id);
+  q.bind(2, static_cast<int64_t>(limit));
+  std::vector<Listed> out;
+  while (q.executeStep()) {
+    Listed l;
+    l.seq = q.getColumn(0).getInt64();
+    l.file = static_cast<uint32_t>(q.getColumn(1).getInt64());
+    l.line = static_cast<uint64_t>(q.getColumn(2).getInt64());
+    l.id = q.getColumn(3).getString();
+    l.stage = q.getColumn(4).getString();
+    l.code = q.getColumn(5).getString();
+    l.field = q.getColumn(6).getString();
+    l.message = q.getColumn(7).getString();
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+namespace {
+// A decision row with its texts, and how to read it back into its full JSON.
+const char* decision_select =
+    "SELECT d.seq, d.run, d.file, d.line, d.id, d.type, d.as_of, d.classification, d.verdict, d.review, "
+    "d.exception, d.fees, d.fee_total_cents, f.text, l.text, s.text, d.input_sha256, d.sha256, d.link, r.engine "
+    "FROM decisions d LEFT JOIN texts f ON f.id = d.fired LEFT JOIN texts l ON l.id = d.rulesets "
+    "LEFT JOIN texts s ON s.id = d.subject LEFT JOIN runs r ON r.run = d.run ";
+
+void read_decision(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
+  s = {};
+  s.seq = q.getColumn(0).getInt64();
+  s.run = q.getColumn(1).getInt64();
+  s.file = static_cast<uint32_t>(q.getColumn(2).getInt64());
+  s.line = static_cast<uint64_t>(q.getColumn(3).getInt64());
+  s.id = q.getColumn(4).getString();
+  std::string type = q.getColumn(5).getString(), as_of = q.getColumn(6).getString(),
+              klass = q.getColumn(7).getString(), verdict = q.getColumn(8).getString(),
+              review = q.getColumn(9).getString(), exception = q.getColumn(10).getString(),
+              fees = q.getColumn(11).getString(), fired = q.getColumn(13).getString(),
+              rulesets = q.getColumn(14).getString(), engine = q.getColumn(19).getString();
+  std::string input = hex_or_empty(q.getColumn(16));
+  DecisionParts parts{s.id,   type,  as_of,    klass, verdict, review, exception,
+                      fees,   fired, rulesets, input, engine,  q.getColumn(12).getInt64()};
+  s.json = decision_json_from_parts(parts);
+  s.subject = q.getColumn(15).getString();
+  sha = blob_hash(q.getColumn(17));
+  link = blob_hash(q.getColumn(18));
+}
+
+const char* reject_select = "SELECT seq, run, file, line, id, json, raw, sha256, link, code, field, message FROM rejects ";
+
+void read_reject(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
+  s = {};
+  s.reject = true;
+  s.seq = q.getColumn(0).getInt64();
+  s.run = q.getColumn(1).getInt64();
+  s.file = static_cast<uint32_t>(q.getColumn(2).getInt64());
+  s.line = static_cast<uint64_t>(q.getColumn(3).getInt64());
+  s.id = q.getColumn(4).getString();
+  s.json = q.getColumn(5).getString();
+  s.raw = q.getColumn(6).getString();
+  sha = blob_hash(q.getColumn(7));
+  link = blob_hash(q.getColumn(8));
+  s.code = q.getColumn(9).getString();
+  s.field = q.getColumn(10).getString();
+  s.message = q.getColumn(11).getString();
+}
+
+// Both tables merged in seq order.
+class Walker {
+ public:
+  Walker(SQLite::Database& db, std::optional<int64_t> run, bool decisions, bool rejects)
+      : dec_(db, std::string(decision_select) + (run ? "WHERE d.run = ? " : "") + "ORDER BY d.seq"),
+        rej_(db, std::string(reject_select) + (run ? "WHERE run = ? " : "") + "ORDER BY seq") {
+    if (run) {
+      dec_.bind(1, *run);
+      rej_.bind(1, *run);
+    }
+    has_dec_ = decisions && dec_.executeStep();
+    has_rej_ = rejects && rej_.executeStep();
+  }
+  bool next(TraceStore::Shown& s, Sha256& sha, Sha256& link) {
+    if (!has_dec_ && !has_rej_) return false;
+    bool take_dec = has_dec_ && (!has_rej_ || dec_.getColumn(0).getInt64() < rej_.getColumn(0).getInt64());
+    if (take_dec) {
+      read_decision(dec_, s, sha, link);
+      has_dec_ = dec_.executeStep();
+    } else {
+      read_reject(rej_, s, sha, link);
+      has_rej_ = rej_.executeStep();
+    }
+    return true;
+  }
+
+ private:
+  SQLite::Statement dec_, rej_;
+  bool has_dec_ = false, has_rej_ = false;
+};
+}  // namespace
+
+VerifyReport TraceStore::verify(const std::function<void(uint64_t)>& progress) {
+  VerifyReport rep;
+  auto all_runs = runs();
+  rep.runs = all_runs.size();
+  std::map<int64_t, const RunRecord*> by_id;
+  for (const auto& r : all_runs) by_id[r.run] = &r;
+  std::map<int64_t, std::pair<uint32_t, uint64_t>> last_pos;  // run -> last (file, line)
+  std::map<int64_t, std::pair<uint64_t, uint64_t>> counts;    // run -> decisions, rejects
+  std::map<int64_t, Sha256> link_at_last;
+  Walker w(*db_, std::nullopt, true, true);
+  Shown s;
+  Sha256 sha, link, prev{};
+  int64_t prev_seq = 0;
+  auto fail = [&](int64_t seq, std::string what) {
+    rep.ok = false;
+    rep.bad_seq = seq;
+    rep.problem = std::move(what);
+    return rep;
+  };
+  while (w.next(s, sha, link)) {
+    ++rep.rows;
+    (s.reject ? rep.rejects : rep.decisions)++;
+    std::string where = "row " + std::to_string(s.seq) + " (run " + std::to_string(s.run) + ", input " +
+                        std::to_string(s.file) + ", line " + std::to_string(s.line) + ")";
+    if (s.seq <= 0) return fail(s.seq, where + " has a sequence number before the first: inserted");
+    if (s.seq != prev_seq + 1) {
+      return fail(prev_seq + 1, s.seq - prev_seq == 2
+                                    ? "row " + std::to_string(prev_seq + 1) + " is missing: removed"
+                                    : "rows " + std::to_string(prev_seq + 1) + " to " + std::to_string(s.seq - 1) +
+                                          " are missing: removed");
+    }
+    auto run_it = by_id.find(s.run);
+    if (run_it == by_id.end() || s.seq < run_it->second->first_seq || s.seq > run_it->second->last_seq)
+      return fail(s.seq, where + " lies outside the rows its run recorded: inserted");
+    Sha256 content = s.reject ? sha256(s.json + "\n" + s.raw) : sha256(s.json);
+    if (content != sha)
+      return fail(s.seq, where + ": its " + (s.reject ? "rejected record" : "decision JSON") +
+                             " does not match its SHA-256: altered");
+    auto lp = last_pos.find(s.run);
+    if (lp != last_pos.end() && std::make_pair(s.file, s.line) <= lp->second)
+      return fail(s.seq, where + " comes after input " + std::to_string(lp->second.first) + " line " +
+                             std::to_string(lp->second.second) + " of the same run: reordered");
+    Sha256 want = chain_link(prev, s.seq, s.run, s.file, s.line, s.reject ? 'R' : 'D', sha);
+    if (want != link)
+      return fail(s.seq, where + ": the hash chain breaks here (the row or its hash was rewritten, or rows were "
+                                 "inserted or reordered before it)");
+    last_pos[s.run] = {s.file, s.line};
+    auto& c = counts[s.run];
+    (s.reject ? c.second : c.first)++;
+    link_at_last[s.run] = link;
+    prev = link;
+    prev_seq = s.seq;
+    if (progress && rep.rows % 65536 == 0) progress(rep.rows);
+  }
+  rep.head = rep.rows ? to_hex(prev) : "";
+  for (const auto& r : all_runs) {
+    auto c = counts[r.run];
+    std::string run_name = "run " + std::to_string(r.run);
+    if (c.first != r.decisions || c.second != r.rejects)
+      return fail(r.last_seq, run_name + " recorded " + std::to_string(r.decisions) + " decisions and " +
+                                  std::to_string(r.rejects) + " rejects; the store holds " + std::to_string(c.first) +
+                                  " and " + std::to_string(c.second) + ": rows removed or inserted");
+    if (r.decisions + r.rejects > 0 && to_hex(link_at_last[r.run]) != r.head)
+      return fail(r.last_seq, run_name + ": its recorded chain head does not match its last row: altered");
+  }
+  return rep;
+}
+
+std::optional<TraceStore::Shown> TraceStore::show(int64_t seq) {
+  Shown s;
+  Sha256 sha, link;
+  SQLite::Statement d(*db_, std::string(decision_select) + "WHERE d.seq = ?");
+  d.bind(1, seq);
+  if (d.executeStep()) {
+    read_decision(d, s, sha, link);
+    return s;
+  }
+  SQLite::Statement r(*db_, std::string(reject_select) + "WHERE seq = ?");
+  r.bind(1, seq);
+  if (r.executeStep()) {
+    read_reject(r, s, sha, link);
+    return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<int64_t> TraceStore::find_by_id(const std::string& record_id) {
+  std::vector<int64_t> out;
+  for (const char* table : {"decisions", "rejects"}) {
+    SQLite::Statement q(*db_, std::string("SELECT seq FROM ") + table + " WHERE id = ? ORDER BY seq");
+    q.bind(1, record_id);
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void TraceStore::each(std::optional<int64_t> run_id, bool decisions, bool rejects,
+                      const std::function<void(const Shown&)>& f) {
+  Walker w(*db_, run_id, decisions, rejects);
+  Shown s;
+  Sha256 sha, link;
+  while (w.next(s, sha, link)) f(s);
+}
+
+}  // namespace tollgate

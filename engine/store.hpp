@@ -1,0 +1,170 @@
+// tollgate — the trace store (DESIGN §7): a SQLite file (through SQLiteCpp) that keeps every decision and every
+// rejected record of every audit run, hash-chained so that `tollgate trace verify` names the first row altered,
+// removed, inserted or reordered. Layout and the exact hashing are documented in docs/trace.md.
+//
+// Writes are transactional: a batch of entries, the run's progress (where in which input to continue) and its
+// running tallies are committed together, so a run killed at any point leaves a store that verifies and can be
+// resumed without losing or repeating a record.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "engine/util.hpp"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace tollgate {
+
+inline constexpr const char* trace_schema = "tollgate.trace/1";
+
+// Counts by verdict and fees for one key of one dimension (a destination, a month, ...).
+struct Tally {
+  enum { allowed, notify, license_required, prohibited, error, kinds };
+  uint64_t n[kinds] = {};
+  int64_t fee_cents = 0;
+  uint64_t total() const {
+    uint64_t t = 0;
+    for (uint64_t v : n) t += v;
+    return t;
+  }
+  Tally& operator+=(const Tally& o) {
+    for (int i = 0; i < kinds; ++i) n[i] += o.n[i];
+    fee_cents += o.fee_cents;
+    return *this;
+  }
+};
+
+// The dimensions a run is tallied by. "all" has one key, "total".
+inline constexpr const char* tally_dims[] = {"all", "classification", "destination", "month", "chip"};
+using TallyMap = std::map<std::string, Tally, std::less<>>;
+using Tallies = std::map<std::string, TallyMap, std::less<>>;  // dim -> key -> tally
+
+// One judged record as stored. A decision is kept as the parts of its DESIGN §5 JSON (the repeated ones, such as
+// the fired rules with their reasons, once in the `texts` table), from which the JSON is put back byte for byte;
+// its SHA-256 is that of the whole JSON. A reject keeps its error JSON and the raw row.
+struct Entry {
+  bool reject = false;
+  uint32_t file = 0;  // index into the run's inputs
+  uint64_t line = 0;
+  std::string id;
+  // decisions
+  std::string type, as_of, subject, classification, verdict, review, exception;
+  int64_t fee_total_cents = 0;
+  std::string fees, fired, rulesets;   // the §5 JSON's arrays, as text
+  const void* rulesets_key = nullptr;  // identity of `rulesets` (the same array text has the same key) or null
+  uint64_t fired_hash = 0, subject_hash = 0;  // std::hash of `fired` and `subject`, computed by the worker
+  Sha256 input_sha{};
+  // rejects
+  std::string stage, code, field, message, raw, json;
+  Sha256 sha{};  // decision: SHA-256 of the full §5 JSON; reject: of error JSON + "\n" + raw row
+};
+
+struct RunRecord {
+  int64_t run = 0;
+  std::string run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, finished_at, status;
+  uint32_t next_file = 0;
+  uint64_t next_offset = 0, next_line = 1, decisions = 0, rejects = 0;
+  int64_t first_seq = 0, last_seq = 0;
+  std::string head;  // hex link of last_seq; "" if the run has no rows yet
+};
+
+// A row of a listing (flagged decisions, rejects) for reports and `trace show`.
+struct Listed {
+  int64_t seq = 0;
+  uint32_t file = 0;
+  uint64_t line = 0;
+  std::string id, verdict, review, classification, subject, as_of;
+  int64_t fee_total_cents = 0;
+  std::string code, field, message, stage;  // rejects
+};
+
+struct VerifyReport {
+  bool ok = true;
+  std::string problem;      // the first problem, in words
+  int64_t bad_seq = 0;      // the row it concerns (0: none / the run table)
+  uint64_t rows = 0, decisions = 0, rejects = 0, runs = 0;
+  std::string head;         // hex link of the last row
+};
+
+class TraceStore {
+ public:
+  enum class Mode { read, write };
+  // Opens (write: creates if missing) a store. Throws std::runtime_error with a clear message if the file is not a
+  // tollgate store, has another schema, or is locked by another writer.
+  TraceStore(const std::string& path, Mode mode);
+  ~TraceStore();
+  TraceStore(const TraceStore&) = delete;
+  TraceStore& operator=(const TraceStore&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // The most recent run with this key, if any.
+  std::optional<RunRecord> find_run(const std::string& run_key);
+  std::optional<RunRecord> run(int64_t id);
+  std::vector<RunRecord> runs();
+  // Starts a run (status running). Fields other than the descriptive ones are ignored.
+  int64_t begin_run(const RunRecord& r);
+
+  // Appends entries in order, adds `delta` to the run's tallies, and records where the run continues, in one
+  // transaction. Assigns each entry its seq and chain link.
+  struct Position {
+    uint32_t next_file = 0;
+    uint64_t next_offset = 0, next_line = 1;
+  };
+  void append(int64_t run, const std::vector<const Entry*>& entries, const Tallies& delta, const Position& pos);
+  void finish_run(int64_t run, const std::string& finished_at);
+
+  Tallies tallies(int64_t run);
+  std::vector<Listed> flagged(int64_t run, size_t limit);   // LICENSE_REQUIRED and PROHIBITED, in input order
+  std::vector<Listed> rejected(int64_t run, size_t limit);
+
+  // Recomputes every hash and link in order; stops at the first problem.
+  VerifyReport verify(const std::function<void(uint64_t rows)>& progress = {});
+
+  // The full §5 JSON (or error JSON) of the entry with this seq, its subject, and whether it is a reject.
+  struct Shown {
+    int64_t seq = 0, run = 0;
+    uint32_t file = 0;
+    uint64_t line = 0;
+    bool reject = false;
+    std::string id, json, subject, raw, code, field, message;
+    std::string input_path;
+  };
+  std::optional<Shown> show(int64_t seq);
+  std::vector<int64_t> find_by_id(const std::string& record_id);
+
+  // Every entry in seq order (optionally one run; optionally decisions or rejects only), full JSON.
+  void each(std::optional<int64_t> run, bool decisions, bool rejects, const std::function<void(const Shown&)>& f);
+
+  SQLite::Database& db();
+  // Crash tests only: called inside append()'s transaction after its rows are written, before it commits.
+  std::function<void()> before_commit;
+
+ private:
+  void prepare_writes();
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+  int64_t text_id(const std::string& text, uint64_t hash);  // the id of a text in `texts`, adding it if new
+  std::unique_ptr<SQLite::Statement> ins_decision_, ins_reject_, ins_text_, find_text_, upsert_tally_, upd_progress_;
+  std::unordered_map<uint64_t, std::pair<int64_t, std::string>> texts_;  // hash -> id, text: a cache of `texts`
+  std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
+  int64_t last_seq_ = 0;
+  Sha256 last_link_{};
+};
+
+// The chain: link(n) = SHA-256(link(n-1) || seq || run || file || line || kind || sha), integers as 8-byte
+// little-endian, kind one byte ('D' decision, 'R' reject), link(0) = 32 zero bytes.
+Sha256 chain_link(const Sha256& prev, int64_t seq, int64_t run, uint32_t file, uint64_t line, char kind,
+                  const Sha256& sha);
+
+}  // namespace tollgate
