@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #if defined(__GLIBC__)
@@ -240,7 +241,7 @@ void merge(Tallies& into, const Tallies& from) {
 
 class Worker {
  public:
-  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o) {}
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o), store_(!o.db.empty()) {}
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
@@ -294,23 +295,28 @@ class Worker {
       e.id = r.id;
       e.type = to_string(r.kind);
       e.as_of = format_date(day);
-      e.subject = record_subject(r);
+      if (store_ || d.verdict >= Verdict::license_required) e.subject = record_subject(r);
       e.subject_hash = std::hash<std::string_view>{}(e.subject);
       e.classification = klass_name(d.klass);
       e.verdict = to_string(d.verdict);
       e.review = to_string(d.review);
       e.exception = to_string(d.exception);
       e.fee_total_cents = d.fee_total_cents;
-      JsonLayout layout;
-      decision_json_into(json_, p_, r, d, &layout);
-      e.sha = sha256(json_);
-      e.input_sha = sha256(r.canonical);
-      auto part = [&](std::string& to, size_t b, size_t en) { to.assign(json_, b, en - b); };
-      part(e.fees, layout.fees_begin, layout.fees_end);
-      part(e.fired, layout.fired_begin, layout.fired_end);
-      part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
-      e.rulesets_key = d.active;
-      e.fired_hash = std::hash<std::string_view>{}(e.fired);
+      if (store_) {  // without a store nothing is rendered or hashed: verdicts and tallies only
+        JsonLayout layout;
+        decision_json_into(json_, p_, r, d, &layout);
+        e.sha = sha256(json_);
+        e.input_sha = sha256(r.canonical);
+        auto part = [&](std::string& to, size_t b, size_t en) { to.assign(json_, b, en - b); };
+        part(e.fees, layout.fees_begin, layout.fees_end);
+        part(e.fired, layout.fired_begin, layout.fired_end);
+        // The rulesets array is the same for every record judged in one stretch of time: send its text only the
+        // first time this worker meets that stretch (the writer then knows it by its key).
+        if (sent_.insert(d.active).second) part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
+        else e.rulesets.clear();
+        e.rulesets_key = d.active;
+        e.fired_hash = std::hash<std::string_view>{}(e.fired);
+      }
       std::string_view chip = r.kind == RecordKind::fab_order ? std::string_view("(fab order)")
                               : r.facts.has_text(t_chip_name) ? r.facts.text(t_chip_name)
                                                               : std::string_view("(inline spec)");
@@ -343,6 +349,8 @@ class Worker {
   const Program& p_;
   const Catalog& catalog_;
   const AuditOptions& o_;
+  bool store_;
+  std::set<const void*> sent_;
   ClassCache cache_;
   Combos combos_;
   std::string json_;
@@ -381,8 +389,8 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
 #if defined(__GLIBC__)
   // Batches are allocated and freed all run long: keep the memory instead of returning it to the system and
   // faulting it back in (measured: a tenth of the time went to page faults).
-  mallopt(M_MMAP_THRESHOLD, 16 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
 #endif
   AuditSummary sum;
   sum.engine = engine_version;
@@ -458,7 +466,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   }
 
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
-  const size_t in_flight = 2 + static_cast<size_t>(jobs);  // batches queued; twice that read but not yet written
+  const size_t in_flight = 1 + static_cast<size_t>(jobs);  // batches queued; twice that read but not yet written
   Queue<std::shared_ptr<Batch>> work(in_flight);
   Reorder done;
   std::atomic<uint64_t> window{0};  // batches read but not yet written: bounds memory
@@ -522,7 +530,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
             b->rows.push_back({b->text.size(), row.text.size(), row.line});
             b->text += row.text;
           }
-          bool full = b->rows.size() >= 2048 || b->text.size() >= (1u << 20);
+          bool full = b->rows.size() >= 1024 || b->text.size() >= (1u << 19);
           if (!more || full) {
             uint64_t off = more ? row.end : sum.inputs[f].bytes;
             b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};

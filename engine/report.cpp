@@ -132,14 +132,16 @@ std::string summary_text(const AuditSummary& s, size_t list_rows) {
   auto table = [&](const char* title, const char* dim, size_t limit) {
     auto rows = rows_of(s, dim);
     if (rows.empty()) return;
-    out += "\n  " + pad(title, 22) + "records  licence  prohib.  fees\n";
+    size_t w = std::string_view(title).size();
+    for (size_t i = 0; i < rows.size() && i < limit; ++i) w = std::max(w, std::min<size_t>(rows[i].first.size(), 40));
+    out += "\n  " + pad(title, w) + "     records  licence  prohib.  fees\n";
     size_t shown = 0;
     for (const auto& [k, v] : rows) {
       if (shown++ == limit) {
         out += "  ... " + std::to_string(rows.size() - limit) + " more (all in the report)\n";
         break;
       }
-      out += "  " + pad(k, 18) + pad(group_digits(v.total()), 11, true) +
+      out += "  " + pad(k.size() > 40 ? k.substr(0, 39) + "~" : k, w) + pad(group_digits(v.total()), 12, true) +
              pad(group_digits(v.n[Tally::license_required]), 9, true) +
              pad(group_digits(v.n[Tally::prohibited]), 9, true) + "  " + dollars(v.fee_cents) + "\n";
     }
@@ -148,6 +150,7 @@ std::string summary_text(const AuditSummary& s, size_t list_rows) {
   table("destination", "destination", 10);
   table("chip (by fees)", "chip", 10);
   auto months = rows_of(s, "month");
+  while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
   if (!months.empty()) {
     int64_t fees = 0;
     for (const auto& m : months) fees += m.second.fee_cents;
@@ -286,6 +289,7 @@ namespace {
 // Stacked columns: records by month and verdict.
 std::string month_chart(const AuditSummary& s) {
   auto months = rows_of(s, "month");
+  while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
   if (months.empty()) return "";
   const double w = 960, h = 260, left = 60, bottom = 40, top = 20;
   uint64_t peak = 1;

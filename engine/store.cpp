@@ -290,6 +290,7 @@ void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries
         if (k != by_key_.end()) {
           rulesets = k->second;
         } else {
+          if (e->rulesets.empty()) throw std::logic_error("a rulesets array arrived by key before its text");
           rulesets = text_id(e->rulesets, std::hash<std::string_view>{}(e->rulesets));
           if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
         }

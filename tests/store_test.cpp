@@ -1,0 +1,184 @@
+// tollgate tests — the trace store: an audit's decisions are exactly check's, and `trace verify` catches a
+// stored decision altered, deleted, swapped with another, or a row inserted (each on a fresh copy of one store).
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "engine/audit.hpp"
+#include "engine/render.hpp"
+#include "support.hpp"
+
+using namespace tollgate;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    dir = fs::temp_directory_path() / ("tollgate-store-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+};
+
+AuditSummary audit_into(const std::string& db, unsigned jobs = 2) {
+  AuditOptions o;
+  o.inputs = {test::source_dir() + "/fixtures/orders/sample_orders.csv",
+              test::source_dir() + "/fixtures/orders/sample_orders.jsonl"};
+  o.db = db;
+  o.jobs = jobs;
+  o.commit_rows = 4;  // several transactions even for a small log
+  return run_audit(test::bundled(), test::catalog(), "catalog-hash", o);
+}
+
+// A copy of the pristine store with `sql` applied, then verified.
+VerifyReport tamper(const fs::path& pristine, const fs::path& dir, const std::string& name, const std::string& sql) {
+  fs::path copy = dir / (name + ".db");
+  fs::copy_file(pristine, copy, fs::copy_options::overwrite_existing);
+  {
+    SQLite::Database db(copy.string(), SQLite::OPEN_READWRITE);
+    db.exec(sql);
+  }
+  TraceStore store(copy.string(), TraceStore::Mode::read);
+  return store.verify();
+}
+
+}  // namespace
+
+TEST_CASE("an audit stores exactly what check decides, and verifies") {
+  Scratch s;
+  std::string db = (s.dir / "trace.db").string();
+  AuditSummary sum = audit_into(db);
+  CHECK(sum.decisions == 14);
+  CHECK(sum.rejected == 2);
+  CHECK(sum.exit_code() == 2);  // two rows cannot be judged; nothing prohibited
+  TraceStore store(db, TraceStore::Mode::read);
+  VerifyReport v = store.verify();
+  CHECK(v.ok);
+  CHECK(v.rows == 16);
+  CHECK(v.head == sum.head);
+  // Every stored decision is byte for byte what check --json prints for the same record.
+  std::vector<std::string> expected;
+  for (const char* f : {"/fixtures/orders/sample_orders.csv", "/fixtures/orders/sample_orders.jsonl"}) {
+    std::string path = test::source_dir() + f;
+    for (const Record& r : read_records(test::slurp(path), guess_format(path, ""), &test::catalog())) {
+      if (!r.ok) {
+        expected.push_back(error_json(r, r.error.code, r.error.field, r.error.message));
+        continue;
+      }
+      Decision d = evaluate(test::bundled(), r.facts, r.base_cents, r.date, EvalOptions{});
+      expected.push_back(decision_json(test::bundled(), r, d));
+    }
+  }
+  std::vector<std::string> stored;
+  store.each(std::nullopt, true, true, [&](const TraceStore::Shown& e) { stored.push_back(e.json); });
+  CHECK(stored == expected);
+}
+
+TEST_CASE("the same audit again stores nothing twice; one thread or two give the same store") {
+  Scratch s;
+  std::string a = (s.dir / "a.db").string(), b = (s.dir / "b.db").string();
+  AuditSummary first = audit_into(a, 2);
+  AuditSummary again = audit_into(a, 2);
+  CHECK(again.reused);
+  CHECK(again.run == first.run);
+  CHECK(again.decisions + again.rejected == 16);
+  TraceStore store(a, TraceStore::Mode::read);
+  CHECK(store.verify().rows == 16);
+  AuditSummary single = audit_into(b, 1);
+  CHECK(single.head == first.head);  // the chain covers every byte of every decision, in order
+}
+
+TEST_CASE("trace verify names the first row altered, removed, inserted or reordered") {
+  Scratch s;
+  fs::path pristine = s.dir / "pristine.db";
+  audit_into(pristine.string());
+  {
+    TraceStore store(pristine.string(), TraceStore::Mode::read);
+    REQUIRE(store.verify().ok);
+  }
+  SUBCASE("a decision's verdict altered") {
+    auto r = tamper(pristine, s.dir, "verdict", "UPDATE decisions SET verdict = 'ALLOWED' WHERE seq = 3");
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 3);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a fee altered") {
+    auto r = tamper(pristine, s.dir, "fee", "UPDATE decisions SET fee_total_cents = 1 WHERE fee_total_cents > 0");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a reason shared by several decisions altered") {
+    auto r = tamper(pristine, s.dir, "reason", "UPDATE texts SET text = replace(text, '>= 4800', '>= 9999')");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a decision altered and its hash recomputed: the chain breaks") {
+    // The attacker rewrites the verdict and the row's SHA-256 to match; the link no longer follows.
+    fs::path copy = s.dir / "rehash.db";
+    fs::copy_file(pristine, copy);
+    {
+      TraceStore store(copy.string(), TraceStore::Mode::read);
+      auto shown = store.show(3);
+      REQUIRE(shown);
+      std::string json = shown->json;
+      auto at = json.find("\"verdict\":\"");
+      REQUIRE(at != std::string::npos);
+      json.replace(at, json.find('"', at + 11) - at, "\"verdict\":\"ALLOWED");
+      Sha256 h = sha256(json);
+      std::string verdict = "ALLOWED";
+      SQLite::Database raw(copy.string(), SQLite::OPEN_READWRITE);
+      SQLite::Statement q(raw, "UPDATE decisions SET verdict = ?, sha256 = ? WHERE seq = 3");
+      q.bind(1, verdict);
+      q.bind(2, h.data(), 32);
+      q.exec();
+    }
+    TraceStore store(copy.string(), TraceStore::Mode::read);
+    auto r = store.verify();
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 3);
+    CHECK(r.problem.find("chain breaks") != std::string::npos);
+  }
+  SUBCASE("a decision deleted") {
+    auto r = tamper(pristine, s.dir, "delete", "DELETE FROM decisions WHERE seq = 9");
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 9);
+    CHECK(r.problem.find("removed") != std::string::npos);
+  }
+  SUBCASE("the last row deleted") {
+    auto r = tamper(pristine, s.dir, "tail", "DELETE FROM decisions WHERE seq = (SELECT max(seq) FROM decisions)");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("removed") != std::string::npos);
+  }
+  SUBCASE("a reject deleted") {
+    auto r = tamper(pristine, s.dir, "reject", "DELETE FROM rejects");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("removed") != std::string::npos);
+  }
+  SUBCASE("two decisions swapped") {
+    auto r = tamper(pristine, s.dir, "swap",
+                    "UPDATE decisions SET seq = -1 WHERE seq = 7; UPDATE decisions SET seq = 7 WHERE seq = 8; "
+                    "UPDATE decisions SET seq = 8 WHERE seq = -1;");
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 7);
+    CHECK(r.problem.find("reordered") != std::string::npos);
+  }
+  SUBCASE("a decision inserted at the end") {
+    auto r = tamper(pristine, s.dir, "insert",
+                    "INSERT INTO decisions SELECT (SELECT max(seq) FROM (SELECT seq FROM decisions UNION ALL SELECT seq "
+                    "FROM rejects)) + 1, run, file, line + 1000, id, type, as_of, classification, verdict, review, "
+                    "exception, fees, fee_total_cents, fired, rulesets, subject, input_sha256, sha256, link FROM "
+                    "decisions WHERE seq = 3");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("inserted") != std::string::npos);
+  }
+  SUBCASE("a rejected row's text altered") {
+    auto r = tamper(pristine, s.dir, "raw", "UPDATE rejects SET raw = raw || ' '");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+}
