@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -241,7 +242,16 @@ void merge(Tallies& into, const Tallies& from) {
 
 class Worker {
  public:
-  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o), store_(!o.db.empty()) {}
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o), store_(!o.db.empty()) {
+    // What each rule's conditions read: a record's reasons depend only on the rules in force, its class, the
+    // rules that fired and the fields those rules read (the as-of date only for rules that read it, such as the
+    // foundry rules' dates), so that is the key of the reasons cache.
+    for (size_t r = 0; r < p.rules.size() && r < static_cast<size_t>(max_rules); ++r) {
+      Reads& m = reads_[r];
+      for (int root : {p.rules[r].when, p.rules[r].except})
+        if (root >= 0) collect(p, static_cast<uint32_t>(root), m);
+    }
+  }
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
@@ -251,7 +261,62 @@ class Worker {
     combos_.clear();
   }
 
+  uint64_t hits_ = 0, misses_ = 0;
+
  private:
+  struct Reads {
+    uint64_t nums = 0;
+    uint32_t texts = 0;
+    bool date = false;
+  };
+  static void collect(const Program& p, uint32_t node, Reads& m) {
+    const Node& n = p.nodes[node];
+    bool text = n.op == Node::text_field || ((n.op == Node::is_given || n.op == Node::is_absent) && n.text_slot);
+    bool num = n.op == Node::field || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
+               ((n.op == Node::is_given || n.op == Node::is_absent) && !n.text_slot);
+    if (n.slot == -2 && num) m.date = true;
+    else if (text && n.slot >= 0) m.texts |= 1u << n.slot;
+    else if (num && n.slot >= 0) m.nums |= uint64_t{1} << n.slot;
+    for (uint32_t i = 0; i < n.child_count; ++i) collect(p, p.children[n.first_child + i], m);
+  }
+
+  template <class T>
+  void put(const T& v) {
+    key_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void fired_key(const Facts& f, const Decision& d, Day day) {
+    Reads m;
+    for (size_t i = 0; i < d.fired.size(); ++i)
+      for (uint64_t bits = d.fired[i]; bits; bits &= bits - 1) {
+        const Reads& r = reads_[i * 64 + static_cast<size_t>(std::countr_zero(bits))];
+        m.nums |= r.nums;
+        m.texts |= r.texts;
+        m.date |= r.date;
+      }
+    key_.clear();
+    put(d.active);
+    put(d.klass);
+    put(d.fired);
+    put(f.kind);
+    if (m.date) put(day);
+    for (uint64_t bits = m.nums; bits; bits &= bits - 1) {
+      int s = std::countr_zero(bits);
+      bool has = f.has(s);
+      put(has);
+      if (has) put(f.num[static_cast<size_t>(s)]);
+    }
+    for (uint32_t bits = m.texts; bits; bits &= bits - 1) {
+      int t = std::countr_zero(bits);
+      bool has = f.has_text(t);
+      put(has);
+      if (has) {
+        auto v = f.text(t);
+        put(v.size());
+        key_.append(v);
+      }
+    }
+  }
+
   static Entry& next(Result& out) {
     if (out.used == out.entries.size()) out.entries.emplace_back();
     Entry& e = out.entries[out.used++];
@@ -296,7 +361,6 @@ class Worker {
       e.type = to_string(r.kind);
       e.as_of = format_date(day);
       if (store_ || d.verdict >= Verdict::license_required) e.subject = record_subject(r);
-      e.subject_hash = std::hash<std::string_view>{}(e.subject);
       e.classification = klass_name(d.klass);
       e.verdict = to_string(d.verdict);
       e.review = to_string(d.review);
@@ -304,18 +368,31 @@ class Worker {
       e.fee_total_cents = d.fee_total_cents;
       if (store_) {  // without a store nothing is rendered or hashed: verdicts and tallies only
         JsonLayout layout;
-        decision_json_into(json_, p_, r, d, &layout);
-        e.sha = sha256(json_);
         e.input_sha = sha256(r.canonical);
+        // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
+        // render them once per such combination (a log repeats them) and reuse the text.
+        fired_key(r.facts, d, day);
+        auto hit = fired_cache_.find(key_);
+        (hit != fired_cache_.end() ? hits_ : misses_)++;
+        decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? &hit->second.first : nullptr,
+                           &e.input_sha);
+        e.sha = sha256(json_);
         auto part = [&](std::string& to, size_t b, size_t en) { to.assign(json_, b, en - b); };
         part(e.fees, layout.fees_begin, layout.fees_end);
-        part(e.fired, layout.fired_begin, layout.fired_end);
+        if (hit != fired_cache_.end()) {
+          e.fired = hit->second.first;
+          e.fired_hash = hit->second.second;
+        } else {
+          part(e.fired, layout.fired_begin, layout.fired_end);
+          e.fired_hash = std::hash<std::string_view>{}(e.fired);
+          if (fired_cache_.size() >= 8192) fired_cache_.clear();  // bounded memory
+          fired_cache_.emplace(key_, std::make_pair(e.fired, e.fired_hash));
+        }
         // The rulesets array is the same for every record judged in one stretch of time: send its text only the
         // first time this worker meets that stretch (the writer then knows it by its key).
         if (sent_.insert(d.active).second) part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
         else e.rulesets.clear();
         e.rulesets_key = d.active;
-        e.fired_hash = std::hash<std::string_view>{}(e.fired);
       }
       std::string_view chip = r.kind == RecordKind::fab_order ? std::string_view("(fab order)")
                               : r.facts.has_text(t_chip_name) ? r.facts.text(t_chip_name)
@@ -351,6 +428,9 @@ class Worker {
   const AuditOptions& o_;
   bool store_;
   std::set<const void*> sent_;
+  std::array<Reads, max_rules> reads_{};
+  std::string key_;
+  std::unordered_map<std::string, std::pair<std::string, uint64_t>> fired_cache_;
   ClassCache cache_;
   Combos combos_;
   std::string json_;
@@ -501,7 +581,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         auto send = [&](std::shared_ptr<Batch> b) {
           {
             std::unique_lock lk(window_m);
-            window_cv.wait(lk, [&] { return window.load() < in_flight * 2 || stop; });
+            window_cv.wait(lk, [&] { return window.load() < in_flight * 4 || stop; });
             ++window;
           }
           return work.push(std::move(b));
@@ -584,6 +664,10 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         work.close();
       }
       note_cpu("worker");
+      if (std::getenv("TOLLGATE_AUDIT_STATS")) {
+        std::lock_guard lk(stats_m);
+        stats_text += "  reasons cache: " + std::to_string(w.hits_) + " hits, " + std::to_string(w.misses_) + " misses\n";
+      }
       if (--workers_left == 0) done.finish();
     });
 
@@ -626,7 +710,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         } else {
           ++sum.decisions;
           if (!store && sum.flagged.size() < o.list_limit &&
-              (e.verdict == std::string_view("LICENSE_REQUIRED") || e.verdict == std::string_view("PROHIBITED"))) {
+              (std::string_view(e.verdict) == "LICENSE_REQUIRED" || std::string_view(e.verdict) == "PROHIBITED")) {
             Listed l;
             l.file = e.file;
             l.line = e.line;

@@ -41,7 +41,8 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
   return out;
 }
 
-void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout) {
+void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
+                        const std::string* fired, const Sha256* input_sha) {
   out.clear();
   out += '{';
   put_member(out, "schema", decision_schema);
@@ -79,22 +80,26 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   out += ',';
   put_key(out, "fired");
   if (layout) layout->fired_begin = out.size();
-  out += '[';
-  bool first = true;
-  for (size_t i = 0; i < p.rules.size(); ++i) {
-    if (!d.has_fired(static_cast<int>(i))) continue;
-    const Rule& rule = p.rules[i];
-    if (!first) out += ',';
-    first = false;
-    out += '{';
-    put_member(out, "rule", rule.id);
-    put_member(out, "ruleset", p.rulesets[static_cast<size_t>(rule.ruleset)].id);
-    put_member(out, "citation", rule.citation);
-    put_key(out, "because");
-    put_string(out, explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass));
-    out += '}';
+  if (fired) {
+    out += *fired;
+  } else {
+    out += '[';
+    bool first = true;
+    for (size_t i = 0; i < p.rules.size(); ++i) {
+      if (!d.has_fired(static_cast<int>(i))) continue;
+      const Rule& rule = p.rules[i];
+      if (!first) out += ',';
+      first = false;
+      out += '{';
+      put_member(out, "rule", rule.id);
+      put_member(out, "ruleset", p.rulesets[static_cast<size_t>(rule.ruleset)].id);
+      put_member(out, "citation", rule.citation);
+      put_key(out, "because");
+      put_string(out, explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass));
+      out += '}';
+    }
+    out += ']';
   }
-  out += ']';
   if (layout) layout->fired_end = out.size();
   out += ',';
   put_key(out, "rulesets");
@@ -112,7 +117,7 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   out += ']';
   if (layout) layout->rulesets_end = out.size();
   out += ',';
-  put_member(out, "input_sha256", sha256_hex(r.canonical));
+  put_member(out, "input_sha256", input_sha ? to_hex(*input_sha) : sha256_hex(r.canonical));
   put_key(out, "engine");
   put_string(out, engine_version);
   out += '}';

@@ -19,9 +19,12 @@ struct JsonLayout {
   size_t fees_begin = 0, fees_end = 0, fired_begin = 0, fired_end = 0, rulesets_begin = 0, rulesets_end = 0;
 };
 std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout = nullptr);
-// The same into `out` (cleared first; its capacity reused). `d` must not have failed.
+// The same into `out` (cleared first; its capacity reused). `d` must not have failed. For speed, a caller may
+// pass the fired array's text as rendered before for the same rules, classification and facts (`fired`), and the
+// record's input SHA-256 (`input_sha`); both must be exactly what would be computed here.
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d,
-                        JsonLayout* layout = nullptr);
+                        JsonLayout* layout = nullptr, const std::string* fired = nullptr,
+                        const Sha256* input_sha = nullptr);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 // The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together

@@ -52,7 +52,7 @@ CREATE TABLE decisions(
   fee_total_cents INTEGER NOT NULL,
   fired INTEGER NOT NULL REFERENCES texts(id),
   rulesets INTEGER NOT NULL REFERENCES texts(id),
-  subject INTEGER NOT NULL REFERENCES texts(id),
+  subject TEXT NOT NULL,
   input_sha256 BLOB NOT NULL,
   sha256 BLOB NOT NULL,
   link BLOB NOT NULL);
@@ -294,7 +294,7 @@ void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries
           rulesets = text_id(e->rulesets, std::hash<std::string_view>{}(e->rulesets));
           if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
         }
-        int64_t fired = text_id(e->fired, e->fired_hash), subject = text_id(e->subject, e->subject_hash);
+        int64_t fired = text_id(e->fired, e->fired_hash);
         auto& q = *ins_decision_;
         q.bind(1, seq);
         q.bind(2, run_id);
@@ -305,15 +305,15 @@ void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries
         q.bindNoCopy(7, e->as_of);
         q.bindNoCopy(8, e->classification);
         q.bindNoCopy(9, e->verdict);
-        if (e->review.empty()) q.bind(10);
+        if (!*e->review) q.bind(10);
         else q.bindNoCopy(10, e->review);
-        if (e->exception.empty()) q.bind(11);
+        if (!*e->exception) q.bind(11);
         else q.bindNoCopy(11, e->exception);
         q.bindNoCopy(12, e->fees);
         q.bind(13, e->fee_total_cents);
         q.bind(14, fired);
         q.bind(15, rulesets);
-        q.bind(16, subject);
+        q.bindNoCopy(16, e->subject);
         q.bindNoCopy(17, e->input_sha.data(), 32);
         q.bindNoCopy(18, e->sha.data(), 32);
         q.bind(19, last_link_.data(), 32);
@@ -426,8 +426,8 @@ Tallies TraceStore::tallies(int64_t run_id) {
 
 std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
   SQLite::Statement q(*db_,
-                      "SELECT d.seq, d.file, d.line, d.id, d.verdict, d.review, d.classification, s.text, d.as_of, "
-                      "d.fee_total_cents FROM decisions d LEFT JOIN texts s ON s.id = d.subject "
+                      "SELECT d.seq, d.file, d.line, d.id, d.verdict, d.review, d.classification, d.subject, d.as_of, "
+                      "d.fee_total_cents FROM decisions d "
                       "WHERE d.run = ? AND d.verdict IN ('LICENSE_REQUIRED', 'PROHIBITED') ORDER BY d.seq LIMIT ?");
   q.bind(1, run_id);
   q.bind(2, static_cast<int64_t>(limit));
@@ -475,9 +475,9 @@ namespace {
 // A decision row with its texts, and how to read it back into its full JSON.
 const char* decision_select =
     "SELECT d.seq, d.run, d.file, d.line, d.id, d.type, d.as_of, d.classification, d.verdict, d.review, "
-    "d.exception, d.fees, d.fee_total_cents, f.text, l.text, s.text, d.input_sha256, d.sha256, d.link, r.engine "
+    "d.exception, d.fees, d.fee_total_cents, f.text, l.text, d.subject, d.input_sha256, d.sha256, d.link, r.engine "
     "FROM decisions d LEFT JOIN texts f ON f.id = d.fired LEFT JOIN texts l ON l.id = d.rulesets "
-    "LEFT JOIN texts s ON s.id = d.subject LEFT JOIN runs r ON r.run = d.run ";
+    "LEFT JOIN runs r ON r.run = d.run ";
 
 void read_decision(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
   s = {};

@@ -58,11 +58,17 @@ struct Entry {
   uint64_t line = 0;
   std::string id;
   // decisions
-  std::string type, as_of, subject, classification, verdict, review, exception;
+  std::string as_of, subject;
+  // static strings (to_string / klass_name); "" for no review / no exception
+  const char* type = "";
+  const char* classification = "";
+  const char* verdict = "";
+  const char* review = "";
+  const char* exception = "";
   int64_t fee_total_cents = 0;
   std::string fees, fired, rulesets;   // the §5 JSON's arrays, as text
   const void* rulesets_key = nullptr;  // identity of `rulesets` (the same array text has the same key) or null
-  uint64_t fired_hash = 0, subject_hash = 0;  // std::hash of `fired` and `subject`, computed by the worker
+  uint64_t fired_hash = 0;  // std::hash of `fired`, computed by the worker
   Sha256 input_sha{};
   // rejects
   std::string stage, code, field, message, raw, json;
