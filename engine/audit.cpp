@@ -320,6 +320,9 @@ class Worker {
   static Entry& next(Result& out) {
     if (out.used == out.entries.size()) out.entries.emplace_back();
     Entry& e = out.entries[out.used++];
+    // Recycled entries keep their strings' capacity; a rare long text does not get to pin its size for good.
+    for (std::string* t : {&e.fired, &e.fees, &e.rulesets, &e.json, &e.raw, &e.message})
+      if (t->capacity() > 2048) std::string().swap(*t);
     e.reject = false;
     e.rulesets_key = nullptr;
     e.fee_total_cents = 0;
@@ -581,7 +584,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         auto send = [&](std::shared_ptr<Batch> b) {
           {
             std::unique_lock lk(window_m);
-            window_cv.wait(lk, [&] { return window.load() < in_flight * 4 || stop; });
+            window_cv.wait(lk, [&] { return window.load() < in_flight * 3 || stop; });
             ++window;
           }
           return work.push(std::move(b));

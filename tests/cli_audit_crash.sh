@@ -21,6 +21,9 @@ ref_rc=$?
 "$TG" trace export ref.db > ref.jsonl || die "export of the reference"
 rows=$(($(wc -l < log.csv) - 1))
 [ "$(wc -l < ref.jsonl)" -eq "$rows" ] || die "reference store holds $(wc -l < ref.jsonl) records for $rows rows"
+# The store holds exactly what `check --json` prints for the same log, record for record, byte for byte
+# (decisions put back together from their stored parts, reasons from the audit's cache, rejects as errors).
+"$TG" check --json log.csv | cmp -s - ref.jsonl || die "the stored decisions differ from check --json"
 ref_head=$("$TG" trace verify ref.db | sed -n 's/^chain head //p')
 [ -n "$ref_head" ] || die "reference store does not verify"
 

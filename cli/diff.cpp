@@ -1,0 +1,117 @@
+// tollgate diff — what a rule change does: structural changes, the regions of shipments judged differently (with
+// witnesses), the catalog chips and logged shipments that flip, and a picture of the TPP x density plane.
+#include <chrono>
+#include <fstream>
+
+#include "cli/common.hpp"
+#include "engine/diff.hpp"
+
+namespace tollgate::cli {
+
+Command add_diff(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("diff", "Compare two rule regimes: what changed, for which shipments, at what cost");
+  app->footer(R"(Examples:
+  tollgate diff --as-of 2023-06-01 --vs 2023-12-01                 # the Oct 2022 rule vs the Oct 2023 rule
+  tollgate diff --as-of 2025-12-31 --vs 2026-03-01 --svg h200.svg  # the H200 opening and its 25% duty
+  tollgate diff --as-of 2026-06-01 --new-proposed                  # enacted vs enacted + the AI OVERWATCH Act
+  tollgate diff old-rules/ new-rules/ --as-of 2026-06-01 --log shipments.csv --format json
+Each side is a set of rules (a file or folder; default the bundled rules/), a date (--as-of for the old side,
+--vs for the new, default the same) and whether proposed rulesets count. With --log, every shipment of the log is
+judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted.
+Output: text (default), --format md or json; --svg FILE draws the TPP x performance-density plane.)");
+  struct Opts {
+    std::vector<std::string> sides;
+    std::string as_of, vs, log, format = "text", svg, output;
+    bool old_proposed = false, new_proposed = false, both_proposed = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app->add_option("rules", o->sides, "OLD and NEW rules (files or folders); default: the bundled rules on both sides")
+      ->expected(0, 2);
+  app->add_option("--as-of", o->as_of, "The old side's date (YYYY-MM-DD; default today)");
+  app->add_option("--vs", o->vs, "The new side's date (default: the old side's)");
+  app->add_flag("--old-proposed", o->old_proposed, "Include proposed rulesets on the old side");
+  app->add_flag("--new-proposed", o->new_proposed, "Include proposed rulesets on the new side");
+  app->add_flag("--include-proposed", o->both_proposed, "Include proposed rulesets on both sides");
+  app->add_option("--log", o->log, "A shipment log (CSV or JSONL) to judge on both sides");
+  app->add_option("--format", o->format, "text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
+  app->add_option("--svg", o->svg, "Write the TPP x performance-density picture to FILE");
+  app->add_option("-o,--output", o->output, "Write the diff to FILE instead of standard output");
+  app->add_option("--catalog", g.catalog, "Chip catalog CSV (default: the bundled fixtures/chips.csv)");
+  return {app, [o, &g]() -> int {
+            auto t0 = std::chrono::steady_clock::now();
+            auto date = [](const std::string& s, const char* what) -> std::optional<Day> {
+              auto d = parse_date(s);
+              if (!d) std::cerr << "tollgate: error: " << what << " '" << s << "' is not a date (YYYY-MM-DD)\n";
+              return d;
+            };
+            Day d1 = today(), d2;
+            if (!o->as_of.empty()) {
+              auto d = date(o->as_of, "--as-of");
+              if (!d) return exit_bad_input;
+              d1 = *d;
+            }
+            d2 = d1;
+            if (!o->vs.empty()) {
+              auto d = date(o->vs, "--vs");
+              if (!d) return exit_bad_input;
+              d2 = *d;
+            }
+            if (o->sides.size() == 1) {
+              std::cerr << "tollgate: error: give both OLD and NEW rules, or neither (the bundled rules on both sides)\n";
+              return exit_bad_input;
+            }
+            Globals ga = g, gb = g;
+            if (o->sides.size() == 2) {
+              ga.rules = {o->sides[0]};
+              gb.rules = {o->sides[1]};
+            }
+            auto pa = load_program(ga);
+            if (!pa) return exit_bad_input;
+            auto pb = o->sides.size() == 2 ? load_program(gb) : pa;
+            if (!pb) return exit_bad_input;
+            auto catalog = load_catalog(g);
+            if (!catalog) return exit_bad_input;
+            auto label = [&](const std::string& rules, Day d, bool proposed) {
+              return (rules.empty() ? std::string("bundled rules") : rules) + " as of " + format_date(d) +
+                     (proposed ? ", with proposed rules" : ", enacted rules only");
+            };
+            DiffReport rep;
+            rep.old_side = {pa.get(), d1, o->old_proposed || o->both_proposed,
+                            label(o->sides.size() == 2 ? o->sides[0] : "", d1, o->old_proposed || o->both_proposed)};
+            rep.new_side = {pb.get(), d2, o->new_proposed || o->both_proposed,
+                            label(o->sides.size() == 2 ? o->sides[1] : "", d2, o->new_proposed || o->both_proposed)};
+            try {
+              rep.structure = structural_diff(rep.old_side, rep.new_side);
+              rep.semantic = semantic_diff(rep.old_side, rep.new_side);
+              rep.chips = catalog_impact(rep.old_side, rep.new_side, *catalog, rep.semantic);
+              if (!o->log.empty())
+                rep.log = log_impact(rep.old_side, rep.new_side, o->log, *catalog, !o->vs.empty() || o->sides.empty());
+            } catch (const std::exception& e) {
+              std::cerr << "tollgate: error: " << e.what() << "\n";
+              return exit_bad_input;
+            }
+            rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::string text = o->format == "json" ? diff_json(rep) : o->format == "md" ? diff_markdown(rep) : diff_text(rep);
+            if (o->output.empty()) {
+              std::cout << text;
+            } else {
+              std::ofstream f(o->output, std::ios::binary);
+              f << text;
+              if (!f) {
+                std::cerr << "tollgate: error: cannot write '" << o->output << "'\n";
+                return exit_bad_input;
+              }
+            }
+            if (!o->svg.empty()) {
+              std::ofstream f(o->svg, std::ios::binary);
+              f << diff_svg(rep, *catalog);
+              if (!f) {
+                std::cerr << "tollgate: error: cannot write '" << o->svg << "'\n";
+                return exit_bad_input;
+              }
+            }
+            return exit_ok;
+          }};
+}
+
+}  // namespace tollgate::cli
