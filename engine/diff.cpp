@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <atomic>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -122,12 +123,17 @@ std::string members_text(const std::array<uint64_t, 11>& bits, size_t limit = 12
 
 // ---- outcomes ------------------------------------------------------------------------------------------------------
 
-Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache, std::string* missing) {
+Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache, std::string* missing,
+                   std::string* rule) {
   Outcome o;
   Decision d = evaluate(p, f, 100, day, EvalOptions{proposed}, cache);
   if (d.failed) {
     o.error = true;
     if (missing) *missing = d.error().field;
+    if (rule) {  // "rule ID (citation) cannot be decided: ..."
+      const std::string& m = d.error().message;
+      if (m.rfind("rule ", 0) == 0) *rule = m.substr(5, m.find(' ', 5) - 5);
+    }
     return o;
   }
   o.klass = d.klass;
@@ -368,6 +374,8 @@ std::string Dim::describe(uint64_t mask) const {
 
 namespace {
 
+int representative(const std::vector<int>& members);
+
 // "chip.memory_bw_gbps + chip.interconnect_gbps", for notes.
 std::string expression_text(const Program& p, const Node& n) {
   static const char* ops[] = {"+", "-", "*", "/"};
@@ -561,6 +569,7 @@ struct Builder {
         // Larger classes last, so that descriptions start with the specific ones.
         std::stable_sort(d.country_classes.begin(), d.country_classes.end(),
                          [](const auto& x, const auto& y) { return x.size() < y.size(); });
+        for (const auto& cls : d.country_classes) d.representatives.push_back(representative(cls));
       }
     }
     // Chip dimensions first (tpp, pd, ...), then countries.
@@ -616,7 +625,7 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
         f.set_text(d.slot, d.texts[static_cast<size_t>(v)].empty() ? "Other" : d.texts[static_cast<size_t>(v)]);
         break;
       case Dim::country:
-        f.set(d.slot, representative(d.country_classes[static_cast<size_t>(v)]));
+        f.set(d.slot, d.representatives[static_cast<size_t>(v)]);
         break;
     }
   }
@@ -654,11 +663,12 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
   // it is judged once: exact, and far fewer judgements than one per cell.
   struct Changed {
     std::vector<int> cell;  // -1: every value
-    std::string sig;
+    int sig;                // index into sigs
     uint64_t cells = 1;
   };
   std::vector<Changed> changed;
-  std::map<std::string, std::pair<Outcome, Outcome>> outcomes;
+  std::map<std::string, int> sig_ids;
+  std::vector<std::pair<Outcome, Outcome>> sigs;
   std::vector<int> eager;
   for (size_t i = 0; i < dims.size(); ++i)
     if (dims[i].can_be_absent) eager.push_back(static_cast<int>(i));
@@ -667,51 +677,123 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
       if (dims[i].name == field || (dims[i].slot < 0 && field == "chip.die_area_mm2")) return static_cast<int>(i);
     return -1;
   };
-  std::vector<int> cell(dims.size(), -1);
-  uint64_t judged = 0;
-  std::function<void(size_t)> explore = [&](size_t next_eager) {
-    if (next_eager < eager.size()) {
-      int e = eager[next_eager];
-      for (size_t v = 0; v < dims[static_cast<size_t>(e)].size(); ++v) {
-        cell[static_cast<size_t>(e)] = static_cast<int>(v);
-        explore(next_eager + 1);
-      }
-      cell[static_cast<size_t>(e)] = -1;
-      return;
+  // The dimensions each rule's conditions read, per side: where to split when a rule is undecided for want of a
+  // field that is already fixed (an absent date it reads, say) but another open dimension of it may decide it.
+  auto rule_dims = [&](const Program& p) {
+    std::map<std::string, std::vector<int>> out_dims;
+    for (const Rule& r : p.rules) {
+      std::vector<char> seen(p.nodes.size(), 0);
+      std::vector<int> ds;
+      std::function<void(uint32_t)> walk = [&](uint32_t node) {
+        if (seen[node]) return;
+        seen[node] = 1;
+        const Node& n = p.nodes[node];
+        if (n.op == Node::field || n.op == Node::text_field || n.op == Node::ref) {
+          int d = dim_of(label(p, n));
+          if (d >= 0 && std::find(ds.begin(), ds.end(), d) == ds.end()) ds.push_back(d);
+        }
+        for (uint32_t i = 0; i < n.child_count; ++i) walk(p.children[n.first_child + i]);
+      };
+      for (int root : {r.when, r.except})
+        if (root >= 0) walk(static_cast<uint32_t>(root));
+      out_dims[r.id] = ds;
     }
-    Facts fa = cell_facts(dims, cell, a.day), fb = fa;
-    fb.set(s_date, b.day);
-    std::string ma, mb;
-    Outcome oa = outcome_of(*a.program, fa, a.day, a.proposed, nullptr, &ma);
-    Outcome ob = outcome_of(*b.program, fb, b.day, b.proposed, nullptr, &mb);
-    ++judged;
-    for (const std::string* m : {&ma, &mb}) {
-      if (!(m == &ma ? oa.error : ob.error)) continue;
-      // Split on the field the side could not decide without; if that one is already fixed (an absent date a rule
-      // reads), another open dimension may still decide the rule, so split on the first open one. Only a fully
-      // fixed cell that still cannot be judged is a real "cannot be judged".
-      int d = dim_of(*m);
-      if (d >= 0 && cell[static_cast<size_t>(d)] >= 0) d = -1;
-      for (Dim::Kind k : {Dim::country, Dim::boolean, Dim::text, Dim::number})  // the usual deciders first
-        for (size_t i = 0; i < dims.size() && d < 0; ++i)
-          if (cell[i] < 0 && dims[i].kind == k) d = static_cast<int>(i);
-      if (d < 0) continue;
-      for (size_t v = 0; v < dims[static_cast<size_t>(d)].size(); ++v) {
-        cell[static_cast<size_t>(d)] = static_cast<int>(v);
-        explore(next_eager);
-      }
-      cell[static_cast<size_t>(d)] = -1;
-      return;
-    }
-    if (oa == ob) return;
-    uint64_t n = 1;
-    for (size_t i = 0; i < dims.size(); ++i)
-      if (cell[i] < 0) n *= dims[i].size();
-    std::string sig = oa.text() + "\n" + ob.text();
-    outcomes.emplace(sig, std::make_pair(oa, ob));
-    changed.push_back({cell, sig, n});
+    return out_dims;
   };
-  explore(0);
+  auto dims_a = rule_dims(*a.program), dims_b = rule_dims(*b.program);
+  // The combinations of the always-cut dimensions are explored independently, on all cores; their results are
+  // joined in combination order, so the regions do not depend on the number of threads.
+  std::vector<std::vector<int>> combos(1, std::vector<int>(dims.size(), -1));
+  for (int e : eager) {
+    std::vector<std::vector<int>> next;
+    for (const auto& c : combos)
+      for (size_t v = 0; v < dims[static_cast<size_t>(e)].size(); ++v) {
+        next.push_back(c);
+        next.back()[static_cast<size_t>(e)] = static_cast<int>(v);
+      }
+    combos = std::move(next);
+  }
+  struct Part {
+    std::vector<Changed> changed;
+    std::vector<std::pair<Outcome, Outcome>> sigs;  // local signature ids
+    uint64_t judged = 0;
+  };
+  std::vector<Part> parts(combos.size());
+  auto run_combo = [&](size_t ci) {
+    Part& part = parts[ci];
+    std::map<std::string, int> local_ids;
+    std::vector<int> cell = combos[ci];
+    std::function<void()> explore = [&]() {
+      Facts fa = cell_facts(dims, cell, a.day), fb = fa;
+      fb.set(s_date, b.day);
+      std::string ma, mb, ra, rb;
+      Outcome oa = outcome_of(*a.program, fa, a.day, a.proposed, nullptr, &ma, &ra);
+      Outcome ob = outcome_of(*b.program, fb, b.day, b.proposed, nullptr, &mb, &rb);
+      ++part.judged;
+      for (int side = 0; side < 2; ++side) {
+        if (!(side == 0 ? oa.error : ob.error)) continue;
+        // Split on the field the side could not decide without. If that one is already fixed, another open
+        // dimension the undecided rule reads may still decide it: split on one of those (countries first, the
+        // usual deciders). Only a cell where the rule reads no open dimension is a real "cannot be judged".
+        int d = dim_of(side == 0 ? ma : mb);
+        if (d >= 0 && cell[static_cast<size_t>(d)] >= 0) d = -1;
+        if (d < 0) {
+          const auto& by_rule = side == 0 ? dims_a : dims_b;
+          auto it = by_rule.find(side == 0 ? ra : rb);
+          for (Dim::Kind k : {Dim::country, Dim::boolean, Dim::text, Dim::number})
+            for (size_t i = 0; it != by_rule.end() && i < it->second.size() && d < 0; ++i) {
+              int c = it->second[i];
+              if (cell[static_cast<size_t>(c)] < 0 && dims[static_cast<size_t>(c)].kind == k) d = c;
+            }
+          if (it == by_rule.end())  // no rule named: any open dimension
+            for (size_t i = 0; i < dims.size() && d < 0; ++i)
+              if (cell[i] < 0) d = static_cast<int>(i);
+        }
+        if (d < 0) continue;
+        for (size_t v = 0; v < dims[static_cast<size_t>(d)].size(); ++v) {
+          cell[static_cast<size_t>(d)] = static_cast<int>(v);
+          explore();
+        }
+        cell[static_cast<size_t>(d)] = -1;
+        return;
+      }
+      if (oa == ob) return;
+      uint64_t n = 1;
+      for (size_t i = 0; i < dims.size(); ++i)
+        if (cell[i] < 0) n *= dims[i].size();
+      auto [it, fresh] = local_ids.emplace(oa.text() + "\n" + ob.text(), static_cast<int>(part.sigs.size()));
+      if (fresh) part.sigs.emplace_back(oa, ob);
+      part.changed.push_back({cell, it->second, n});
+    };
+    explore();
+  };
+  {
+    std::atomic<size_t> next{0};
+    unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                        static_cast<unsigned>(combos.size())));
+    auto worker = [&] {
+      for (size_t ci; (ci = next++) < combos.size();) run_combo(ci);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& th : pool) th.join();
+  }
+  uint64_t judged = 0;
+  for (auto& part : parts) {
+    judged += part.judged;
+    std::vector<int> remap;
+    for (const auto& [oa, ob] : part.sigs) {
+      auto [it, fresh] = sig_ids.emplace(oa.text() + "\n" + ob.text(), static_cast<int>(sigs.size()));
+      if (fresh) sigs.emplace_back(oa, ob);
+      remap.push_back(it->second);
+    }
+    for (auto& c : part.changed) {
+      c.sig = remap[static_cast<size_t>(c.sig)];
+      changed.push_back(std::move(c));
+    }
+    part = Part{};
+  }
   out.judged = judged;
   uint64_t changed_cells = 0;
   for (const auto& c : changed) changed_cells += c.cells;
@@ -719,11 +801,12 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
   // Merge: boxes that agree on every dimension but one become one box (the union on that one), until stable.
   struct Box {
     std::vector<uint64_t> masks;
-    std::string sig;
+    int sig;
     std::vector<int> first;
     uint64_t cells = 1;
   };
   std::vector<Box> boxes;
+  boxes.reserve(changed.size());
   for (auto& c : changed) {
     Box bx;
     for (size_t i = 0; i < dims.size(); ++i) {
@@ -731,27 +814,43 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
       bx.masks.push_back(c.cell[i] >= 0 ? uint64_t{1} << c.cell[i] : n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
     }
     bx.sig = c.sig;
-    bx.first = c.cell;
+    bx.first = std::move(c.cell);
     for (int& v : bx.first) v = std::max(v, 0);  // the witness takes any value where the outcome does not depend on it
     bx.cells = c.cells;
     boxes.push_back(std::move(bx));
   }
+  changed.clear();
+  changed.shrink_to_fit();
+  struct KeyHash {
+    size_t operator()(const std::vector<uint64_t>& k) const {
+      uint64_t h = 1469598103934665603ull;
+      for (uint64_t x : k) h = (h ^ x) * 1099511628211ull;
+      return static_cast<size_t>(h);
+    }
+  };
   for (bool again = true; again;) {
     again = false;
     for (size_t d = 0; d < dims.size(); ++d) {
-      std::map<std::pair<std::string, std::vector<uint64_t>>, size_t> at;
+      std::unordered_map<std::vector<uint64_t>, size_t, KeyHash> at;
+      at.reserve(boxes.size());
       std::vector<Box> merged;
+      merged.reserve(boxes.size());
+      std::vector<uint64_t> key;
       for (auto& bx : boxes) {
-        auto key = bx.masks;
-        key[d] = 0;
-        auto [it, fresh] = at.emplace(std::make_pair(bx.sig, key), merged.size());
+        key = bx.masks;
+        key[d] = static_cast<uint64_t>(bx.sig);  // the signature takes the place of the dimension merged over
+        auto [it, fresh] = at.emplace(key, merged.size());
         if (fresh) {
           merged.push_back(std::move(bx));
         } else {
           Box& m = merged[it->second];
-          m.masks[d] |= bx.masks[d];
-          m.cells += bx.cells;
-          again = true;
+          if ((m.masks[d] & bx.masks[d]) == 0) {
+            m.masks[d] |= bx.masks[d];
+            m.cells += bx.cells;
+            again = true;
+          } else {
+            merged.push_back(std::move(bx));  // overlapping on d (cannot happen for disjoint boxes): keep apart
+          }
         }
       }
       boxes = std::move(merged);
@@ -761,8 +860,8 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
   for (auto& bx : boxes) {
     Region r;
     r.masks = bx.masks;
-    r.old_outcome = outcomes[bx.sig].first;
-    r.new_outcome = outcomes[bx.sig].second;
+    r.old_outcome = sigs[static_cast<size_t>(bx.sig)].first;
+    r.new_outcome = sigs[static_cast<size_t>(bx.sig)].second;
     r.witness = cell_facts(dims, bx.first, b.day);
     r.cells = bx.cells;
     out.regions.push_back(std::move(r));

@@ -39,9 +39,10 @@ struct Outcome {
   bool operator==(const Outcome&) const = default;
   std::string text() const;  // "3A090.a, LICENSE_REQUIRED (presumption_of_denial), fee 25%"
 };
-// `missing`, if given, receives the field that kept a side from deciding (when the outcome is an error).
+// `missing` and `rule`, if given, receive the field that kept a side from deciding and the rule it could not decide
+// (when the outcome is an error).
 Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache = nullptr,
-                   std::string* missing = nullptr);
+                   std::string* missing = nullptr, std::string* rule = nullptr);
 
 // ---- structural ------------------------------------------------------------------------------------------------
 struct StructuralChange {
@@ -64,6 +65,7 @@ struct Dim {
   std::vector<double> values;
   std::vector<std::string> texts;                // text: the constants, then "" for "anything else"
   std::vector<std::vector<int>> country_classes; // country: members (country indexes) of each class
+  std::vector<int> representatives;              // country: the member each class is judged by
   std::vector<std::pair<std::string, std::vector<int>>> groups;  // country: named groups, to describe with
   size_t size() const;
   std::string describe(uint64_t mask) const;     // "" if the mask covers every value

@@ -142,3 +142,18 @@ TEST_CASE("no change, no region") {
   CHECK(s.regions.empty());
   CHECK(s.changed_cells == 0);
 }
+
+TEST_CASE("the semantic diff is deterministic whatever the threads' timing") {
+  auto describe = [] {
+    SemanticDiff s = semantic_diff(side("2026-06-01"), side("2026-06-01", true));
+    std::string out;
+    for (const auto& r : s.regions)
+      out += r.describe(s.dims) + " | " + r.old_outcome.text() + " -> " + r.new_outcome.text() + " | " +
+             r.witness_json(s.dims) + "\n";
+    return out;
+  };
+  std::string first = describe();
+  CHECK(!first.empty());
+  CHECK(describe() == first);
+  CHECK(describe() == first);
+}
