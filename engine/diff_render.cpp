@@ -231,6 +231,9 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     f.set(s_chip_die_area_mm2, tpp / pd);
     f.set(s_chip_interconnect_gbps, 900);
     f.set(s_chip_memory_bw_gbps, 4800);
+    f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
+    f.set_text(t_chip_family, "Generic");
+    f.set_text(t_chip_vendor, "Generic");
     return f;
   };
   std::vector<std::string> oa(static_cast<size_t>(nx * ny)), ob(oa.size());
@@ -313,12 +316,16 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
                   L, Y(lp), L + pw, Y(lp), L - 6, Y(lp) + 4, format_number(std::pow(10, lp)).c_str());
     out += buf;
   }
-  // the thresholds of both sides on these two axes
+  // the thresholds of both sides on these two axes (a label too close to the previous one is left out)
   for (const auto& d : r.semantic.dims) {
     if (d.kind != Dim::number || !(d.slot == s_chip_tpp || d.slot == -1)) continue;
+    double last = -1e9;
     for (double c : d.cuts) {
       if (c <= 0) continue;
       double l = std::log10(c);
+      double at = d.slot == s_chip_tpp ? X(l) : -Y(l);
+      if (at - last < 30) continue;
+      last = at;
       if (d.slot == s_chip_tpp && l > x0 && l < x1) {
         std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#666\" text-anchor=\"middle\">%s</text>\n",
                       X(l), T + ph + 30, format_number(c).c_str());
@@ -370,7 +377,7 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     out += buf;
     // place the label beside its dot where it overlaps no earlier label
     std::string shown = name.size() > 24 ? name.substr(0, 23) + "..." : name;
-    double w = 5.4 * static_cast<double>(shown.size()), h = 10;
+    double w = (flips ? 6.3 : 5.4) * static_cast<double>(shown.size()), h = 10;  // bold labels are wider
     double best_x = cx + 5, best_y = cy - 5;
     bool found = false;
     for (double dy : {-5.0, 9.0, -16.0, 20.0, -27.0, 31.0, -38.0, 42.0})
