@@ -45,10 +45,10 @@ std::mutex stats_m;
 std::string stats_text;
 void note_cpu(const char* who) {
   if (!std::getenv("TOLLGATE_AUDIT_STATS")) return;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " %.2f s CPU\n", thread_cpu());
   std::lock_guard lk(stats_m);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s %.2f s CPU\n", who, thread_cpu());
-  stats_text += buf;
+  stats_text.append(who).append(buf);
 }
 
 using Clock = std::chrono::steady_clock;
@@ -380,7 +380,7 @@ class Worker {
         decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? &hit->second.first : nullptr,
                            &e.input_sha);
         e.sha = sha256(json_);
-        auto part = [&](std::string& to, size_t b, size_t en) { to.assign(json_, b, en - b); };
+        auto part = [&](std::string& to, size_t from, size_t end) { to.assign(json_, from, end - from); };
         part(e.fees, layout.fees_begin, layout.fees_end);
         if (hit != fired_cache_.end()) {
           e.fired = hit->second.first;
@@ -697,35 +697,27 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     for (const auto& r : pending)
       for (size_t i = 0; i < r->used; ++i) {
         const Entry& e = r->entries[i];
-        if (e.reject) {
-          ++sum.rejected;
-          if (!store && sum.rejects.size() < o.list_limit) {
-            Listed l;
-            l.file = e.file;
-            l.line = e.line;
-            l.id = e.id;
-            l.stage = e.stage;
-            l.code = e.code;
-            l.field = e.field;
-            l.message = e.message;
-            sum.rejects.push_back(std::move(l));
-          }
-        } else {
-          ++sum.decisions;
-          if (!store && sum.flagged.size() < o.list_limit &&
-              (std::string_view(e.verdict) == "LICENSE_REQUIRED" || std::string_view(e.verdict) == "PROHIBITED")) {
-            Listed l;
-            l.file = e.file;
-            l.line = e.line;
-            l.id = e.id;
-            l.verdict = e.verdict;
-            l.review = e.review;
-            l.classification = e.classification;
-            l.subject = e.subject;
-            l.as_of = e.as_of;
-            l.fee_total_cents = e.fee_total_cents;
-            sum.flagged.push_back(std::move(l));
-          }
+        // Without a store, the summary's lists are kept here (with one, they are read back from it at the end).
+        bool flagged = !e.reject && (std::string_view(e.verdict) == "LICENSE_REQUIRED" ||
+                                     std::string_view(e.verdict) == "PROHIBITED");
+        ++(e.reject ? sum.rejected : sum.decisions);
+        auto& list = e.reject ? sum.rejects : sum.flagged;
+        if (!store && (e.reject || flagged) && list.size() < o.list_limit) {
+          Listed l;
+          l.file = e.file;
+          l.line = e.line;
+          l.id = e.id;
+          l.verdict = e.verdict;
+          l.review = e.review;
+          l.classification = e.classification;
+          l.subject = e.subject;
+          l.as_of = e.as_of;
+          l.fee_total_cents = e.fee_total_cents;
+          l.stage = e.stage;
+          l.code = e.code;
+          l.field = e.field;
+          l.message = e.message;
+          list.push_back(std::move(l));
         }
       }
     {

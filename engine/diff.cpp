@@ -121,6 +121,17 @@ std::string members_text(const std::array<uint64_t, 11>& bits, size_t limit = 12
 
 }  // namespace
 
+Facts as_shipment(const Facts& chip, int destination, Day day) {
+  Facts f = chip;
+  f.kind = RecordKind::shipment;
+  f.set(s_date, day);
+  f.set(s_quantity, 1);
+  f.set(s_destination, destination);
+  f.set(s_end_user_hq, destination);
+  f.set(s_export_from, country_index("US"));
+  return f;
+}
+
 // ---- outcomes ------------------------------------------------------------------------------------------------------
 
 Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache, std::string* missing,
@@ -979,18 +990,8 @@ std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const
   for (const auto& [name, chip] : catalog.chips()) {
     for (const auto& cls : classes) {
       int rep = representative(cls);
-      auto facts = [&](Day day) {
-        Facts f = chip;
-        f.kind = RecordKind::shipment;
-        f.set(s_date, day);
-        f.set(s_quantity, 1);
-        f.set(s_destination, rep);
-        f.set(s_end_user_hq, rep);
-        f.set(s_export_from, country_index("US"));
-        return f;
-      };
-      Outcome oa = outcome_of(*a.program, facts(a.day), a.day, a.proposed);
-      Outcome ob = outcome_of(*b.program, facts(b.day), b.day, b.proposed);
+      Outcome oa = outcome_of(*a.program, as_shipment(chip, rep, a.day), a.day, a.proposed);
+      Outcome ob = outcome_of(*b.program, as_shipment(chip, rep, b.day), b.day, b.proposed);
       if (oa == ob) continue;
       ChipFlip fl;
       fl.chip = name;

@@ -44,6 +44,9 @@ struct Outcome {
 Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache = nullptr,
                    std::string* missing = nullptr, std::string* rule = nullptr);
 
+// A chip (catalog facts) as a shipment of one unit from the US to `destination`, its end user there, on `day`.
+Facts as_shipment(const Facts& chip, int destination, Day day);
+
 // ---- structural ------------------------------------------------------------------------------------------------
 struct StructuralChange {
   std::string what;      // "ruleset", "rule", "group", "threshold", "rate", "window", "review", "verdict", ...

@@ -219,13 +219,7 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
   if (!china_changes && !r.semantic.regions.empty())
     dest = static_cast<int>(r.semantic.regions.front().witness.num[s_destination]);
   auto facts = [&](double tpp, double pd, Day day) {
-    Facts f;
-    f.kind = RecordKind::shipment;
-    f.set(s_date, day);
-    f.set(s_quantity, 1);
-    f.set(s_destination, dest);
-    f.set(s_end_user_hq, dest);
-    f.set(s_export_from, country_index("US"));
+    Facts f = as_shipment(Facts{}, dest, day);
     f.set(s_chip_datacenter, 1);
     f.set(s_chip_tpp, tpp);
     f.set(s_chip_die_area_mm2, tpp / pd);
@@ -355,18 +349,9 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     double cx = X(lt), cy = Y(lp);
     bool dc = f.has(s_chip_datacenter) && f.num[s_chip_datacenter] != 0;
     // Does this very chip (its own interconnect, memory, family ...) flip for this destination?
-    auto chip_facts = [&](Day day) {
-      Facts g = f;
-      g.kind = RecordKind::shipment;
-      g.set(s_date, day);
-      g.set(s_quantity, 1);
-      g.set(s_destination, dest);
-      g.set(s_end_user_hq, dest);
-      g.set(s_export_from, country_index("US"));
-      return g;
-    };
-    bool flips = !(outcome_of(*r.old_side.program, chip_facts(r.old_side.day), r.old_side.day, r.old_side.proposed) ==
-                   outcome_of(*r.new_side.program, chip_facts(r.new_side.day), r.new_side.day, r.new_side.proposed));
+    const DiffSide &o = r.old_side, &n = r.new_side;
+    bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.proposed) ==
+                   outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.proposed));
     if (flips) {
       std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>\n",
                     cx, cy);
