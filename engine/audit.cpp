@@ -78,6 +78,7 @@ struct Batch {
   uint32_t file = 0;
   InputFormat fmt = InputFormat::csv;
   const std::vector<std::string>* header = nullptr;  // owned by the reader, alive until the run ends
+  uint64_t header_id = 0;
   std::string text;                                  // the rows, back to back
   struct Row {
     size_t at, size;
@@ -341,7 +342,7 @@ class Worker {
     }
     for (const auto& row : b.rows) {
       std::string_view text(b.text.data() + row.at, row.size);
-      Record r = record_from_row(b.fmt, *b.header, text, row.line, &catalog_);
+      Record r = record_from_row(b.fmt, *b.header, b.header_id, text, row.line, &catalog_);
       if (!r.ok) {
         reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message, text);
         continue;
@@ -573,12 +574,14 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         InputFormat fmt = format_of(path, fp.get());
         RowReader rr(fp.get(), fmt);
         headers.push_back(std::make_unique<std::vector<std::string>>());
+        uint64_t header_id = 0;
         auto make = [&] {
           auto b = std::make_shared<Batch>();
           b->index = index++;
           b->file = f;
           b->fmt = fmt;
           b->header = headers.back().get();
+          b->header_id = header_id;
           return b;
         };
         auto send = [&](std::shared_ptr<Batch> b) {
@@ -600,6 +603,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
           continue;
         }
         *headers.back() = rr.header();
+        header_id = rr.header_id();
         uint64_t last_offset = 0;
         if (resume_here) {
           rr.resume_at(start.next_offset, start.next_line);

@@ -1027,7 +1027,7 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
   ClassCache ca, cb;
   while (rr.next(row)) {
     ++out.records;
-    Record r = record_from_row(fmt, rr.header(), row.text, row.line, &catalog);
+    Record r = record_from_row(fmt, rr.header(), rr.header_id(), row.text, row.line, &catalog);
     if (!r.ok || !r.has_date || r.kind != RecordKind::shipment) {
       ++out.unreadable;
       continue;

@@ -444,10 +444,13 @@ int field_index(const std::vector<InField>& schema, std::string_view name) {
   return -1;
 }
 
-const CsvPlan& plan_for(const std::vector<std::string>& header) {
+const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
   thread_local CsvPlan plan;
   thread_local bool have = false;
-  if (have && plan.header == header) return plan;
+  thread_local uint64_t have_id = 0;
+  if (have && id != 0 && id == have_id) return plan;
+  if (have && id == 0 && plan.header == header) return plan;
+  have_id = id;
   plan = CsvPlan{};
   plan.header = header;
   std::vector<std::pair<std::string, int>> top, chip;
@@ -630,6 +633,11 @@ InputFormat guess_format(const std::string& path, std::string_view head) {
 
 Record record_from_csv(const std::vector<std::string>& header, std::string_view row, uint64_t line,
                        const Catalog* catalog) {
+  return record_from_csv(header, 0, row, line, catalog);
+}
+
+Record record_from_csv(const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
+                       uint64_t line, const Catalog* catalog) {
   thread_local std::vector<std::string> cells;
   std::string err;
   Record bad;
@@ -649,7 +657,7 @@ Record record_from_csv(const std::vector<std::string>& header, std::string_view 
   {
     Record fast;
     fast.line = line;
-    if (csv_fast(plan_for(header), cells, fast, catalog)) {
+    if (csv_fast(plan_for(header, header_id), cells, fast, catalog)) {
       ++csv_fast_count;
       return fast;
     }
@@ -721,7 +729,8 @@ std::vector<Record> read_records(std::string_view text, InputFormat fmt, const C
     return out;
   }
   RowReader::Row row;
-  while (reader.next(row)) out.push_back(record_from_row(fmt, reader.header(), row.text, row.line, catalog));
+  while (reader.next(row))
+    out.push_back(record_from_row(fmt, reader.header(), reader.header_id(), row.text, row.line, catalog));
   return out;
 }
 

@@ -61,6 +61,10 @@ Record record_from_json(std::string_view json_text, uint64_t line, const Catalog
 // chip_<field> columns for an inline spec. `line` is where the row starts.
 Record record_from_csv(const std::vector<std::string>& header, std::string_view row, uint64_t line,
                        const Catalog* catalog);
+// The same for a header with a process-unique id (RowReader::header_id()), which saves comparing the header with
+// the last one seen on every row. Id 0: compare.
+Record record_from_csv(const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
+                       uint64_t line, const Catalog* catalog);
 
 // The general (slower) path of record_from_csv, which the fast path falls back to for any row it cannot take
 // cleanly; exposed so that tests can check both give the same Record. `cells` is split_csv_line's output.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <atomic>
 #include <cstring>
 
 namespace tollgate {
@@ -93,6 +94,8 @@ bool RowReader::read_header() {
     }
   }
   header_end_ = offset();
+  static std::atomic<uint64_t> next_id{1};
+  header_id_ = next_id++;
   return true;
 }
 
@@ -133,9 +136,9 @@ bool RowReader::next(Row& row) {
   }
 }
 
-Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, std::string_view row, uint64_t line,
-                       const Catalog* catalog) {
-  if (fmt == InputFormat::csv) return record_from_csv(header, row, line, catalog);
+Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,
+                       std::string_view row, uint64_t line, const Catalog* catalog) {
+  if (fmt == InputFormat::csv) return record_from_csv(header, header_id, row, line, catalog);
   return record_from_json(row, line, catalog);
 }
 

@@ -30,6 +30,7 @@ class RowReader {
   // a file with no rows at all has an empty header and no error. For JSONL: does nothing, returns true.
   bool read_header();
   const std::vector<std::string>& header() const { return header_; }
+  uint64_t header_id() const { return header_id_; }  // unique in the process, for record_from_row
   const std::string& header_error() const { return header_error_; }
   uint64_t header_line() const { return header_line_; }
   uint64_t header_end() const { return header_end_; }
@@ -58,13 +59,14 @@ class RowReader {
   uint64_t line_no_ = 0;
   std::string row_;        // a CSV row joined across lines
   std::vector<std::string> header_;
+  uint64_t header_id_ = 0;
   std::string header_error_;
   uint64_t header_line_ = 0, header_end_ = 0;
   std::string read_error_;
 };
 
 // Turns one raw row into a Record: a JSONL line, or a CSV row read against its header. Never throws on bad input.
-Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, std::string_view row, uint64_t line,
-                       const Catalog* catalog);
+Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,
+                       std::string_view row, uint64_t line, const Catalog* catalog);
 
 }  // namespace tollgate
