@@ -485,6 +485,12 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     if (path == "-") throw std::runtime_error("audit reads files, not standard input (it hashes and can resume them)");
     InputInfo in;
     in.path = path;
+    {
+      // The format first, so that a JSON document is refused before anything is stored.
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+      if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+      format_of(path, fp.get());
+    }
     in.sha256 = sha256_file(path, &in.bytes);
     total_bytes += in.bytes;
     sum.inputs.push_back(in);
