@@ -473,8 +473,7 @@ struct Builder {
             dim(Dim::country, label(p, *f), f->slot);
             country_sets[f->slot].push_back({side, -1, static_cast<int>(c->value)});
           } else if (f->type == ValueType::boolean) {
-            Dim& d = dim(Dim::boolean, label(p, *f), f->slot);
-            (void)d;
+            dim(Dim::boolean, label(p, *f), f->slot);
           } else {
             dim(Dim::number, label(p, *f), f->slot).cuts.push_back(c->value);
           }
@@ -948,8 +947,7 @@ std::string Region::describe(const std::vector<Dim>& dims) const {
   return out.empty() ? "every shipment" : out;
 }
 
-std::string Region::witness_json(const std::vector<Dim>& dims) const {
-  (void)dims;
+std::string Region::witness_json(const std::vector<Dim>&) const {
   nlohmann::ordered_json j;
   j["type"] = "shipment";
   j["id"] = "witness";

@@ -339,7 +339,6 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
                 L + pw / 2, H - 12, T + ph / 2);
   out += buf;
   // catalog chips with a die area
-  int placed = 0;
   std::vector<std::array<double, 3>> labels;  // x, y, width of each label placed
   for (const auto& [name, f] : catalog.chips()) {
     if (!f.has(s_chip_tpp) || !f.has(s_chip_die_area_mm2)) continue;
@@ -386,7 +385,6 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" fill=\"%s\"%s>%s</text>\n", best_x,
                   best_y, flips ? "#c0392b" : "#222", flips ? " font-weight=\"bold\"" : "", xml(shown).c_str());
     out += buf;
-    ++placed;
   }
   // legend
   int lx = W - R + 30, ly = T + 10;
@@ -443,7 +441,6 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     wrap("now: " + sorted[i].second.second);
     ty += 6;
   }
-  (void)placed;
   return out + "</svg>\n";
 }
 
