@@ -66,6 +66,8 @@ bool RowReader::next_line(std::string_view& line) {
   }
   ++line_no_;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // A UTF-8 byte order mark (spreadsheet exports write one) is not part of the first field's name.
+  if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   return true;
 }
 

@@ -166,3 +166,15 @@ TEST_CASE("the CSV fast path and the general path build the same records") {
   CHECK(fast_ok == 6);
   CHECK(csv_fast_rows() - fast_before == 6);  // the good rows did take the fast path
 }
+
+TEST_CASE("a UTF-8 byte order mark before the CSV header or the first JSONL line is not part of the data") {
+  // Spreadsheet exports often start with one; the first column would otherwise be "\xEF\xBB\xBFtype".
+  auto csv = read_records("\xEF\xBB\xBFtype,id,date,chip,destination,end_user_hq,quantity,unit_price_usd\n"
+                          "shipment,B-1,2025-09-01,H20,CN,CN,1,100.00\n",
+                          InputFormat::csv, &test::catalog());
+  REQUIRE(csv.size() == 1);
+  CHECK(csv[0].ok);
+  auto jsonl = read_records(std::string("\xEF\xBB\xBF") + good + "\n", InputFormat::jsonl, &test::catalog());
+  REQUIRE(jsonl.size() == 1);
+  CHECK(jsonl[0].ok);
+}
