@@ -227,13 +227,25 @@ void count(Combos& c, int slot, int64_t fee, std::string_view klass, std::string
 }
 
 void spread(Tallies& t, const Combos& combos) {
-  for (const auto& [k, v] : combos)
-    for (auto [dim, key] : {std::pair<const char*, std::string_view>{"all", "total"},
-                            {"classification", k.klass},
-                            {"destination", k.dest},
-                            {"month", k.month},
-                            {"chip", k.chip}})
-      at(t, dim, key) += v;
+  TallyMap* maps[5];
+  const char* names[5] = {"all", "classification", "destination", "month", "chip"};
+  for (int i = 0; i < 5; ++i) {
+    auto d = t.find(std::string_view(names[i]));
+    if (d == t.end()) d = t.emplace(names[i], TallyMap{}).first;
+    maps[i] = &d->second;
+  }
+  auto add = [](TallyMap& m, std::string_view key, const Tally& v) {
+    auto k = m.find(key);
+    if (k == m.end()) k = m.emplace(std::string(key), Tally{}).first;
+    k->second += v;
+  };
+  for (const auto& [k, v] : combos) {
+    add(*maps[0], "total", v);
+    add(*maps[1], k.klass, v);
+    add(*maps[2], k.dest, v);
+    add(*maps[3], k.month, v);
+    add(*maps[4], k.chip, v);
+  }
 }
 
 void merge(Tallies& into, const Tallies& from) {

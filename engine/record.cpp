@@ -392,15 +392,29 @@ struct Builder {
     const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
     static const std::vector<std::string> ship_required = {"id", "date", "chip", "destination", "quantity", "unit_price_usd"};
     static const std::vector<std::string> fab_required = {"id", "date", "role", "designer_hq", "designer_status", "destination"};
-    for (const auto& r : rec.kind == RecordKind::shipment ? ship_required : fab_required)
-      if (!(seen & (uint64_t{1} << (std::find_if(schema.begin(), schema.end(),
-                                                  [&](const InField& f) { return r == f.name; }) -
-                                     schema.begin())))) {
-        fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
-        return;
-      }
+    // The required fields as a mask over the schema, computed once.
+    auto mask_of = [](const std::vector<InField>& sch, const std::vector<std::string>& names) {
+      uint64_t m = 0;
+      for (const auto& r : names)
+        m |= uint64_t{1} << (std::find_if(sch.begin(), sch.end(), [&](const InField& f) { return r == f.name; }) -
+                             sch.begin());
+      return m;
+    };
+    static const uint64_t ship_mask = mask_of(shipment_fields(), ship_required);
+    static const uint64_t fab_mask = mask_of(fab_fields(), fab_required);
+    uint64_t need = rec.kind == RecordKind::shipment ? ship_mask : fab_mask;
+    if ((seen & need) != need) {
+      for (const auto& r : rec.kind == RecordKind::shipment ? ship_required : fab_required)
+        if (!(seen & (uint64_t{1} << (std::find_if(schema.begin(), schema.end(),
+                                                    [&](const InField& f) { return r == f.name; }) -
+                                       schema.begin())))) {
+          fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
+          return;
+        }
+    }
+    static const int us = country_index("US");
     if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
-      rec.facts.set(s_export_from, country_index("US"));  // DESIGN §4: export_from defaults to US
+      rec.facts.set(s_export_from, us);  // DESIGN §4: export_from defaults to US
     if (qty >= 0 && price >= 0) {
       i128 base = static_cast<i128>(qty) * price;
       if (base > max_money_cents) {

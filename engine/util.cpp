@@ -219,8 +219,14 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& paths, con
 }
 
 void append_json_string(std::string& out, std::string_view s) {
+  // Bytes that need nlohmann's escaping or UTF-8 handling: controls, '"', '\\', and everything from 0x7f up.
+  static const auto special = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+    return t;
+  }();
   for (unsigned char c : s)
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+    if (special[c]) {
       out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
