@@ -424,13 +424,9 @@ Tallies TraceStore::tallies(int64_t run_id) {
   return out;
 }
 
-std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
-  SQLite::Statement q(*db_,
-                      "SELECT d.seq, d.file, d.line, d.id, d.verdict, d.review, d.classification, d.subject, d.as_of, "
-                      "d.fee_total_cents FROM decisions d "
-                      "WHERE d.run = ? AND d.verdict IN ('LICENSE_REQUIRED', 'PROHIBITED') ORDER BY d.seq LIMIT ?");
-  q.bind(1, run_id);
-  q.bind(2, static_cast<int64_t>(limit));
+namespace {
+// Rows of a listing: seq, file, line, id in the first four columns, the rest by `more`.
+std::vector<Listed> read_listed(SQLite::Statement& q, const std::function<void(SQLite::Statement&, Listed&)>& more) {
   std::vector<Listed> out;
   while (q.executeStep()) {
     Listed l;
@@ -438,15 +434,28 @@ std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
     l.file = static_cast<uint32_t>(q.getColumn(1).getInt64());
     l.line = static_cast<uint64_t>(q.getColumn(2).getInt64());
     l.id = q.getColumn(3).getString();
-    l.verdict = q.getColumn(4).getString();
-    l.review = q.getColumn(5).getString();
-    l.classification = q.getColumn(6).getString();
-    l.subject = q.getColumn(7).getString();
-    l.as_of = q.getColumn(8).getString();
-    l.fee_total_cents = q.getColumn(9).getInt64();
+    more(q, l);
     out.push_back(std::move(l));
   }
   return out;
+}
+}  // namespace
+
+std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
+  SQLite::Statement q(*db_,
+                      "SELECT d.seq, d.file, d.line, d.id, d.verdict, d.review, d.classification, d.subject, d.as_of, "
+                      "d.fee_total_cents FROM decisions d "
+                      "WHERE d.run = ? AND d.verdict IN ('LICENSE_REQUIRED', 'PROHIBITED') ORDER BY d.seq LIMIT ?");
+  q.bind(1, run_id);
+  q.bind(2, static_cast<int64_t>(limit));
+  return read_listed(q, [](SQLite::Statement& r, Listed& l) {
+    l.verdict = r.getColumn(4).getString();
+    l.review = r.getColumn(5).getString();
+    l.classification = r.getColumn(6).getString();
+    l.subject = r.getColumn(7).getString();
+    l.as_of = r.getColumn(8).getString();
+    l.fee_total_cents = r.getColumn(9).getInt64();
+  });
 }
 
 std::vector<Listed> TraceStore::rejected(int64_t run_id, size_t limit) {
@@ -455,20 +464,12 @@ std::vector<Listed> TraceStore::rejected(int64_t run_id, size_t limit) {
                       "ORDER BY seq LIMIT ?");
   q.bind(1, run_id);
   q.bind(2, static_cast<int64_t>(limit));
-  std::vector<Listed> out;
-  while (q.executeStep()) {
-    Listed l;
-    l.seq = q.getColumn(0).getInt64();
-    l.file = static_cast<uint32_t>(q.getColumn(1).getInt64());
-    l.line = static_cast<uint64_t>(q.getColumn(2).getInt64());
-    l.id = q.getColumn(3).getString();
-    l.stage = q.getColumn(4).getString();
-    l.code = q.getColumn(5).getString();
-    l.field = q.getColumn(6).getString();
-    l.message = q.getColumn(7).getString();
-    out.push_back(std::move(l));
-  }
-  return out;
+  return read_listed(q, [](SQLite::Statement& r, Listed& l) {
+    l.stage = r.getColumn(4).getString();
+    l.code = r.getColumn(5).getString();
+    l.field = r.getColumn(6).getString();
+    l.message = r.getColumn(7).getString();
+  });
 }
 
 namespace {
