@@ -129,24 +129,26 @@ const char* run_columns =
     "run, run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, finished_at, status, next_file, "
     "next_offset, next_line, decisions, rejects, first_seq, last_seq, head";
 
-void put_le(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
 
 }  // namespace
 
 Sha256 chain_link(const Sha256& prev, int64_t seq, int64_t run, uint32_t file, uint64_t line, char kind,
                   const Sha256& sha) {
-  std::string buf;
-  buf.reserve(32 + 8 + 8 + 4 + 8 + 1 + 32);
-  buf.append(reinterpret_cast<const char*>(prev.data()), prev.size());
-  put_le(buf, static_cast<uint64_t>(seq), 8);
-  put_le(buf, static_cast<uint64_t>(run), 8);
-  put_le(buf, file, 4);
-  put_le(buf, line, 8);
-  buf += kind;
-  buf.append(reinterpret_cast<const char*>(sha.data()), sha.size());
-  return sha256(buf);
+  std::array<char, 32 + 8 + 8 + 4 + 8 + 1 + 32> buf;  // on the stack: one link per stored row
+  size_t at = 0;
+  auto put = [&](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) buf[at++] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  std::memcpy(buf.data(), prev.data(), 32);
+  at = 32;
+  put(static_cast<uint64_t>(seq), 8);
+  put(static_cast<uint64_t>(run), 8);
+  put(file, 4);
+  put(line, 8);
+  buf[at++] = kind;
+  std::memcpy(buf.data() + at, sha.data(), 32);
+  at += 32;
+  return sha256(std::string_view(buf.data(), at));
 }
 
 TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
