@@ -51,6 +51,21 @@ std::string diff_text(const DiffReport& r) {
          " of shipments judged differently (" + group_digits(s.changed_cells) + " of " + group_digits(s.cells) +
          " cells of the record space, cut at every threshold of both sides)\n";
   if (s.regions.empty()) out += "  none: every shipment is judged the same on both sides\n";
+  // First the changes themselves, largest first: what turns into what, in how many regions and cells.
+  std::map<std::pair<std::string, std::string>, std::pair<uint64_t, size_t>> changes;
+  for (const auto& g : s.regions) {
+    auto& c = changes[{g.old_outcome.text(), g.new_outcome.text()}];
+    c.first += g.cells;
+    ++c.second;
+  }
+  std::vector<std::pair<std::pair<uint64_t, size_t>, std::pair<std::string, std::string>>> ranked;
+  for (const auto& [k, v] : changes) ranked.push_back({v, k});
+  std::stable_sort(ranked.begin(), ranked.end(), [](auto& x, auto& y) { return x.first.first > y.first.first; });
+  if (!ranked.empty()) out += "  in short (cells, regions: old -> new):\n";
+  for (const auto& [v, k] : ranked)
+    out += "    " + group_digits(v.first) + " cells, " + std::to_string(v.second) + " region" +
+           (v.second == 1 ? "" : "s") + ": " + k.first + "  ->  " + k.second + "\n";
+  if (!ranked.empty()) out += "  the regions, largest first:\n";
   for (size_t i = 0; i < s.regions.size() && i < text_regions; ++i) {
     const Region& g = s.regions[i];
     out += "  " + std::to_string(i + 1) + ". " + g.describe(s.dims) + "\n";
