@@ -4,6 +4,7 @@
 
 #include "cli/common.hpp"
 #include "engine/render.hpp"
+#include "engine/stream.hpp"
 
 namespace tollgate::cli {
 
@@ -48,31 +49,33 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             bool any_error = false, any_license = false, any_prohibited = false;
             size_t total = 0;
             for (const auto& path : o->inputs) {
-              auto input = read_input_or_report(path);
-              if (!input) return exit_bad_input;
-              const std::string& text = *input;
-              auto records = read_records(text, guess_format(path, std::string_view(text).substr(0, 256)), &*catalog);
               if (o->inputs.size() > 1 && !o->json) std::cout << "== " << path << "\n";
-              for (const auto& r : records) {
-                ++total;
-                if (!r.ok) {
-                  any_error = true;
-                  ++counts["error"];
-                  std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message) + "\n"
-                                        : error_text(r, r.error.code, r.error.field, r.error.message) + "\n");
-                  continue;
-                }
-                Day day = as_of ? *as_of : r.has_date ? r.date : today();
-                Decision d = evaluate(*program, r.facts, r.base_cents, day, opts, &cache);
-                if (d.failed) {
-                  any_error = true;
-                  ++counts["error"];
-                } else {
-                  ++counts[to_string(d.verdict)];
-                  any_license |= d.verdict == Verdict::license_required;
-                  any_prohibited |= d.verdict == Verdict::prohibited;
-                }
-                std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
+              try {
+                // Streamed: a log of any size is judged in constant memory, each record printed as it comes.
+                for_each_record(path, &*catalog, [&](const Record& r) {
+                  ++total;
+                  if (!r.ok) {
+                    any_error = true;
+                    ++counts["error"];
+                    std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message) + "\n"
+                                          : error_text(r, r.error.code, r.error.field, r.error.message) + "\n");
+                    return;
+                  }
+                  Day day = as_of ? *as_of : r.has_date ? r.date : today();
+                  Decision d = evaluate(*program, r.facts, r.base_cents, day, opts, &cache);
+                  if (d.failed) {
+                    any_error = true;
+                    ++counts["error"];
+                  } else {
+                    ++counts[to_string(d.verdict)];
+                    any_license |= d.verdict == Verdict::license_required;
+                    any_prohibited |= d.verdict == Verdict::prohibited;
+                  }
+                  std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
+                });
+              } catch (const std::exception& e) {
+                std::cerr << "tollgate: error: " << e.what() << "\n";
+                return exit_bad_input;
               }
             }
             if (!o->json) {

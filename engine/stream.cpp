@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <atomic>
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 
 namespace tollgate {
 namespace {
@@ -136,6 +138,40 @@ bool RowReader::next(Row& row) {
     row.end = offset();
     return true;
   }
+}
+
+void for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
+  std::FILE* fp = stdin;
+  if (path != "-") {
+    owned.reset(std::fopen(path.c_str(), "rb"));
+    if (!owned) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+    fp = owned.get();
+  }
+  std::string head(256, '\0');
+  head.resize(std::fread(head.data(), 1, head.size(), fp));
+  InputFormat fmt = guess_format(path, head);
+  if (fmt == InputFormat::json) {  // one document: read it whole
+    std::string text = head;
+    char buf[1 << 16];
+    for (size_t got; (got = std::fread(buf, 1, sizeof buf, fp)) > 0;) text.append(buf, got);
+    if (std::ferror(fp)) throw std::runtime_error("cannot read '" + path + "'");
+    for (const Record& r : read_records(text, fmt, catalog)) f(r);
+    return;
+  }
+  RowReader rr(fp, fmt);
+  rr.prime(head);
+  if (!rr.read_header()) {
+    Record r;
+    r.line = rr.header_line();
+    r.ok = false;
+    r.error = {"tollgate.input.csv", "", "bad CSV header: " + rr.header_error()};
+    f(r);
+    return;
+  }
+  RowReader::Row row;
+  while (rr.next(row)) f(record_from_row(fmt, rr.header(), rr.header_id(), row.text, row.line, catalog));
+  if (!rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
 }
 
 Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,

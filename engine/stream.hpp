@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ class RowReader {
   uint64_t header_line() const { return header_line_; }
   uint64_t header_end() const { return header_end_; }
 
+  // Bytes already read from the file (to guess its format) that come before the rest of it.
+  void prime(std::string_view head) { buf_.assign(head); }
+
   // Continues after a committed position (byte offset just past a row, and the line that follows). File mode:
   // seeks; text mode: jumps. Call after read_header().
   void resume_at(uint64_t offset, uint64_t next_line);
@@ -64,6 +68,11 @@ class RowReader {
   uint64_t header_line_ = 0, header_end_ = 0;
   std::string read_error_;
 };
+
+// Reads every record of a file, or of standard input for "-", in order, calling `f` with each: CSV and JSONL are
+// streamed (constant memory), a JSON document is read whole. Bad records come with ok == false, as from
+// read_records. Throws std::runtime_error if the input cannot be read.
+void for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f);
 
 // Turns one raw row into a Record: a JSONL line, or a CSV row read against its header. Never throws on bad input.
 Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,
