@@ -1,5 +1,9 @@
 // tollgate tests — the semantic diff is exact: shipments drawn at random (and exactly on every threshold) are judged
 // differently by the two sides if and only if they fall inside a reported region, with that region's outcomes.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 
@@ -156,4 +160,35 @@ TEST_CASE("the semantic diff is deterministic whatever the threads' timing") {
   CHECK(!first.empty());
   CHECK(describe() == first);
   CHECK(describe() == first);
+}
+
+TEST_CASE("semantic diff of two rule folders: a lowered threshold, exactly") {
+  // A rule author's change: 3A090.a.1 at TPP 4000 instead of 4800 (a copy of the bundled rules, one line edited).
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("tollgate-diff-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(test::source_dir() + "/rules")) fs::copy_file(e.path(), dir / e.path().filename());
+  std::string text = test::slurp((dir / "us_2023_ac.tg").string());
+  auto at = text.find("  when chip.tpp >= 4800\n");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 24, "  when chip.tpp >= 4000\n");
+  { std::ofstream((dir / "us_2023_ac.tg").string(), std::ios::binary) << text; }
+  auto changed = load_and_compile({dir.string()});
+  REQUIRE(changed.program);
+  DiffSide a{&test::bundled(), *parse_date("2025-06-01"), false, "bundled"};
+  DiffSide b{changed.program.get(), *parse_date("2025-06-01"), false, "edited"};
+  auto st = structural_diff(a, b);
+  bool added = false, removed = false;
+  for (const auto& c : st) {
+    added |= c.what == "threshold" && c.change == "added" && c.detail == "chip.tpp >= 4000";
+    removed |= c.what == "threshold" && c.change == "removed" && c.detail == "chip.tpp >= 4800";
+  }
+  CHECK(added);
+  CHECK(removed);
+  SemanticDiff s = semantic_diff(a, b);
+  REQUIRE(!s.regions.empty());
+  for (const auto& r : s.regions) CHECK(r.describe(s.dims).find("4000 <= chip.tpp < 4800") != std::string::npos);
+  check_exact(a, b, 10000);
+  fs::remove_all(dir);
 }
