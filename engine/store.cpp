@@ -318,7 +318,7 @@ void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries
         q.bindNoCopy(16, e->subject);
         q.bindNoCopy(17, e->input_sha.data(), 32);
         q.bindNoCopy(18, e->sha.data(), 32);
-        q.bind(19, last_link_.data(), 32);
+        q.bindNoCopy(19, last_link_.data(), 32);  // executed before last_link_ changes
         q.exec();
         q.reset();
         ++n_dec;
@@ -338,7 +338,7 @@ void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries
         q.bindNoCopy(10, e->raw);
         q.bindNoCopy(11, e->json);
         q.bindNoCopy(12, e->sha.data(), 32);
-        q.bind(13, last_link_.data(), 32);
+        q.bindNoCopy(13, last_link_.data(), 32);
         q.exec();
         q.reset();
         ++n_rej;
