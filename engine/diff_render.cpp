@@ -166,6 +166,7 @@ std::string diff_json(const DiffReport& r) {
   const SemanticDiff& s = r.semantic;
   j["cells"] = s.cells;
   j["changed_cells"] = s.changed_cells;
+  j["judgements"] = s.judged;  // pairs of evaluations the lazy splitting needed
   j["regions"] = ojson::array();
   for (const auto& g : s.regions) {
     ojson x;
