@@ -229,59 +229,117 @@ std::string report_json(const AuditSummary& s) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string report_markdown(const AuditSummary& s) {
-  std::string out = "# tollgate audit report\n\n" + md_escape(headline(s)) + ".\n\n";
-  out += "| | |\n|---|---|\n";
-  out += "| engine | " + s.engine + " |\n";
-  if (s.run) out += "| store | `" + md_escape(s.db) + "`, run " + std::to_string(s.run) + " |\n";
-  if (!s.head.empty()) out += "| chain head | `" + s.head + "` |\n";
-  out += "| started / finished | " + s.started_at + " / " + s.finished_at + " |\n";
-  out += "| options | `" + md_escape(s.options_json) + "` |\n";
+namespace {
+// The report's content, once: the run's facts, then tables. Markdown and HTML differ only in markup.
+struct Table {
+  std::string title, note;
+  std::vector<std::string> head;
+  std::vector<bool> numeric;  // per column: right-aligned
+  std::vector<std::vector<std::string>> rows;
+  bool bad = false;           // rejects: shown as a warning
+};
+
+std::vector<std::pair<std::string, std::string>> meta_of(const AuditSummary& s) {
+  std::vector<std::pair<std::string, std::string>> m = {{"engine", s.engine}};
+  if (s.run) m.emplace_back("store", s.db + ", run " + std::to_string(s.run));
+  if (!s.head.empty()) m.emplace_back("chain head", s.head);
+  m.emplace_back("started / finished", s.started_at + " / " + s.finished_at);
+  m.emplace_back("options", s.options_json);
   for (const auto& in : s.inputs)
-    out += "| input | `" + md_escape(in.path) + "` (" + group_digits(in.bytes) + " bytes, sha256 `" + in.sha256 +
-           "`) |\n";
-  for (const auto& [id, sha] : s.rulesets) out += "| ruleset | " + id + " (sha256 `" + sha.substr(0, 16) + "…`) |\n";
-  auto table = [&](const std::string& title, const char* dim) {
-    auto rows = rows_of(s, dim);
-    if (rows.empty()) return;
-    out += "\n## " + title + "\n\n| " + title + " | records | ALLOWED | NOTIFY | LICENSE_REQUIRED | PROHIBITED | "
-           "rejected | fees |\n|---|--:|--:|--:|--:|--:|--:|--:|\n";
-    for (const auto& [k, t] : rows) {
-      out += "| " + md_escape(k) + " | " + group_digits(t.total());
-      for (int i = 0; i < Tally::kinds; ++i) out += " | " + group_digits(t.n[i]);
-      out += " | " + dollars(t.fee_cents) + " |\n";
-    }
-  };
-  Tally t = total_of(s);
-  out += "\n## Verdicts\n\n| verdict | records | share |\n|---|--:|--:|\n";
+    m.emplace_back("input", in.path + " (" + group_digits(in.bytes) + " bytes, sha256 " + in.sha256 + ")");
+  for (const auto& [id, sha] : s.rulesets) m.emplace_back("ruleset", id + " " + sha);
+  return m;
+}
+
+Table verdict_table(const AuditSummary& s) {
+  Table t{"Verdicts", "", {"verdict", "records", "share"}, {false, true, true}, {}};
+  Tally total = total_of(s);
   for (int i = 0; i < Tally::kinds; ++i)
-    out += std::string("| ") + (i == Tally::error ? "rejected" : verdict_names[i]) + " | " + group_digits(t.n[i]) +
-           " | " + pct(t.n[i], t.total()) + " |\n";
-  out += "| **total** | **" + group_digits(t.total()) + "** | fees **" + dollars(t.fee_cents) + "** |\n";
-  table("classification", "classification");
-  table("destination", "destination");
-  table("month", "month");
-  table("chip", "chip");
-  uint64_t flagged = t.n[Tally::license_required] + t.n[Tally::prohibited];
+    t.rows.push_back({i == Tally::error ? "rejected" : verdict_names[i], group_digits(total.n[i]),
+                      pct(total.n[i], total.total())});
+  t.rows.push_back({"total", group_digits(total.total()), "fees " + dollars(total.fee_cents)});
+  return t;
+}
+
+std::vector<Table> detail_tables(const AuditSummary& s) {
+  std::vector<Table> out;
+  for (const char* dim : {"classification", "destination", "month", "chip"}) {
+    auto rows = rows_of(s, dim);
+    if (rows.empty()) continue;
+    Table t{std::string("By ") + dim, "",
+            {dim, "records", "ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "rejected", "fees"},
+            {false, true, true, true, true, true, true, true}, {}};
+    for (const auto& [k, v] : rows) {
+      std::vector<std::string> r = {k, group_digits(v.total())};
+      for (int i = 0; i < Tally::kinds; ++i) r.push_back(group_digits(v.n[i]));
+      r.push_back(dollars(v.fee_cents));
+      t.rows.push_back(std::move(r));
+    }
+    out.push_back(std::move(t));
+  }
+  Tally total = total_of(s);
+  uint64_t flagged = total.n[Tally::license_required] + total.n[Tally::prohibited];
   if (flagged) {
-    out += "\n## Records that need a licence or are prohibited\n\n" + group_digits(flagged) + " in all" +
-           (flagged > s.flagged.size() ? "; the first " + std::to_string(s.flagged.size()) +
-                                             " here, all with `tollgate trace export`"
-                                       : "") +
-           ".\n\n| input:line | id | verdict | review | class | subject | fee |\n|---|---|---|---|---|---|--:|\n";
+    Table t{"Records that need a licence or are prohibited",
+            group_digits(flagged) + " in all" +
+                (flagged > s.flagged.size() ? "; the first " + std::to_string(s.flagged.size()) +
+                                                  " here, all with tollgate trace export"
+                                            : "") + ".",
+            {"input:line", "id", "verdict", "review", "class", "subject", "fee"},
+            {false, false, false, false, false, false, true}, {}};
     for (const auto& l : s.flagged)
-      out += "| " + md_escape(input_name(s, l.file)) + ":" + std::to_string(l.line) + " | " + md_escape(l.id) + " | " +
-             l.verdict + " | " + l.review + " | " + l.classification + " | " + md_escape(l.subject) + " | " +
-             (l.fee_total_cents ? dollars(l.fee_total_cents) : "") + " |\n";
+      t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.verdict, l.review,
+                        l.classification, l.subject, l.fee_total_cents ? dollars(l.fee_total_cents) : ""});
+    out.push_back(std::move(t));
   }
   if (s.rejected) {
-    out += "\n## Records that could not be judged\n\n" + group_digits(s.rejected) + " in all" +
-           (s.rejected > s.rejects.size() ? "; the first " + std::to_string(s.rejects.size()) + " here" : "") +
-           ".\n\n| input:line | id | code | field | reason |\n|---|---|---|---|---|\n";
+    Table t{"Records that could not be judged",
+            group_digits(s.rejected) + " in all" +
+                (s.rejected > s.rejects.size() ? "; the first " + std::to_string(s.rejects.size()) + " here" : "") +
+                ".",
+            {"input:line", "id", "code", "field", "reason"}, {false, false, false, false, false}, {}, true};
     for (const auto& l : s.rejects)
-      out += "| " + md_escape(input_name(s, l.file)) + ":" + std::to_string(l.line) + " | " + md_escape(l.id) + " | " +
-             l.code + " | " + md_escape(l.field) + " | " + md_escape(l.message) + " |\n";
+      t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.code, l.field, l.message});
+    out.push_back(std::move(t));
   }
+  return out;
+}
+
+std::string markdown_table(const Table& t) {
+  std::string out = "\n## " + t.title + "\n\n" + (t.note.empty() ? "" : md_escape(t.note) + "\n\n") + "|";
+  for (const auto& h : t.head) out.append(" ").append(md_escape(h)).append(" |");  // appends: GCC 12 -Wrestrict
+  out += "\n|";
+  for (bool n : t.numeric) out += n ? "--:|" : "---|";
+  out += "\n";
+  for (const auto& r : t.rows) {
+    out += "|";
+    for (const auto& c : r) out.append(" ").append(md_escape(c)).append(" |");
+    out += "\n";
+  }
+  return out;
+}
+
+std::string html_table(const Table& t) {
+  std::string out = std::string("<h2") + (t.bad ? " class=bad" : "") + ">" + html_escape(t.title) + "</h2>" +
+                    (t.note.empty() ? "" : "<p>" + html_escape(t.note) + "</p>") + "<table><tr>";
+  for (size_t i = 0; i < t.head.size(); ++i)
+    out += std::string(t.numeric[i] ? "<th class=n>" : "<th>") + html_escape(t.head[i]) + "</th>";
+  out += "</tr>";
+  for (const auto& r : t.rows) {
+    out += "<tr>";
+    for (size_t i = 0; i < r.size(); ++i)
+      out += std::string(t.numeric[i] ? "<td class=n>" : "<td>") + html_escape(r[i]) + "</td>";
+    out += "</tr>";
+  }
+  return out + "</table>\n";
+}
+}  // namespace
+
+std::string report_markdown(const AuditSummary& s) {
+  std::string out = "# tollgate audit report\n\n" + md_escape(headline(s)) + ".\n\n| | |\n|---|---|\n";
+  for (const auto& [k, v] : meta_of(s)) out += "| " + k + " | " + md_escape(v) + " |\n";
+  out += markdown_table(verdict_table(s));
+  for (const auto& t : detail_tables(s)) out += markdown_table(t);
   return out;
 }
 
@@ -377,69 +435,10 @@ std::string report_html(const AuditSummary& s) {
       ".meta td:first-child{color:#666}.bad{color:#b3261e}svg{width:100%;height:auto}"
       "</style></head><body>\n<h1>tollgate audit report</h1>\n<p>" +
       html_escape(headline(s)) + ".</p>\n<table class=\"meta\">";
-  auto meta = [&](const std::string& k, const std::string& v) {
-    out += "<tr><td>" + html_escape(k) + "</td><td>" + v + "</td></tr>";
-  };
-  meta("engine", html_escape(s.engine));
-  if (s.run) meta("store", "<code>" + html_escape(s.db) + "</code>, run " + std::to_string(s.run));
-  if (!s.head.empty()) meta("chain head", "<code>" + s.head + "</code>");
-  meta("started / finished", html_escape(s.started_at + " / " + s.finished_at));
-  meta("options", "<code>" + html_escape(s.options_json) + "</code>");
-  for (const auto& in : s.inputs)
-    meta("input", "<code>" + html_escape(in.path) + "</code> (" + group_digits(in.bytes) + " bytes, sha256 <code>" +
-                      in.sha256 + "</code>)");
-  for (const auto& [id, sha] : s.rulesets) meta("ruleset", html_escape(id) + " <code>" + sha + "</code>");
-  out += "</table>\n";
-  Tally t = total_of(s);
-  out += "<h2>Verdicts</h2><table><tr><th>verdict</th><th class=n>records</th><th class=n>share</th></tr>";
-  for (int i = 0; i < Tally::kinds; ++i)
-    out += std::string("<tr><td>") + (i == Tally::error ? "rejected" : verdict_names[i]) + "</td><td class=n>" +
-           group_digits(t.n[i]) + "</td><td class=n>" + pct(t.n[i], t.total()) + "</td></tr>";
-  out += "<tr><th>total</th><th class=n>" + group_digits(t.total()) + "</th><th class=n>fees " +
-         dollars(t.fee_cents) + "</th></tr></table>\n";
+  for (const auto& [k, v] : meta_of(s)) out += "<tr><td>" + html_escape(k) + "</td><td>" + html_escape(v) + "</td></tr>";
+  out += "</table>\n" + html_table(verdict_table(s));
   out += "<h2>Records by month</h2>" + month_chart(s) + "\n<h2>Fees by destination</h2>" + fee_chart(s) + "\n";
-  auto table = [&](const std::string& title, const char* dim) {
-    auto rows = rows_of(s, dim);
-    if (rows.empty()) return;
-    out += "<h2>By " + title + "</h2><table><tr><th>" + title +
-           "</th><th class=n>records</th><th class=n>ALLOWED</th><th class=n>NOTIFY</th><th class=n>LICENSE_REQUIRED"
-           "</th><th class=n>PROHIBITED</th><th class=n>rejected</th><th class=n>fees</th></tr>";
-    for (const auto& [k, v] : rows) {
-      out += "<tr><td>" + html_escape(k) + "</td><td class=n>" + group_digits(v.total()) + "</td>";
-      for (int i = 0; i < Tally::kinds; ++i) out += "<td class=n>" + group_digits(v.n[i]) + "</td>";
-      out += "<td class=n>" + dollars(v.fee_cents) + "</td></tr>";
-    }
-    out += "</table>\n";
-  };
-  table("classification", "classification");
-  table("destination", "destination");
-  table("month", "month");
-  table("chip", "chip");
-  uint64_t flagged = t.n[Tally::license_required] + t.n[Tally::prohibited];
-  if (flagged) {
-    out += "<h2>Records that need a licence or are prohibited</h2><p>" + group_digits(flagged) + " in all" +
-           (flagged > s.flagged.size() ? "; the first " + std::to_string(s.flagged.size()) +
-                                             " here, all with <code>tollgate trace export</code>"
-                                       : "") +
-           ".</p><table><tr><th>input:line</th><th>id</th><th>verdict</th><th>review</th><th>class</th>"
-           "<th>subject</th><th class=n>fee</th></tr>";
-    for (const auto& l : s.flagged)
-      out += "<tr><td>" + html_escape(input_name(s, l.file)) + ":" + std::to_string(l.line) + "</td><td>" +
-             html_escape(l.id) + "</td><td>" + l.verdict + "</td><td>" + l.review + "</td><td>" + l.classification +
-             "</td><td>" + html_escape(l.subject) + "</td><td class=n>" +
-             (l.fee_total_cents ? dollars(l.fee_total_cents) : "") + "</td></tr>";
-    out += "</table>\n";
-  }
-  if (s.rejected) {
-    out += "<h2 class=bad>Records that could not be judged</h2><p>" + group_digits(s.rejected) + " in all" +
-           (s.rejected > s.rejects.size() ? "; the first " + std::to_string(s.rejects.size()) + " here" : "") +
-           ".</p><table><tr><th>input:line</th><th>id</th><th>code</th><th>field</th><th>reason</th></tr>";
-    for (const auto& l : s.rejects)
-      out += "<tr><td>" + html_escape(input_name(s, l.file)) + ":" + std::to_string(l.line) + "</td><td>" +
-             html_escape(l.id) + "</td><td>" + html_escape(l.code) + "</td><td>" + html_escape(l.field) +
-             "</td><td>" + html_escape(l.message) + "</td></tr>";
-    out += "</table>\n";
-  }
+  for (const auto& t : detail_tables(s)) out += html_table(t);
   return out + "</body></html>\n";
 }
 
