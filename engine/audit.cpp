@@ -255,16 +255,7 @@ void merge(Tallies& into, const Tallies& from) {
 
 class Worker {
  public:
-  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o), store_(!o.db.empty()) {
-    // What each rule's conditions read: a record's reasons depend only on the rules in force, its class, the
-    // rules that fired and the fields those rules read (the as-of date only for rules that read it, such as the
-    // foundry rules' dates), so that is the key of the reasons cache.
-    for (size_t r = 0; r < p.rules.size() && r < static_cast<size_t>(max_rules); ++r) {
-      Reads& m = reads_[r];
-      for (int root : {p.rules[r].when, p.rules[r].except})
-        if (root >= 0) collect(p, static_cast<uint32_t>(root), m);
-    }
-  }
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o), store_(!o.db.empty()) {}
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
@@ -277,48 +268,37 @@ class Worker {
   uint64_t hits_ = 0, misses_ = 0;
 
  private:
-  struct Reads {
-    uint64_t nums = 0;
-    uint32_t texts = 0;
-    bool date = false;
-  };
-  static void collect(const Program& p, uint32_t node, Reads& m) {
-    const Node& n = p.nodes[node];
-    bool text = n.op == Node::text_field || ((n.op == Node::is_given || n.op == Node::is_absent) && n.text_slot);
-    bool num = n.op == Node::field || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
-               ((n.op == Node::is_given || n.op == Node::is_absent) && !n.text_slot);
-    if (n.slot == -2 && num) m.date = true;
-    else if (text && n.slot >= 0) m.texts |= 1u << n.slot;
-    else if (num && n.slot >= 0) m.nums |= uint64_t{1} << n.slot;
-    for (uint32_t i = 0; i < n.child_count; ++i) collect(p, p.children[n.first_child + i], m);
-  }
-
   template <class T>
   void put(const T& v) {
     key_.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
+  // A record's reasons depend only on the rules in force, its class, the rules that fired and the fields those rules
+  // read (Rule::reads; the as-of date only if one of them reads it, like the foundry rules' dates): the key of the
+  // reasons cache.
   void fired_key(const Facts& f, const Decision& d, Day day) {
-    Reads m;
+    uint64_t nums = 0;
+    uint32_t texts = 0;
+    bool date = false;
     for (size_t i = 0; i < d.fired.size(); ++i)
       for (uint64_t bits = d.fired[i]; bits; bits &= bits - 1) {
-        const Reads& r = reads_[i * 64 + static_cast<size_t>(std::countr_zero(bits))];
-        m.nums |= r.nums;
-        m.texts |= r.texts;
-        m.date |= r.date;
+        const Rule& r = p_.rules[i * 64 + static_cast<size_t>(std::countr_zero(bits))];
+        nums |= r.reads;
+        texts |= r.reads_text;
+        date |= r.reads_as_of;
       }
     key_.clear();
     put(d.active);
     put(d.klass);
     put(d.fired);
     put(f.kind);
-    if (m.date) put(day);
-    for (uint64_t bits = m.nums; bits; bits &= bits - 1) {
+    if (date) put(day);
+    for (uint64_t bits = nums; bits; bits &= bits - 1) {
       int s = std::countr_zero(bits);
       bool has = f.has(s);
       put(has);
       if (has) put(f.num[static_cast<size_t>(s)]);
     }
-    for (uint32_t bits = m.texts; bits; bits &= bits - 1) {
+    for (uint32_t bits = texts; bits; bits &= bits - 1) {
       int t = std::countr_zero(bits);
       bool has = f.has_text(t);
       put(has);
@@ -444,7 +424,6 @@ class Worker {
   const AuditOptions& o_;
   bool store_;
   std::set<const void*> sent_;
-  std::array<Reads, max_rules> reads_{};
   std::string key_;
   std::unordered_map<std::string, std::pair<std::string, uint64_t>> fired_cache_;
   ClassCache cache_;

@@ -1389,28 +1389,34 @@ class Compiler {
     }
   }
 
-  // The fields that classify rules and chip notes read (see Program::class_inputs).
+  // What each rule reads (Rule::reads), and from that what classification reads (Program::class_inputs): the
+  // fields that classify rules and chip notes read; not cacheable if they read text or the as-of date itself.
   void find_class_inputs() {
+    for (auto& r : p_->rules) {
+      std::vector<char> seen(p_->nodes.size(), 0);
+      std::function<void(size_t)> walk = [&](size_t i) {
+        if (seen[i]) return;
+        seen[i] = 1;
+        const Node& n = p_->nodes[i];
+        bool text = n.op == Node::text_field || ((n.op == Node::is_given || n.op == Node::is_absent) && n.text_slot);
+        bool num = n.op == Node::field || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
+                   ((n.op == Node::is_given || n.op == Node::is_absent) && !n.text_slot);
+        if (num && n.slot == -2) r.reads_as_of = true;
+        else if (text && n.slot >= 0) r.reads_text |= 1u << n.slot;
+        else if (num && n.slot >= 0) r.reads |= uint64_t{1} << n.slot;
+        for (uint32_t k = 0; k < n.child_count; ++k) walk(p_->children[n.first_child + k]);
+      };
+      if (r.when >= 0) walk(static_cast<size_t>(r.when));
+      if (r.except >= 0) walk(static_cast<size_t>(r.except));
+    }
     std::set<int> slots;
-    std::vector<char> seen(p_->nodes.size(), 0);
-    std::function<void(size_t)> walk = [&](size_t i) {
-      if (seen[i]) return;
-      seen[i] = 1;
-      const Node& n = p_->nodes[i];
-      if (n.op == Node::text_field || ((n.op == Node::is_given || n.op == Node::is_absent) && n.text_slot))
-        p_->class_cacheable = false;
-      if ((n.op == Node::field || n.op == Node::cmp_field_const) && n.slot == -2) p_->class_cacheable = false;
-      if ((n.op == Node::field || n.op == Node::cmp_field_const || n.op == Node::in_countries_field ||
-           ((n.op == Node::is_given || n.op == Node::is_absent) && !n.text_slot)) && n.slot >= 0)
-        slots.insert(n.slot);
-      for (uint32_t k = 0; k < n.child_count; ++k) walk(p_->children[n.first_child + k]);
-    };
     for (const auto& r : p_->rules) {
       // Chips only: fab orders are never cached (their classification reads the order's date).
       bool classifying = (r.kind == RuleKind::classify || r.kind == RuleKind::note) && r.on == RecordKind::chip;
       if (!classifying) continue;
-      if (r.when >= 0) walk(static_cast<size_t>(r.when));
-      if (r.except >= 0) walk(static_cast<size_t>(r.except));
+      if (r.reads_text || r.reads_as_of) p_->class_cacheable = false;
+      for (int sl = 0; sl < 64; ++sl)
+        if ((r.reads >> sl) & 1u) slots.insert(sl);
     }
     p_->class_inputs.assign(slots.begin(), slots.end());
     if (p_->class_inputs.size() > 16) p_->class_cacheable = false;

@@ -687,25 +687,20 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
       if (dims[i].name == field || (dims[i].slot < 0 && field == "chip.die_area_mm2")) return static_cast<int>(i);
     return -1;
   };
-  // The dimensions each rule's conditions read, per side: where to split when a rule is undecided for want of a
-  // field that is already fixed (an absent date it reads, say) but another open dimension of it may decide it.
+  // The dimensions each rule's conditions read (Rule::reads), per side: where to split when a rule is undecided for
+  // want of a field that is already fixed (an absent date it reads, say) but another open dimension of it may decide
+  // it.
   auto rule_dims = [&](const Program& p) {
     std::map<std::string, std::vector<int>> out_dims;
     for (const Rule& r : p.rules) {
-      std::vector<char> seen(p.nodes.size(), 0);
       std::vector<int> ds;
-      std::function<void(uint32_t)> walk = [&](uint32_t node) {
-        if (seen[node]) return;
-        seen[node] = 1;
-        const Node& n = p.nodes[node];
-        if (n.op == Node::field || n.op == Node::text_field || n.op == Node::ref) {
-          int d = dim_of(label(p, n));
-          if (d >= 0 && std::find(ds.begin(), ds.end(), d) == ds.end()) ds.push_back(d);
-        }
-        for (uint32_t i = 0; i < n.child_count; ++i) walk(p.children[n.first_child + i]);
-      };
-      for (int root : {r.when, r.except})
-        if (root >= 0) walk(static_cast<uint32_t>(root));
+      for (size_t i = 0; i < dims.size(); ++i) {
+        const Dim& d = dims[i];
+        bool read = d.slot < 0 ? ((r.reads >> s_chip_die_area_mm2) & 1u) != 0  // pd: tpp / die area
+                    : d.kind == Dim::text ? ((r.reads_text >> d.slot) & 1u) != 0
+                                          : ((r.reads >> d.slot) & 1u) != 0;
+        if (read) ds.push_back(static_cast<int>(i));
+      }
       out_dims[r.id] = ds;
     }
     return out_dims;

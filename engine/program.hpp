@@ -161,6 +161,11 @@ struct Rule {
   Review review = Review::none;
   LicenseException exception = LicenseException::none;
   std::vector<int> overrides;    // rule indices this rule removes when it fires
+  // What the rule's conditions read, found by the compiler: record fields (bit per Slot / TextSlot) and whether
+  // the as-of date itself. The audit's reasons cache and the diff's splitting key on these.
+  uint64_t reads = 0;
+  uint32_t reads_text = 0;
+  bool reads_as_of = false;
   int64_t rate_ppm = 0;          // levy: rate in millionths (15% = 150000)
   std::string rate_text;         // levy: "15%"
   Span span;
