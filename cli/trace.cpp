@@ -12,12 +12,6 @@
 namespace tollgate::cli {
 namespace {
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 std::string input_path(TraceStore& store, int64_t run, uint32_t file) {
   auto r = store.run(run);

@@ -15,16 +15,6 @@ namespace {
 
 constexpr size_t text_regions = 40;
 
-std::string xml(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '&') o += "&amp;";
-    else if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else o += c;
-  }
-  return o;
-}
 
 
 std::string change_line(const StructuralChange& c) {
@@ -106,37 +96,32 @@ std::string diff_text(const DiffReport& r) {
 }
 
 std::string diff_markdown(const DiffReport& r) {
-  auto esc = [](std::string s) {
-    std::string o;
-    for (char c : s) o += c == '|' ? std::string("\\|") : std::string(1, c);
-    return o;
-  };
   std::string out = "# tollgate diff\n\n- old: " + r.old_side.label + "\n- new: " + r.new_side.label + "\n";
   out += "\n## Structural changes\n\n| what | change | name | detail | citation |\n|---|---|---|---|---|\n";
   for (const auto& c : r.structure)
-    out += "| " + c.what + " | " + c.change + " | `" + c.name + "` | " + esc(c.detail) + " | " + esc(c.citation) + " |\n";
+    out += "| " + c.what + " | " + c.change + " | `" + c.name + "` | " + md_escape(c.detail) + " | " + md_escape(c.citation) + " |\n";
   const SemanticDiff& s = r.semantic;
   out += "\n## Regions judged differently\n\n" + std::to_string(s.regions.size()) + " regions (" +
          group_digits(s.changed_cells) + " of " + group_digits(s.cells) + " cells).\n\n| # | region | old | new |\n|---|---|---|---|\n";
   for (size_t i = 0; i < s.regions.size(); ++i) {
     const Region& g = s.regions[i];
-    out += "| " + std::to_string(i + 1) + " | " + esc(g.describe(s.dims)) + " | " + esc(g.old_outcome.text()) + " | " +
-           esc(g.new_outcome.text()) + " |\n";
+    out += "| " + std::to_string(i + 1) + " | " + md_escape(g.describe(s.dims)) + " | " + md_escape(g.old_outcome.text()) + " | " +
+           md_escape(g.new_outcome.text()) + " |\n";
   }
   out += "\n## Catalog chips that change\n\n| chip | destinations | old | new |\n|---|---|---|---|\n";
   for (const auto& f : r.chips)
-    out += "| " + esc(f.chip) + " | " + esc(f.destinations) + " | " + esc(f.old_outcome.text()) + " | " +
-           esc(f.new_outcome.text()) + " |\n";
+    out += "| " + md_escape(f.chip) + " | " + md_escape(f.destinations) + " | " + md_escape(f.old_outcome.text()) + " | " +
+           md_escape(f.new_outcome.text()) + " |\n";
   if (r.log) {
     const LogImpact& l = *r.log;
     out += "\n## Log\n\n" + group_digits(l.records) + " records, " + group_digits(l.flipped) +
            " judged differently; fees " + dollars(l.old_fees_cents) + " -> " + dollars(l.new_fees_cents) + ".\n\n";
     out += "| change | records |\n|---|--:|\n";
-    for (const auto& [t, n] : l.by_transition) out += "| " + esc(t) + " | " + group_digits(n) + " |\n";
+    for (const auto& [t, n] : l.by_transition) out += "| " + md_escape(t) + " | " + group_digits(n) + " |\n";
     out += "\n| month | flips | fee delta |\n|---|--:|--:|\n";
     for (const auto& [m, v] : l.by_month) out += "| " + m + " | " + group_digits(v.first) + " | " + dollars(v.second) + " |\n";
   }
-  for (const auto& n : s.notes) out += "\n> note: " + esc(n) + "\n";
+  for (const auto& n : s.notes) out += "\n> note: " + md_escape(n) + "\n";
   return out;
 }
 
@@ -269,7 +254,7 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
                 "<text x=\"%d\" y=\"40\" font-size=\"11.5\" fill=\"#444\">(interconnect 900 GB/s, memory bandwidth "
                 "4800 GB/s, no first-marketed date; other chip fields as the rules need them)</text>\n"
                 "<text x=\"%d\" y=\"56\" font-size=\"11.5\" fill=\"#444\">old: %s  |  new: %s</text>\n",
-                L, xml(title).c_str(), L, L, xml(r.old_side.label).c_str(), xml(r.new_side.label).c_str());
+                L, html_escape(title).c_str(), L, L, html_escape(r.old_side.label).c_str(), html_escape(r.new_side.label).c_str());
   out += buf;
   double cw = pw / nx, ch = ph / ny;
   // shaded: judged differently (runs along rows)
@@ -399,7 +384,7 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
       out += buf;
     }
     std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" fill=\"%s\"%s>%s</text>\n", best_x,
-                  best_y, flips ? "#c0392b" : "#222", flips ? " font-weight=\"bold\"" : "", xml(shown).c_str());
+                  best_y, flips ? "#c0392b" : "#222", flips ? " font-weight=\"bold\"" : "", html_escape(shown).c_str());
     out += buf;
   }
   // legend

@@ -52,6 +52,11 @@ std::string enclose(char open, std::string_view s, char close);
 // printable ASCII is copied directly (the common case, and fast); anything else goes through nlohmann.
 void append_json_string(std::string& out, std::string_view s);
 
+// ---- escaping for the report formats ----------------------------------------------------------------------------
+std::string csv_cell(std::string_view s);      // RFC 4180: quoted (quotes doubled) if it holds , " CR or LF
+std::string html_escape(std::string_view s);   // & < > " (also fine for SVG text)
+std::string md_escape(std::string_view s);     // | escaped, line breaks as spaces (a Markdown table cell)
+
 // ---- files -------------------------------------------------------------------------------------------------
 // Each path as given, except that a folder stands for its files with extension `ext` (e.g. ".tg"), sorted by
 // name, so runs are deterministic.
