@@ -3,7 +3,8 @@
 # As root on Debian (or with sudo available); elsewhere it says what to install and stops.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
-      doctest-dev libcli11-dev libssl-dev)
+      doctest-dev libcli11-dev libssl-dev
+      python3)  # python3: the JSON checks in tests/cli_diff.sh and tests/cli_audit_report.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
