@@ -480,7 +480,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       // The format first, so that a JSON document is refused before anything is stored.
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
       if (!fp) throw std::runtime_error("cannot read '" + path + "'");
-      format_of(path, fp.get());
+      in.format = format_of(path, fp.get());
     }
     in.sha256 = sha256_file(path, &in.bytes);
     total_bytes += in.bytes;
@@ -568,7 +568,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         const std::string& path = sum.inputs[f].path;
         std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
         if (!fp) throw std::runtime_error("cannot read '" + path + "'");
-        InputFormat fmt = format_of(path, fp.get());
+        InputFormat fmt = sum.inputs[f].format;
         RowReader rr(fp.get(), fmt);
         headers.push_back(std::make_unique<std::vector<std::string>>());
         uint64_t header_id = 0;

@@ -39,6 +39,7 @@ struct AuditOptions {
 struct InputInfo {
   std::string path, sha256;
   uint64_t bytes = 0;
+  InputFormat format = InputFormat::csv;  // found once, before the run starts
 };
 
 struct AuditSummary {
