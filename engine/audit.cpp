@@ -95,8 +95,9 @@ struct Batch {
 // steady state allocates nothing and no thread frees what another allocated (measured: glibc's arena locks cost
 // a tenth of the time otherwise).
 struct Result {
-  std::vector<Entry> entries;  // the first `used` are this batch's
+  std::vector<Entry> entries;  // the first `used` are this batch's (without a store: only those the summary lists)
   size_t used = 0;
+  uint64_t decisions = 0, rejects = 0;  // records of this batch
   Tallies delta;
   TraceStore::Position end;
   uint64_t bytes = 0;
@@ -188,45 +189,26 @@ Tally& at(Tallies& t, const char* dim, std::string_view key) {
   return k->second;
 }
 
-// Per batch, rows are counted by their combination of keys (one hash lookup a row), then spread over the
-// dimensions once at the end of the batch.
-struct Combo {
-  std::string klass, dest, month, chip;
-  bool operator==(const Combo&) const = default;
-};
-struct ComboView {
-  std::string_view klass, dest, month, chip;
-};
-struct ComboHash {
-  using is_transparent = void;
-  size_t operator()(const ComboView& c) const {
-    std::hash<std::string_view> h;
-    return h(c.klass) ^ (h(c.dest) * 31) ^ (h(c.month) * 1009) ^ (h(c.chip) * 100003);
-  }
-  size_t operator()(const Combo& c) const { return (*this)(ComboView{c.klass, c.dest, c.month, c.chip}); }
-};
-struct ComboEq {
-  using is_transparent = void;
-  static ComboView v(const Combo& c) { return {c.klass, c.dest, c.month, c.chip}; }
-  static ComboView v(const ComboView& c) { return c; }
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    ComboView x = v(a), y = v(b);
-    return x.klass == y.klass && x.dest == y.dest && x.month == y.month && x.chip == y.chip;
-  }
-};
-using Combos = std::unordered_map<Combo, Tally, ComboHash, ComboEq>;
+// Per batch, rows are counted by their combination of keys, packed in one number (one hash probe a row, no
+// strings), then spread over the dimensions by name once at the end of the batch.
+constexpr uint64_t k_error_class = 0xFF;
+constexpr uint64_t k_no_destination = 1023, k_unread_destination = 1022;
+constexpr uint64_t k_no_month = 0xFFFF;
+enum : uint32_t { chip_fab_order, chip_inline, chip_error, chip_first_name };
 
-void count(Combos& c, int slot, int64_t fee, std::string_view klass, std::string_view dest, std::string_view month,
-           std::string_view chip) {
-  ComboView key{klass, dest, month, chip};
-  auto it = c.find(key);
-  if (it == c.end()) it = c.emplace(Combo{std::string(klass), std::string(dest), std::string(month), std::string(chip)}, Tally{}).first;
-  ++it->second.n[slot];
-  it->second.fee_cents += fee;
+uint64_t combo_key(uint64_t klass, uint64_t dest, uint64_t month, uint64_t chip) {
+  return klass | dest << 8 | month << 18 | chip << 34;
 }
 
-void spread(Tallies& t, const Combos& combos) {
+using Combos = std::unordered_map<uint64_t, Tally>;
+
+void count(Combos& c, int slot, int64_t fee, uint64_t key) {
+  Tally& t = c[key];
+  ++t.n[slot];
+  t.fee_cents += fee;
+}
+
+void spread(Tallies& t, const Combos& combos, const std::vector<std::string>& chip_names) {
   TallyMap* maps[5];
   const char* names[5] = {"all", "classification", "destination", "month", "chip"};
   for (int i = 0; i < 5; ++i) {
@@ -239,12 +221,15 @@ void spread(Tallies& t, const Combos& combos) {
     if (k == m.end()) k = m.emplace(std::string(key), Tally{}).first;
     k->second += v;
   };
-  for (const auto& [k, v] : combos) {
+  for (const auto& [key, v] : combos) {
+    uint64_t klass = key & 0xFF, dest = key >> 8 & 1023, month = key >> 18 & 0xFFFF, chip = key >> 34;
     add(*maps[0], "total", v);
-    add(*maps[1], k.klass, v);
-    add(*maps[2], k.dest, v);
-    add(*maps[3], k.month, v);
-    add(*maps[4], k.chip, v);
+    add(*maps[1], klass == k_error_class ? "(error)" : klass_name(static_cast<int>(klass)), v);
+    add(*maps[2], dest == k_no_destination ? std::string("(none)")
+                  : dest == k_unread_destination ? std::string("(unread)")
+                                                 : country_code(static_cast<int>(dest)), v);
+    add(*maps[3], month == k_no_month ? std::string("(no date)") : format_month(static_cast<int>(month)), v);
+    add(*maps[4], chip_names[chip], v);
   }
 }
 
@@ -255,13 +240,16 @@ void merge(Tallies& into, const Tallies& from) {
 
 class Worker {
  public:
-  Worker(const Program& p, const Catalog& c, const AuditOptions& o) : p_(p), catalog_(c), o_(o), store_(!o.db.empty()) {}
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o)
+      : p_(p), catalog_(c), o_(o), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"} {}
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
+    out.decisions = out.rejects = 0;
+    listed_flagged_ = listed_rejects_ = 0;
     out.delta.clear();
     judge(b, out);
-    spread(out.delta, combos_);
+    spread(out.delta, combos_, chip_names_);
     combos_.clear();
   }
 
@@ -322,6 +310,39 @@ class Worker {
     return e;
   }
 
+  // The tally keys of a record.
+  uint64_t month_key(const Record& r) {
+    if (!r.has_date) return k_no_month;
+    if (r.date != last_day_) {
+      last_day_ = r.date;
+      last_month_ = static_cast<uint64_t>(month_index(r.date)) & 0xFFFF;
+    }
+    return last_month_;
+  }
+  static uint64_t destination_key(const Record& r) {
+    return r.facts.has(s_destination) ? static_cast<uint64_t>(r.facts.num[s_destination]) : k_no_destination;
+  }
+  uint64_t chip_key(const Record& r) {
+    if (r.kind == RecordKind::fab_order) return chip_fab_order;
+    if (!r.facts.has_text(t_chip_name)) return chip_inline;
+    std::string_view name = r.facts.text(t_chip_name);
+    auto it = chip_ids_.find(name);
+    if (it != chip_ids_.end()) return it->second;
+    uint32_t id = static_cast<uint32_t>(chip_names_.size());
+    chip_names_.emplace_back(name);
+    chip_ids_.emplace(std::string(name), id);
+    return id;
+  }
+
+  // The as-of date's text, kept from the record before (a log's records come in date order).
+  const std::string& as_of_text(Day day) {
+    if (day != as_of_day_ || as_of_text_.empty()) {
+      as_of_day_ = day;
+      as_of_text_ = format_date(day);
+    }
+    return as_of_text_;
+  }
+
   void judge(const Batch& b, Result& out) {
     out.end = b.end;
     out.bytes = b.bytes;
@@ -332,9 +353,10 @@ class Worker {
              "bad CSV header: " + b.header_error + "; no row of this file could be read", "");
       return;
     }
+    Record& r = rec_;
     for (const auto& row : b.rows) {
       std::string_view text(b.text.data() + row.at, row.size);
-      Record r = record_from_row(b.fmt, *b.header, b.header_id, text, row.line, &catalog_);
+      read_row(b.fmt, *b.header, b.header_id, text, row.line, &catalog_, store_, r);
       if (!r.ok) {
         reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message, text);
         continue;
@@ -350,13 +372,19 @@ class Worker {
         reject(out, b.file, r, "evaluation", d.error().code, d.error().field, d.error().message, text);
         continue;
       }
+      ++out.decisions;
+      count(combos_, verdict_slot(d.verdict), d.fee_total_cents,
+            combo_key(static_cast<uint64_t>(d.klass), destination_key(r), month_key(r), chip_key(r)));
+      // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
+      bool flagged = d.verdict >= Verdict::license_required;
+      if (!store_ && (!flagged || listed_flagged_++ >= o_.list_limit)) continue;
       Entry& e = next(out);
       e.file = b.file;
       e.line = r.line;
       e.id = r.id;
       e.type = to_string(r.kind);
-      e.as_of = format_date(day);
-      if (store_ || d.verdict >= Verdict::license_required) e.subject = record_subject(r);
+      e.as_of = as_of_text(day);
+      if (store_ || flagged) e.subject = record_subject(r);
       e.classification = klass_name(d.klass);
       e.verdict = to_string(d.verdict);
       e.review = to_string(d.review);
@@ -390,19 +418,16 @@ class Worker {
         else e.rulesets.clear();
         e.rulesets_key = d.active;
       }
-      std::string_view chip = r.kind == RecordKind::fab_order ? std::string_view("(fab order)")
-                              : r.facts.has_text(t_chip_name) ? r.facts.text(t_chip_name)
-                                                              : std::string_view("(inline spec)");
-      std::string month = r.has_date ? format_date(r.date).substr(0, 7) : std::string("(no date)");
-      count(combos_, verdict_slot(d.verdict), d.fee_total_cents, e.classification, destination(r), month, chip);
     }
   }
 
-  static std::string destination(const Record& r) {
-    return r.facts.has(s_destination) ? country_code(static_cast<int>(r.facts.num[s_destination])) : "(none)";
-  }
   void reject(Result& out, uint32_t file, const Record& r, const char* stage, const std::string& code,
               const std::string& field, const std::string& message, std::string_view raw) {
+    ++out.rejects;
+    count(combos_, Tally::error, 0,
+          combo_key(k_error_class, r.ok ? destination_key(r) : k_unread_destination,
+                    r.has_date ? month_key(r) : k_no_month, chip_error));
+    if (!store_ && listed_rejects_++ >= o_.list_limit) return;
     Entry& e = next(out);
     e.reject = true;
     e.file = file;
@@ -415,20 +440,29 @@ class Worker {
     e.raw = std::string(raw);
     e.json = error_json(r, code, field, message);
     e.sha = sha256(e.json + "\n" + e.raw);
-    count(combos_, Tally::error, 0, "(error)", r.ok ? destination(r) : std::string("(unread)"),
-          r.has_date ? format_date(r.date).substr(0, 7) : std::string("(no date)"), "(error)");
   }
 
   const Program& p_;
   const Catalog& catalog_;
   const AuditOptions& o_;
   bool store_;
+  Record rec_;
   std::set<const void*> sent_;
   std::string key_;
   std::unordered_map<std::string, std::pair<std::string, uint64_t>> fired_cache_;
   ClassCache cache_;
   Combos combos_;
   std::string json_;
+  struct SvHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, SvHash, std::equal_to<>> chip_ids_;
+  std::vector<std::string> chip_names_;
+  Day last_day_ = -1, as_of_day_ = -1;
+  uint64_t last_month_ = 0;
+  std::string as_of_text_;
+  size_t listed_flagged_ = 0, listed_rejects_ = 0;  // of this batch, without a store
 };
 
 }  // namespace
@@ -695,13 +729,15 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       if (o.crash_after_commits && commits == o.crash_after_commits) std::raise(SIGKILL);
     }
     merge(sum.tallies, delta);
-    for (const auto& r : pending)
+    for (const auto& r : pending) {
+      sum.decisions += r->decisions;
+      sum.rejected += r->rejects;
+      if (store) continue;
       for (size_t i = 0; i < r->used; ++i) {
         const Entry& e = r->entries[i];
         // Without a store, the summary's lists are kept here (with one, they are read back from it at the end).
         bool flagged = !e.reject && (std::string_view(e.verdict) == "LICENSE_REQUIRED" ||
                                      std::string_view(e.verdict) == "PROHIBITED");
-        ++(e.reject ? sum.rejected : sum.decisions);
         auto& list = e.reject ? sum.rejects : sum.flagged;
         if (!store && (e.reject || flagged) && list.size() < o.list_limit) {
           Listed l;
@@ -721,6 +757,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
           list.push_back(std::move(l));
         }
       }
+    }
     {
       std::lock_guard lk(pool_m);
       for (auto& r : pending) pool.push_back(std::move(r));
@@ -739,8 +776,8 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         --window;
         window_cv.notify_all();
       }
-      sum.judged_now += r->used;
-      pending_rows += r->used;
+      sum.judged_now += r->decisions + r->rejects;
+      pending_rows += r->decisions + r->rejects;
       bytes_done += r->bytes;
       merge(delta, r->delta);
       pos = r->end;

@@ -1018,9 +1018,10 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
   if (!rr.read_header()) throw std::runtime_error("'" + path + "': bad CSV header: " + rr.header_error());
   RowReader::Row row;
   ClassCache ca, cb;
+  Record r;
   while (rr.next(row)) {
     ++out.records;
-    Record r = record_from_row(fmt, rr.header(), rr.header_id(), row.text, row.line, &catalog);
+    read_row(fmt, rr.header(), rr.header_id(), row.text, row.line, &catalog, false, r);
     if (!r.ok || !r.has_date || r.kind != RecordKind::shipment) {
       ++out.unreadable;
       continue;

@@ -4,6 +4,9 @@
 #include "engine/record.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -501,8 +504,105 @@ const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
   return plan;
 }
 
-// The fast path; false if the row needs the general path (any problem, or an unusual record type).
-bool csv_fast(const CsvPlan& plan, std::vector<std::string>& cells, Record& rec, const Catalog* catalog) {
+// Catalog chips by name for the fast path, per thread (a catalog's std::map would compare strings on every row).
+struct SvHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+const Facts* cached_chip(const Catalog& catalog, std::string_view name) {
+  thread_local const Catalog* of = nullptr;
+  thread_local std::unordered_map<std::string, const Facts*, SvHash, std::equal_to<>> known;
+  if (of != &catalog) {
+    known.clear();
+    of = &catalog;
+  }
+  auto it = known.find(name);
+  if (it != known.end()) return it->second;
+  const Facts* f = catalog.find(std::string(name));
+  if (f && known.size() < 4096) known.emplace(std::string(name), f);
+  return f;
+}
+
+// One cell of the fast path: the same checks as Builder::field for a CSV cell, but only yes or no; a row with any
+// "no" is read again by the general path, which says why.
+bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
+  switch (f.in) {
+    case In::type: return true;
+    case In::text:
+      if (s.size() > 1000) return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::role:
+      if (s != "front_end_fabricator" && s != "osat") return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::designer_status:
+      if (s != "approved" && s != "authorized" && s != "none") return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::date: {
+      auto d = parse_date(s);
+      if (!d) return false;
+      facts.set(f.slot, *d);
+      if (f.slot == s_date) {
+        b.rec.date = *d;
+        b.rec.has_date = true;
+      }
+      return true;
+    }
+    case In::country: {
+      int c = country_index(s);
+      if (c < 0) return false;
+      facts.set(f.slot, c);
+      return true;
+    }
+    case In::integer: {
+      if (s.empty() || s.size() > 12) return false;
+      int64_t q = 0;
+      for (char ch : s) {
+        if (ch < '0' || ch > '9') return false;
+        q = q * 10 + (ch - '0');
+      }
+      if (q < 1 || q > 1'000'000'000) return false;
+      b.qty = q;
+      facts.set(f.slot, static_cast<double>(q));
+      return true;
+    }
+    case In::money: {
+      auto c = parse_money_cents(s, nullptr);
+      if (!c) return false;
+      b.price = *c;
+      return true;
+    }
+    case In::number: {
+      auto d = parse_number(s);
+      if (!d || !std::isfinite(*d) || *d < 0 || *d > 1e12) return false;
+      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
+        return false;
+      if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d))) return false;
+      facts.set(f.slot, *d);
+      return true;
+    }
+    case In::boolean:
+      if (s == "true") facts.set(f.slot, 1);
+      else if (s == "false") facts.set(f.slot, 0);
+      else return false;
+      return true;
+    case In::chip: {
+      if (!b.catalog) return false;
+      const Facts* c = cached_chip(*b.catalog, s);
+      if (!c) return false;
+      Builder::copy_chip(*c, facts);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The fast path; false if the row needs the general path (any problem, or an unusual record type). `cells` are the
+// row's cells, unquoted.
+bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, Record& rec, const Catalog* catalog,
+              bool want_canonical) {
   const size_t n = cells.size();
   bool inline_chip = false;
   for (size_t i = 0; i < n; ++i)
@@ -514,44 +614,43 @@ bool csv_fast(const CsvPlan& plan, std::vector<std::string>& cells, Record& rec,
   if (type != "shipment" && type != "fab_order") return false;
   rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
   rec.facts.kind = rec.kind;
-  if (plan.id_col >= 0) rec.id = cells[static_cast<size_t>(plan.id_col)];
-  // canonical JSON: sorted keys, cells as strings
-  std::string& c = rec.canonical;
-  c.clear();
-  c += '{';
-  bool first = true;
-  for (int col : plan.order) {
-    if (col < 0) {
-      if (!inline_chip) continue;
+  if (plan.id_col >= 0) rec.id.assign(cells[static_cast<size_t>(plan.id_col)]);
+  if (want_canonical) {  // canonical JSON: sorted keys, cells as strings
+    std::string& c = rec.canonical;
+    c.clear();
+    c += '{';
+    bool first = true;
+    for (int col : plan.order) {
+      if (col < 0) {
+        if (!inline_chip) continue;
+        if (!first) c += ',';
+        first = false;
+        c += "\"chip\":{";
+        bool first_chip = true;
+        for (int cc : plan.chip_order) {
+          std::string_view v = cells[static_cast<size_t>(cc)];
+          if (v.empty()) continue;
+          if (!first_chip) c += ',';
+          first_chip = false;
+          c += plan.quoted_keys[static_cast<size_t>(cc)];
+          c += ':';
+          append_json_string(c, v);
+        }
+        c += '}';
+        continue;
+      }
+      std::string_view v = cells[static_cast<size_t>(col)];
+      if (v.empty()) continue;
       if (!first) c += ',';
       first = false;
-      c += "\"chip\":{";
-      bool first_chip = true;
-      for (int cc : plan.chip_order) {
-        const std::string& v = cells[static_cast<size_t>(cc)];
-        if (v.empty()) continue;
-        if (!first_chip) c += ',';
-        first_chip = false;
-        c += plan.quoted_keys[static_cast<size_t>(cc)];
-        c += ':';
-        append_json_string(c, v);
-      }
-      c += '}';
-      continue;
+      c += plan.quoted_keys[static_cast<size_t>(col)];
+      c += ':';
+      append_json_string(c, v);
     }
-    const std::string& v = cells[static_cast<size_t>(col)];
-    if (v.empty()) continue;
-    if (!first) c += ',';
-    first = false;
-    c += plan.quoted_keys[static_cast<size_t>(col)];
-    c += ':';
-    append_json_string(c, v);
+    c += '}';
   }
-  c += '}';
   // fields
   Builder b{rec, catalog, false};
-  thread_local JV cell;
-  cell.k = JV::cell;
   const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
   const auto& index = rec.kind == RecordKind::shipment ? plan.ship_field : plan.fab_field;
   uint64_t seen = 0;
@@ -559,10 +658,7 @@ bool csv_fast(const CsvPlan& plan, std::vector<std::string>& cells, Record& rec,
     if (cells[i].empty() || plan.chip_col[i]) continue;
     int f = index[i];
     if (f < 0) return false;
-    cell.text.swap(cells[i]);
-    bool ok = b.field(schema[static_cast<size_t>(f)], cell, plan.paths[i], rec.facts);
-    cell.text.swap(cells[i]);
-    if (!ok) return false;
+    if (!fast_cell(schema[static_cast<size_t>(f)], cells[i], b, rec.facts)) return false;
     seen |= uint64_t{1} << f;
   }
   if (inline_chip) {
@@ -571,16 +667,50 @@ bool csv_fast(const CsvPlan& plan, std::vector<std::string>& cells, Record& rec,
       if (cells[i].empty() || !plan.chip_col[i]) continue;
       int f = plan.chip_field[i];
       if (f < 0) return false;
-      cell.text.swap(cells[i]);
-      bool ok = b.field(chip_fields()[static_cast<size_t>(f)], cell, plan.paths[i], rec.facts);
-      cell.text.swap(cells[i]);
-      if (!ok) return false;
+      if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cells[i], b, rec.facts)) return false;
     }
     Builder::derive_tpp(rec.facts, "chip.");
     seen |= uint64_t{1} << field_index(schema, "chip");
   }
   b.complete(seen);
   return rec.ok;
+}
+
+// A row without quotes, split into views of itself; false if it has a quote (split_csv_line then unquotes it).
+bool split_plain(std::string_view row, std::vector<std::string_view>& out) {
+  out.clear();
+  if (std::memchr(row.data(), '"', row.size())) return false;
+  size_t i = 0;
+  for (;;) {
+    const void* c = std::memchr(row.data() + i, ',', row.size() - i);
+    size_t end = c ? static_cast<size_t>(static_cast<const char*>(c) - row.data()) : row.size();
+    out.push_back(row.substr(i, end - i));
+    if (!c) break;
+    i = end + 1;
+  }
+  if (!out.back().empty() && out.back().back() == '\r') out.back().remove_suffix(1);
+  return true;
+}
+
+void reset(Record& r, uint64_t line) {
+  r.line = line;
+  r.id.clear();
+  r.kind = RecordKind::shipment;
+  r.facts.kind = RecordKind::shipment;
+  r.facts.num.fill(0);
+  r.facts.known = 0;
+  r.facts.text_known = 0;
+  r.facts.text_at.fill(0);
+  r.facts.text_len.fill(0);
+  r.facts.text_buf.clear();
+  r.base_cents = -1;
+  r.date = 0;
+  r.has_date = false;
+  r.canonical.clear();
+  r.ok = true;
+  r.error.code.clear();
+  r.error.field.clear();
+  r.error.message.clear();
 }
 
 }  // namespace
@@ -678,31 +808,35 @@ Record record_from_csv(const std::vector<std::string>& header, std::string_view 
 
 Record record_from_csv(const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
                        uint64_t line, const Catalog* catalog) {
+  Record rec;
+  read_csv_row(header, header_id, row, line, catalog, true, rec);
+  return rec;
+}
+
+void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, std::string_view row, uint64_t line,
+                  const Catalog* catalog, bool want_canonical, Record& rec) {
   thread_local std::vector<std::string> cells;
-  std::string err;
-  Record bad;
-  bad.line = line;
-  bad.ok = false;
-  if (!split_csv_line(row, cells, &err)) {
-    bad.error = {"tollgate.input.csv", "", "bad CSV row: " + err};
-    bad.canonical = std::string(row);
-    return bad;
+  thread_local std::vector<std::string_view> views;
+  reset(rec, line);
+  auto bad = [&](std::string message) {
+    rec.ok = false;
+    rec.error = {"tollgate.input.csv", "", std::move(message)};
+    rec.canonical = std::string(row);
+  };
+  bool quoted = !split_plain(row, views);
+  if (quoted) {
+    std::string err;
+    if (!split_csv_line(row, cells, &err)) return bad("bad CSV row: " + err);
+    views.assign(cells.begin(), cells.end());
   }
-  if (cells.size() != header.size()) {
-    bad.error = {"tollgate.input.csv", "", "row has " + std::to_string(cells.size()) + " cells; the header has " +
-                                               std::to_string(header.size())};
-    bad.canonical = std::string(row);
-    return bad;
+  if (views.size() != header.size())
+    return bad("row has " + std::to_string(views.size()) + " cells; the header has " + std::to_string(header.size()));
+  if (csv_fast(plan_for(header, header_id), views, rec, catalog, want_canonical)) {
+    ++csv_fast_count;
+    return;
   }
-  {
-    Record fast;
-    fast.line = line;
-    if (csv_fast(plan_for(header, header_id), cells, fast, catalog)) {
-      ++csv_fast_count;
-      return fast;
-    }
-  }
-  return record_from_csv_general(header, cells, line, catalog, row);
+  if (!quoted) cells.assign(views.begin(), views.end());
+  rec = record_from_csv_general(header, cells, line, catalog, row);
 }
 
 Record record_from_csv_general(const std::vector<std::string>& header, std::vector<std::string>& cells, uint64_t line,

@@ -66,6 +66,11 @@ Record record_from_csv(const std::vector<std::string>& header, std::string_view 
 Record record_from_csv(const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
                        uint64_t line, const Catalog* catalog);
 
+// The same into `rec`, which is reused from row to row (its buffers keep their capacity): the audit's path. The
+// canonical JSON (what the input hash covers) is built only if `want_canonical`.
+void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, std::string_view row, uint64_t line,
+                  const Catalog* catalog, bool want_canonical, Record& rec);
+
 // The general (slower) path of record_from_csv, which the fast path falls back to for any row it cannot take
 // cleanly; exposed so that tests can check both give the same Record. `cells` is split_csv_line's output.
 Record record_from_csv_general(const std::vector<std::string>& header, std::vector<std::string>& cells, uint64_t line,

@@ -170,7 +170,11 @@ void for_each_record(const std::string& path, const Catalog* catalog, const std:
     return;
   }
   RowReader::Row row;
-  while (rr.next(row)) f(record_from_row(fmt, rr.header(), rr.header_id(), row.text, row.line, catalog));
+  Record rec;
+  while (rr.next(row)) {
+    read_row(fmt, rr.header(), rr.header_id(), row.text, row.line, catalog, true, rec);
+    f(rec);
+  }
   if (!rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
 }
 
@@ -178,6 +182,12 @@ Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, 
                        std::string_view row, uint64_t line, const Catalog* catalog) {
   if (fmt == InputFormat::csv) return record_from_csv(header, header_id, row, line, catalog);
   return record_from_json(row, line, catalog);
+}
+
+void read_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
+              uint64_t line, const Catalog* catalog, bool want_canonical, Record& rec) {
+  if (fmt == InputFormat::csv) read_csv_row(header, header_id, row, line, catalog, want_canonical, rec);
+  else rec = record_from_json(row, line, catalog);
 }
 
 }  // namespace tollgate

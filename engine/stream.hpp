@@ -77,5 +77,8 @@ void for_each_record(const std::string& path, const Catalog* catalog, const std:
 // Turns one raw row into a Record: a JSONL line, or a CSV row read against its header. Never throws on bad input.
 Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,
                        std::string_view row, uint64_t line, const Catalog* catalog);
+// The same into `rec`, reused from row to row; the canonical JSON (for the input hash) only if `want_canonical`.
+void read_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
+              uint64_t line, const Catalog* catalog, bool want_canonical, Record& rec);
 
 }  // namespace tollgate

@@ -81,6 +81,19 @@ std::string format_date(Day z) {
   return out;
 }
 
+int month_index(Day z) {
+  int y;
+  unsigned m, d;
+  civil_from_days(z, y, m, d);
+  return y * 12 + static_cast<int>(m) - 1;
+}
+
+std::string format_month(int index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", index / 12, index % 12 + 1);
+  return buf;
+}
+
 // ISO 3166-1 alpha-2 officially assigned codes (249), from the ISO 3166 Maintenance Agency list.
 static const char* const iso_codes =
     "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ "

@@ -165,6 +165,22 @@ TEST_CASE("the CSV fast path and the general path build the same records") {
   }
   CHECK(fast_ok == 6);
   CHECK(csv_fast_rows() - fast_before == 6);  // the good rows did take the fast path
+  // The audit reads every row into one reused Record: nothing of a row may stay for the next (read forwards, then
+  // backwards, so that every row follows a different one), and without the canonical JSON the rest is the same.
+  for (bool want_canonical : {true, false}) {
+    Record reused;
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t k = 0; k < rows.size(); ++k) {
+        size_t i = pass == 0 ? k : rows.size() - 1 - k;
+        CAPTURE(rows[i]);
+        read_csv_row(header, 0, rows[i], i + 2, &test::catalog(), want_canonical, reused);
+        Record fresh = record_from_csv(header, rows[i], i + 2, &test::catalog());
+        if (!want_canonical && reused.ok) reused.canonical = fresh.canonical;
+        same(reused, fresh);
+        CHECK(reused.line == fresh.line);
+        CHECK(reused.has_date == fresh.has_date);
+      }
+  }
 }
 
 TEST_CASE("a UTF-8 byte order mark before the CSV header or the first JSONL line is not part of the data") {
