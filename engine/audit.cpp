@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -73,6 +74,76 @@ InputFormat format_of(const std::string& path, std::FILE* f) {
   return fmt;
 }
 
+// Counts by class, destination, month and chip, kept as numbers while records stream (a row adds to four array
+// slots: no strings, no hashing); they become Tallies (dimension -> key -> tally, by name) once per commit.
+constexpr size_t k_error_class = 255;
+constexpr size_t k_no_destination = country_slots, k_unread_destination = country_slots + 1;
+constexpr int k_no_month = -1;
+
+struct Counts {
+  std::array<Tally, 256> klass{};                     // by class; k_error_class: rejected records
+  std::array<Tally, country_slots + 2> dest{};        // by country index; no destination; unread
+  std::map<int, Tally> month;                         // by month_index(); k_no_month
+  std::map<std::string, Tally, std::less<>> chip;     // by name, or (fab order), (inline spec), (error)
+  bool any = false;
+
+  void clear() {
+    if (!any) return;
+    klass.fill(Tally{});
+    dest.fill(Tally{});
+    month.clear();
+    chip.clear();
+    any = false;
+  }
+  void add(const Counts& o) {
+    if (!o.any) return;
+    for (size_t i = 0; i < klass.size(); ++i) klass[i] += o.klass[i];
+    for (size_t i = 0; i < dest.size(); ++i) dest[i] += o.dest[i];
+    for (const auto& [k, t] : o.month) month[k] += t;
+    for (const auto& [k, t] : o.chip) {
+      auto it = chip.find(k);
+      if (it == chip.end()) it = chip.emplace(k, Tally{}).first;
+      it->second += t;
+    }
+    any = true;
+  }
+  // Adds these counts to `t`, by name.
+  void spread(Tallies& t) const {
+    if (!any) return;
+    auto dim = [&](const char* name) -> TallyMap& {
+      auto d = t.find(std::string_view(name));
+      if (d == t.end()) d = t.emplace(name, TallyMap{}).first;
+      return d->second;
+    };
+    auto add = [](TallyMap& m, std::string_view key, const Tally& v) {
+      auto k = m.find(key);
+      if (k == m.end()) k = m.emplace(std::string(key), Tally{}).first;
+      k->second += v;
+    };
+    TallyMap &all = dim("all"), &by_class = dim("classification"), &by_dest = dim("destination"),
+             &by_month = dim("month"), &by_chip = dim("chip");
+    Tally total;
+    for (size_t i = 0; i < klass.size(); ++i)
+      if (klass[i].total()) {
+        total += klass[i];
+        add(by_class, i == k_error_class ? "(error)" : klass_name(static_cast<int>(i)), klass[i]);
+      }
+    add(all, "total", total);
+    for (size_t i = 0; i < dest.size(); ++i)
+      if (dest[i].total())
+        add(by_dest, i == k_no_destination ? std::string("(none)")
+                     : i == k_unread_destination ? std::string("(unread)")
+                                                 : country_code(static_cast<int>(i)), dest[i]);
+    for (const auto& [m, v] : month) add(by_month, m == k_no_month ? std::string("(no date)") : format_month(m), v);
+    for (const auto& [c, v] : chip) add(by_chip, c, v);
+  }
+};
+
+void bump(Tally& t, int slot, int64_t fee) {
+  ++t.n[slot];
+  t.fee_cents += fee;
+}
+
 struct Batch {
   uint64_t index = 0;
   uint32_t file = 0;
@@ -98,7 +169,7 @@ struct Result {
   std::vector<Entry> entries;  // the first `used` are this batch's (without a store: only those the summary lists)
   size_t used = 0;
   uint64_t decisions = 0, rejects = 0;  // records of this batch
-  Tallies delta;
+  Counts delta;
   TraceStore::Position end;
   uint64_t bytes = 0;
 };
@@ -189,50 +260,6 @@ Tally& at(Tallies& t, const char* dim, std::string_view key) {
   return k->second;
 }
 
-// Per batch, rows are counted by their combination of keys, packed in one number (one hash probe a row, no
-// strings), then spread over the dimensions by name once at the end of the batch.
-constexpr uint64_t k_error_class = 0xFF;
-constexpr uint64_t k_no_destination = 1023, k_unread_destination = 1022;
-constexpr uint64_t k_no_month = 0xFFFF;
-enum : uint32_t { chip_fab_order, chip_inline, chip_error, chip_first_name };
-
-uint64_t combo_key(uint64_t klass, uint64_t dest, uint64_t month, uint64_t chip) {
-  return klass | dest << 8 | month << 18 | chip << 34;
-}
-
-using Combos = std::unordered_map<uint64_t, Tally>;
-
-void count(Combos& c, int slot, int64_t fee, uint64_t key) {
-  Tally& t = c[key];
-  ++t.n[slot];
-  t.fee_cents += fee;
-}
-
-void spread(Tallies& t, const Combos& combos, const std::vector<std::string>& chip_names) {
-  TallyMap* maps[5];
-  const char* names[5] = {"all", "classification", "destination", "month", "chip"};
-  for (int i = 0; i < 5; ++i) {
-    auto d = t.find(std::string_view(names[i]));
-    if (d == t.end()) d = t.emplace(names[i], TallyMap{}).first;
-    maps[i] = &d->second;
-  }
-  auto add = [](TallyMap& m, std::string_view key, const Tally& v) {
-    auto k = m.find(key);
-    if (k == m.end()) k = m.emplace(std::string(key), Tally{}).first;
-    k->second += v;
-  };
-  for (const auto& [key, v] : combos) {
-    uint64_t klass = key & 0xFF, dest = key >> 8 & 1023, month = key >> 18 & 0xFFFF, chip = key >> 34;
-    add(*maps[0], "total", v);
-    add(*maps[1], klass == k_error_class ? "(error)" : klass_name(static_cast<int>(klass)), v);
-    add(*maps[2], dest == k_no_destination ? std::string("(none)")
-                  : dest == k_unread_destination ? std::string("(unread)")
-                                                 : country_code(static_cast<int>(dest)), v);
-    add(*maps[3], month == k_no_month ? std::string("(no date)") : format_month(static_cast<int>(month)), v);
-    add(*maps[4], chip_names[chip], v);
-  }
-}
-
 void merge(Tallies& into, const Tallies& from) {
   for (const auto& [dim, keys] : from)
     for (const auto& [key, t] : keys) at(into, dim.c_str(), key) += t;
@@ -241,16 +268,25 @@ void merge(Tallies& into, const Tallies& from) {
 class Worker {
  public:
   Worker(const Program& p, const Catalog& c, const AuditOptions& o)
-      : p_(p), catalog_(c), o_(o), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"} {}
+      : p_(p), catalog_(c), o_(o), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
+        chip_counts_(3) {}
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
     out.decisions = out.rejects = 0;
     listed_flagged_ = listed_rejects_ = 0;
     out.delta.clear();
+    out.delta.any = true;
     judge(b, out);
-    spread(out.delta, combos_, chip_names_);
-    combos_.clear();
+    // Months and chips were counted here by number; the batch's counts carry them by key.
+    for (size_t id : chips_touched_) {
+      out.delta.chip.emplace(chip_names_[id], chip_counts_[id]);
+      chip_counts_[id] = Tally{};
+    }
+    chips_touched_.clear();
+    for (const auto& [m, t] : months_) out.delta.month.emplace(m, t);
+    months_.clear();
+    last_month_ = nullptr;
   }
 
   uint64_t hits_ = 0, misses_ = 0;
@@ -310,26 +346,35 @@ class Worker {
     return e;
   }
 
-  // The tally keys of a record.
-  uint64_t month_key(const Record& r) {
-    if (!r.has_date) return k_no_month;
-    if (r.date != last_day_) {
-      last_day_ = r.date;
-      last_month_ = static_cast<uint64_t>(month_index(r.date)) & 0xFFFF;
+  // Counting a record: its class, destination, month and chip.
+  void tally(Counts& c, size_t klass, size_t dest, const Record& r, size_t chip, int slot, int64_t fee) {
+    bump(c.klass[klass], slot, fee);
+    bump(c.dest[dest], slot, fee);
+    if (!r.has_date) {
+      bump(months_[k_no_month], slot, fee);
+    } else {
+      if (r.date != last_day_ || !last_month_) {
+        last_day_ = r.date;
+        last_month_ = &months_[month_index(r.date)];
+      }
+      bump(*last_month_, slot, fee);
     }
-    return last_month_;
+    if (!chip_counts_[chip].total()) chips_touched_.push_back(chip);
+    bump(chip_counts_[chip], slot, fee);
   }
-  static uint64_t destination_key(const Record& r) {
-    return r.facts.has(s_destination) ? static_cast<uint64_t>(r.facts.num[s_destination]) : k_no_destination;
+  static size_t destination_key(const Record& r) {
+    return r.facts.has(s_destination) ? static_cast<size_t>(r.facts.num[s_destination]) : k_no_destination;
   }
-  uint64_t chip_key(const Record& r) {
+  enum : size_t { chip_fab_order, chip_inline, chip_error };
+  size_t chip_key(const Record& r) {
     if (r.kind == RecordKind::fab_order) return chip_fab_order;
     if (!r.facts.has_text(t_chip_name)) return chip_inline;
     std::string_view name = r.facts.text(t_chip_name);
     auto it = chip_ids_.find(name);
     if (it != chip_ids_.end()) return it->second;
-    uint32_t id = static_cast<uint32_t>(chip_names_.size());
+    size_t id = chip_names_.size();
     chip_names_.emplace_back(name);
+    chip_counts_.emplace_back();
     chip_ids_.emplace(std::string(name), id);
     return id;
   }
@@ -373,8 +418,8 @@ class Worker {
         continue;
       }
       ++out.decisions;
-      count(combos_, verdict_slot(d.verdict), d.fee_total_cents,
-            combo_key(static_cast<uint64_t>(d.klass), destination_key(r), month_key(r), chip_key(r)));
+      tally(out.delta, static_cast<size_t>(d.klass), destination_key(r), r, chip_key(r), verdict_slot(d.verdict),
+            d.fee_total_cents);
       // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
       bool flagged = d.verdict >= Verdict::license_required;
       if (!store_ && (!flagged || listed_flagged_++ >= o_.list_limit)) continue;
@@ -424,9 +469,7 @@ class Worker {
   void reject(Result& out, uint32_t file, const Record& r, const char* stage, const std::string& code,
               const std::string& field, const std::string& message, std::string_view raw) {
     ++out.rejects;
-    count(combos_, Tally::error, 0,
-          combo_key(k_error_class, r.ok ? destination_key(r) : k_unread_destination,
-                    r.has_date ? month_key(r) : k_no_month, chip_error));
+    tally(out.delta, k_error_class, r.ok ? destination_key(r) : k_unread_destination, r, chip_error, Tally::error, 0);
     if (!store_ && listed_rejects_++ >= o_.list_limit) return;
     Entry& e = next(out);
     e.reject = true;
@@ -437,6 +480,7 @@ class Worker {
     e.code = code;
     e.field = field;
     e.message = message;
+    if (!store_) return;  // the summary lists it; only the store keeps the raw row, the error's JSON and its hash
     e.raw = std::string(raw);
     e.json = error_json(r, code, field, message);
     e.sha = sha256(e.json + "\n" + e.raw);
@@ -451,16 +495,18 @@ class Worker {
   std::string key_;
   std::unordered_map<std::string, std::pair<std::string, uint64_t>> fired_cache_;
   ClassCache cache_;
-  Combos combos_;
   std::string json_;
   struct SvHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, uint32_t, SvHash, std::equal_to<>> chip_ids_;
+  std::unordered_map<std::string, size_t, SvHash, std::equal_to<>> chip_ids_;
   std::vector<std::string> chip_names_;
+  std::vector<Tally> chip_counts_;  // by chip id, this batch
+  std::vector<size_t> chips_touched_;
+  std::map<int, Tally> months_;     // this batch
   Day last_day_ = -1, as_of_day_ = -1;
-  uint64_t last_month_ = 0;
+  Tally* last_month_ = nullptr;     // months_'s slot for last_day_
   std::string as_of_text_;
   size_t listed_flagged_ = 0, listed_rejects_ = 0;  // of this batch, without a store
 };
@@ -516,7 +562,15 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       if (!fp) throw std::runtime_error("cannot read '" + path + "'");
       in.format = format_of(path, fp.get());
     }
-    in.sha256 = sha256_file(path, &in.bytes);
+    // With a store, the inputs' hashes are needed first (they key the run: the same audit is found, an interrupted
+    // one resumed); without one, the reader hashes each log in the pass that reads it.
+    if (o.db.empty()) {
+      std::error_code ec;
+      in.bytes = std::filesystem::file_size(path, ec);
+      if (ec) throw std::runtime_error("cannot read '" + path + "': " + ec.message());
+    } else {
+      in.sha256 = sha256_file(path, &in.bytes);
+    }
     total_bytes += in.bytes;
     sum.inputs.push_back(in);
   }
@@ -604,6 +658,19 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         if (!fp) throw std::runtime_error("cannot read '" + path + "'");
         InputFormat fmt = sum.inputs[f].format;
         RowReader rr(fp.get(), fmt);
+        std::unique_ptr<Sha256Stream> hash;
+        if (!store) {
+          hash = std::make_unique<Sha256Stream>();
+          rr.hash_into(hash.get());
+        }
+        auto hashed = [&] {  // the rest of the file (after a bad header nothing else is read), then the hash
+          if (!hash) return;
+          std::vector<char> rest(1 << 16);
+          for (size_t got; (got = std::fread(rest.data(), 1, rest.size(), fp.get())) > 0;)
+            hash->update(std::string_view(rest.data(), got));
+          sum.inputs[f].sha256 = to_hex(hash->final());
+          sum.inputs[f].bytes = hash->bytes();
+        };
         headers.push_back(std::make_unique<std::vector<std::string>>());
         uint64_t header_id = 0;
         auto make = [&] {
@@ -631,6 +698,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
           b->end = {f + 1, 0, 1};
           b->bytes = sum.inputs[f].bytes;
           if (!resume_here && !send(std::move(b))) return;
+          hashed();
           continue;
         }
         *headers.back() = rr.header();
@@ -662,6 +730,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
             b = make();
           }
         }
+        hashed();
       }
     } catch (const std::exception& e) {
       reader_error = e.what();
@@ -712,12 +781,14 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   // The writer: this thread.
   std::deque<std::unique_ptr<Result>> pending;
   std::vector<const Entry*> rows;
+  Counts counted;  // since the last commit
   Tallies delta;
   TraceStore::Position pos = start;
   uint64_t pending_rows = 0, commits = 0, bytes_done = bytes_before;
   auto last_commit = Clock::now(), last_progress = Clock::now();
   std::string writer_error;
   auto commit = [&] {
+    counted.spread(delta);
     if (store) {
       rows.clear();
       for (const auto& r : pending)
@@ -764,6 +835,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     }
     pending.clear();
     delta.clear();
+    counted.clear();
     pending_rows = 0;
     last_commit = Clock::now();
   };
@@ -779,7 +851,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       sum.judged_now += r->decisions + r->rejects;
       pending_rows += r->decisions + r->rejects;
       bytes_done += r->bytes;
-      merge(delta, r->delta);
+      counted.add(r->delta);
       pos = r->end;
       pending.push_back(std::move(r));
       auto now = Clock::now();
@@ -804,6 +876,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     throw std::runtime_error(reader_error + (store ? " (the run is kept; fix the input and add --resume)" : ""));
 
   sum.finished_at = utc_now();
+  if (!store) sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);  // now that the inputs are hashed
   if (store) {
     store->finish_run(sum.run, sum.finished_at);
     auto rec = store->run(sum.run);

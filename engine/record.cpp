@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -676,19 +679,80 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
   return rec.ok;
 }
 
-// A row without quotes, split into views of itself; false if it has a quote (split_csv_line then unquotes it).
-bool split_plain(std::string_view row, std::vector<std::string_view>& out) {
+// A row split into views of itself, in one pass; false if it needs split_csv_line (a doubled quote inside a quoted
+// cell, or any malformed quoting: that function then unquotes it or says what is wrong). The cells are the same.
+bool split_views(std::string_view row, std::vector<std::string_view>& out) {
   out.clear();
-  if (std::memchr(row.data(), '"', row.size())) return false;
-  size_t i = 0;
-  for (;;) {
-    const void* c = std::memchr(row.data() + i, ',', row.size() - i);
-    size_t end = c ? static_cast<size_t>(static_cast<const char*>(c) - row.data()) : row.size();
-    out.push_back(row.substr(i, end - i));
-    if (!c) break;
-    i = end + 1;
+  const char* p = row.data();
+  const char* const e = p + row.size();
+#if defined(__SSE2__)
+  // Most rows have no quote: find the commas sixteen bytes at a time.
+  {
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    const char* start = p;
+    const char* q = p;
+    bool plain = true;
+    for (; q + 16 <= e; q += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote))) {
+        plain = false;
+        break;
+      }
+      for (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma))); m; m &= m - 1) {
+        const char* c = q + __builtin_ctz(m);
+        out.emplace_back(start, static_cast<size_t>(c - start));
+        start = c + 1;
+      }
+    }
+    if (plain) {
+      for (; q < e; ++q) {
+        if (*q == '"') {
+          plain = false;
+          break;
+        }
+        if (*q == ',') {
+          out.emplace_back(start, static_cast<size_t>(q - start));
+          start = q + 1;
+        }
+      }
+    }
+    if (plain) {
+      const char* end = e;
+      if (end > start && end[-1] == '\r') --end;
+      out.emplace_back(start, static_cast<size_t>(end - start));
+      return true;
+    }
+    out.clear();  // a quote: the careful loop below
   }
-  if (!out.back().empty() && out.back().back() == '\r') out.back().remove_suffix(1);
+#endif
+  for (;;) {
+    if (p < e && *p == '"') {
+      const char* start = ++p;
+      const void* q = std::memchr(p, '"', static_cast<size_t>(e - p));
+      if (!q) return false;
+      p = static_cast<const char*>(q);
+      if (p + 1 < e && p[1] == '"') return false;
+      out.emplace_back(start, static_cast<size_t>(p - start));
+      ++p;
+      if (p < e && *p != ',') {
+        if (*p == '\r' && p + 1 == e) ++p;
+        else return false;
+      }
+    } else {
+      const char* start = p;
+      while (p < e && *p != ',' && *p != '"') ++p;
+      if (p < e && *p == '"') return false;
+      const char* end = p;
+      if (p == e && end > start && end[-1] == '\r') --end;
+      out.emplace_back(start, static_cast<size_t>(end - start));
+    }
+    if (p >= e) break;
+    ++p;  // the comma
+    if (p == e) {
+      out.emplace_back();  // a trailing comma: an empty last cell
+      break;
+    }
+  }
   return true;
 }
 
@@ -823,7 +887,7 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
     rec.error = {"tollgate.input.csv", "", std::move(message)};
     rec.canonical = std::string(row);
   };
-  bool quoted = !split_plain(row, views);
+  bool quoted = !split_views(row, views);
   if (quoted) {
     std::string err;
     if (!split_csv_line(row, cells, &err)) return bad("bad CSV row: " + err);

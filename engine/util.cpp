@@ -307,25 +307,37 @@ Sha256 sha256(std::string_view data) {
 
 std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+}
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256Stream::update(std::string_view data) {
+  if (data.empty()) return;
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  bytes_ += data.size();
+}
+Sha256 Sha256Stream::final() {
+  Sha256 md;
+  unsigned len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md.data(), &len) != 1) throw std::runtime_error("SHA-256 failed");
+  return md;
+}
+
 std::string sha256_file(const std::string& path, uint64_t* bytes) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
+  Sha256Stream h;
   std::vector<char> buf(1 << 20);
-  uint64_t total = 0;
   for (;;) {
     size_t got = std::fread(buf.data(), 1, buf.size(), f.get());
-    if (got) EVP_DigestUpdate(ctx.get(), buf.data(), got);
-    total += got;
+    h.update(std::string_view(buf.data(), got));
     if (got < buf.size()) break;
   }
   if (std::ferror(f.get())) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
-  Sha256 md;
-  unsigned len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md.data(), &len);
-  if (bytes) *bytes = total;
-  return to_hex(md);
+  if (bytes) *bytes = h.bytes();
+  return to_hex(h.final());
 }
 
 }  // namespace tollgate

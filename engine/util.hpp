@@ -73,5 +73,20 @@ std::string to_hex(const uint8_t* data, size_t size);
 inline std::string to_hex(const Sha256& h) { return to_hex(h.data(), h.size()); }
 // SHA-256 (hex) of a file's bytes, read a megabyte at a time; `bytes` gets its size. Throws if unreadable.
 std::string sha256_file(const std::string& path, uint64_t* bytes = nullptr);
+// SHA-256 of data given in pieces (a file hashed as it is read).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view data);
+  Sha256 final();  // once
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+  uint64_t bytes_ = 0;
+};
 
 }  // namespace tollgate
