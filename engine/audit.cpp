@@ -25,6 +25,9 @@
 #include <stdexcept>
 #include <set>
 #include <thread>
+#if defined(__linux__)
+#include <pthread.h>
+#endif
 #include <unordered_map>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -53,6 +56,15 @@ void note_cpu(const char* who) {
 }
 
 using Clock = std::chrono::steady_clock;
+
+// Threads carry their role's name (top -H, perf --comm).
+void name_thread(const char* name) {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#else
+  (void)name;
+#endif
+}
 
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
@@ -265,10 +277,16 @@ void merge(Tallies& into, const Tallies& from) {
     for (const auto& [key, t] : keys) at(into, dim.c_str(), key) += t;
 }
 
+// Without a store, the writer keeps the summary's first list_limit flagged records and rejects; once a list is full
+// it says so, and workers stop preparing entries for it.
+struct ListsFull {
+  std::atomic<bool> flagged{false}, rejects{false};
+};
+
 class Worker {
  public:
-  Worker(const Program& p, const Catalog& c, const AuditOptions& o)
-      : p_(p), catalog_(c), o_(o), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o, const ListsFull& full)
+      : p_(p), catalog_(c), o_(o), full_(full), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
         chip_counts_(3) {}
 
   void run(const Batch& b, Result& out) {
@@ -422,14 +440,15 @@ class Worker {
             d.fee_total_cents);
       // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
       bool flagged = d.verdict >= Verdict::license_required;
-      if (!store_ && (!flagged || listed_flagged_++ >= o_.list_limit)) continue;
+      if (!store_ && (!flagged || full_.flagged.load(std::memory_order_relaxed) || listed_flagged_++ >= o_.list_limit))
+        continue;
       Entry& e = next(out);
       e.file = b.file;
       e.line = r.line;
       e.id = r.id;
       e.type = to_string(r.kind);
       e.as_of = as_of_text(day);
-      if (store_ || flagged) e.subject = record_subject(r);
+      record_subject_into(e.subject, r);
       e.classification = klass_name(d.klass);
       e.verdict = to_string(d.verdict);
       e.review = to_string(d.review);
@@ -470,7 +489,7 @@ class Worker {
               const std::string& field, const std::string& message, std::string_view raw) {
     ++out.rejects;
     tally(out.delta, k_error_class, r.ok ? destination_key(r) : k_unread_destination, r, chip_error, Tally::error, 0);
-    if (!store_ && listed_rejects_++ >= o_.list_limit) return;
+    if (!store_ && (full_.rejects.load(std::memory_order_relaxed) || listed_rejects_++ >= o_.list_limit)) return;
     Entry& e = next(out);
     e.reject = true;
     e.file = file;
@@ -489,6 +508,7 @@ class Worker {
   const Program& p_;
   const Catalog& catalog_;
   const AuditOptions& o_;
+  const ListsFull& full_;
   bool store_;
   Record rec_;
   std::set<const void*> sent_;
@@ -650,6 +670,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
 
   std::vector<std::unique_ptr<std::vector<std::string>>> headers;
   std::thread reader([&] {
+    name_thread("tollgate-read");
     uint64_t index = 0;
     try {
       for (uint32_t f = start.next_file; f < sum.inputs.size() && !stop; ++f) {
@@ -742,13 +763,15 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
 
   std::mutex pool_m;
   std::vector<std::unique_ptr<Result>> pool;
+  ListsFull lists_full;
   std::vector<std::thread> workers;
   std::atomic<unsigned> workers_left{jobs};
   std::mutex worker_error_m;
   std::string worker_error;
   for (unsigned i = 0; i < jobs; ++i)
     workers.emplace_back([&] {
-      Worker w(program, catalog, o);
+      name_thread("tollgate-judge");
+      Worker w(program, catalog, o, lists_full);
       std::shared_ptr<Batch> b;
       try {
         while (work.pop(b)) {
@@ -779,61 +802,58 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     });
 
   // The writer: this thread.
-  std::deque<std::unique_ptr<Result>> pending;
-  std::vector<const Entry*> rows;
   Counts counted;  // since the last commit
   Tallies delta;
   TraceStore::Position pos = start;
   uint64_t pending_rows = 0, commits = 0, bytes_done = bytes_before;
   auto last_commit = Clock::now(), last_progress = Clock::now();
   std::string writer_error;
+  // Each batch goes into the open transaction as it comes (so that the writer's work is steady and workers never
+  // wait on a commit), and is recycled at once; a commit adds the tallies and the position to the same transaction.
+  auto take = [&](Result& r) {
+    if (store) {
+      if (!store->in_transaction()) store->begin();
+      for (size_t i = 0; i < r.used; ++i) store->add(sum.run, r.entries[i]);
+    }
+    sum.decisions += r.decisions;
+    sum.rejected += r.rejects;
+    if (!store) {
+      // Without a store, the summary's lists are kept here (with one, they are read back from it at the end).
+      for (size_t i = 0; i < r.used; ++i) {
+        const Entry& e = r.entries[i];
+        auto& list = e.reject ? sum.rejects : sum.flagged;
+        if (list.size() >= o.list_limit) continue;
+        Listed l;
+        l.file = e.file;
+        l.line = e.line;
+        l.id = e.id;
+        l.verdict = e.verdict;
+        l.review = e.review;
+        l.classification = e.classification;
+        l.subject = e.subject;
+        l.as_of = e.as_of;
+        l.fee_total_cents = e.fee_total_cents;
+        l.stage = e.stage;
+        l.code = e.code;
+        l.field = e.field;
+        l.message = e.message;
+        list.push_back(std::move(l));
+      }
+      if (sum.flagged.size() >= o.list_limit) lists_full.flagged = true;
+      if (sum.rejects.size() >= o.list_limit) lists_full.rejects = true;
+    }
+  };
   auto commit = [&] {
     counted.spread(delta);
     if (store) {
-      rows.clear();
-      for (const auto& r : pending)
-        for (size_t i = 0; i < r->used; ++i) rows.push_back(&r->entries[i]);
+      if (!store->in_transaction()) store->begin();
       if (o.crash_after_commits && commits + 1 == o.crash_after_commits && o.crash_mid_commit)
         store->before_commit = [] { std::raise(SIGKILL); };  // crash test: every row written, nothing committed
-      store->append(sum.run, rows, delta, pos);
+      store->commit(sum.run, delta, pos);
       ++commits;
       if (o.crash_after_commits && commits == o.crash_after_commits) std::raise(SIGKILL);
     }
     merge(sum.tallies, delta);
-    for (const auto& r : pending) {
-      sum.decisions += r->decisions;
-      sum.rejected += r->rejects;
-      if (store) continue;
-      for (size_t i = 0; i < r->used; ++i) {
-        const Entry& e = r->entries[i];
-        // Without a store, the summary's lists are kept here (with one, they are read back from it at the end).
-        bool flagged = !e.reject && (std::string_view(e.verdict) == "LICENSE_REQUIRED" ||
-                                     std::string_view(e.verdict) == "PROHIBITED");
-        auto& list = e.reject ? sum.rejects : sum.flagged;
-        if (!store && (e.reject || flagged) && list.size() < o.list_limit) {
-          Listed l;
-          l.file = e.file;
-          l.line = e.line;
-          l.id = e.id;
-          l.verdict = e.verdict;
-          l.review = e.review;
-          l.classification = e.classification;
-          l.subject = e.subject;
-          l.as_of = e.as_of;
-          l.fee_total_cents = e.fee_total_cents;
-          l.stage = e.stage;
-          l.code = e.code;
-          l.field = e.field;
-          l.message = e.message;
-          list.push_back(std::move(l));
-        }
-      }
-    }
-    {
-      std::lock_guard lk(pool_m);
-      for (auto& r : pending) pool.push_back(std::move(r));
-    }
-    pending.clear();
     delta.clear();
     counted.clear();
     pending_rows = 0;
@@ -853,7 +873,11 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       bytes_done += r->bytes;
       counted.add(r->delta);
       pos = r->end;
-      pending.push_back(std::move(r));
+      take(*r);
+      {
+        std::lock_guard lk(pool_m);
+        pool.push_back(std::move(r));
+      }
       auto now = Clock::now();
       if (pending_rows >= o.commit_rows || now - last_commit > std::chrono::seconds(2)) commit();
       if (o.progress && now - last_progress > std::chrono::milliseconds(200)) {
@@ -864,6 +888,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     if (reader_error.empty() && worker_error.empty()) commit();
   } catch (const std::exception& e) {
     writer_error = e.what();
+    if (store) store->rollback();
   }
   stop = true;
   work.close();

@@ -172,20 +172,41 @@ std::string error_json(const Record& r, const std::string& code, const std::stri
   return dump(j);
 }
 
-std::string record_subject(const Record& r) {
+void record_subject_into(std::string& out, const Record& r) {
   const Facts& f = r.facts;
-  std::string out;
+  out.clear();
+  auto code = [&](const char* before, int slot, const char* after = "") {
+    if (!f.has(slot)) return;
+    int c = static_cast<int>(f.num[static_cast<size_t>(slot)]);
+    out += before;
+    if (c >= 0 && c < country_slots) {
+      out += static_cast<char>('A' + c / 26);
+      out += static_cast<char>('A' + c % 26);
+    } else {
+      out += "??";
+    }
+    out += after;
+  };
   if (r.kind == RecordKind::shipment) {
-    out += "chip " + (f.has_text(t_chip_name) ? std::string(f.text(t_chip_name)) : std::string("(inline spec)"));
-    if (f.has(s_destination)) out += " -> " + country_code(static_cast<int>(f.num[s_destination]));
-    if (f.has(s_end_user_hq)) out += ", end user HQ " + country_code(static_cast<int>(f.num[s_end_user_hq]));
-    if (f.has(s_export_from)) out += ", from " + country_code(static_cast<int>(f.num[s_export_from]));
+    out += "chip ";
+    out += f.has_text(t_chip_name) ? f.text(t_chip_name) : std::string_view("(inline spec)");
+    code(" -> ", s_destination);
+    code(", end user HQ ", s_end_user_hq);
+    code(", from ", s_export_from);
   } else if (r.kind == RecordKind::fab_order) {
-    out += f.has_text(t_role) ? std::string(f.text(t_role)) : std::string("fab order");
-    if (f.has_text(t_designer)) out += " for " + std::string(f.text(t_designer));
-    if (f.has(s_designer_hq)) out += " (HQ " + country_code(static_cast<int>(f.num[s_designer_hq])) + ")";
-    if (f.has(s_destination)) out += " -> " + country_code(static_cast<int>(f.num[s_destination]));
+    out += f.has_text(t_role) ? f.text(t_role) : std::string_view("fab order");
+    if (f.has_text(t_designer)) {
+      out += " for ";
+      out += f.text(t_designer);
+    }
+    code(" (HQ ", s_designer_hq, ")");
+    code(" -> ", s_destination);
   }
+}
+
+std::string record_subject(const Record& r) {
+  std::string out;
+  record_subject_into(out, r);
   return out;
 }
 

@@ -42,6 +42,7 @@ std::string decision_text(const Program& p, const Record& r, const Decision& d);
 // subject is record_subject() of the record: "chip H20 -> CN, end user HQ CN, from US".
 std::string decision_text_from_json(std::string_view decision_json, std::string_view subject);
 std::string record_subject(const Record& r);
+void record_subject_into(std::string& out, const Record& r);  // the same, into a reused string
 std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 
 }  // namespace tollgate

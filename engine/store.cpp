@@ -213,7 +213,6 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
   }
 }
 
-TraceStore::~TraceStore() = default;
 
 SQLite::Database& TraceStore::db() { return *db_; }
 
@@ -276,111 +275,149 @@ int64_t TraceStore::begin_run(const RunRecord& r) {
 
 void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries, const Tallies& delta,
                         const Position& pos) {
-  int64_t seq0 = last_seq_;
-  Sha256 link0 = last_link_;
+  begin();
   try {
-    SQLite::Transaction tx(*db_);
-    uint64_t n_dec = 0, n_rej = 0;
-    int64_t first = 0;
-    for (const Entry* e : entries) {
-      int64_t seq = ++last_seq_;
-      if (!first) first = seq;
-      last_link_ = chain_link(last_link_, seq, run_id, e->file, e->line, e->reject ? 'R' : 'D', e->sha);
-      if (!e->reject) {
-        int64_t rulesets;
-        auto k = e->rulesets_key ? by_key_.find(e->rulesets_key) : by_key_.end();
-        if (k != by_key_.end()) {
-          rulesets = k->second;
-        } else {
-          if (e->rulesets.empty()) throw std::logic_error("a rulesets array arrived by key before its text");
-          rulesets = text_id(e->rulesets, std::hash<std::string_view>{}(e->rulesets));
-          if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
-        }
-        int64_t fired = text_id(e->fired, e->fired_hash);
-        auto& q = *ins_decision_;
-        q.bind(1, seq);
-        q.bind(2, run_id);
-        q.bind(3, static_cast<int64_t>(e->file));
-        q.bind(4, static_cast<int64_t>(e->line));
-        q.bindNoCopy(5, e->id);
-        q.bindNoCopy(6, e->type);
-        q.bindNoCopy(7, e->as_of);
-        q.bindNoCopy(8, e->classification);
-        q.bindNoCopy(9, e->verdict);
-        if (!*e->review) q.bind(10);
-        else q.bindNoCopy(10, e->review);
-        if (!*e->exception) q.bind(11);
-        else q.bindNoCopy(11, e->exception);
-        q.bindNoCopy(12, e->fees);
-        q.bind(13, e->fee_total_cents);
-        q.bind(14, fired);
-        q.bind(15, rulesets);
-        q.bindNoCopy(16, e->subject);
-        q.bindNoCopy(17, e->input_sha.data(), 32);
-        q.bindNoCopy(18, e->sha.data(), 32);
-        q.bindNoCopy(19, last_link_.data(), 32);  // executed before last_link_ changes
-        q.exec();
-        q.reset();
-        ++n_dec;
-      } else {
-        auto& q = *ins_reject_;
-        q.bind(1, seq);
-        q.bind(2, run_id);
-        q.bind(3, static_cast<int64_t>(e->file));
-        q.bind(4, static_cast<int64_t>(e->line));
-        if (e->id.empty()) q.bind(5);
-        else q.bindNoCopy(5, e->id);
-        q.bindNoCopy(6, e->stage);
-        q.bindNoCopy(7, e->code);
-        if (e->field.empty()) q.bind(8);
-        else q.bindNoCopy(8, e->field);
-        q.bindNoCopy(9, e->message);
-        q.bindNoCopy(10, e->raw);
-        q.bindNoCopy(11, e->json);
-        q.bindNoCopy(12, e->sha.data(), 32);
-        q.bindNoCopy(13, last_link_.data(), 32);
-        q.exec();
-        q.reset();
-        ++n_rej;
-      }
-    }
-    for (const auto& [dim, keys] : delta)
-      for (const auto& [key, t] : keys) {
-        auto& q = *upsert_tally_;
-        q.bind(1, run_id);
-        q.bind(2, dim);
-        q.bind(3, key);
-        for (int i = 0; i < Tally::kinds; ++i) q.bind(4 + i, static_cast<int64_t>(t.n[i]));
-        q.bind(9, t.fee_cents);
-        q.exec();
-        q.reset();
-      }
-    auto& u = *upd_progress_;
-    u.bind(1, static_cast<int64_t>(pos.next_file));
-    u.bind(2, static_cast<int64_t>(pos.next_offset));
-    u.bind(3, static_cast<int64_t>(pos.next_line));
-    u.bind(4, static_cast<int64_t>(n_dec));
-    u.bind(5, static_cast<int64_t>(n_rej));
-    if (first) {
-      u.bind(6, first);
-      u.bind(7, last_seq_);
-      u.bind(8, last_link_.data(), 32);
-    } else {
-      u.bind(6);
-      u.bind(7);
-      u.bind(8);
-    }
-    u.bind(9, run_id);
-    u.exec();
-    u.reset();
-    if (before_commit) before_commit();
-    tx.commit();
+    for (const Entry* e : entries) add(run_id, *e);
+    commit(run_id, delta, pos);
   } catch (...) {
-    last_seq_ = seq0;
-    last_link_ = link0;
-    texts_.clear();  // ids added in the rolled-back transaction are gone
-    by_key_.clear();
+    rollback();
     throw;
+  }
+}
+
+void TraceStore::begin() {
+  if (in_tx_) throw std::logic_error("a trace store transaction is already open");
+  db_->exec("BEGIN");
+  in_tx_ = true;
+  tx_seq0_ = last_seq_;
+  tx_link0_ = last_link_;
+  tx_first_ = 0;
+  tx_decisions_ = tx_rejects_ = 0;
+}
+
+void TraceStore::rollback() {
+  if (!in_tx_) return;
+  in_tx_ = false;
+  for (auto* q : {ins_decision_.get(), ins_reject_.get(), ins_text_.get(), find_text_.get(), upsert_tally_.get(),
+                  upd_progress_.get()})
+    if (q) q->tryReset();
+  try {
+    db_->exec("ROLLBACK");
+  } catch (...) {  // SQLite may have rolled back already (after an I/O error); nothing of it stays either way
+  }
+  last_seq_ = tx_seq0_;
+  last_link_ = tx_link0_;
+  texts_.clear();  // ids added in the rolled-back transaction are gone
+  by_key_.clear();
+}
+
+void TraceStore::add(int64_t run_id, const Entry& entry) {
+  const Entry* e = &entry;
+  if (!in_tx_) throw std::logic_error("trace store: add() outside a transaction");
+  int64_t seq = last_seq_ + 1;
+  Sha256 link = chain_link(last_link_, seq, run_id, e->file, e->line, e->reject ? 'R' : 'D', e->sha);
+  if (!e->reject) {
+    int64_t rulesets;
+    auto k = e->rulesets_key ? by_key_.find(e->rulesets_key) : by_key_.end();
+    if (k != by_key_.end()) {
+      rulesets = k->second;
+    } else {
+      if (e->rulesets.empty()) throw std::logic_error("a rulesets array arrived by key before its text");
+      rulesets = text_id(e->rulesets, std::hash<std::string_view>{}(e->rulesets));
+      if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
+    }
+    int64_t fired = text_id(e->fired, e->fired_hash);
+    auto& q = *ins_decision_;
+    q.bind(1, seq);
+    q.bind(2, run_id);
+    q.bind(3, static_cast<int64_t>(e->file));
+    q.bind(4, static_cast<int64_t>(e->line));
+    q.bindNoCopy(5, e->id);
+    q.bindNoCopy(6, e->type);
+    q.bindNoCopy(7, e->as_of);
+    q.bindNoCopy(8, e->classification);
+    q.bindNoCopy(9, e->verdict);
+    if (!*e->review) q.bind(10);
+    else q.bindNoCopy(10, e->review);
+    if (!*e->exception) q.bind(11);
+    else q.bindNoCopy(11, e->exception);
+    q.bindNoCopy(12, e->fees);
+    q.bind(13, e->fee_total_cents);
+    q.bind(14, fired);
+    q.bind(15, rulesets);
+    q.bindNoCopy(16, e->subject);
+    q.bindNoCopy(17, e->input_sha.data(), 32);
+    q.bindNoCopy(18, e->sha.data(), 32);
+    q.bindNoCopy(19, link.data(), 32);
+    q.exec();
+    q.reset();
+    ++tx_decisions_;
+  } else {
+    auto& q = *ins_reject_;
+    q.bind(1, seq);
+    q.bind(2, run_id);
+    q.bind(3, static_cast<int64_t>(e->file));
+    q.bind(4, static_cast<int64_t>(e->line));
+    if (e->id.empty()) q.bind(5);
+    else q.bindNoCopy(5, e->id);
+    q.bindNoCopy(6, e->stage);
+    q.bindNoCopy(7, e->code);
+    if (e->field.empty()) q.bind(8);
+    else q.bindNoCopy(8, e->field);
+    q.bindNoCopy(9, e->message);
+    q.bindNoCopy(10, e->raw);
+    q.bindNoCopy(11, e->json);
+    q.bindNoCopy(12, e->sha.data(), 32);
+    q.bindNoCopy(13, link.data(), 32);
+    q.exec();
+    q.reset();
+    ++tx_rejects_;
+  }
+  last_seq_ = seq;
+  last_link_ = link;
+  if (!tx_first_) tx_first_ = seq;
+}
+
+void TraceStore::commit(int64_t run_id, const Tallies& delta, const Position& pos) {
+  if (!in_tx_) throw std::logic_error("trace store: commit() outside a transaction");
+  for (const auto& [dim, keys] : delta)
+    for (const auto& [key, t] : keys) {
+      auto& q = *upsert_tally_;
+      q.bind(1, run_id);
+      q.bind(2, dim);
+      q.bind(3, key);
+      for (int i = 0; i < Tally::kinds; ++i) q.bind(4 + i, static_cast<int64_t>(t.n[i]));
+      q.bind(9, t.fee_cents);
+      q.exec();
+      q.reset();
+    }
+  auto& u = *upd_progress_;
+  u.bind(1, static_cast<int64_t>(pos.next_file));
+  u.bind(2, static_cast<int64_t>(pos.next_offset));
+  u.bind(3, static_cast<int64_t>(pos.next_line));
+  u.bind(4, static_cast<int64_t>(tx_decisions_));
+  u.bind(5, static_cast<int64_t>(tx_rejects_));
+  if (tx_first_) {
+    u.bind(6, tx_first_);
+    u.bind(7, last_seq_);
+    u.bind(8, last_link_.data(), 32);
+  } else {
+    u.bind(6);
+    u.bind(7);
+    u.bind(8);
+  }
+  u.bind(9, run_id);
+  u.exec();
+  u.reset();
+  if (before_commit) before_commit();
+  db_->exec("COMMIT");
+  in_tx_ = false;
+}
+
+TraceStore::~TraceStore() {
+  try {
+    rollback();
+  } catch (...) {
   }
 }
 

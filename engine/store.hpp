@@ -128,6 +128,14 @@ class TraceStore {
     uint64_t next_offset = 0, next_line = 1;
   };
   void append(int64_t run, const std::vector<const Entry*>& entries, const Tallies& delta, const Position& pos);
+  // The same transaction in steps, so that rows go in as they come: begin(), add() each entry, then commit() with
+  // the tallies and the position. Any exception in between leaves the transaction open: call rollback(), which
+  // forgets everything since begin() (as a crash would).
+  void begin();
+  void add(int64_t run, const Entry& e);
+  void commit(int64_t run, const Tallies& delta, const Position& pos);
+  void rollback();
+  bool in_transaction() const { return in_tx_; }
   void finish_run(int64_t run, const std::string& finished_at);
 
   Tallies tallies(int64_t run);
@@ -153,7 +161,7 @@ class TraceStore {
   void each(std::optional<int64_t> run, bool decisions, bool rejects, const std::function<void(const Shown&)>& f);
 
   SQLite::Database& db();
-  // Crash tests only: called inside append()'s transaction after its rows are written, before it commits.
+  // Crash tests only: called inside a transaction after its rows are written, before it commits.
   std::function<void()> before_commit;
 
  private:
@@ -166,6 +174,11 @@ class TraceStore {
   std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
   int64_t last_seq_ = 0;
   Sha256 last_link_{};
+  // The open transaction: where it started, and what it added so far.
+  bool in_tx_ = false;
+  int64_t tx_seq0_ = 0, tx_first_ = 0;
+  Sha256 tx_link0_{};
+  uint64_t tx_decisions_ = 0, tx_rejects_ = 0;
 };
 
 // The chain: link(n) = SHA-256(link(n-1) || seq || run || file || line || kind || sha), integers as 8-byte

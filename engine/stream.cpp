@@ -2,15 +2,34 @@
 #include "engine/stream.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace tollgate {
 namespace {
 constexpr size_t chunk = 1 << 20;  // bytes read at a time
+
+// Quotes in a line, sixteen bytes at a time (every CSV line is counted, to find rows that span lines).
+size_t count_quotes(std::string_view s) {
+  size_t n = 0, i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+    if (m) n += static_cast<size_t>(std::popcount(m));  // rare: most lines have no quote
+  }
+#endif
+  for (; i < s.size(); ++i) n += s[i] == '"';
+  return n;
+}
 
 bool blank(std::string_view s, std::string_view also) {
   for (char c : s)
@@ -122,15 +141,15 @@ bool RowReader::next(Row& row) {
   for (;;) {
     if (!next_line(line)) return false;
     row.line = line_no_;
-    if (fmt_ == InputFormat::csv && std::count(line.begin(), line.end(), '"') % 2 == 1) {
+    if (fmt_ == InputFormat::csv && count_quotes(line) % 2 == 1) {
       // A quoted cell spans lines: join until the quotes balance (or the input ends).
       row_.assign(line);
-      size_t quotes = static_cast<size_t>(std::count(line.begin(), line.end(), '"'));
+      size_t quotes = count_quotes(line);
       std::string_view more;
       while (quotes % 2 == 1 && next_line(more)) {
         row_ += '\n';
         row_ += more;
-        quotes += static_cast<size_t>(std::count(more.begin(), more.end(), '"'));
+        quotes += count_quotes(more);
       }
       line = row_;
     }
