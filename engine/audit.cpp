@@ -27,6 +27,10 @@
 #include <thread>
 #if defined(__linux__)
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <cerrno>
 #endif
 #include <unordered_map>
 #if defined(__GLIBC__)
@@ -56,6 +60,21 @@ void note_cpu(const char* who) {
 }
 
 using Clock = std::chrono::steady_clock;
+
+// With a store, the single writer is the pipeline's narrowest part: when threads outnumber cores, the workers yield
+// to it (a lower priority within the process; nothing is asked of the rest of the machine).
+void lower_priority() {
+#if defined(__linux__)
+  static const int by = [] {
+    const char* e = std::getenv("TOLLGATE_WORKER_NICE");
+    return e ? std::atoi(e) : 5;
+  }();
+  int tid = static_cast<int>(syscall(SYS_gettid));
+  errno = 0;
+  int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + by));
+#endif
+}
 
 // Threads carry their role's name (top -H, perf --comm).
 void name_thread(const char* name) {
@@ -655,6 +674,8 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   }
 
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  auto pipeline0 = Clock::now();
+  Clock::duration writer_waited{};
   const size_t in_flight = 1 + static_cast<size_t>(jobs);  // batches queued; twice that read but not yet written
   Queue<std::shared_ptr<Batch>> work(in_flight);
   Reorder done;
@@ -771,6 +792,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   for (unsigned i = 0; i < jobs; ++i)
     workers.emplace_back([&] {
       name_thread("tollgate-judge");
+      if (store) lower_priority();
       Worker w(program, catalog, o, lists_full);
       std::shared_ptr<Batch> b;
       try {
@@ -862,7 +884,9 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   try {
     std::unique_ptr<Result> r;
     for (uint64_t next = 0; next < batches_total.load() || batches_total.load() == UINT64_MAX; ++next) {
+      auto wait0 = Clock::now();
       if (!done.take(next, r)) break;
+      writer_waited += Clock::now() - wait0;
       {
         std::lock_guard lk(window_m);
         --window;
@@ -894,6 +918,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   work.close();
   window_cv.notify_all();
   reader.join();
+  auto pipeline1 = Clock::now();
   for (auto& w : workers) w.join();
   if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
   if (!worker_error.empty()) throw std::runtime_error(worker_error);
@@ -917,6 +942,13 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     o.progress({sum.judged_now, total_bytes, total_bytes, std::chrono::duration<double>(Clock::now() - t0).count()});
   sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   note_cpu("writer");
+  if (std::getenv("TOLLGATE_AUDIT_STATS")) {
+    auto secs = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "before the pipeline %.2f s, pipeline %.2f s (writer waiting %.2f s), after %.2f s\n",
+                  secs(pipeline0 - t0), secs(pipeline1 - pipeline0), secs(writer_waited), secs(Clock::now() - pipeline1));
+    stats_text += buf;
+  }
   if (std::getenv("TOLLGATE_AUDIT_STATS")) std::fputs(stats_text.c_str(), stderr);
   return sum;
 }
