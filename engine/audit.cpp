@@ -67,7 +67,7 @@ void lower_priority() {
 #if defined(__linux__)
   static const int by = [] {
     const char* e = std::getenv("TOLLGATE_WORKER_NICE");
-    return e ? std::atoi(e) : 5;
+    return e ? std::atoi(e) : 10;
   }();
   int tid = static_cast<int>(syscall(SYS_gettid));
   errno = 0;
@@ -481,8 +481,9 @@ class Worker {
         fired_key(r.facts, d, day);
         auto hit = fired_cache_.find(key_);
         (hit != fired_cache_.end() ? hits_ : misses_)++;
+        auto rs = rulesets_text_.find(d.active);
         decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? &hit->second.first : nullptr,
-                           &e.input_sha);
+                           &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr);
         e.sha = sha256(json_);
         auto part = [&](std::string& to, size_t from, size_t end) { to.assign(json_, from, end - from); };
         part(e.fees, layout.fees_begin, layout.fees_end);
@@ -497,8 +498,12 @@ class Worker {
         }
         // The rulesets array is the same for every record judged in one stretch of time: send its text only the
         // first time this worker meets that stretch (the writer then knows it by its key).
-        if (sent_.insert(d.active).second) part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
-        else e.rulesets.clear();
+        if (rs == rulesets_text_.end()) {
+          part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
+          rulesets_text_.emplace(d.active, e.rulesets);
+        } else {
+          e.rulesets.clear();
+        }
         e.rulesets_key = d.active;
       }
     }
@@ -530,7 +535,7 @@ class Worker {
   const ListsFull& full_;
   bool store_;
   Record rec_;
-  std::set<const void*> sent_;
+  std::unordered_map<const void*, std::string> rulesets_text_;  // by stretch of time; sent once to the writer
   std::string key_;
   std::unordered_map<std::string, std::pair<std::string, uint64_t>> fired_cache_;
   ClassCache cache_;

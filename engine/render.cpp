@@ -42,7 +42,7 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
 }
 
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
-                        const std::string* fired, const Sha256* input_sha) {
+                        const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
   out.clear();
   out += '{';
   put_member(out, "schema", decision_schema);
@@ -104,20 +104,27 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   out += ',';
   put_key(out, "rulesets");
   if (layout) layout->rulesets_begin = out.size();
-  out += '[';
-  for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
-    const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
-    if (i) out += ',';
-    out += '{';
-    put_member(out, "id", rs.id);
-    put_key(out, "sha256");
-    put_string(out, rs.sha256);
-    out += '}';
+  if (rulesets) {
+    out += *rulesets;
+  } else {
+    out += '[';
+    for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
+      const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
+      if (i) out += ',';
+      out += '{';
+      put_member(out, "id", rs.id);
+      put_key(out, "sha256");
+      put_string(out, rs.sha256);
+      out += '}';
+    }
+    out += ']';
   }
-  out += ']';
   if (layout) layout->rulesets_end = out.size();
   out += ',';
-  put_member(out, "input_sha256", input_sha ? to_hex(*input_sha) : sha256_hex(r.canonical));
+  put_key(out, "input_sha256");
+  out += '"';
+  append_hex(out, input_sha ? *input_sha : sha256(r.canonical));  // hex digits need no escaping
+  out += "\",";
   put_key(out, "engine");
   put_string(out, engine_version);
   out += '}';

@@ -20,11 +20,12 @@ struct JsonLayout {
 };
 std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout = nullptr);
 // The same into `out` (cleared first; its capacity reused). `d` must not have failed. For speed, a caller may
-// pass the fired array's text as rendered before for the same rules, classification and facts (`fired`), and the
-// record's input SHA-256 (`input_sha`); both must be exactly what would be computed here.
+// pass the fired array's text as rendered before for the same rules, classification and facts (`fired`), the
+// record's input SHA-256 (`input_sha`), and the rulesets array's text as rendered before for the same stretch of time
+// (`rulesets`); each must be exactly what would be computed here.
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d,
                         JsonLayout* layout = nullptr, const std::string* fired = nullptr,
-                        const Sha256* input_sha = nullptr);
+                        const Sha256* input_sha = nullptr, const std::string* rulesets = nullptr);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 // The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together
