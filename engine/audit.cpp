@@ -56,7 +56,7 @@ void note_cpu(const char* who) {
   char buf[32];
   std::snprintf(buf, sizeof buf, " %.2f s CPU\n", thread_cpu());
   std::lock_guard lk(stats_m);
-  stats_text.append(who).append(buf);
+  stats_text += std::string(who) + buf;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -371,11 +371,58 @@ class Worker {
     }
   }
 
+  // The fired array of a decision whose combination of rules and facts is new to the reasons cache, put together
+  // from each fired rule's own entry. A rule's entry depends on the rules in force, the class, the record kind and
+  // what that rule reads, so entries repeat far more than whole arrays do: most are not rendered again.
+  void fired_text(const Record& r, const Decision& d, Day day, std::string& out) {
+    out = "[";
+    bool first = true;
+    for (size_t i = 0; i < p_.rules.size(); ++i) {
+      if (!d.has_fired(static_cast<int>(i))) continue;
+      const Rule& rule = p_.rules[i];
+      const Facts& f = r.facts;
+      rule_key_.clear();
+      auto put_k = [&](const auto& v) { rule_key_.append(reinterpret_cast<const char*>(&v), sizeof v); };
+      put_k(i);
+      put_k(d.active);
+      put_k(d.klass);
+      put_k(f.kind);
+      if (rule.reads_as_of) put_k(day);
+      for (uint64_t bits = rule.reads; bits; bits &= bits - 1) {
+        int s = std::countr_zero(bits);
+        bool has = f.has(s);
+        put_k(has);
+        if (has) put_k(f.num[static_cast<size_t>(s)]);
+      }
+      for (uint32_t bits = rule.reads_text; bits; bits &= bits - 1) {
+        int t = std::countr_zero(bits);
+        bool has = f.has_text(t);
+        put_k(has);
+        if (has) {
+          auto v = f.text(t);
+          put_k(v.size());
+          rule_key_.append(v);
+        }
+      }
+      auto it = rule_cache_.find(rule_key_);
+      if (it == rule_cache_.end()) {
+        if (rule_cache_.size() >= 65536) rule_cache_.clear();  // bounded memory
+        std::string entry;
+        append_fired_entry(entry, p_, static_cast<int>(i), r, d);
+        it = rule_cache_.emplace(rule_key_, std::move(entry)).first;
+      }
+      if (!first) out += ',';
+      first = false;
+      out += it->second;
+    }
+    out += ']';
+  }
+
   static Entry& next(Result& out) {
     if (out.used == out.entries.size()) out.entries.emplace_back();
     Entry& e = out.entries[out.used++];
     // Recycled entries keep their strings' capacity; a rare long text does not get to pin its size for good.
-    for (std::string* t : {&e.fired, &e.fees, &e.rulesets, &e.json, &e.raw, &e.message})
+    for (std::string* t : {&e.fees, &e.rulesets, &e.json, &e.raw, &e.message})
       if (t->capacity() > 2048) std::string().swap(*t);
     e.reject = false;
     e.rulesets_key = nullptr;
@@ -482,7 +529,8 @@ class Worker {
         auto hit = fired_cache_.find(key_);
         (hit != fired_cache_.end() ? hits_ : misses_)++;
         auto rs = rulesets_text_.find(d.active);
-        decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? &hit->second.first : nullptr,
+        if (hit == fired_cache_.end()) fired_text(r, d, day, fired_);
+        decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
                            &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr);
         e.sha = sha256(json_);
         auto part = [&](std::string& to, size_t from, size_t end) { to.assign(json_, from, end - from); };
@@ -491,9 +539,9 @@ class Worker {
           e.fired = hit->second.first;
           e.fired_hash = hit->second.second;
         } else {
-          part(e.fired, layout.fired_begin, layout.fired_end);
-          e.fired_hash = std::hash<std::string_view>{}(e.fired);
-          if (fired_cache_.size() >= 8192) fired_cache_.clear();  // bounded memory
+          e.fired = std::make_shared<const std::string>(fired_);
+          e.fired_hash = std::hash<std::string_view>{}(fired_);
+          if (fired_cache_.size() >= 16384) fired_cache_.clear();  // bounded memory
           fired_cache_.emplace(key_, std::make_pair(e.fired, e.fired_hash));
         }
         // The rulesets array is the same for every record judged in one stretch of time: send its text only the
@@ -537,7 +585,9 @@ class Worker {
   Record rec_;
   std::unordered_map<const void*, std::string> rulesets_text_;  // by stretch of time; sent once to the writer
   std::string key_;
-  std::unordered_map<std::string, std::pair<std::string, uint64_t>> fired_cache_;
+  std::unordered_map<std::string, std::pair<std::shared_ptr<const std::string>, uint64_t>> fired_cache_;
+  std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
+  std::string rule_key_, fired_;
   ClassCache cache_;
   std::string json_;
   struct SvHash {

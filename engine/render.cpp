@@ -13,6 +13,10 @@ std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json:
 
 namespace {
 void put_string(std::string& out, std::string_view s) { append_json_string(out, s); }
+template <size_t N>
+void lit(std::string& out, const char (&s)[N]) {
+  out.append(s, N - 1);
+}
 void put_key(std::string& out, const char* key) {
   out += '"';
   out += key;
@@ -21,12 +25,6 @@ void put_key(std::string& out, const char* key) {
 void put_member(std::string& out, const char* key, std::string_view value) {
   put_key(out, key);
   put_string(out, value);
-  out += ',';
-}
-void put_nullable(std::string& out, const char* key, const char* value) {
-  put_key(out, key);
-  if (*value) put_string(out, value);
-  else out += "null";
   out += ',';
 }
 }  // namespace
@@ -43,17 +41,35 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
 
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
                         const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
+  // Keys and punctuation go in as whole literals: an audit renders a million of these, and small appends add up.
+  static const std::string head = [] {
+    std::string h = "{\"schema\":";
+    put_string(h, decision_schema);
+    return h + ",\"id\":";
+  }();
+  static const std::string tail = [] {
+    std::string t = ",\"engine\":";
+    put_string(t, engine_version);
+    return t + "}";
+  }();
   out.clear();
-  out += '{';
-  put_member(out, "schema", decision_schema);
-  put_member(out, "id", r.id);
-  put_member(out, "type", to_string(r.kind));
-  put_member(out, "as_of", format_date(d.as_of));
-  put_member(out, "classification", klass_name(d.klass));
-  put_member(out, "verdict", to_string(d.verdict));
-  put_nullable(out, "review", to_string(d.review));
-  put_nullable(out, "exception", to_string(d.exception));
-  put_key(out, "fees");
+  out += head;
+  put_string(out, r.id);
+  lit(out, ",\"type\":");
+  put_string(out, to_string(r.kind));
+  lit(out, ",\"as_of\":");
+  put_string(out, format_date(d.as_of));
+  lit(out, ",\"classification\":");
+  put_string(out, klass_name(d.klass));
+  lit(out, ",\"verdict\":");
+  put_string(out, to_string(d.verdict));
+  lit(out, ",\"review\":");
+  if (const char* v = to_string(d.review); *v) put_string(out, v);
+  else lit(out, "null");
+  lit(out, ",\"exception\":");
+  if (const char* v = to_string(d.exception); *v) put_string(out, v);
+  else lit(out, "null");
+  lit(out, ",\"fees\":");
   if (layout) layout->fees_begin = out.size();
   out += '[';
   for (int i = 0; i < d.fee_count; ++i) {
@@ -74,11 +90,9 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   }
   out += ']';
   if (layout) layout->fees_end = out.size();
-  out += ',';
-  put_key(out, "fee_total_cents");
+  lit(out, ",\"fee_total_cents\":");
   out += std::to_string(d.fee_total_cents);
-  out += ',';
-  put_key(out, "fired");
+  lit(out, ",\"fired\":");
   if (layout) layout->fired_begin = out.size();
   if (fired) {
     out += *fired;
@@ -87,22 +101,14 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
     bool first = true;
     for (size_t i = 0; i < p.rules.size(); ++i) {
       if (!d.has_fired(static_cast<int>(i))) continue;
-      const Rule& rule = p.rules[i];
       if (!first) out += ',';
       first = false;
-      out += '{';
-      put_member(out, "rule", rule.id);
-      put_member(out, "ruleset", p.rulesets[static_cast<size_t>(rule.ruleset)].id);
-      put_member(out, "citation", rule.citation);
-      put_key(out, "because");
-      put_string(out, explain_rule(p, static_cast<int>(i), r.facts, d.as_of, d.klass));
-      out += '}';
+      append_fired_entry(out, p, static_cast<int>(i), r, d);
     }
     out += ']';
   }
   if (layout) layout->fired_end = out.size();
-  out += ',';
-  put_key(out, "rulesets");
+  lit(out, ",\"rulesets\":");
   if (layout) layout->rulesets_begin = out.size();
   if (rulesets) {
     out += *rulesets;
@@ -120,13 +126,20 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
     out += ']';
   }
   if (layout) layout->rulesets_end = out.size();
-  out += ',';
-  put_key(out, "input_sha256");
-  out += '"';
+  lit(out, ",\"input_sha256\":\"");
   append_hex(out, input_sha ? *input_sha : sha256(r.canonical));  // hex digits need no escaping
-  out += "\",";
-  put_key(out, "engine");
-  put_string(out, engine_version);
+  out += '"';
+  out += tail;
+}
+
+void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d) {
+  const Rule& rule = p.rules[static_cast<size_t>(rule_index)];
+  out += '{';
+  put_member(out, "rule", rule.id);
+  put_member(out, "ruleset", p.rulesets[static_cast<size_t>(rule.ruleset)].id);
+  put_member(out, "citation", rule.citation);
+  put_key(out, "because");
+  put_string(out, explain_rule(p, rule_index, r.facts, d.as_of, d.klass));
   out += '}';
 }
 

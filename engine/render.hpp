@@ -26,6 +26,8 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d,
                         JsonLayout* layout = nullptr, const std::string* fired = nullptr,
                         const Sha256* input_sha = nullptr, const std::string* rulesets = nullptr);
+// One element of the fired array: {"rule", "ruleset", "citation", "because"} of a rule that fired for `d`.
+void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 // The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together

@@ -66,7 +66,10 @@ struct Entry {
   const char* review = "";
   const char* exception = "";
   int64_t fee_total_cents = 0;
-  std::string fees, fired, rulesets;   // the §5 JSON's arrays, as text
+  std::string fees, rulesets;          // the §5 JSON's arrays, as text
+  // The fired array's text, shared with the worker's reasons cache (a log repeats it: it is neither copied nor, when
+  // the writer has seen this very string before, compared again).
+  std::shared_ptr<const std::string> fired;
   const void* rulesets_key = nullptr;  // identity of `rulesets` (the same array text has the same key) or null
   uint64_t fired_hash = 0;  // std::hash of `fired`, computed by the worker
   Sha256 input_sha{};
@@ -168,9 +171,16 @@ class TraceStore {
   void prepare_writes();
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
-  int64_t text_id(const std::string& text, uint64_t hash);  // the id of a text in `texts`, adding it if new
+  // The id of a text in `texts`, adding it if new. `shared`, if given, holds the same text: a pointer seen before
+  // for this text is taken without comparing the bytes again.
+  int64_t text_id(const std::string& text, uint64_t hash, const std::shared_ptr<const std::string>* shared = nullptr);
+  struct KnownText {
+    int64_t id = 0;
+    std::string text;
+    std::vector<std::shared_ptr<const std::string>> same;  // strings known to hold `text` (kept alive here)
+  };
   std::unique_ptr<SQLite::Statement> ins_decision_, ins_reject_, ins_text_, find_text_, upsert_tally_, upd_progress_;
-  std::unordered_map<uint64_t, std::pair<int64_t, std::string>> texts_;  // hash -> id, text: a cache of `texts`
+  std::unordered_map<uint64_t, KnownText> texts_;  // by hash: a cache of `texts`
   std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
   int64_t last_seq_ = 0;
   Sha256 last_link_{};

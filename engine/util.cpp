@@ -259,6 +259,8 @@ bool json_special(std::string_view s) {
 }
 }  // namespace
 
+bool json_needs_escape(std::string_view s) { return json_special(s); }
+
 void append_json_string(std::string& out, std::string_view s) {
   if (json_special(s)) {
     out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
