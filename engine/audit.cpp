@@ -731,7 +731,9 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   auto pipeline0 = Clock::now();
   Clock::duration writer_waited{};
-  const size_t in_flight = 1 + static_cast<size_t>(jobs);  // batches queued; twice that read but not yet written
+  // Batches queued for the workers; six times that read but not yet written (measured: a smaller window makes the
+  // writer wait for the batch next in order while later ones are done).
+  const size_t in_flight = 1 + static_cast<size_t>(jobs);
   Queue<std::shared_ptr<Batch>> work(in_flight);
   Reorder done;
   std::atomic<uint64_t> window{0};  // batches read but not yet written: bounds memory
@@ -782,7 +784,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         auto send = [&](std::shared_ptr<Batch> b) {
           {
             std::unique_lock lk(window_m);
-            window_cv.wait(lk, [&] { return window.load() < in_flight * 3 || stop; });
+            window_cv.wait(lk, [&] { return window.load() < in_flight * 6 || stop; });
             ++window;
           }
           return work.push(std::move(b));
@@ -813,7 +815,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
             b->rows.push_back({b->text.size(), row.text.size(), row.line});
             b->text += row.text;
           }
-          bool full = b->rows.size() >= 1024 || b->text.size() >= (1u << 19);
+          bool full = b->rows.size() >= 2048 || b->text.size() >= (1u << 20);
           if (!more || full) {
             uint64_t off = more ? row.end : sum.inputs[f].bytes;
             b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
