@@ -18,6 +18,8 @@
 
 #include "engine/util.hpp"
 
+struct sqlite3_stmt;  // SQLite's prepared statement
+
 namespace SQLite {
 class Database;
 class Statement;
@@ -25,7 +27,7 @@ class Statement;
 
 namespace tollgate {
 
-inline constexpr const char* trace_schema = "tollgate.trace/1";
+inline constexpr const char* trace_schema = "tollgate.trace/2";
 
 // Counts by verdict and fees for one key of one dimension (a destination, a month, ...).
 struct Tally {
@@ -179,7 +181,24 @@ class TraceStore {
     std::string text;
     std::vector<std::shared_ptr<const std::string>> same;  // strings known to hold `text` (kept alive here)
   };
-  std::unique_ptr<SQLite::Statement> ins_decision_, ins_reject_, ins_text_, find_text_, upsert_tally_, upd_progress_;
+  // The decision insert, prepared with SQLite's own API (the hot path binds through it directly); finalized before
+  // the database closes, being declared after it.
+  struct RawStatement {
+    ::sqlite3_stmt* stmt = nullptr;
+    ~RawStatement();
+  } ins_decision_raw_;
+  std::unique_ptr<SQLite::Statement> ins_reject_, ins_text_, find_text_, upsert_tally_, upd_progress_,
+      ins_outcome_, find_outcome_;
+  int64_t outcome_id(const Entry& e);  // the id in `outcomes` of the entry's type, class, verdict, review, exception
+  struct OutcomeKey {
+    const char *type, *classification, *verdict, *review, *exception;
+    auto as_ints() const {
+      auto u = [](const char* p) { return reinterpret_cast<std::uintptr_t>(p); };
+      return std::make_tuple(u(type), u(classification), u(verdict), u(review), u(exception));
+    }
+    bool operator<(const OutcomeKey& o) const { return as_ints() < o.as_ints(); }
+  };
+  std::map<OutcomeKey, int64_t> outcomes_;
   std::unordered_map<uint64_t, KnownText> texts_;  // by hash: a cache of `texts`
   std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
   int64_t last_seq_ = 0;

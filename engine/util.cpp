@@ -59,6 +59,24 @@ std::optional<Day> parse_date(std::string_view t) {
   return days_from_civil(y, m, d);
 }
 
+void format_date_into(char out[10], Day z) {
+  int y;
+  unsigned m, d;
+  civil_from_days(z, y, m, d);
+  if (y < 0 || y > 9999) y = 0;
+  auto uy = static_cast<unsigned>(y);
+  out[0] = static_cast<char>('0' + uy / 1000);
+  out[1] = static_cast<char>('0' + uy / 100 % 10);
+  out[2] = static_cast<char>('0' + uy / 10 % 10);
+  out[3] = static_cast<char>('0' + uy % 10);
+  out[4] = '-';
+  out[5] = static_cast<char>('0' + m / 10);
+  out[6] = static_cast<char>('0' + m % 10);
+  out[7] = '-';
+  out[8] = static_cast<char>('0' + d / 10);
+  out[9] = static_cast<char>('0' + d % 10);
+}
+
 std::string format_date(Day z) {
   if (z <= day_min) return "-inf";
   if (z >= day_max) return "+inf";

@@ -20,6 +20,7 @@ inline constexpr Day day_max = INT32_MAX / 2;  // "until forever"
 // Parses exactly YYYY-MM-DD with a real calendar day (2023-02-29 is rejected); years 1900..2999.
 std::optional<Day> parse_date(std::string_view text);
 std::string format_date(Day d);
+void format_date_into(char out[10], Day d);  // YYYY-MM-DD for years 0 to 9999 (no terminator)
 // Months as one number (year * 12 + month - 1), and back to "YYYY-MM": the audit's tallies key by it.
 int month_index(Day d);
 std::string format_month(int index);

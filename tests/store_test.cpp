@@ -102,9 +102,17 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
     REQUIRE(store.verify().ok);
   }
   SUBCASE("a decision's verdict altered") {
-    auto r = tamper(pristine, s.dir, "verdict", "UPDATE decisions SET verdict = 'ALLOWED' WHERE seq = 3");
+    // Verdicts live in the shared `outcomes` rows: the row is pointed at another one.
+    auto r = tamper(pristine, s.dir, "verdict",
+                    "UPDATE decisions SET outcome = (SELECT min(id) FROM outcomes WHERE id != decisions.outcome) "
+                    "WHERE seq = 3");
     CHECK_FALSE(r.ok);
     CHECK(r.bad_seq == 3);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("an outcome shared by several decisions altered") {
+    auto r = tamper(pristine, s.dir, "outcome", "UPDATE outcomes SET verdict = 'ALLOWED' WHERE verdict != 'ALLOWED'");
+    CHECK_FALSE(r.ok);
     CHECK(r.problem.find("altered") != std::string::npos);
   }
   SUBCASE("a fee altered") {
@@ -130,11 +138,16 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
       REQUIRE(at != std::string::npos);
       json.replace(at, json.find('"', at + 11) - at, "\"verdict\":\"ALLOWED");
       Sha256 h = sha256(json);
-      std::string verdict = "ALLOWED";
       SQLite::Database raw(copy.string(), SQLite::OPEN_READWRITE);
-      SQLite::Statement q(raw, "UPDATE decisions SET verdict = ?, sha256 = ? WHERE seq = 3");
-      q.bind(1, verdict);
-      q.bind(2, h.data(), 32);
+      raw.exec("INSERT OR IGNORE INTO outcomes(type, classification, verdict, review, exception) "
+               "SELECT type, classification, 'ALLOWED', review, exception FROM outcomes "
+               "WHERE id = (SELECT outcome FROM decisions WHERE seq = 3)");
+      SQLite::Statement q(raw,
+                          "UPDATE decisions SET outcome = (SELECT n.id FROM outcomes n JOIN outcomes o "
+                          "ON o.id = decisions.outcome WHERE n.type = o.type AND n.classification = o.classification "
+                          "AND n.verdict = 'ALLOWED' AND n.review = o.review AND n.exception = o.exception), "
+                          "sha256 = ? WHERE seq = 3");
+      q.bind(1, h.data(), 32);
       q.exec();
     }
     TraceStore store(copy.string(), TraceStore::Mode::read);
@@ -170,9 +183,8 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
   SUBCASE("a decision inserted at the end") {
     auto r = tamper(pristine, s.dir, "insert",
                     "INSERT INTO decisions SELECT (SELECT max(seq) FROM (SELECT seq FROM decisions UNION ALL SELECT seq "
-                    "FROM rejects)) + 1, run, file, line + 1000, id, type, as_of, classification, verdict, review, "
-                    "exception, fees, fee_total_cents, fired, rulesets, subject, input_sha256, sha256, link FROM "
-                    "decisions WHERE seq = 3");
+                    "FROM rejects)) + 1, run, file, line + 1000, id, as_of, outcome, fees, fee_total_cents, fired, "
+                    "rulesets, subject, input_sha256, sha256, link FROM decisions WHERE seq = 3");
     CHECK_FALSE(r.ok);
     CHECK(r.problem.find("inserted") != std::string::npos);
   }
