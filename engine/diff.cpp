@@ -991,7 +991,10 @@ std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const
       std::vector<int> sorted = cls;
       std::sort(sorted.begin(), sorted.end());
       std::string members;
-      for (size_t i = 0; i < sorted.size() && i < 8; ++i) members += (i ? ", " : "") + country_code(sorted[i]);
+      for (size_t i = 0; i < sorted.size() && i < 8; ++i) {
+        if (i) members += ", ";
+        members += country_code(sorted[i]);
+      }
       if (sorted.size() > 8) members += ", ... " + std::to_string(sorted.size()) + " countries";
       fl.destinations = members;
       fl.representative = country_code(rep);
