@@ -4,6 +4,7 @@
 #include "engine/record.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -452,6 +453,7 @@ struct CsvPlan {
   std::vector<std::string> header;
   std::vector<std::string> keys, paths, quoted_keys;  // per column: key (chip_ stripped), error path, JSON key
   std::vector<char> chip_col;                         // 1 for chip_<field> columns
+  std::vector<size_t> chip_cols, other_cols;          // the chip_<field> columns; the rest
   std::vector<int> ship_field, fab_field, chip_field;  // index into the schemas, or -1
   std::vector<int> order;       // top-level canonical order of columns; -1 stands for the inline chip object
   std::vector<int> chip_order;  // chip_ columns in canonical order
@@ -485,6 +487,7 @@ const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
     append_json_string(q, key);
     plan.quoted_keys.push_back(q);
     plan.chip_col.push_back(is_chip ? 1 : 0);
+    (is_chip ? plan.chip_cols : plan.other_cols).push_back(i);
     plan.ship_field.push_back(is_chip ? -1 : field_index(shipment_fields(), key));
     plan.fab_field.push_back(is_chip ? -1 : field_index(fab_fields(), key));
     plan.chip_field.push_back(is_chip ? field_index(chip_fields(), key) : -1);
@@ -695,10 +698,9 @@ void canonical_row(const CsvPlan& plan, const std::vector<std::string_view>& cel
 // row's cells, unquoted.
 bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, Record& rec, const Catalog* catalog,
               bool want_canonical) {
-  const size_t n = cells.size();
   bool inline_chip = false;
-  for (size_t i = 0; i < n; ++i)
-    if (plan.chip_col[i] && !cells[i].empty()) inline_chip = true;
+  for (size_t i : plan.chip_cols)
+    if (!cells[i].empty()) inline_chip = true;
   bool named_chip = plan.chip_name_col >= 0 && !cells[static_cast<size_t>(plan.chip_name_col)].empty();
   if (inline_chip && named_chip) return false;
   std::string_view type = "shipment";
@@ -713,20 +715,22 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
   const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
   const auto& index = rec.kind == RecordKind::shipment ? plan.ship_field : plan.fab_field;
   uint64_t seen = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (cells[i].empty() || plan.chip_col[i]) continue;
+  for (size_t i : plan.other_cols) {
+    std::string_view cell = cells[i];
+    if (cell.empty()) continue;
     int f = index[i];
     if (f < 0) return false;
-    if (!fast_cell(schema[static_cast<size_t>(f)], cells[i], b, rec.facts)) return false;
+    if (!fast_cell(schema[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
     seen |= uint64_t{1} << f;
   }
   if (inline_chip) {
     if (rec.kind != RecordKind::shipment) return false;
-    for (size_t i = 0; i < n; ++i) {
-      if (cells[i].empty() || !plan.chip_col[i]) continue;
+    for (size_t i : plan.chip_cols) {
+      std::string_view cell = cells[i];
+      if (cell.empty()) continue;
       int f = plan.chip_field[i];
       if (f < 0) return false;
-      if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cells[i], b, rec.facts)) return false;
+      if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
     }
     Builder::derive_tpp(rec.facts, "chip.");
     seen |= uint64_t{1} << field_index(schema, "chip");
@@ -817,11 +821,14 @@ void reset(Record& r, uint64_t line) {
   r.id.clear();
   r.kind = RecordKind::shipment;
   r.facts.kind = RecordKind::shipment;
-  r.facts.num.fill(0);
+  // Unset slots are zero already (a Record starts zeroed, and every slot set is cleared here): clear only those.
+  for (uint64_t bits = r.facts.known; bits; bits &= bits - 1) r.facts.num[static_cast<size_t>(std::countr_zero(bits))] = 0;
   r.facts.known = 0;
+  for (uint32_t bits = r.facts.text_known; bits; bits &= bits - 1) {
+    r.facts.text_at[static_cast<size_t>(std::countr_zero(bits))] = 0;
+    r.facts.text_len[static_cast<size_t>(std::countr_zero(bits))] = 0;
+  }
   r.facts.text_known = 0;
-  r.facts.text_at.fill(0);
-  r.facts.text_len.fill(0);
   r.facts.text_buf.clear();
   r.base_cents = -1;
   r.date = 0;

@@ -179,6 +179,8 @@ TEST_CASE("the CSV fast path and the general path build the same records") {
         Record fresh = record_from_csv(header, rows[i], i + 2, &test::catalog());
         if (!want_canonical && reused.ok) reused.canonical = fresh.canonical;
         same(reused, fresh);
+        for (int sl = 0; sl < slot_count; ++sl)  // nothing of an earlier row lingers in the unset slots either
+          if (!reused.facts.has(sl)) CHECK(reused.facts.num[static_cast<size_t>(sl)] == 0);
         CHECK(reused.line == fresh.line);
         CHECK(reused.has_date == fresh.has_date);
       }
