@@ -656,8 +656,9 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       if (!fp) throw std::runtime_error("cannot read '" + path + "'");
       in.format = format_of(path, fp.get());
     }
-    // With a store, the inputs' hashes are needed first (they key the run: the same audit is found, an interrupted
-    // one resumed); without one, the reader hashes each log in the pass that reads it.
+    // With a store, the inputs' hashes come first: they key the run (the same audit is found, an interrupted one
+    // resumed) and the store keeps them. Without one, nothing is hashed: verdicts and tallies only (hashing the
+    // input was a seventh of such a run).
     if (o.db.empty()) {
       std::error_code ec;
       in.bytes = std::filesystem::file_size(path, ec);
@@ -675,7 +676,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     opts["include_proposed"] = o.include_proposed;
     sum.options_json = opts.dump();
   }
-  sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
+  if (!o.db.empty()) sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
 
   std::unique_ptr<TraceStore> store;
   TraceStore::Position start;
@@ -757,19 +758,6 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         if (!fp) throw std::runtime_error("cannot read '" + path + "'");
         InputFormat fmt = sum.inputs[f].format;
         RowReader rr(fp.get(), fmt);
-        std::unique_ptr<Sha256Stream> hash;
-        if (!store) {
-          hash = std::make_unique<Sha256Stream>();
-          rr.hash_into(hash.get());
-        }
-        auto hashed = [&] {  // the rest of the file (after a bad header nothing else is read), then the hash
-          if (!hash) return;
-          std::vector<char> rest(1 << 16);
-          for (size_t got; (got = std::fread(rest.data(), 1, rest.size(), fp.get())) > 0;)
-            hash->update(std::string_view(rest.data(), got));
-          sum.inputs[f].sha256 = to_hex(hash->final());
-          sum.inputs[f].bytes = hash->bytes();
-        };
         headers.push_back(std::make_unique<std::vector<std::string>>());
         uint64_t header_id = 0;
         auto make = [&] {
@@ -797,7 +785,6 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
           b->end = {f + 1, 0, 1};
           b->bytes = sum.inputs[f].bytes;
           if (!resume_here && !send(std::move(b))) return;
-          hashed();
           continue;
         }
         *headers.back() = rr.header();
@@ -829,7 +816,6 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
             b = make();
           }
         }
-        hashed();
       }
     } catch (const std::exception& e) {
       reader_error = e.what();
@@ -983,7 +969,6 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     throw std::runtime_error(reader_error + (store ? " (the run is kept; fix the input and add --resume)" : ""));
 
   sum.finished_at = utc_now();
-  if (!store) sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);  // now that the inputs are hashed
   if (store) {
     store->finish_run(sum.run, sum.finished_at);
     auto rec = store->run(sum.run);

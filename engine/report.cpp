@@ -173,7 +173,10 @@ std::string report_json(const AuditSummary& s) {
   j["finished_at"] = s.finished_at;
   j["options"] = ojson::parse(s.options_json.empty() ? "{}" : s.options_json);
   j["inputs"] = ojson::array();
-  for (const auto& in : s.inputs) j["inputs"].push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
+  for (const auto& in : s.inputs)  // no hash without a store (--no-store hashes nothing)
+    j["inputs"].push_back({{"path", in.path},
+                           {"sha256", in.sha256.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(in.sha256)},
+                           {"bytes", in.bytes}});
   j["rulesets"] = ojson::array();
   for (const auto& [id, sha] : s.rulesets) j["rulesets"].push_back({{"id", id}, {"sha256", sha}});
   j["records"] = s.decisions + s.rejected;
@@ -224,7 +227,8 @@ std::vector<std::pair<std::string, std::string>> meta_of(const AuditSummary& s) 
   m.emplace_back("started / finished", s.started_at + " / " + s.finished_at);
   m.emplace_back("options", s.options_json);
   for (const auto& in : s.inputs)
-    m.emplace_back("input", in.path + " (" + group_digits(in.bytes) + " bytes, sha256 " + in.sha256 + ")");
+    m.emplace_back("input", in.path + " (" + group_digits(in.bytes) + " bytes, " +
+                                (in.sha256.empty() ? std::string("not hashed: --no-store") : "sha256 " + in.sha256) + ")");
   for (const auto& [id, sha] : s.rulesets) m.emplace_back("ruleset", id + " " + sha);
   return m;
 }

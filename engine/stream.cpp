@@ -53,7 +53,6 @@ bool RowReader::fill() {
   buf_.resize(old + chunk);
   size_t got = std::fread(buf_.data() + old, 1, chunk, file_);
   buf_.resize(old + got);
-  if (hash_) hash_->update(std::string_view(buf_).substr(old, got));
   if (got < chunk) {
     if (std::ferror(file_)) read_error_ = std::strerror(errno);
     eof_ = true;

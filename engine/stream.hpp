@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "engine/record.hpp"
-#include "engine/util.hpp"
 
 namespace tollgate {
 
@@ -37,10 +36,6 @@ class RowReader {
   uint64_t header_line() const { return header_line_; }
   uint64_t header_end() const { return header_end_; }
 
-  // Also hashes every byte read from the file (for a file read whole: call before reading anything, and use neither
-  // prime nor resume_at); the audit thus hashes a log in the same pass that reads it.
-  void hash_into(Sha256Stream* h) { hash_ = h; }
-
   // Bytes already read from the file (to guess its format) that come before the rest of it.
   void prime(std::string_view head) { buf_.assign(head); }
 
@@ -59,7 +54,6 @@ class RowReader {
   bool fill();                             // reads more of the file into buf_; false at EOF
 
   std::FILE* file_ = nullptr;
-  Sha256Stream* hash_ = nullptr;
   InputFormat fmt_;
   std::string buf_;        // file mode: buf_[pos_..] is unread; text mode: unused
   std::string_view text_;  // text mode: the whole input
