@@ -199,6 +199,7 @@ struct Batch {
 struct Result {
   std::vector<Entry> entries;  // the first `used` are this batch's (without a store: only those the summary lists)
   size_t used = 0;
+  std::string texts;                    // the entries' texts, back to back (Entry::TextRef)
   uint64_t decisions = 0, rejects = 0;  // records of this batch
   Counts delta;
   TraceStore::Position end;
@@ -310,6 +311,8 @@ class Worker {
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
+    if (out.texts.capacity() > (8u << 20)) std::string().swap(out.texts);  // a rare huge batch does not stay
+    out.texts.clear();
     out.decisions = out.rejects = 0;
     listed_flagged_ = listed_rejects_ = 0;
     out.delta.clear();
@@ -421,13 +424,17 @@ class Worker {
   static Entry& next(Result& out) {
     if (out.used == out.entries.size()) out.entries.emplace_back();
     Entry& e = out.entries[out.used++];
-    // Recycled entries keep their strings' capacity; a rare long text does not get to pin its size for good.
-    for (std::string* t : {&e.fees, &e.rulesets, &e.json, &e.raw, &e.message})
-      if (t->capacity() > 2048) std::string().swap(*t);
     e.reject = false;
     e.rulesets_key = nullptr;
     e.fee_total_cents = 0;
+    e.id = e.as_of = e.subject = e.fees = e.rulesets = TextRef{};
+    e.code = e.field = e.message = e.raw = e.json = TextRef{};
     return e;
+  }
+  static TextRef put(Result& out, std::string_view s) {
+    TextRef r{static_cast<uint32_t>(out.texts.size()), static_cast<uint32_t>(s.size())};
+    out.texts.append(s);
+    return r;
   }
 
   // Counting a record: its class, destination, month and chip.
@@ -511,10 +518,11 @@ class Worker {
       Entry& e = next(out);
       e.file = b.file;
       e.line = r.line;
-      e.id = r.id;
+      e.id = put(out, r.id);
       e.type = to_string(r.kind);
-      e.as_of = as_of_text(day);
-      record_subject_into(e.subject, r);
+      e.as_of = put(out, as_of_text(day));
+      record_subject_into(subject_, r);
+      e.subject = put(out, subject_);
       e.classification = klass_name(d.klass);
       e.verdict = to_string(d.verdict);
       e.review = to_string(d.review);
@@ -533,8 +541,8 @@ class Worker {
         decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
                            &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr);
         e.sha = sha256(json_);
-        auto part = [&](std::string& to, size_t from, size_t end) { to.assign(json_, from, end - from); };
-        part(e.fees, layout.fees_begin, layout.fees_end);
+        auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json_).substr(from, end - from)); };
+        e.fees = part(layout.fees_begin, layout.fees_end);
         if (hit != fired_cache_.end()) {
           e.fired = hit->second.first;
           e.fired_hash = hit->second.second;
@@ -547,10 +555,8 @@ class Worker {
         // The rulesets array is the same for every record judged in one stretch of time: send its text only the
         // first time this worker meets that stretch (the writer then knows it by its key).
         if (rs == rulesets_text_.end()) {
-          part(e.rulesets, layout.rulesets_begin, layout.rulesets_end);
-          rulesets_text_.emplace(d.active, e.rulesets);
-        } else {
-          e.rulesets.clear();
+          e.rulesets = part(layout.rulesets_begin, layout.rulesets_end);
+          rulesets_text_.emplace(d.active, std::string(e.rulesets.in(out.texts.data())));
         }
         e.rulesets_key = d.active;
       }
@@ -566,15 +572,16 @@ class Worker {
     e.reject = true;
     e.file = file;
     e.line = r.line;
-    e.id = r.id;
+    e.id = put(out, r.id);
     e.stage = stage;
-    e.code = code;
-    e.field = field;
-    e.message = message;
+    e.code = put(out, code);
+    e.field = put(out, field);
+    e.message = put(out, message);
     if (!store_) return;  // the summary lists it; only the store keeps the raw row, the error's JSON and its hash
-    e.raw = std::string(raw);
-    e.json = error_json(r, code, field, message);
-    e.sha = sha256(e.json + "\n" + e.raw);
+    std::string json = error_json(r, code, field, message);
+    e.raw = put(out, raw);
+    e.json = put(out, json);
+    e.sha = sha256(json + "\n" + std::string(raw));
   }
 
   const Program& p_;
@@ -587,7 +594,7 @@ class Worker {
   std::string key_;
   std::unordered_map<std::string, std::pair<std::shared_ptr<const std::string>, uint64_t>> fired_cache_;
   std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
-  std::string rule_key_, fired_;
+  std::string rule_key_, fired_, subject_;
   ClassCache cache_;
   std::string json_;
   struct SvHash {
@@ -878,7 +885,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   auto take = [&](Result& r) {
     if (store) {
       if (!store->in_transaction()) store->begin();
-      for (size_t i = 0; i < r.used; ++i) store->add(sum.run, r.entries[i]);
+      for (size_t i = 0; i < r.used; ++i) store->add(sum.run, r.entries[i], r.texts.data());
     }
     sum.decisions += r.decisions;
     sum.rejected += r.rejects;
@@ -888,20 +895,21 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
         const Entry& e = r.entries[i];
         auto& list = e.reject ? sum.rejects : sum.flagged;
         if (list.size() >= o.list_limit) continue;
+        auto text = [&](TextRef t) { return std::string(t.in(r.texts.data())); };
         Listed l;
         l.file = e.file;
         l.line = e.line;
-        l.id = e.id;
+        l.id = text(e.id);
         l.verdict = e.verdict;
         l.review = e.review;
         l.classification = e.classification;
-        l.subject = e.subject;
-        l.as_of = e.as_of;
+        l.subject = text(e.subject);
+        l.as_of = text(e.as_of);
         l.fee_total_cents = e.fee_total_cents;
         l.stage = e.stage;
-        l.code = e.code;
-        l.field = e.field;
-        l.message = e.message;
+        l.code = text(e.code);
+        l.field = text(e.field);
+        l.message = text(e.message);
         list.push_back(std::move(l));
       }
       if (sum.flagged.size() >= o.list_limit) lists_full.flagged = true;

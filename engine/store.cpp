@@ -300,18 +300,6 @@ int64_t TraceStore::begin_run(const RunRecord& r) {
   return db_->getLastInsertRowid();
 }
 
-void TraceStore::append(int64_t run_id, const std::vector<const Entry*>& entries, const Tallies& delta,
-                        const Position& pos) {
-  begin();
-  try {
-    for (const Entry* e : entries) add(run_id, *e);
-    commit(run_id, delta, pos);
-  } catch (...) {
-    rollback();
-    throw;
-  }
-}
-
 void TraceStore::begin() {
   if (in_tx_) throw std::logic_error("a trace store transaction is already open");
   db_->exec("BEGIN");
@@ -340,7 +328,7 @@ void TraceStore::rollback() {
   outcomes_.clear();
 }
 
-void TraceStore::add(int64_t run_id, const Entry& entry) {
+void TraceStore::add(int64_t run_id, const Entry& entry, const char* texts) {
   const Entry* e = &entry;
   if (!in_tx_) throw std::logic_error("trace store: add() outside a transaction");
   int64_t seq = last_seq_ + 1;
@@ -352,7 +340,8 @@ void TraceStore::add(int64_t run_id, const Entry& entry) {
       rulesets = k->second;
     } else {
       if (e->rulesets.empty()) throw std::logic_error("a rulesets array arrived by key before its text");
-      rulesets = text_id(e->rulesets, std::hash<std::string_view>{}(e->rulesets));
+      std::string rs_text(e->rulesets.in(texts));
+      rulesets = text_id(rs_text, std::hash<std::string_view>{}(rs_text));
       if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
     }
     if (!e->fired) throw std::logic_error("a decision without its fired array");
@@ -366,9 +355,10 @@ void TraceStore::add(int64_t run_id, const Entry& entry) {
     };
     int rc = sqlite3_bind_int64(q, 1, seq) | sqlite3_bind_int64(q, 2, run_id) |
              sqlite3_bind_int64(q, 3, static_cast<int64_t>(e->file)) |
-             sqlite3_bind_int64(q, 4, static_cast<int64_t>(e->line)) | text(5, e->id) | text(6, e->as_of) |
-             sqlite3_bind_int64(q, 7, outcome) | text(8, e->fees) | sqlite3_bind_int64(q, 9, e->fee_total_cents) |
-             sqlite3_bind_int64(q, 10, fired) | sqlite3_bind_int64(q, 11, rulesets) | text(12, e->subject) |
+             sqlite3_bind_int64(q, 4, static_cast<int64_t>(e->line)) | text(5, e->id.in(texts)) |
+             text(6, e->as_of.in(texts)) | sqlite3_bind_int64(q, 7, outcome) | text(8, e->fees.in(texts)) |
+             sqlite3_bind_int64(q, 9, e->fee_total_cents) | sqlite3_bind_int64(q, 10, fired) |
+             sqlite3_bind_int64(q, 11, rulesets) | text(12, e->subject.in(texts)) |
              sqlite3_bind_blob(q, 13, e->input_sha.data(), 32, SQLITE_STATIC) |
              sqlite3_bind_blob(q, 14, e->sha.data(), 32, SQLITE_STATIC) |
              sqlite3_bind_blob(q, 15, link.data(), 32, SQLITE_STATIC);
@@ -383,15 +373,16 @@ void TraceStore::add(int64_t run_id, const Entry& entry) {
     q.bind(2, run_id);
     q.bind(3, static_cast<int64_t>(e->file));
     q.bind(4, static_cast<int64_t>(e->line));
+    auto str = [&](TextRef r) { return std::string(r.in(texts)); };  // rejects are rare: copies are fine
     if (e->id.empty()) q.bind(5);
-    else q.bindNoCopy(5, e->id);
-    q.bindNoCopy(6, e->stage);
-    q.bindNoCopy(7, e->code);
+    else q.bind(5, str(e->id));
+    q.bind(6, e->stage);
+    q.bind(7, str(e->code));
     if (e->field.empty()) q.bind(8);
-    else q.bindNoCopy(8, e->field);
-    q.bindNoCopy(9, e->message);
-    q.bindNoCopy(10, e->raw);
-    q.bindNoCopy(11, e->json);
+    else q.bind(8, str(e->field));
+    q.bind(9, str(e->message));
+    q.bind(10, str(e->raw));
+    q.bind(11, str(e->json));
     q.bindNoCopy(12, e->sha.data(), 32);
     q.bindNoCopy(13, link.data(), 32);
     q.exec();

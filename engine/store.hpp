@@ -54,13 +54,22 @@ using Tallies = std::map<std::string, TallyMap, std::less<>>;  // dim -> key -> 
 // One judged record as stored. A decision is kept as the parts of its DESIGN §5 JSON (the repeated ones, such as
 // the fired rules with their reasons, once in the `texts` table), from which the JSON is put back byte for byte;
 // its SHA-256 is that of the whole JSON. A reject keeps its error JSON and the raw row.
+//
+// A text of an entry: where it sits in its batch's text buffer (texts are kept back to back, one buffer a batch,
+// so that an entry is a few cache lines that the writer thread reads, not a dozen strings on the heap).
+struct TextRef {
+  uint32_t at = 0, len = 0;
+  std::string_view in(const char* texts) const { return {texts + at, len}; }
+  bool empty() const { return len == 0; }
+};
+
 struct Entry {
   bool reject = false;
   uint32_t file = 0;  // index into the run's inputs
   uint64_t line = 0;
-  std::string id;
+  TextRef id;
   // decisions
-  std::string as_of, subject;
+  TextRef as_of, subject;
   // static strings (to_string / klass_name); "" for no review / no exception
   const char* type = "";
   const char* classification = "";
@@ -68,7 +77,7 @@ struct Entry {
   const char* review = "";
   const char* exception = "";
   int64_t fee_total_cents = 0;
-  std::string fees, rulesets;          // the §5 JSON's arrays, as text
+  TextRef fees, rulesets;              // the §5 JSON's arrays, as text (rulesets: only the first time, see below)
   // The fired array's text, shared with the worker's reasons cache (a log repeats it: it is neither copied nor, when
   // the writer has seen this very string before, compared again).
   std::shared_ptr<const std::string> fired;
@@ -76,7 +85,8 @@ struct Entry {
   uint64_t fired_hash = 0;  // std::hash of `fired`, computed by the worker
   Sha256 input_sha{};
   // rejects
-  std::string stage, code, field, message, raw, json;
+  const char* stage = "";
+  TextRef code, field, message, raw, json;
   Sha256 sha{};  // decision: SHA-256 of the full §5 JSON; reject: of error JSON + "\n" + raw row
 };
 
@@ -126,18 +136,17 @@ class TraceStore {
   // Starts a run (status running). Fields other than the descriptive ones are ignored.
   int64_t begin_run(const RunRecord& r);
 
-  // Appends entries in order, adds `delta` to the run's tallies, and records where the run continues, in one
-  // transaction. Assigns each entry its seq and chain link.
+  // Entries are appended in order, each given its seq and chain link, in transactions that also add to the run's
+  // tallies and record where the run continues.
   struct Position {
     uint32_t next_file = 0;
     uint64_t next_offset = 0, next_line = 1;
   };
-  void append(int64_t run, const std::vector<const Entry*>& entries, const Tallies& delta, const Position& pos);
-  // The same transaction in steps, so that rows go in as they come: begin(), add() each entry, then commit() with
+  // In steps, so that rows go in as they come: begin(), add() each entry (its texts in `texts`), then commit() with
   // the tallies and the position. Any exception in between leaves the transaction open: call rollback(), which
   // forgets everything since begin() (as a crash would).
   void begin();
-  void add(int64_t run, const Entry& e);
+  void add(int64_t run, const Entry& e, const char* texts);
   void commit(int64_t run, const Tallies& delta, const Position& pos);
   void rollback();
   bool in_transaction() const { return in_tx_; }
