@@ -59,7 +59,7 @@ input/rules, 1 internal error.)");
     unsigned jobs = 0;
     std::string report, as_of;
     size_t list = 10;
-    uint64_t commit_rows = 16384, crash_after = 0;
+    uint64_t commit_rows = 65536, crash_after = 0;
     bool crash_mid = false;
   };
   auto o = std::make_shared<Opts>();

@@ -29,7 +29,7 @@ struct AuditOptions {
   std::string db;                    // trace store; "" for none (--no-store)
   bool resume = false;               // finish an interrupted run of the same audit
   size_t list_limit = 1000;          // flagged decisions and rejects listed in the summary
-  uint64_t commit_rows = 16384;      // rows per transaction
+  uint64_t commit_rows = 65536;      // rows per transaction (each commit waits for the disk: fewer, larger ones)
   std::function<void(const AuditProgress&)> progress;  // called from the calling thread, a few times a second
   // For crash tests only: raise SIGKILL after this many commits (0: never), or in the middle of one.
   uint64_t crash_after_commits = 0;

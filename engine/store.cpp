@@ -212,7 +212,7 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
       db_->exec("PRAGMA journal_mode = DELETE");
       db_->exec("PRAGMA synchronous = NORMAL");
       db_->exec("PRAGMA locking_mode = EXCLUSIVE");
-      db_->exec("PRAGMA cache_size = -16384");
+      db_->exec("PRAGMA cache_size = -32768");  // 32 MB: a transaction of 65,536 rows stays in memory until it commits
       db_->exec("BEGIN EXCLUSIVE; COMMIT");
       for (const char* table : {"decisions", "rejects"}) {
         SQLite::Statement q(*db_, std::string("SELECT seq, link FROM ") + table + " ORDER BY seq DESC LIMIT 1");
