@@ -409,7 +409,7 @@ class Worker {
       }
       auto it = rule_cache_.find(rule_key_);
       if (it == rule_cache_.end()) {
-        if (rule_cache_.size() >= 65536) rule_cache_.clear();  // bounded memory
+        if (rule_cache_.size() >= 16384) rule_cache_.clear();  // bounded memory
         std::string entry;
         append_fired_entry(entry, p_, static_cast<int>(i), r, d);
         it = rule_cache_.emplace(rule_key_, std::move(entry)).first;
@@ -545,12 +545,12 @@ class Worker {
         e.fees = part(layout.fees_begin, layout.fees_end);
         if (hit != fired_cache_.end()) {
           e.fired = hit->second.first;
-          e.fired_hash = hit->second.second;
+          e.fired_sha = hit->second.second;
         } else {
           e.fired = std::make_shared<const std::string>(fired_);
-          e.fired_hash = std::hash<std::string_view>{}(fired_);
+          e.fired_sha = sha256(fired_);
           if (fired_cache_.size() >= 16384) fired_cache_.clear();  // bounded memory
-          fired_cache_.emplace(key_, std::make_pair(e.fired, e.fired_hash));
+          fired_cache_.emplace(key_, std::make_pair(e.fired, e.fired_sha));
         }
         // The rulesets array is the same for every record judged in one stretch of time: send its text only the
         // first time this worker meets that stretch (the writer then knows it by its key).
@@ -592,7 +592,7 @@ class Worker {
   Record rec_;
   std::unordered_map<const void*, std::string> rulesets_text_;  // by stretch of time; sent once to the writer
   std::string key_;
-  std::unordered_map<std::string, std::pair<std::shared_ptr<const std::string>, uint64_t>> fired_cache_;
+  std::unordered_map<std::string, std::pair<std::shared_ptr<const std::string>, Sha256>> fired_cache_;
   std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
   std::string rule_key_, fired_, subject_;
   ClassCache cache_;

@@ -37,7 +37,9 @@ CREATE TABLE runs(
   last_seq INTEGER,
   head BLOB);
 CREATE INDEX runs_by_key ON runs(run_key);
-CREATE TABLE texts(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+-- Texts that many decisions share (the fired array with its reasons, the rulesets array), once each; found by
+-- their SHA-256 (an index of long texts slowed every insert as the store grew).
+CREATE TABLE texts(id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL UNIQUE, text TEXT NOT NULL);
 -- The five parts of a decision that take few values (about thirty combinations in a log), once each.
 CREATE TABLE outcomes(
   id INTEGER PRIMARY KEY,
@@ -248,8 +250,8 @@ void TraceStore::prepare_writes() {
             "exception = ?");
   ins_reject_ = std::make_unique<SQLite::Statement>(
       *db_, "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  ins_text_ = std::make_unique<SQLite::Statement>(*db_, "INSERT INTO texts(text) VALUES (?) ON CONFLICT (text) DO NOTHING");
-  find_text_ = std::make_unique<SQLite::Statement>(*db_, "SELECT id FROM texts WHERE text = ?");
+  ins_text_ = std::make_unique<SQLite::Statement>(*db_, "INSERT INTO texts(sha256, text) VALUES (?, ?)");
+  find_text_ = std::make_unique<SQLite::Statement>(*db_, "SELECT id FROM texts WHERE sha256 = ?");
   upsert_tally_ = std::make_unique<SQLite::Statement>(
       *db_,
       "INSERT INTO run_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run, dim, key) DO UPDATE SET "
@@ -340,12 +342,12 @@ void TraceStore::add(int64_t run_id, const Entry& entry, const char* texts) {
       rulesets = k->second;
     } else {
       if (e->rulesets.empty()) throw std::logic_error("a rulesets array arrived by key before its text");
-      std::string rs_text(e->rulesets.in(texts));
-      rulesets = text_id(rs_text, std::hash<std::string_view>{}(rs_text));
+      std::string_view rs_text = e->rulesets.in(texts);
+      rulesets = text_id(rs_text, sha256(rs_text));
       if (e->rulesets_key) by_key_[e->rulesets_key] = rulesets;
     }
     if (!e->fired) throw std::logic_error("a decision without its fired array");
-    int64_t fired = text_id(*e->fired, e->fired_hash, &e->fired);
+    int64_t fired = text_id(*e->fired, e->fired_sha);
     int64_t outcome = outcome_id(*e);
     // SQLite's own calls, not the wrapper's: nineteen checked binds a row showed in profiles. Binding cannot fail
     // here but for a programming error; the return codes are gathered and checked once.
@@ -460,42 +462,24 @@ int64_t TraceStore::outcome_id(const Entry& e) {
   return id;
 }
 
-int64_t TraceStore::text_id(const std::string& text, uint64_t hash, const std::shared_ptr<const std::string>* shared) {
-  // The worker hashed the text; here a probe and a comparison (or none), no hashing on the (single) writer thread.
-  auto it = texts_.find(hash);
-  if (it != texts_.end()) {
-    KnownText& k = it->second;
-    if (shared)
-      for (const auto& s : k.same)
-        if (s.get() == shared->get()) return k.id;
-    if (k.text == text) {
-      if (shared && k.same.size() < 8) k.same.push_back(*shared);
-      return k.id;
-    }
-  }
-  if (texts_.size() > 20000) {  // bounded memory: the table itself is the reference
-    texts_.clear();
-    it = texts_.end();
-  }
-  ins_text_->bind(1, text);
-  ins_text_->exec();
-  ins_text_->reset();
+int64_t TraceStore::text_id(std::string_view text, const Sha256& sha) {
+  // The worker hashed the text (once per distinct text): here a probe, and SQL only for a text not seen lately.
+  auto it = texts_.find(sha);
+  if (it != texts_.end()) return it->second;
+  if (texts_.size() >= 65536) texts_.clear();  // bounded memory (40 bytes an entry): the table is the reference
+  find_text_->bindNoCopy(1, sha.data(), 32);
   int64_t id;
-  if (db_->getChanges() == 1) {
-    id = db_->getLastInsertRowid();
-  } else {
-    find_text_->bind(1, text);
-    find_text_->executeStep();
+  if (find_text_->executeStep()) {
     id = find_text_->getColumn(0).getInt64();
-    find_text_->reset();
+  } else {
+    ins_text_->bindNoCopy(1, sha.data(), 32);
+    ins_text_->bind(2, std::string(text));
+    ins_text_->exec();
+    ins_text_->reset();
+    id = db_->getLastInsertRowid();
   }
-  if (it == texts_.end()) {  // (a text whose hash collides with a cached one is not cached)
-    KnownText k;
-    k.id = id;
-    k.text = text;
-    if (shared) k.same.push_back(*shared);
-    texts_.emplace(hash, std::move(k));
-  }
+  find_text_->reset();
+  texts_.emplace(sha, id);
   return id;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -82,7 +83,7 @@ struct Entry {
   // the writer has seen this very string before, compared again).
   std::shared_ptr<const std::string> fired;
   const void* rulesets_key = nullptr;  // identity of `rulesets` (the same array text has the same key) or null
-  uint64_t fired_hash = 0;  // std::hash of `fired`, computed by the worker
+  Sha256 fired_sha{};       // SHA-256 of `fired`, computed by the worker once per text: the writer knows texts by it
   Sha256 input_sha{};
   // rejects
   const char* stage = "";
@@ -182,14 +183,16 @@ class TraceStore {
   void prepare_writes();
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
-  // The id of a text in `texts`, adding it if new. `shared`, if given, holds the same text: a pointer seen before
-  // for this text is taken without comparing the bytes again.
-  int64_t text_id(const std::string& text, uint64_t hash, const std::shared_ptr<const std::string>* shared = nullptr);
-  struct KnownText {
-    int64_t id = 0;
-    std::string text;
-    std::vector<std::shared_ptr<const std::string>> same;  // strings known to hold `text` (kept alive here)
+  // The id of a text in `texts` (found by its SHA-256, given), adding it if new.
+  int64_t text_id(std::string_view text, const Sha256& sha);
+  struct ShaHash {
+    size_t operator()(const Sha256& h) const {
+      size_t v;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
   };
+
   // The decision insert, prepared with SQLite's own API (the hot path binds through it directly); finalized before
   // the database closes, being declared after it.
   struct RawStatement {
@@ -208,7 +211,7 @@ class TraceStore {
     bool operator<(const OutcomeKey& o) const { return as_ints() < o.as_ints(); }
   };
   std::map<OutcomeKey, int64_t> outcomes_;
-  std::unordered_map<uint64_t, KnownText> texts_;  // by hash: a cache of `texts`
+  std::unordered_map<Sha256, int64_t, ShaHash> texts_;  // a cache of `texts`: id by the text's SHA-256
   std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
   int64_t last_seq_ = 0;
   Sha256 last_link_{};
