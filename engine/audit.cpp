@@ -639,8 +639,12 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
   return sha256_hex(j.dump());
 }
 
-AuditSummary run_audit(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
-                       const AuditOptions& o) {
+namespace {
+// Thrown by the writer when a speculative start turns out wrong (see run_audit_impl).
+struct SpeculationFailed {};
+
+AuditSummary run_audit_impl(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
+                            const AuditOptions& o, bool may_speculate) {
   auto t0 = Clock::now();
 #if defined(__GLIBC__)
   // Batches are allocated and freed all run long: keep the memory instead of returning it to the system and
@@ -663,16 +667,12 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       if (!fp) throw std::runtime_error("cannot read '" + path + "'");
       in.format = format_of(path, fp.get());
     }
-    // With a store, the inputs' hashes come first: they key the run (the same audit is found, an interrupted one
-    // resumed) and the store keeps them. Without one, nothing is hashed: verdicts and tallies only (hashing the
-    // input was a seventh of such a run).
-    if (o.db.empty()) {
-      std::error_code ec;
-      in.bytes = std::filesystem::file_size(path, ec);
-      if (ec) throw std::runtime_error("cannot read '" + path + "': " + ec.message());
-    } else {
-      in.sha256 = sha256_file(path, &in.bytes);
-    }
+    // With a store, the inputs' hashes key the run (the same audit is found, an interrupted one resumed) and the
+    // store keeps them: below. Without one, nothing is hashed: verdicts and tallies only (hashing the input was a
+    // seventh of such a run).
+    std::error_code ec;
+    in.bytes = std::filesystem::file_size(path, ec);
+    if (ec) throw std::runtime_error("cannot read '" + path + "': " + ec.message());
     total_bytes += in.bytes;
     sum.inputs.push_back(in);
   }
@@ -683,12 +683,57 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
     opts["include_proposed"] = o.include_proposed;
     sum.options_json = opts.dump();
   }
-  if (!o.db.empty()) sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
-
   std::unique_ptr<TraceStore> store;
   TraceStore::Position start;
+  auto new_run = [&] {
+    RunRecord r;
+    r.run_key = sum.run_key;
+    r.engine = engine_version;
+    nlohmann::ordered_json rs = nlohmann::ordered_json::array();
+    for (const auto& [id, sha] : sum.rulesets) rs.push_back({{"id", id}, {"sha256", sha}});
+    r.rulesets = rs.dump();
+    r.catalog_sha256 = catalog_sha256;
+    nlohmann::ordered_json ins = nlohmann::ordered_json::array();
+    for (const auto& in : sum.inputs) ins.push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
+    r.inputs = ins.dump();
+    r.options = sum.options_json;
+    r.started_at = sum.started_at;
+    sum.run = store->begin_run(r);
+  };
+  // Speculation: hashing the inputs takes a while (0.9 s for a 10-million-row log) and only then is it known
+  // whether this audit is new. When no run in the store has inputs of these very sizes, it cannot be an earlier one
+  // (the same bytes have the same size): judging starts at once, from the start, while a thread hashes the inputs;
+  // the writer waits for the hash before it writes anything. Should the hash still match a run, the speculative
+  // work is dropped and the audit starts over the careful way.
+  std::thread hasher;
+  std::string hash_error;
+  bool speculative = false;
+  struct JoinHasher {
+    std::thread& t;
+    ~JoinHasher() {
+      if (t.joinable()) t.join();
+    }
+  } join_hasher{hasher};
   if (!o.db.empty()) {
     store = std::make_unique<TraceStore>(o.db, TraceStore::Mode::write);
+    std::vector<uint64_t> sizes;
+    for (const auto& in : sum.inputs) sizes.push_back(in.bytes);
+    speculative = may_speculate && !store->has_run_with_input_sizes(sizes);
+    if (speculative) {
+      sum.started_at = utc_now();
+      hasher = std::thread([&] {
+        name_thread("tollgate-hash");
+        try {
+          for (auto& in : sum.inputs) in.sha256 = sha256_file(in.path);  // (the reader reads path and bytes only)
+        } catch (const std::exception& e) {
+          hash_error = e.what();
+        }
+      });
+    }
+  }
+  if (store && !speculative) {
+    for (auto& in : sum.inputs) in.sha256 = sha256_file(in.path);
+    sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
     auto prior = store->find_run(sum.run_key);
     if (prior && prior->status == "complete") {
       // The same audit (same rules, catalog, options and input bytes) is already in the store: report it.
@@ -718,23 +763,23 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       sum.rejected = prior->rejects;
       start = {prior->next_file, prior->next_offset, prior->next_line};
     } else {
-      RunRecord r;
-      r.run_key = sum.run_key;
-      r.engine = engine_version;
-      nlohmann::ordered_json rs = nlohmann::ordered_json::array();
-      for (const auto& [id, sha] : sum.rulesets) rs.push_back({{"id", id}, {"sha256", sha}});
-      r.rulesets = rs.dump();
-      r.catalog_sha256 = catalog_sha256;
-      nlohmann::ordered_json ins = nlohmann::ordered_json::array();
-      for (const auto& in : sum.inputs) ins.push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
-      r.inputs = ins.dump();
-      r.options = sum.options_json;
-      sum.started_at = r.started_at = utc_now();
-      sum.run = store->begin_run(r);
+      sum.started_at = utc_now();
+      new_run();
     }
-  } else {
+  } else if (!store) {
     sum.started_at = utc_now();
   }
+  // With a speculative start, the run is made (or the speculation found wrong) before the first write.
+  bool run_ready = !speculative;
+  auto ensure_run = [&] {
+    if (run_ready) return;
+    if (hasher.joinable()) hasher.join();
+    if (!hash_error.empty()) throw std::runtime_error(hash_error);
+    sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
+    if (store->find_run(sum.run_key)) throw SpeculationFailed{};
+    new_run();
+    run_ready = true;
+  };
 
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   auto pipeline0 = Clock::now();
@@ -880,10 +925,12 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   uint64_t pending_rows = 0, commits = 0, bytes_done = bytes_before;
   auto last_commit = Clock::now(), last_progress = Clock::now();
   std::string writer_error;
+  bool speculation_failed = false;
   // Each batch goes into the open transaction as it comes (so that the writer's work is steady and workers never
   // wait on a commit), and is recycled at once; a commit adds the tallies and the position to the same transaction.
   auto take = [&](Result& r) {
     if (store) {
+      ensure_run();
       if (!store->in_transaction()) store->begin();
       for (size_t i = 0; i < r.used; ++i) store->add(sum.run, r.entries[i], r.texts.data());
     }
@@ -919,6 +966,7 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   auto commit = [&] {
     counted.spread(delta);
     if (store) {
+      ensure_run();
       if (!store->in_transaction()) store->begin();
       if (o.crash_after_commits && commits + 1 == o.crash_after_commits && o.crash_mid_commit)
         store->before_commit = [] { std::raise(SIGKILL); };  // crash test: every row written, nothing committed
@@ -961,6 +1009,8 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
       }
     }
     if (reader_error.empty() && worker_error.empty()) commit();
+  } catch (const SpeculationFailed&) {
+    speculation_failed = true;
   } catch (const std::exception& e) {
     writer_error = e.what();
     if (store) store->rollback();
@@ -971,6 +1021,17 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   reader.join();
   auto pipeline1 = Clock::now();
   for (auto& w : workers) w.join();
+  if (store && !speculation_failed && writer_error.empty()) {
+    try {
+      ensure_run();  // a run that stopped before its first write is kept all the same (to be resumed)
+    } catch (const SpeculationFailed&) {
+      speculation_failed = true;
+    }
+  }
+  if (speculation_failed) {
+    store.reset();  // nothing was written; let go of the store's lock
+    return run_audit_impl(program, catalog, catalog_sha256, o, false);
+  }
   if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
   if (!worker_error.empty()) throw std::runtime_error(worker_error);
   if (!reader_error.empty())
@@ -1001,6 +1062,13 @@ AuditSummary run_audit(const Program& program, const Catalog& catalog, const std
   }
   if (std::getenv("TOLLGATE_AUDIT_STATS")) std::fputs(stats_text.c_str(), stderr);
   return sum;
+}
+
+}  // namespace
+
+AuditSummary run_audit(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
+                       const AuditOptions& o) {
+  return run_audit_impl(program, catalog, catalog_sha256, o, true);
 }
 
 }  // namespace tollgate

@@ -4,6 +4,7 @@
 #include "engine/render.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -278,6 +279,19 @@ std::optional<RunRecord> TraceStore::run(int64_t id) {
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   return read_run(q);
+}
+
+bool TraceStore::has_run_with_input_sizes(const std::vector<uint64_t>& sizes) {
+  SQLite::Statement q(*db_, "SELECT inputs FROM runs");
+  while (q.executeStep()) {
+    auto inputs = nlohmann::json::parse(q.getColumn(0).getString(), nullptr, false);
+    if (!inputs.is_array()) return true;  // unreadable: assume it might be
+    std::vector<uint64_t> theirs;
+    for (const auto& in : inputs)
+      theirs.push_back(in.contains("bytes") && in["bytes"].is_number_unsigned() ? in["bytes"].get<uint64_t>() : 0);
+    if (theirs == sizes) return true;
+  }
+  return false;
 }
 
 std::vector<RunRecord> TraceStore::runs() {

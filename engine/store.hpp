@@ -133,6 +133,8 @@ class TraceStore {
   // The most recent run with this key, if any.
   std::optional<RunRecord> find_run(const std::string& run_key);
   std::optional<RunRecord> run(int64_t id);
+  // Whether any run's inputs have exactly these sizes, in this order (a run of the same inputs would).
+  bool has_run_with_input_sizes(const std::vector<uint64_t>& sizes);
   std::vector<RunRecord> runs();
   // Starts a run (status running). Fields other than the descriptive ones are ignored.
   int64_t begin_run(const RunRecord& r);

@@ -93,6 +93,30 @@ TEST_CASE("the same audit again stores nothing twice; one thread or two give the
   CHECK(single.head == first.head);  // the chain covers every byte of every decision, in order
 }
 
+TEST_CASE("a speculative start that meets the same audit once the inputs are hashed starts over and finds it") {
+  // Judging starts before the inputs are hashed when no run in the store has inputs of the same sizes. Make the
+  // store's record of the earlier run's sizes disagree, so that only the hash finds it: the audit must still report
+  // the earlier run, and store nothing twice. The first audit, into an empty store, starts speculatively.
+  Scratch s;
+  std::string db = (s.dir / "speculate.db").string();
+  AuditSummary first = audit_into(db);
+  CHECK_FALSE(first.reused);
+  {
+    TraceStore store(db, TraceStore::Mode::read);
+    CHECK(store.runs().at(0).inputs.find("\"sha256\":\"\"") == std::string::npos);  // the hashes were stored
+  }
+  {
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE runs SET inputs = replace(inputs, '\"bytes\":', '\"bytes\":1')");
+  }
+  AuditSummary again = audit_into(db);
+  CHECK(again.reused);
+  CHECK(again.run == first.run);
+  TraceStore store(db, TraceStore::Mode::read);
+  CHECK(store.runs().size() == 1);
+  CHECK(store.verify().rows == 16);
+}
+
 TEST_CASE("trace verify names the first row altered, removed, inserted or reordered") {
   Scratch s;
   fs::path pristine = s.dir / "pristine.db";
