@@ -728,6 +728,7 @@ AuditSummary run_audit_impl(const Program& program, const Catalog& catalog, cons
         } catch (const std::exception& e) {
           hash_error = e.what();
         }
+        note_cpu("hasher");
       });
     }
   }
