@@ -218,3 +218,61 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
     CHECK(r.problem.find("altered") != std::string::npos);
   }
 }
+
+TEST_CASE("a transaction rolled back leaves nothing behind, and the chain goes on from the last commit") {
+  // The writer's error path: rows added, then rollback() (as when the disk fills up) must leave the store as it was
+  // at the last commit, seqs and chain included, so that the next transaction continues it without a gap.
+  Scratch s;
+  std::string db = (s.dir / "rollback.db").string();
+  {
+    TraceStore store(db, TraceStore::Mode::write);
+    RunRecord r;
+    r.run_key = "k";
+    r.engine = engine_version;
+    r.rulesets = r.inputs = "[]";
+    r.catalog_sha256 = r.options = "{}";
+    r.started_at = "2026-01-01T00:00:00Z";
+    int64_t run = store.begin_run(r);
+    std::string texts = "S-1" "2025-01-01" "chip X" "[]" "[]";
+    auto entry = [&](uint64_t line) {
+      Entry e;
+      e.file = 0;
+      e.line = line;
+      e.id = {0, 3};
+      e.as_of = {3, 10};
+      e.subject = {13, 6};
+      e.fees = {19, 2};
+      e.rulesets = {21, 2};
+      e.type = "shipment";
+      e.classification = "none";
+      e.verdict = "ALLOWED";
+      e.fired = std::make_shared<const std::string>("[]");
+      e.fired_sha = sha256("[]");
+      std::string input_hex(64, '0');
+      DecisionParts parts{"S-1", "shipment", "2025-01-01", "none", "ALLOWED", "", "", "[]", "[]", "[]", input_hex,
+                          engine_version, 0};
+      e.sha = sha256(decision_json_from_parts(parts));  // what verify recomputes
+      return e;
+    };
+    Tallies none;
+    store.begin();
+    store.add(run, entry(2), texts.data());
+    store.commit(run, none, {0, 10, 3});
+    store.begin();
+    store.add(run, entry(3), texts.data());
+    store.add(run, entry(4), texts.data());
+    store.rollback();
+    CHECK_FALSE(store.in_transaction());
+    CHECK(store.run(run)->decisions == 1);
+    CHECK(store.run(run)->next_offset == 10);
+    store.begin();
+    store.add(run, entry(3), texts.data());
+    store.commit(run, none, {0, 20, 4});
+    auto v = store.verify();
+    CHECK(v.ok);
+    CHECK(v.rows == 2);
+  }
+  SQLite::Database raw(db, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT group_concat(seq) FROM decisions").getString() == "1,2");
+  CHECK(raw.execAndGet("SELECT count(*) FROM texts").getInt() == 1);  // "[]" once, for fired and rulesets alike
+}
