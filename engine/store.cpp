@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 
 namespace tollgate {
@@ -573,32 +574,93 @@ std::vector<Listed> TraceStore::rejected(int64_t run_id, size_t limit) {
 }
 
 namespace {
-// A decision row with its texts, and how to read it back into its full JSON.
+// A decision row, and how to read it back into its full JSON. The parts decisions share (texts, outcomes, each
+// run's engine) are read once and kept (Shared): joining them to every row was most of a walk's time.
 const char* decision_select =
-    "SELECT d.seq, d.run, d.file, d.line, d.id, o.type, d.as_of, o.classification, o.verdict, o.review, "
-    "o.exception, d.fees, d.fee_total_cents, f.text, l.text, d.subject, d.input_sha256, d.sha256, d.link, r.engine "
-    "FROM decisions d LEFT JOIN outcomes o ON o.id = d.outcome LEFT JOIN texts f ON f.id = d.fired "
-    "LEFT JOIN texts l ON l.id = d.rulesets LEFT JOIN runs r ON r.run = d.run ";
+    "SELECT d.seq, d.run, d.file, d.line, d.id, d.outcome, d.as_of, d.fees, d.fee_total_cents, d.fired, d.rulesets, "
+    "d.subject, d.input_sha256, d.sha256, d.link FROM decisions d ";
 
-void read_decision(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
-  s = {};
+class Shared {
+ public:
+  explicit Shared(SQLite::Database& db)
+      : text_(db, "SELECT text FROM texts WHERE id = ?"),
+        outcome_(db, "SELECT type, classification, verdict, review, exception FROM outcomes WHERE id = ?"),
+        engine_(db, "SELECT engine FROM runs WHERE run = ?") {}
+  struct Outcome {
+    std::string type, classification, verdict, review, exception;
+  };
+  // A text by id; "" if there is none (the decision's JSON then does not match its hash: verify says "altered").
+  const std::string& text(int64_t id) {
+    auto it = texts_.find(id);
+    if (it != texts_.end()) return it->second;
+    if (texts_.size() >= 65536) texts_.clear();  // bounded memory
+    text_.bind(1, id);
+    std::string t = text_.executeStep() ? text_.getColumn(0).getString() : std::string();
+    text_.reset();
+    return texts_.emplace(id, std::move(t)).first->second;
+  }
+  const Outcome& outcome(int64_t id) {
+    auto it = outcomes_.find(id);
+    if (it != outcomes_.end()) return it->second;
+    outcome_.bind(1, id);
+    Outcome o;
+    if (outcome_.executeStep())
+      o = {outcome_.getColumn(0).getString(), outcome_.getColumn(1).getString(), outcome_.getColumn(2).getString(),
+           outcome_.getColumn(3).getString(), outcome_.getColumn(4).getString()};
+    outcome_.reset();
+    return outcomes_.emplace(id, std::move(o)).first->second;
+  }
+  const std::string& engine(int64_t run) {
+    auto it = engines_.find(run);
+    if (it != engines_.end()) return it->second;
+    engine_.bind(1, run);
+    std::string e = engine_.executeStep() ? engine_.getColumn(0).getString() : std::string();
+    engine_.reset();
+    return engines_.emplace(run, std::move(e)).first->second;
+  }
+
+ private:
+  SQLite::Statement text_, outcome_, engine_;
+  std::unordered_map<int64_t, std::string> texts_, engines_;
+  std::unordered_map<int64_t, Outcome> outcomes_;
+};
+
+std::string_view text_of(const SQLite::Column& c) {
+  const char* t = c.getText();
+  return std::string_view(t, static_cast<size_t>(c.getBytes()));
+}
+
+void read_decision(SQLite::Statement& q, Shared& shared, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
+  s.reject = false;
   s.seq = q.getColumn(0).getInt64();
   s.run = q.getColumn(1).getInt64();
   s.file = static_cast<uint32_t>(q.getColumn(2).getInt64());
   s.line = static_cast<uint64_t>(q.getColumn(3).getInt64());
-  s.id = q.getColumn(4).getString();
-  std::string type = q.getColumn(5).getString(), as_of = q.getColumn(6).getString(),
-              klass = q.getColumn(7).getString(), verdict = q.getColumn(8).getString(),
-              review = q.getColumn(9).getString(), exception = q.getColumn(10).getString(),
-              fees = q.getColumn(11).getString(), fired = q.getColumn(13).getString(),
-              rulesets = q.getColumn(14).getString(), engine = q.getColumn(19).getString();
-  std::string input = hex_or_empty(q.getColumn(16));
-  DecisionParts parts{s.id,   type,  as_of,    klass, verdict, review, exception,
-                      fees,   fired, rulesets, input, engine,  q.getColumn(12).getInt64()};
+  s.id.assign(text_of(q.getColumn(4)));
+  const Shared::Outcome& o = shared.outcome(q.getColumn(5).getInt64());
+  std::string input = hex_or_empty(q.getColumn(12));
+  DecisionParts parts{s.id,
+                      o.type,
+                      text_of(q.getColumn(6)),
+                      o.classification,
+                      o.verdict,
+                      o.review,
+                      o.exception,
+                      text_of(q.getColumn(7)),
+                      shared.text(q.getColumn(9).getInt64()),
+                      shared.text(q.getColumn(10).getInt64()),
+                      input,
+                      shared.engine(s.run),
+                      q.getColumn(8).getInt64()};
   s.json = decision_json_from_parts(parts);
-  s.subject = q.getColumn(15).getString();
-  sha = blob_hash(q.getColumn(17));
-  link = blob_hash(q.getColumn(18));
+  s.subject.assign(text_of(q.getColumn(11)));
+  s.raw.clear();
+  s.code.clear();
+  s.field.clear();
+  s.message.clear();
+  s.input_path.clear();
+  sha = blob_hash(q.getColumn(13));
+  link = blob_hash(q.getColumn(14));
 }
 
 const char* reject_select = "SELECT seq, run, file, line, id, json, raw, sha256, link, code, field, message FROM rejects ";
@@ -624,7 +686,8 @@ void read_reject(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256
 class Walker {
  public:
   Walker(SQLite::Database& db, std::optional<int64_t> run, bool decisions, bool rejects)
-      : dec_(db, std::string(decision_select) + (run ? "WHERE d.run = ? " : "") + "ORDER BY d.seq"),
+      : shared_(db),
+        dec_(db, std::string(decision_select) + (run ? "WHERE d.run = ? " : "") + "ORDER BY d.seq"),
         rej_(db, std::string(reject_select) + (run ? "WHERE run = ? " : "") + "ORDER BY seq") {
     if (run) {
       dec_.bind(1, *run);
@@ -637,7 +700,7 @@ class Walker {
     if (!has_dec_ && !has_rej_) return false;
     bool take_dec = has_dec_ && (!has_rej_ || dec_.getColumn(0).getInt64() < rej_.getColumn(0).getInt64());
     if (take_dec) {
-      read_decision(dec_, s, sha, link);
+      read_decision(dec_, shared_, s, sha, link);
       has_dec_ = dec_.executeStep();
     } else {
       read_reject(rej_, s, sha, link);
@@ -647,6 +710,7 @@ class Walker {
   }
 
  private:
+  Shared shared_;
   SQLite::Statement dec_, rej_;
   bool has_dec_ = false, has_rej_ = false;
 };
@@ -661,61 +725,115 @@ VerifyReport TraceStore::verify(const std::function<void(uint64_t)>& progress) {
   std::map<int64_t, std::pair<uint32_t, uint64_t>> last_pos;  // run -> last (file, line)
   std::map<int64_t, std::pair<uint64_t, uint64_t>> counts;    // run -> decisions, rejects
   std::map<int64_t, Sha256> link_at_last;
-  Walker w(*db_, std::nullopt, true, true);
-  Shown s;
-  Sha256 sha, link, prev{};
+  Sha256 prev{};
   int64_t prev_seq = 0;
   auto fail = [&](int64_t seq, std::string what) {
     rep.ok = false;
     rep.bad_seq = seq;
     rep.problem = std::move(what);
-    return rep;
   };
-  while (w.next(s, sha, link)) {
+  // Rows are read in batches; while this thread checks one batch in order (sequence, position, chain), another
+  // hashes the next batch's contents (the SHA-256 of each JSON is most of the work).
+  struct Row {
+    int64_t seq = 0, run = 0;
+    uint32_t file = 0;
+    uint64_t line = 0;
+    bool reject = false;
+    std::string content;  // what `sha` covers
+    Sha256 sha{}, link{}, computed{};
+  };
+  auto check = [&](const Row& s) {
     ++rep.rows;
     (s.reject ? rep.rejects : rep.decisions)++;
-    std::string where = "row " + std::to_string(s.seq) + " (run " + std::to_string(s.run) + ", input " +
-                        std::to_string(s.file) + ", line " + std::to_string(s.line) + ")";
-    if (s.seq <= 0) return fail(s.seq, where + " has a sequence number before the first: inserted");
+    auto where = [&] {
+      return "row " + std::to_string(s.seq) + " (run " + std::to_string(s.run) + ", input " + std::to_string(s.file) +
+             ", line " + std::to_string(s.line) + ")";
+    };
+    if (s.seq <= 0) return fail(s.seq, where() + " has a sequence number before the first: inserted"), false;
     if (s.seq != prev_seq + 1) {
-      return fail(prev_seq + 1, s.seq - prev_seq == 2
-                                    ? "row " + std::to_string(prev_seq + 1) + " is missing: removed"
-                                    : "rows " + std::to_string(prev_seq + 1) + " to " + std::to_string(s.seq - 1) +
-                                          " are missing: removed");
+      fail(prev_seq + 1, s.seq - prev_seq == 2
+                             ? "row " + std::to_string(prev_seq + 1) + " is missing: removed"
+                             : "rows " + std::to_string(prev_seq + 1) + " to " + std::to_string(s.seq - 1) +
+                                   " are missing: removed");
+      return false;
     }
     auto run_it = by_id.find(s.run);
     if (run_it == by_id.end() || s.seq < run_it->second->first_seq || s.seq > run_it->second->last_seq)
-      return fail(s.seq, where + " lies outside the rows its run recorded: inserted");
-    Sha256 content = s.reject ? sha256(s.json + "\n" + s.raw) : sha256(s.json);
-    if (content != sha)
-      return fail(s.seq, where + ": its " + (s.reject ? "rejected record" : "decision JSON") +
-                             " does not match its SHA-256: altered");
+      return fail(s.seq, where() + " lies outside the rows its run recorded: inserted"), false;
+    if (s.computed != s.sha)
+      return fail(s.seq, where() + ": its " + (s.reject ? "rejected record" : "decision JSON") +
+                             " does not match its SHA-256: altered"),
+             false;
     auto lp = last_pos.find(s.run);
     if (lp != last_pos.end() && std::make_pair(s.file, s.line) <= lp->second)
-      return fail(s.seq, where + " comes after input " + std::to_string(lp->second.first) + " line " +
-                             std::to_string(lp->second.second) + " of the same run: reordered");
-    Sha256 want = chain_link(prev, s.seq, s.run, s.file, s.line, s.reject ? 'R' : 'D', sha);
-    if (want != link)
-      return fail(s.seq, where + ": the hash chain breaks here (the row or its hash was rewritten, or rows were "
-                                 "inserted or reordered before it)");
+      return fail(s.seq, where() + " comes after input " + std::to_string(lp->second.first) + " line " +
+                             std::to_string(lp->second.second) + " of the same run: reordered"),
+             false;
+    Sha256 want = chain_link(prev, s.seq, s.run, s.file, s.line, s.reject ? 'R' : 'D', s.sha);
+    if (want != s.link)
+      return fail(s.seq, where() + ": the hash chain breaks here (the row or its hash was rewritten, or rows were "
+                                   "inserted or reordered before it)"),
+             false;
     last_pos[s.run] = {s.file, s.line};
     auto& c = counts[s.run];
     (s.reject ? c.second : c.first)++;
-    link_at_last[s.run] = link;
-    prev = link;
+    link_at_last[s.run] = s.link;
+    prev = s.link;
     prev_seq = s.seq;
     if (progress && rep.rows % 65536 == 0) progress(rep.rows);
+    return true;
+  };
+  Walker w(*db_, std::nullopt, true, true);
+  Shown shown;
+  auto read_batch = [&](std::vector<Row>& batch) {
+    batch.clear();
+    Row r;
+    while (batch.size() < 4096 && w.next(shown, r.sha, r.link)) {
+      r.seq = shown.seq;
+      r.run = shown.run;
+      r.file = shown.file;
+      r.line = shown.line;
+      r.reject = shown.reject;
+      r.content = shown.reject ? shown.json + "\n" + shown.raw : shown.json;
+      batch.push_back(std::move(r));
+      r = Row{};
+    }
+  };
+  auto hash_batch = [](std::vector<Row>* batch) {
+    for (Row& r : *batch) r.computed = sha256(r.content);
+  };
+  // Three batches turn: one is checked, one hashed by the helper thread, one read, all at once.
+  std::vector<Row> a, b, c;
+  std::vector<Row>*checking = &a, *hashing = &b, *reading = &c;
+  read_batch(*hashing);
+  std::thread hasher(hash_batch, hashing);
+  bool ok = true;
+  for (;;) {
+    read_batch(*reading);
+    hasher.join();
+    std::swap(checking, hashing);  // the batch just hashed is checked next
+    std::swap(hashing, reading);   // the batch just read is hashed next
+    if (!hashing->empty()) hasher = std::thread(hash_batch, hashing);
+    for (const Row& r : *checking)
+      if (!(ok = check(r))) break;
+    if (!ok || hashing->empty()) break;
   }
+  if (hasher.joinable()) hasher.join();
+  if (!ok) return rep;
   rep.head = rep.rows ? to_hex(prev) : "";
   for (const auto& r : all_runs) {
-    auto c = counts[r.run];
+    auto held = counts[r.run];
     std::string run_name = "run " + std::to_string(r.run);
-    if (c.first != r.decisions || c.second != r.rejects)
-      return fail(r.last_seq, run_name + " recorded " + std::to_string(r.decisions) + " decisions and " +
-                                  std::to_string(r.rejects) + " rejects; the store holds " + std::to_string(c.first) +
-                                  " and " + std::to_string(c.second) + ": rows removed or inserted");
-    if (r.decisions + r.rejects > 0 && to_hex(link_at_last[r.run]) != r.head)
-      return fail(r.last_seq, run_name + ": its recorded chain head does not match its last row: altered");
+    if (held.first != r.decisions || held.second != r.rejects) {
+      fail(r.last_seq, run_name + " recorded " + std::to_string(r.decisions) + " decisions and " +
+                           std::to_string(r.rejects) + " rejects; the store holds " + std::to_string(held.first) +
+                           " and " + std::to_string(held.second) + ": rows removed or inserted");
+      return rep;
+    }
+    if (r.decisions + r.rejects > 0 && to_hex(link_at_last[r.run]) != r.head) {
+      fail(r.last_seq, run_name + ": its recorded chain head does not match its last row: altered");
+      return rep;
+    }
   }
   return rep;
 }
@@ -726,7 +844,8 @@ std::optional<TraceStore::Shown> TraceStore::show(int64_t seq) {
   SQLite::Statement d(*db_, std::string(decision_select) + "WHERE d.seq = ?");
   d.bind(1, seq);
   if (d.executeStep()) {
-    read_decision(d, s, sha, link);
+    Shared shared(*db_);
+    read_decision(d, shared, s, sha, link);
     return s;
   }
   SQLite::Statement r(*db_, std::string(reject_select) + "WHERE seq = ?");
