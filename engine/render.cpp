@@ -156,34 +156,19 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
     return t + "}";
   }();
   thread_local std::string fees_text, fired_text, rulesets_text;
+  const Sha256 in = input_sha ? *input_sha : sha256(r.canonical);
   std::string_view fees = "[]";
-  if (d.fee_count) {
+  if (d.fee_count || !fired || !rulesets) {  // the parts not given, rendered the general way, once
     std::string whole;
     JsonLayout at;
-    decision_json_general(whole, p, r, d, &at, fired, input_sha, rulesets);
-    fees_text.assign(whole, at.fees_begin, at.fees_end - at.fees_begin);
-    fees = fees_text;
-    if (!fired) {
-      fired_text.assign(whole, at.fired_begin, at.fired_end - at.fired_begin);
-      fired = &fired_text;
-    }
-    if (!rulesets) {
-      rulesets_text.assign(whole, at.rulesets_begin, at.rulesets_end - at.rulesets_begin);
-      rulesets = &rulesets_text;
-    }
-  }
-  if (!fired || !rulesets) {
-    std::string whole;
-    JsonLayout at;
-    decision_json_general(whole, p, r, d, &at, fired, input_sha, rulesets);
-    if (!fired) {
-      fired_text.assign(whole, at.fired_begin, at.fired_end - at.fired_begin);
-      fired = &fired_text;
-    }
-    if (!rulesets) {
-      rulesets_text.assign(whole, at.rulesets_begin, at.rulesets_end - at.rulesets_begin);
-      rulesets = &rulesets_text;
-    }
+    decision_json_general(whole, p, r, d, &at, fired, &in, rulesets);
+    auto part = [&](std::string& to, size_t from, size_t end) -> const std::string* {
+      to.assign(whole, from, end - from);
+      return &to;
+    };
+    if (d.fee_count) fees = *part(fees_text, at.fees_begin, at.fees_end);
+    if (!fired) fired = part(fired_text, at.fired_begin, at.fired_end);
+    if (!rulesets) rulesets = part(rulesets_text, at.rulesets_begin, at.rulesets_end);
   }
   char date[10];
   format_date_into(date, d.as_of);
@@ -192,7 +177,6 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   char hex[64];
   {
     static const char* digits = "0123456789abcdef";
-    Sha256 in = input_sha ? *input_sha : sha256(r.canonical);
     for (size_t i = 0; i < 32; ++i) {
       hex[2 * i] = digits[in[i] >> 4];
       hex[2 * i + 1] = digits[in[i] & 15];
