@@ -510,25 +510,6 @@ const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
   return plan;
 }
 
-// Catalog chips by name for the fast path, per thread (a catalog's std::map would compare strings on every row).
-struct SvHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-const Facts* cached_chip(const Catalog& catalog, std::string_view name) {
-  thread_local const Catalog* of = nullptr;
-  thread_local std::unordered_map<std::string, const Facts*, SvHash, std::equal_to<>> known;
-  if (of != &catalog) {
-    known.clear();
-    of = &catalog;
-  }
-  auto it = known.find(name);
-  if (it != known.end()) return it->second;
-  const Facts* f = catalog.find(std::string(name));
-  if (f && known.size() < 4096) known.emplace(std::string(name), f);
-  return f;
-}
-
 // One cell of the fast path: the same checks as Builder::field for a CSV cell, but only yes or no; a row with any
 // "no" is read again by the general path, which says why.
 bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
@@ -596,7 +577,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       return true;
     case In::chip: {
       if (!b.catalog) return false;
-      const Facts* c = cached_chip(*b.catalog, s);
+      const Facts* c = b.catalog->find(s);
       if (!c) return false;
       Builder::copy_chip(*c, facts);
       return true;
@@ -1076,12 +1057,18 @@ Catalog Catalog::load(const std::string& path) {
       throw std::runtime_error(path + ":" + std::to_string(line_no) + ": duplicate chip '" + name + "'");
     cells.clear();
   }
+  cat.reindex();
   return cat;
 }
 
-const Facts* Catalog::find(const std::string& name) const {
-  auto it = chips_.find(name);
-  return it == chips_.end() ? nullptr : &it->second;
+void Catalog::reindex() {
+  index_.clear();
+  for (const auto& [name, facts] : chips_) index_.emplace(std::string_view(name), &facts);
+}
+
+const Facts* Catalog::find(std::string_view name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 std::vector<std::string> Catalog::names() const {

@@ -4,6 +4,8 @@
 
 #include <istream>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -33,17 +35,32 @@ struct Record {
 
 class Catalog {
  public:
+  Catalog() = default;
+  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_) { reindex(); }
+  Catalog(Catalog&&) = default;  // (map nodes move with the map: the index stays valid)
+  Catalog& operator=(const Catalog& o) {
+    if (this != &o) {
+      path = o.path;
+      chips_ = o.chips_;
+      reindex();
+    }
+    return *this;
+  }
+  Catalog& operator=(Catalog&&) = default;
   // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`).
   // Throws std::runtime_error with file:line on a malformed catalog.
   static Catalog load(const std::string& path);
-  const Facts* find(const std::string& name) const;
+  // By hash (an audit looks a chip up on every row), without copying the name.
+  const Facts* find(std::string_view name) const;
   std::vector<std::string> names() const;
   size_t size() const { return chips_.size(); }
-  const std::map<std::string, Facts>& chips() const { return chips_; }
+  const std::map<std::string, Facts, std::less<>>& chips() const { return chips_; }
   std::string path;
 
  private:
-  std::map<std::string, Facts> chips_;
+  std::map<std::string, Facts, std::less<>> chips_;
+  std::unordered_map<std::string_view, const Facts*> index_;  // into chips_ (its keys and values)
+  void reindex();
 };
 
 enum class InputFormat { jsonl, json, csv };

@@ -246,3 +246,22 @@ TEST_CASE("a UTF-8 byte order mark before the CSV header or the first JSONL line
   REQUIRE(jsonl.size() == 1);
   CHECK(jsonl[0].ok);
 }
+
+TEST_CASE("a copied catalog finds its chips in itself, after the original is gone") {
+  // Catalog::find goes through an index into the catalog's own map: a copy must index its own copy.
+  auto copy = std::make_unique<Catalog>(test::catalog());
+  Catalog assigned;
+  {
+    Catalog original = Catalog::load(test::catalog().path);
+    assigned = original;
+  }
+  for (const Catalog* c : {copy.get(), &assigned}) {
+    const Facts* h20 = c->find("H20");
+    REQUIRE(h20 != nullptr);
+    CHECK(h20->text(t_chip_name) == "H20");
+    bool inside = false;
+    for (const auto& [name, f] : c->chips()) inside |= &f == h20;
+    CHECK(inside);
+    CHECK(c->find("H2O") == nullptr);
+  }
+}
