@@ -65,7 +65,7 @@ input/rules, 1 internal error.)");
   auto o = std::make_shared<Opts>();
   app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files")->required()->check(CLI::ExistingFile);
   app->add_option("--db", o->db, "Trace store (SQLite; created if missing)")->capture_default_str();
-  app->add_flag("--no-store", o->no_store, "Judge and summarise without writing a trace store");
+  app->add_flag("--no-store", o->no_store, "Judge and summarise only: no trace store, nothing rendered or hashed (the quick look)");
   app->add_option("--jobs,-j", o->jobs, "Worker threads (default: one per core)");
   app->add_option("--report", o->report, "Write the summary to FILE: .html, .md or .json");
   app->add_flag("--resume", o->resume, "Finish an interrupted run of the same audit");
