@@ -16,10 +16,6 @@ std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json:
 
 namespace {
 void put_string(std::string& out, std::string_view s) { append_json_string(out, s); }
-template <size_t N>
-void lit(std::string& out, const char (&s)[N]) {
-  out.append(s, N - 1);
-}
 void put_key(std::string& out, const char* key) {
   out += '"';
   out += key;
@@ -43,38 +39,8 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
 }
 
 namespace {
-// The general renderer: piece by piece, escaping every string as needed.
-void decision_json_general(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
-                           const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
-  static const std::string head = [] {
-    std::string h = "{\"schema\":";
-    put_string(h, decision_schema);
-    return h + ",\"id\":";
-  }();
-  static const std::string tail = [] {
-    std::string t = ",\"engine\":";
-    put_string(t, engine_version);
-    return t + "}";
-  }();
-  out.clear();
-  out += head;
-  put_string(out, r.id);
-  lit(out, ",\"type\":");
-  put_string(out, to_string(r.kind));
-  lit(out, ",\"as_of\":");
-  put_string(out, format_date(d.as_of));
-  lit(out, ",\"classification\":");
-  put_string(out, klass_name(d.klass));
-  lit(out, ",\"verdict\":");
-  put_string(out, to_string(d.verdict));
-  lit(out, ",\"review\":");
-  if (const char* v = to_string(d.review); *v) put_string(out, v);
-  else lit(out, "null");
-  lit(out, ",\"exception\":");
-  if (const char* v = to_string(d.exception); *v) put_string(out, v);
-  else lit(out, "null");
-  lit(out, ",\"fees\":");
-  if (layout) layout->fees_begin = out.size();
+// The arrays of a decision, rendered from the program (callers may pass texts rendered before instead).
+void render_fees(std::string& out, const Program& p, const Decision& d) {
   out += '[';
   for (int i = 0; i < d.fee_count; ++i) {
     const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
@@ -93,108 +59,62 @@ void decision_json_general(std::string& out, const Program& p, const Record& r, 
     out += '}';
   }
   out += ']';
-  if (layout) layout->fees_end = out.size();
-  lit(out, ",\"fee_total_cents\":");
-  out += std::to_string(d.fee_total_cents);
-  lit(out, ",\"fired\":");
-  if (layout) layout->fired_begin = out.size();
-  if (fired) {
-    out += *fired;
-  } else {
-    out += '[';
-    bool first = true;
-    for (size_t i = 0; i < p.rules.size(); ++i) {
-      if (!d.has_fired(static_cast<int>(i))) continue;
-      if (!first) out += ',';
-      first = false;
-      append_fired_entry(out, p, static_cast<int>(i), r, d);
-    }
-    out += ']';
-  }
-  if (layout) layout->fired_end = out.size();
-  lit(out, ",\"rulesets\":");
-  if (layout) layout->rulesets_begin = out.size();
-  if (rulesets) {
-    out += *rulesets;
-  } else {
-    out += '[';
-    for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
-      const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
-      if (i) out += ',';
-      out += '{';
-      put_member(out, "id", rs.id);
-      put_key(out, "sha256");
-      put_string(out, rs.sha256);
-      out += '}';
-    }
-    out += ']';
-  }
-  if (layout) layout->rulesets_end = out.size();
-  lit(out, ",\"input_sha256\":\"");
-  append_hex(out, input_sha ? *input_sha : sha256(r.canonical));  // hex digits need no escaping
-  out += '"';
-  out += tail;
 }
-}  // namespace
-
-void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
-                        const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
-  // An audit renders a million of these: the pieces are gathered, the size added up, and the bytes copied once
-  // (appending some thirty pieces one by one cost a third of a microsecond). Every piece but the id is a fixed
-  // name or a number, or an array rendered as JSON already; an id that needs escaping goes the general way.
-  constexpr Day year_0 = -719468, year_9999_end = 2932896;  // 0000-01-01 and 9999-12-31: four-digit years
-  if (json_needs_escape(r.id) || d.as_of < year_0 || d.as_of > year_9999_end)
-    return decision_json_general(out, p, r, d, layout, fired, input_sha, rulesets);
-  static const std::string head = [] {
-    std::string h = "{\"schema\":";
-    append_json_string(h, decision_schema);
-    return h + ",\"id\":\"";
-  }();
-  static const std::string tail = [] {
-    std::string t = "\",\"engine\":";
-    append_json_string(t, engine_version);
-    return t + "}";
-  }();
-  thread_local std::string fees_text, fired_text, rulesets_text;
-  const Sha256 in = input_sha ? *input_sha : sha256(r.canonical);
-  std::string_view fees = "[]";
-  if (d.fee_count || !fired || !rulesets) {  // the parts not given, rendered the general way, once
-    std::string whole;
-    JsonLayout at;
-    decision_json_general(whole, p, r, d, &at, fired, &in, rulesets);
-    auto part = [&](std::string& to, size_t from, size_t end) -> const std::string* {
-      to.assign(whole, from, end - from);
-      return &to;
-    };
-    if (d.fee_count) fees = *part(fees_text, at.fees_begin, at.fees_end);
-    if (!fired) fired = part(fired_text, at.fired_begin, at.fired_end);
-    if (!rulesets) rulesets = part(rulesets_text, at.rulesets_begin, at.rulesets_end);
+void render_fired(std::string& out, const Program& p, const Record& r, const Decision& d) {
+  out += '[';
+  bool first = true;
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    if (!d.has_fired(static_cast<int>(i))) continue;
+    if (!first) out += ',';
+    first = false;
+    append_fired_entry(out, p, static_cast<int>(i), r, d);
   }
-  char date[10];
-  format_date_into(date, d.as_of);
+  out += ']';
+}
+void render_rulesets(std::string& out, const Program& p, const Decision& d) {
+  out += '[';
+  for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
+    const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
+    if (i) out += ',';
+    out += '{';
+    put_member(out, "id", rs.id);
+    put_key(out, "sha256");
+    put_string(out, rs.sha256);
+    out += '}';
+  }
+  out += ']';
+}
+
+// The one assembler of a decision's JSON, for rendering and for reading a store back. An audit renders a million
+// of these: the pieces are gathered, the size added up, and the bytes copied once (appending some thirty pieces
+// one by one cost a third of a microsecond). A string that needs escaping (almost never) is escaped first.
+void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
+  thread_local std::string escaped[8];
+  size_t n_escaped = 0;
+  auto str = [&](std::string_view s) -> std::string_view {  // a JSON string's text, without its quotes
+    if (!json_needs_escape(s)) return s;
+    std::string& e = escaped[n_escaped++];
+    e.clear();
+    append_json_string(e, s);
+    return std::string_view(e).substr(1, e.size() - 2);
+  };
   char total[24];
   auto tr = std::to_chars(total, total + sizeof total, d.fee_total_cents);
-  char hex[64];
-  {
-    static const char* digits = "0123456789abcdef";
-    for (size_t i = 0; i < 32; ++i) {
-      hex[2 * i] = digits[in[i] >> 4];
-      hex[2 * i + 1] = digits[in[i] & 15];
-    }
-  }
-  const char* review = to_string(d.review);
-  const char* exception = to_string(d.exception);
+  static const std::string head = "{\"schema\":\"" + std::string(decision_schema) + "\",\"id\":\"";
+  std::string_view review = d.review.empty() ? "null" : str(d.review);
+  std::string_view exception = d.exception.empty() ? "null" : str(d.exception);
+  const char* q_review = d.review.empty() ? "" : "\"";
+  const char* q_exception = d.exception.empty() ? "" : "\"";
   std::string_view pieces[] = {
-      head, r.id, "\",\"type\":\"", to_string(r.kind), "\",\"as_of\":\"", std::string_view(date, 10),
-      "\",\"classification\":\"", klass_name(d.klass), "\",\"verdict\":\"", to_string(d.verdict), "\",\"review\":",
-      *review ? "\"" : "", *review ? review : "null", *review ? "\"" : "", ",\"exception\":",
-      *exception ? "\"" : "", *exception ? exception : "null", *exception ? "\"" : "", ",\"fees\":",
-      fees,  // 19
+      head, str(d.id), "\",\"type\":\"", str(d.type), "\",\"as_of\":\"", str(d.as_of), "\",\"classification\":\"",
+      str(d.classification), "\",\"verdict\":\"", str(d.verdict), "\",\"review\":", q_review, review, q_review,
+      ",\"exception\":", q_exception, exception, q_exception, ",\"fees\":",
+      d.fees,  // 19
       ",\"fee_total_cents\":", std::string_view(total, static_cast<size_t>(tr.ptr - total)), ",\"fired\":",
-      *fired,  // 23
+      d.fired,  // 23
       ",\"rulesets\":",
-      *rulesets,  // 25
-      ",\"input_sha256\":\"", std::string_view(hex, 64), tail};
+      d.rulesets,  // 25
+      ",\"input_sha256\":\"", str(d.input_sha256), "\",\"engine\":\"", str(d.engine), "\"}"};
   size_t size = 0;
   for (auto piece : pieces) size += piece.size();
   out.resize(size);
@@ -213,6 +133,62 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
     w += pieces[i].size();
   }
 }
+}  // namespace
+
+void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
+                        const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
+  thread_local std::string fees_text, fired_text, rulesets_text;
+  std::string_view fees = "[]";
+  if (d.fee_count) {
+    fees_text.clear();
+    render_fees(fees_text, p, d);
+    fees = fees_text;
+  }
+  if (!fired) {
+    fired_text.clear();
+    render_fired(fired_text, p, r, d);
+    fired = &fired_text;
+  }
+  if (!rulesets) {
+    rulesets_text.clear();
+    render_rulesets(rulesets_text, p, d);
+    rulesets = &rulesets_text;
+  }
+  char date[10];
+  std::string date_text;  // (a year outside 0-9999 is written as format_date writes it)
+  std::string_view as_of;
+  constexpr Day year_0 = -719468, year_9999_end = 2932896;  // 0000-01-01 and 9999-12-31
+  if (d.as_of >= year_0 && d.as_of <= year_9999_end) {
+    format_date_into(date, d.as_of);
+    as_of = std::string_view(date, 10);
+  } else {
+    date_text = format_date(d.as_of);
+    as_of = date_text;
+  }
+  char hex[64];
+  {
+    static const char* digits = "0123456789abcdef";
+    const Sha256 in = input_sha ? *input_sha : sha256(r.canonical);
+    for (size_t i = 0; i < 32; ++i) {
+      hex[2 * i] = digits[in[i] >> 4];
+      hex[2 * i + 1] = digits[in[i] & 15];
+    }
+  }
+  DecisionParts parts{r.id,
+                      to_string(r.kind),
+                      as_of,
+                      klass_name(d.klass),
+                      to_string(d.verdict),
+                      to_string(d.review),
+                      to_string(d.exception),
+                      fees,
+                      *fired,
+                      *rulesets,
+                      std::string_view(hex, 64),
+                      engine_version,
+                      d.fee_total_cents};
+  assemble(out, parts, layout);
+}
 
 void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d) {
   const Rule& rule = p.rules[static_cast<size_t>(rule_index)];
@@ -227,38 +203,7 @@ void append_fired_entry(std::string& out, const Program& p, int rule_index, cons
 
 std::string decision_json_from_parts(const DecisionParts& d) {
   std::string out;
-  out.reserve(256 + d.fees.size() + d.fired.size() + d.rulesets.size());
-  out += '{';
-  put_member(out, "schema", decision_schema);
-  put_member(out, "id", d.id);
-  put_member(out, "type", d.type);
-  put_member(out, "as_of", d.as_of);
-  put_member(out, "classification", d.classification);
-  put_member(out, "verdict", d.verdict);
-  put_key(out, "review");
-  if (d.review.empty()) out += "null";
-  else put_string(out, d.review);
-  out += ',';
-  put_key(out, "exception");
-  if (d.exception.empty()) out += "null";
-  else put_string(out, d.exception);
-  out += ',';
-  put_key(out, "fees");
-  out += d.fees;
-  out += ',';
-  put_key(out, "fee_total_cents");
-  out += std::to_string(d.fee_total_cents);
-  out += ',';
-  put_key(out, "fired");
-  out += d.fired;
-  out += ',';
-  put_key(out, "rulesets");
-  out += d.rulesets;
-  out += ',';
-  put_member(out, "input_sha256", d.input_sha256);
-  put_key(out, "engine");
-  put_string(out, d.engine);
-  out += '}';
+  assemble(out, d, nullptr);
   return out;
 }
 
