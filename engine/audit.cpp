@@ -332,9 +332,29 @@ class Worker {
   uint64_t hits_ = 0, misses_ = 0;
 
  private:
+  // Cache keys: values appended as bytes, exactly (never a hash alone).
   template <class T>
-  void put(const T& v) {
-    key_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  static void put(std::string& key, const T& v) {
+    key.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  // The values of the fields given by bit masks (Rule::reads, reads_text), each with whether it is given.
+  static void put_reads(std::string& key, const Facts& f, uint64_t nums, uint32_t texts) {
+    for (uint64_t bits = nums; bits; bits &= bits - 1) {
+      int s = std::countr_zero(bits);
+      bool has = f.has(s);
+      put(key, has);
+      if (has) put(key, f.num[static_cast<size_t>(s)]);
+    }
+    for (uint32_t bits = texts; bits; bits &= bits - 1) {
+      int t = std::countr_zero(bits);
+      bool has = f.has_text(t);
+      put(key, has);
+      if (has) {
+        auto v = f.text(t);
+        put(key, v.size());
+        key.append(v);
+      }
+    }
   }
   // A record's reasons depend only on the rules in force, its class, the rules that fired and the fields those rules
   // read (Rule::reads; the as-of date only if one of them reads it, like the foundry rules' dates): the key of the
@@ -351,27 +371,12 @@ class Worker {
         date |= r.reads_as_of;
       }
     key_.clear();
-    put(d.active);
-    put(d.klass);
-    put(d.fired);
-    put(f.kind);
-    if (date) put(day);
-    for (uint64_t bits = nums; bits; bits &= bits - 1) {
-      int s = std::countr_zero(bits);
-      bool has = f.has(s);
-      put(has);
-      if (has) put(f.num[static_cast<size_t>(s)]);
-    }
-    for (uint32_t bits = texts; bits; bits &= bits - 1) {
-      int t = std::countr_zero(bits);
-      bool has = f.has_text(t);
-      put(has);
-      if (has) {
-        auto v = f.text(t);
-        put(v.size());
-        key_.append(v);
-      }
-    }
+    put(key_, d.active);
+    put(key_, d.klass);
+    put(key_, d.fired);
+    put(key_, f.kind);
+    if (date) put(key_, day);
+    put_reads(key_, f, nums, texts);
   }
 
   // The fired array of a decision whose combination of rules and facts is new to the reasons cache, put together
@@ -385,28 +390,12 @@ class Worker {
       const Rule& rule = p_.rules[i];
       const Facts& f = r.facts;
       rule_key_.clear();
-      auto put_k = [&](const auto& v) { rule_key_.append(reinterpret_cast<const char*>(&v), sizeof v); };
-      put_k(i);
-      put_k(d.active);
-      put_k(d.klass);
-      put_k(f.kind);
-      if (rule.reads_as_of) put_k(day);
-      for (uint64_t bits = rule.reads; bits; bits &= bits - 1) {
-        int s = std::countr_zero(bits);
-        bool has = f.has(s);
-        put_k(has);
-        if (has) put_k(f.num[static_cast<size_t>(s)]);
-      }
-      for (uint32_t bits = rule.reads_text; bits; bits &= bits - 1) {
-        int t = std::countr_zero(bits);
-        bool has = f.has_text(t);
-        put_k(has);
-        if (has) {
-          auto v = f.text(t);
-          put_k(v.size());
-          rule_key_.append(v);
-        }
-      }
+      put(rule_key_, i);
+      put(rule_key_, d.active);
+      put(rule_key_, d.klass);
+      put(rule_key_, f.kind);
+      if (rule.reads_as_of) put(rule_key_, day);
+      put_reads(rule_key_, f, rule.reads, rule.reads_text);
       auto it = rule_cache_.find(rule_key_);
       if (it == rule_cache_.end()) {
         if (rule_cache_.size() >= 16384) rule_cache_.clear();  // bounded memory

@@ -590,13 +590,21 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
 // escaping (nearly always), the size is added up first and the bytes are copied in place: a row is some sixty
 // small pieces, and appending them one by one cost more than the hashing.
 void canonical_row(const CsvPlan& plan, const std::vector<std::string_view>& cells, bool inline_chip, std::string& c) {
+  // Each cell's JSON string text (without its quotes): the cell itself, or (almost never) the cell escaped.
+  thread_local std::vector<std::string> escaped;
+  thread_local std::vector<std::string_view> text;
+  if (escaped.size() < cells.size()) escaped.resize(cells.size());
+  text.assign(cells.begin(), cells.end());
   size_t need = 2;
-  bool plain = true;
   auto member_size = [&](int col) -> size_t {
-    std::string_view v = cells[static_cast<size_t>(col)];
-    if (v.empty()) return 0;
-    if (plain && json_needs_escape(v)) plain = false;
-    return plan.quoted_keys[static_cast<size_t>(col)].size() + v.size() + 4;  // key, ':', two quotes, ','
+    auto i = static_cast<size_t>(col);
+    if (text[i].empty()) return 0;
+    if (json_needs_escape(text[i])) {
+      escaped[i].clear();
+      append_json_string(escaped[i], text[i]);
+      text[i] = std::string_view(escaped[i]).substr(1, escaped[i].size() - 2);
+    }
+    return plan.quoted_keys[i].size() + text[i].size() + 4;  // key, ':', two quotes, ','
   };
   for (int col : plan.order) {
     if (col >= 0) {
@@ -606,73 +614,39 @@ void canonical_row(const CsvPlan& plan, const std::vector<std::string_view>& cel
       for (int cc : plan.chip_order) need += member_size(cc);
     }
   }
-  c.clear();
-  if (plain) {
-    c.resize(need);  // an upper bound; cut to size below
-    char* p = c.data();
-    auto put = [&](std::string_view s) {
-      std::memcpy(p, s.data(), s.size());
-      p += s.size();
-    };
-    auto member = [&](int col, bool& first) {
-      std::string_view v = cells[static_cast<size_t>(col)];
-      if (v.empty()) return;
-      if (!first) *p++ = ',';
-      first = false;
-      put(plan.quoted_keys[static_cast<size_t>(col)]);
-      *p++ = ':';
-      *p++ = '"';
-      put(v);
-      *p++ = '"';
-    };
-    *p++ = '{';
-    bool first = true;
-    for (int col : plan.order) {
-      if (col >= 0) {
-        member(col, first);
-      } else if (inline_chip) {
-        if (!first) *p++ = ',';
-        first = false;
-        put("\"chip\":{");
-        bool first_chip = true;
-        for (int cc : plan.chip_order) member(cc, first_chip);
-        *p++ = '}';
-      }
-    }
-    *p++ = '}';
-    c.resize(static_cast<size_t>(p - c.data()));
-    return;
-  }
-  c += '{';
+  c.resize(need);  // an upper bound; cut to size below
+  char* p = c.data();
+  auto put = [&](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  auto member = [&](int col, bool& first) {
+    std::string_view v = text[static_cast<size_t>(col)];
+    if (v.empty()) return;
+    if (!first) *p++ = ',';
+    first = false;
+    put(plan.quoted_keys[static_cast<size_t>(col)]);
+    *p++ = ':';
+    *p++ = '"';
+    put(v);
+    *p++ = '"';
+  };
+  *p++ = '{';
   bool first = true;
   for (int col : plan.order) {
-    if (col < 0) {
-      if (!inline_chip) continue;
-      if (!first) c += ',';
+    if (col >= 0) {
+      member(col, first);
+    } else if (inline_chip) {
+      if (!first) *p++ = ',';
       first = false;
-      c += "\"chip\":{";
+      put("\"chip\":{");
       bool first_chip = true;
-      for (int cc : plan.chip_order) {
-        std::string_view v = cells[static_cast<size_t>(cc)];
-        if (v.empty()) continue;
-        if (!first_chip) c += ',';
-        first_chip = false;
-        c += plan.quoted_keys[static_cast<size_t>(cc)];
-        c += ':';
-        append_json_string(c, v);
-      }
-      c += '}';
-      continue;
+      for (int cc : plan.chip_order) member(cc, first_chip);
+      *p++ = '}';
     }
-    std::string_view v = cells[static_cast<size_t>(col)];
-    if (v.empty()) continue;
-    if (!first) c += ',';
-    first = false;
-    c += plan.quoted_keys[static_cast<size_t>(col)];
-    c += ':';
-    append_json_string(c, v);
   }
-  c += '}';
+  *p++ = '}';
+  c.resize(static_cast<size_t>(p - c.data()));
 }
 
 // The fast path; false if the row needs the general path (any problem, or an unusual record type). `cells` are the
