@@ -11,8 +11,11 @@
 #include <random>
 #include <string>
 
-#include "engine/compile.hpp"
-#include "engine/record.hpp"
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/lang/compile.hpp"
+#include "engine/records/record.hpp"
+#include "engine/eval/evaluate.hpp"
 
 using namespace tollgate;
 

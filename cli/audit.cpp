@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <thread>
 
+#include "engine/base/date.hpp"
+#include "engine/base/hash.hpp"
 #include "cli/common.hpp"
-#include "engine/report.hpp"
+#include "engine/audit/report.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -73,7 +75,7 @@ input/rules, 1 internal error.)");
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
   app->add_option("--list", o->list, "Flagged and rejected records listed in the printed summary")->capture_default_str();
   app->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
-  // For the crash tests (tests/cli_audit_crash.sh): not for users.
+  // For the crash tests (tests/cli/cli_audit_crash.sh): not for users.
   app->add_option("--commit-rows", o->commit_rows, "Rows per transaction")->group("");
   app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
   app->add_flag("--crash-mid-commit", o->crash_mid, "... inside the Nth commit instead")->group("");

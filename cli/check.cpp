@@ -2,9 +2,10 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/base/date.hpp"
 #include "cli/common.hpp"
-#include "engine/render.hpp"
-#include "engine/stream.hpp"
+#include "engine/render/render.hpp"
+#include "engine/records/stream.hpp"
 
 namespace tollgate::cli {
 

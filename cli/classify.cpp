@@ -1,8 +1,10 @@
 // tollgate classify — the 3A090 class of a chip under the rules in force on a date, with the arithmetic shown.
 #include <cstdio>
 
+#include "engine/base/date.hpp"
+#include "engine/base/number.hpp"
 #include "cli/common.hpp"
-#include "engine/render.hpp"
+#include "engine/render/render.hpp"
 
 namespace tollgate::cli {
 

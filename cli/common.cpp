@@ -1,4 +1,5 @@
 // tollgate CLI — shared helpers (see common.hpp).
+#include "engine/base/date.hpp"
 #include "cli/common.hpp"
 
 #include <chrono>

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/compile.hpp"
-#include "engine/record.hpp"
+#include "engine/base/date.hpp"
+#include "engine/lang/compile.hpp"
+#include "engine/records/record.hpp"
 
 namespace tollgate::cli {
 

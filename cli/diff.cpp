@@ -3,8 +3,9 @@
 #include <chrono>
 #include <fstream>
 
+#include "engine/base/date.hpp"
 #include "cli/common.hpp"
-#include "engine/diff.hpp"
+#include "engine/diff/diff.hpp"
 
 namespace tollgate::cli {
 

@@ -2,8 +2,9 @@
 // Every run checks itself: the formatted text must parse to the same tree with the same comments.
 #include <fstream>
 
+#include "engine/base/files.hpp"
 #include "cli/common.hpp"
-#include "engine/format.hpp"
+#include "engine/lang/format.hpp"
 
 namespace tollgate::cli {
 

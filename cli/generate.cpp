@@ -7,6 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/base/money.hpp"
+#include "engine/base/text.hpp"
 #include "cli/common.hpp"
 
 namespace tollgate::cli {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/common.hpp"
-#include "engine/render.hpp"
+#include "engine/render/render.hpp"
 
 int main(int argc, char** argv) {
   using namespace tollgate::cli;

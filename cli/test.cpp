@@ -1,6 +1,6 @@
 // tollgate test — run data-driven case files against the rules, with coverage of rules and citations.
 #include "cli/common.hpp"
-#include "engine/cases.hpp"
+#include "engine/audit/cases.hpp"
 
 namespace tollgate::cli {
 

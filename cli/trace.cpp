@@ -4,10 +4,12 @@
 
 #include <fstream>
 
+#include "engine/base/text.hpp"
+#include "engine/base/hash.hpp"
 #include "cli/common.hpp"
-#include "engine/render.hpp"
-#include "engine/report.hpp"
-#include "engine/store.hpp"
+#include "engine/render/render.hpp"
+#include "engine/audit/report.hpp"
+#include "engine/trace/store.hpp"
 
 namespace tollgate::cli {
 namespace {

@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p build
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" > build/configure.log 2>&1 || { cat build/configure.log; exit 1; }
+# ccache, where installed, makes rebuilds across clones and worktrees cheap (not required).
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "$@" > build/configure.log 2>&1 || { cat build/configure.log; exit 1; }
 start=$(date +%s)
 if ! cmake --build build -j "$(nproc)" > build/build.log 2>&1; then
   cat build/build.log

@@ -7,8 +7,9 @@
 #include <sstream>
 #include <string>
 
-#include "engine/compile.hpp"
-#include "engine/record.hpp"
+#include "engine/lang/compile.hpp"
+#include "engine/records/record.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace tollgate::test {
 

@@ -1,0 +1,1067 @@
+// tollgate — batch audit (see audit.hpp). The pipeline:
+//
+//   reader thread ──batches of raw rows──▶ N workers ──entries + tallies, by batch index──▶ calling thread
+//                                        (parse, judge, render,          (appends in index order, commits
+//                                         hash; each its own cache)       every commit_rows with the position)
+//
+// Batches carry an index; the writer takes them strictly in order, so the store's rows, hashes and chain do not
+// depend on the number of workers or on scheduling. The number of batches in flight is bounded, so memory is too.
+#include "engine/audit/audit.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <set>
+#include <thread>
+#if defined(__linux__)
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <cerrno>
+#endif
+#include <unordered_map>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/base/hash.hpp"
+#include "engine/render/render.hpp"
+#include "engine/records/stream.hpp"
+
+namespace tollgate {
+namespace {
+
+// CPU seconds of the calling thread (for TOLLGATE_AUDIT_STATS, where a run's time goes).
+double thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+std::mutex stats_m;
+std::string stats_text;
+void note_cpu(const char* who) {
+  if (!std::getenv("TOLLGATE_AUDIT_STATS")) return;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " %.2f s CPU\n", thread_cpu());
+  std::lock_guard lk(stats_m);
+  stats_text += std::string(who) + buf;
+}
+
+using Clock = std::chrono::steady_clock;
+
+// With a store, the single writer is the pipeline's narrowest part: when threads outnumber cores, the workers yield
+// to it (a lower priority within the process; nothing is asked of the rest of the machine).
+void lower_priority() {
+#if defined(__linux__)
+  static const int by = [] {
+    const char* e = std::getenv("TOLLGATE_WORKER_NICE");
+    return e ? std::atoi(e) : 10;
+  }();
+  int tid = static_cast<int>(syscall(SYS_gettid));
+  errno = 0;
+  int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + by));
+#endif
+}
+
+// Threads carry their role's name (top -H, perf --comm).
+void name_thread(const char* name) {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#else
+  (void)name;
+#endif
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+InputFormat format_of(const std::string& path, std::FILE* f) {
+  char head[256];
+  size_t got = std::fread(head, 1, sizeof head, f);
+  std::rewind(f);
+  InputFormat fmt = guess_format(path, std::string_view(head, got));
+  if (fmt == InputFormat::json)
+    throw std::runtime_error("'" + path + "' is a JSON document; audit streams JSONL (one object per line) and CSV: "
+                             "convert it with  jq -c '.[]' " + path + " > log.jsonl");
+  return fmt;
+}
+
+// Counts by class, destination, month and chip, kept as numbers while records stream (a row adds to four array
+// slots: no strings, no hashing); they become Tallies (dimension -> key -> tally, by name) once per commit.
+constexpr size_t k_error_class = 255;
+constexpr size_t k_no_destination = country_slots, k_unread_destination = country_slots + 1;
+constexpr int k_no_month = -1;
+
+struct Counts {
+  std::array<Tally, 256> klass{};                     // by class; k_error_class: rejected records
+  std::array<Tally, country_slots + 2> dest{};        // by country index; no destination; unread
+  std::map<int, Tally> month;                         // by month_index(); k_no_month
+  std::map<std::string, Tally, std::less<>> chip;     // by name, or (fab order), (inline spec), (error)
+  bool any = false;
+
+  void clear() {
+    if (!any) return;
+    klass.fill(Tally{});
+    dest.fill(Tally{});
+    month.clear();
+    chip.clear();
+    any = false;
+  }
+  void add(const Counts& o) {
+    if (!o.any) return;
+    for (size_t i = 0; i < klass.size(); ++i) klass[i] += o.klass[i];
+    for (size_t i = 0; i < dest.size(); ++i) dest[i] += o.dest[i];
+    for (const auto& [k, t] : o.month) month[k] += t;
+    for (const auto& [k, t] : o.chip) {
+      auto it = chip.find(k);
+      if (it == chip.end()) it = chip.emplace(k, Tally{}).first;
+      it->second += t;
+    }
+    any = true;
+  }
+  // Adds these counts to `t`, by name.
+  void spread(Tallies& t) const {
+    if (!any) return;
+    auto dim = [&](const char* name) -> TallyMap& {
+      auto d = t.find(std::string_view(name));
+      if (d == t.end()) d = t.emplace(name, TallyMap{}).first;
+      return d->second;
+    };
+    auto add = [](TallyMap& m, std::string_view key, const Tally& v) {
+      auto k = m.find(key);
+      if (k == m.end()) k = m.emplace(std::string(key), Tally{}).first;
+      k->second += v;
+    };
+    TallyMap &all = dim("all"), &by_class = dim("classification"), &by_dest = dim("destination"),
+             &by_month = dim("month"), &by_chip = dim("chip");
+    Tally total;
+    for (size_t i = 0; i < klass.size(); ++i)
+      if (klass[i].total()) {
+        total += klass[i];
+        add(by_class, i == k_error_class ? "(error)" : klass_name(static_cast<int>(i)), klass[i]);
+      }
+    add(all, "total", total);
+    for (size_t i = 0; i < dest.size(); ++i)
+      if (dest[i].total())
+        add(by_dest, i == k_no_destination ? std::string("(none)")
+                     : i == k_unread_destination ? std::string("(unread)")
+                                                 : country_code(static_cast<int>(i)), dest[i]);
+    for (const auto& [m, v] : month) add(by_month, m == k_no_month ? std::string("(no date)") : format_month(m), v);
+    for (const auto& [c, v] : chip) add(by_chip, c, v);
+  }
+};
+
+void bump(Tally& t, int slot, int64_t fee) {
+  ++t.n[slot];
+  t.fee_cents += fee;
+}
+
+struct Batch {
+  uint64_t index = 0;
+  uint32_t file = 0;
+  InputFormat fmt = InputFormat::csv;
+  const std::vector<std::string>* header = nullptr;  // owned by the reader, alive until the run ends
+  uint64_t header_id = 0;
+  std::string text;                                  // the rows, back to back
+  struct Row {
+    size_t at, size;
+    uint64_t line;
+  };
+  std::vector<Row> rows;
+  std::string header_error;  // a CSV file whose header cannot be read: one reject, no rows
+  uint64_t header_line = 0;
+  TraceStore::Position end;  // where to continue after this batch
+  uint64_t bytes = 0;        // input bytes this batch covers (progress)
+};
+
+// A batch's entries. Results are recycled (writer -> pool -> workers) with their strings' capacity, so that the
+// steady state allocates nothing and no thread frees what another allocated (measured: glibc's arena locks cost
+// a tenth of the time otherwise).
+struct Result {
+  std::vector<Entry> entries;  // the first `used` are this batch's (without a store: only those the summary lists)
+  size_t used = 0;
+  std::string texts;                    // the entries' texts, back to back (Entry::TextRef)
+  uint64_t decisions = 0, rejects = 0;  // records of this batch
+  Counts delta;
+  TraceStore::Position end;
+  uint64_t bytes = 0;
+};
+
+// A bounded hand-off between threads.
+template <class T>
+class Queue {
+ public:
+  explicit Queue(size_t cap) : cap_(cap) {}
+  bool push(T v) {
+    std::unique_lock lk(m_);
+    not_full_.wait(lk, [&] { return q_.size() < cap_ || closed_; });
+    if (closed_) return false;
+    q_.push_back(std::move(v));
+    not_empty_.notify_one();
+    return true;
+  }
+  bool pop(T& v) {
+    std::unique_lock lk(m_);
+    not_empty_.wait(lk, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    v = std::move(q_.front());
+    q_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard lk(m_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<T> q_;
+  size_t cap_;
+  bool closed_ = false;
+};
+
+// Results by batch index, taken in order.
+class Reorder {
+ public:
+  void put(uint64_t index, std::unique_ptr<Result> r) {
+    std::lock_guard lk(m_);
+    done_.emplace(index, std::move(r));
+    cv_.notify_all();
+  }
+  // Waits for batch `index`; false if the producers finished (or failed) without it.
+  bool take(uint64_t index, std::unique_ptr<Result>& r) {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [&] { return done_.count(index) || finished_; });
+    auto it = done_.find(index);
+    if (it == done_.end()) return false;
+    r = std::move(it->second);
+    done_.erase(it);
+    return true;
+  }
+  void finish() {
+    std::lock_guard lk(m_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::map<uint64_t, std::unique_ptr<Result>> done_;
+  bool finished_ = false;
+};
+
+int verdict_slot(Verdict v) {
+  switch (v) {
+    case Verdict::allowed: return Tally::allowed;
+    case Verdict::notify: return Tally::notify;
+    case Verdict::license_required: return Tally::license_required;
+    case Verdict::prohibited: return Tally::prohibited;
+  }
+  return Tally::error;
+}
+
+Tally& at(Tallies& t, const char* dim, std::string_view key) {
+  auto d = t.find(std::string_view(dim));
+  if (d == t.end()) d = t.emplace(dim, TallyMap{}).first;
+  auto k = d->second.find(key);
+  if (k == d->second.end()) k = d->second.emplace(std::string(key), Tally{}).first;
+  return k->second;
+}
+
+void merge(Tallies& into, const Tallies& from) {
+  for (const auto& [dim, keys] : from)
+    for (const auto& [key, t] : keys) at(into, dim.c_str(), key) += t;
+}
+
+// Without a store, the writer keeps the summary's first list_limit flagged records and rejects; once a list is full
+// it says so, and workers stop preparing entries for it.
+struct ListsFull {
+  std::atomic<bool> flagged{false}, rejects{false};
+};
+
+class Worker {
+ public:
+  Worker(const Program& p, const Catalog& c, const AuditOptions& o, const ListsFull& full)
+      : p_(p), catalog_(c), o_(o), full_(full), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
+        chip_counts_(3) {}
+
+  void run(const Batch& b, Result& out) {
+    out.used = 0;
+    if (out.texts.capacity() > (8u << 20)) std::string().swap(out.texts);  // a rare huge batch does not stay
+    out.texts.clear();
+    out.decisions = out.rejects = 0;
+    listed_flagged_ = listed_rejects_ = 0;
+    out.delta.clear();
+    out.delta.any = true;
+    judge(b, out);
+    // Months and chips were counted here by number; the batch's counts carry them by key.
+    for (size_t id : chips_touched_) {
+      out.delta.chip.emplace(chip_names_[id], chip_counts_[id]);
+      chip_counts_[id] = Tally{};
+    }
+    chips_touched_.clear();
+    for (const auto& [m, t] : months_) out.delta.month.emplace(m, t);
+    months_.clear();
+    last_month_ = nullptr;
+  }
+
+  uint64_t hits_ = 0, misses_ = 0;
+
+ private:
+  // Cache keys: values appended as bytes, exactly (never a hash alone).
+  template <class T>
+  static void put(std::string& key, const T& v) {
+    key.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  // The values of the fields given by bit masks (Rule::reads, reads_text), each with whether it is given.
+  static void put_reads(std::string& key, const Facts& f, uint64_t nums, uint32_t texts) {
+    for (uint64_t bits = nums; bits; bits &= bits - 1) {
+      int s = std::countr_zero(bits);
+      bool has = f.has(s);
+      put(key, has);
+      if (has) put(key, f.num[static_cast<size_t>(s)]);
+    }
+    for (uint32_t bits = texts; bits; bits &= bits - 1) {
+      int t = std::countr_zero(bits);
+      bool has = f.has_text(t);
+      put(key, has);
+      if (has) {
+        auto v = f.text(t);
+        put(key, v.size());
+        key.append(v);
+      }
+    }
+  }
+  // A record's reasons depend only on the rules in force, its class, the rules that fired and the fields those rules
+  // read (Rule::reads; the as-of date only if one of them reads it, like the foundry rules' dates): the key of the
+  // reasons cache.
+  void fired_key(const Facts& f, const Decision& d, Day day) {
+    uint64_t nums = 0;
+    uint32_t texts = 0;
+    bool date = false;
+    for (size_t i = 0; i < d.fired.size(); ++i)
+      for (uint64_t bits = d.fired[i]; bits; bits &= bits - 1) {
+        const Rule& r = p_.rules[i * 64 + static_cast<size_t>(std::countr_zero(bits))];
+        nums |= r.reads;
+        texts |= r.reads_text;
+        date |= r.reads_as_of;
+      }
+    key_.clear();
+    put(key_, d.active);
+    put(key_, d.klass);
+    put(key_, d.fired);
+    put(key_, f.kind);
+    if (date) put(key_, day);
+    put_reads(key_, f, nums, texts);
+  }
+
+  // The fired array of a decision whose combination of rules and facts is new to the reasons cache, put together
+  // from each fired rule's own entry. A rule's entry depends on the rules in force, the class, the record kind and
+  // what that rule reads, so entries repeat far more than whole arrays do: most are not rendered again.
+  void fired_text(const Record& r, const Decision& d, Day day, std::string& out) {
+    out = "[";
+    bool first = true;
+    for (size_t i = 0; i < p_.rules.size(); ++i) {
+      if (!d.has_fired(static_cast<int>(i))) continue;
+      const Rule& rule = p_.rules[i];
+      const Facts& f = r.facts;
+      rule_key_.clear();
+      put(rule_key_, i);
+      put(rule_key_, d.active);
+      put(rule_key_, d.klass);
+      put(rule_key_, f.kind);
+      if (rule.reads_as_of) put(rule_key_, day);
+      put_reads(rule_key_, f, rule.reads, rule.reads_text);
+      auto it = rule_cache_.find(rule_key_);
+      if (it == rule_cache_.end()) {
+        if (rule_cache_.size() >= 16384) rule_cache_.clear();  // bounded memory
+        std::string entry;
+        append_fired_entry(entry, p_, static_cast<int>(i), r, d);
+        it = rule_cache_.emplace(rule_key_, std::move(entry)).first;
+      }
+      if (!first) out += ',';
+      first = false;
+      out += it->second;
+    }
+    out += ']';
+  }
+
+  static Entry& next(Result& out) {
+    if (out.used == out.entries.size()) out.entries.emplace_back();
+    Entry& e = out.entries[out.used++];
+    e.reject = false;
+    e.rulesets_key = nullptr;
+    e.fee_total_cents = 0;
+    e.id = e.as_of = e.subject = e.fees = e.rulesets = TextRef{};
+    e.code = e.field = e.message = e.raw = e.json = TextRef{};
+    return e;
+  }
+  static TextRef put(Result& out, std::string_view s) {
+    TextRef r{static_cast<uint32_t>(out.texts.size()), static_cast<uint32_t>(s.size())};
+    out.texts.append(s);
+    return r;
+  }
+
+  // Counting a record: its class, destination, month and chip.
+  void tally(Counts& c, size_t klass, size_t dest, const Record& r, size_t chip, int slot, int64_t fee) {
+    bump(c.klass[klass], slot, fee);
+    bump(c.dest[dest], slot, fee);
+    if (!r.has_date) {
+      bump(months_[k_no_month], slot, fee);
+    } else {
+      if (r.date != last_day_ || !last_month_) {
+        last_day_ = r.date;
+        last_month_ = &months_[month_index(r.date)];
+      }
+      bump(*last_month_, slot, fee);
+    }
+    if (!chip_counts_[chip].total()) chips_touched_.push_back(chip);
+    bump(chip_counts_[chip], slot, fee);
+  }
+  static size_t destination_key(const Record& r) {
+    return r.facts.has(s_destination) ? static_cast<size_t>(r.facts.num[s_destination]) : k_no_destination;
+  }
+  enum : size_t { chip_fab_order, chip_inline, chip_error };
+  size_t chip_key(const Record& r) {
+    if (r.kind == RecordKind::fab_order) return chip_fab_order;
+    if (!r.facts.has_text(t_chip_name)) return chip_inline;
+    std::string_view name = r.facts.text(t_chip_name);
+    auto it = chip_ids_.find(name);
+    if (it != chip_ids_.end()) return it->second;
+    size_t id = chip_names_.size();
+    chip_names_.emplace_back(name);
+    chip_counts_.emplace_back();
+    chip_ids_.emplace(std::string(name), id);
+    return id;
+  }
+
+  // The as-of date's text, kept from the record before (a log's records come in date order).
+  const std::string& as_of_text(Day day) {
+    if (day != as_of_day_ || as_of_text_.empty()) {
+      as_of_day_ = day;
+      as_of_text_ = format_date(day);
+    }
+    return as_of_text_;
+  }
+
+  void judge(const Batch& b, Result& out) {
+    out.end = b.end;
+    out.bytes = b.bytes;
+    if (!b.header_error.empty()) {
+      Record r;
+      r.line = b.header_line;
+      reject(out, b.file, r, "input", "tollgate.input.csv", "",
+             "bad CSV header: " + b.header_error + "; no row of this file could be read", "");
+      return;
+    }
+    Record& r = rec_;
+    for (const auto& row : b.rows) {
+      std::string_view text(b.text.data() + row.at, row.size);
+      read_row(b.fmt, *b.header, b.header_id, text, row.line, &catalog_, store_, r);
+      if (!r.ok) {
+        reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message, text);
+        continue;
+      }
+      if (!o_.as_of && !r.has_date) {
+        reject(out, b.file, r, "input", "tollgate.input.missing", "date",
+               "the record has no date and no --as-of was given", text);
+        continue;
+      }
+      Day day = o_.as_of ? *o_.as_of : r.date;
+      Decision d = evaluate(p_, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed}, &cache_);
+      if (d.failed) {
+        reject(out, b.file, r, "evaluation", d.error().code, d.error().field, d.error().message, text);
+        continue;
+      }
+      ++out.decisions;
+      tally(out.delta, static_cast<size_t>(d.klass), destination_key(r), r, chip_key(r), verdict_slot(d.verdict),
+            d.fee_total_cents);
+      // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
+      bool flagged = d.verdict >= Verdict::license_required;
+      if (!store_ && (!flagged || full_.flagged.load(std::memory_order_relaxed) || listed_flagged_++ >= o_.list_limit))
+        continue;
+      Entry& e = next(out);
+      e.file = b.file;
+      e.line = r.line;
+      e.id = put(out, r.id);
+      e.type = to_string(r.kind);
+      e.as_of = put(out, as_of_text(day));
+      record_subject_into(subject_, r);
+      e.subject = put(out, subject_);
+      e.classification = klass_name(d.klass);
+      e.verdict = to_string(d.verdict);
+      e.review = to_string(d.review);
+      e.exception = to_string(d.exception);
+      e.fee_total_cents = d.fee_total_cents;
+      if (store_) {  // without a store nothing is rendered or hashed: verdicts and tallies only
+        JsonLayout layout;
+        e.input_sha = sha256(r.canonical);
+        // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
+        // render them once per such combination (a log repeats them) and reuse the text.
+        fired_key(r.facts, d, day);
+        auto hit = fired_cache_.find(key_);
+        (hit != fired_cache_.end() ? hits_ : misses_)++;
+        auto rs = rulesets_text_.find(d.active);
+        if (hit == fired_cache_.end()) fired_text(r, d, day, fired_);
+        decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
+                           &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr);
+        e.sha = sha256(json_);
+        auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json_).substr(from, end - from)); };
+        e.fees = part(layout.fees_begin, layout.fees_end);
+        if (hit != fired_cache_.end()) {
+          e.fired = hit->second.first;
+          e.fired_sha = hit->second.second;
+        } else {
+          e.fired = std::make_shared<const std::string>(fired_);
+          e.fired_sha = sha256(fired_);
+          if (fired_cache_.size() >= 16384) fired_cache_.clear();  // bounded memory
+          fired_cache_.emplace(key_, std::make_pair(e.fired, e.fired_sha));
+        }
+        // The rulesets array is the same for every record judged in one stretch of time: send its text only the
+        // first time this worker meets that stretch (the writer then knows it by its key).
+        if (rs == rulesets_text_.end()) {
+          e.rulesets = part(layout.rulesets_begin, layout.rulesets_end);
+          rulesets_text_.emplace(d.active, std::string(e.rulesets.in(out.texts.data())));
+        }
+        e.rulesets_key = d.active;
+      }
+    }
+  }
+
+  void reject(Result& out, uint32_t file, const Record& r, const char* stage, const std::string& code,
+              const std::string& field, const std::string& message, std::string_view raw) {
+    ++out.rejects;
+    tally(out.delta, k_error_class, r.ok ? destination_key(r) : k_unread_destination, r, chip_error, Tally::error, 0);
+    if (!store_ && (full_.rejects.load(std::memory_order_relaxed) || listed_rejects_++ >= o_.list_limit)) return;
+    Entry& e = next(out);
+    e.reject = true;
+    e.file = file;
+    e.line = r.line;
+    e.id = put(out, r.id);
+    e.stage = stage;
+    e.code = put(out, code);
+    e.field = put(out, field);
+    e.message = put(out, message);
+    if (!store_) return;  // the summary lists it; only the store keeps the raw row, the error's JSON and its hash
+    std::string json = error_json(r, code, field, message);
+    e.raw = put(out, raw);
+    e.json = put(out, json);
+    e.sha = sha256(json + "\n" + std::string(raw));
+  }
+
+  const Program& p_;
+  const Catalog& catalog_;
+  const AuditOptions& o_;
+  const ListsFull& full_;
+  bool store_;
+  Record rec_;
+  std::unordered_map<const void*, std::string> rulesets_text_;  // by stretch of time; sent once to the writer
+  std::string key_;
+  std::unordered_map<std::string, std::pair<std::shared_ptr<const std::string>, Sha256>> fired_cache_;
+  std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
+  std::string rule_key_, fired_, subject_;
+  ClassCache cache_;
+  std::string json_;
+  struct SvHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, SvHash, std::equal_to<>> chip_ids_;
+  std::vector<std::string> chip_names_;
+  std::vector<Tally> chip_counts_;  // by chip id, this batch
+  std::vector<size_t> chips_touched_;
+  std::map<int, Tally> months_;     // this batch
+  Day last_day_ = -1, as_of_day_ = -1;
+  Tally* last_month_ = nullptr;     // months_'s slot for last_day_
+  std::string as_of_text_;
+  size_t listed_flagged_ = 0, listed_rejects_ = 0;  // of this batch, without a store
+};
+
+}  // namespace
+
+int AuditSummary::exit_code() const {
+  auto all = tallies.find(std::string_view("all"));
+  Tally t;
+  if (all != tallies.end()) {
+    auto k = all->second.find(std::string_view("total"));
+    if (k != all->second.end()) t = k->second;
+  }
+  if (t.n[Tally::prohibited]) return 4;
+  if (t.n[Tally::error]) return 2;
+  if (t.n[Tally::license_required]) return 3;
+  return 0;
+}
+
+std::string audit_run_key(const Program& program, const std::string& catalog_sha256, const AuditOptions& o,
+                          const std::vector<InputInfo>& inputs) {
+  nlohmann::ordered_json j;
+  j["engine"] = engine_version;
+  for (const auto& rs : program.rulesets) j["rulesets"].push_back({rs.id, rs.sha256});
+  j["catalog"] = catalog_sha256;
+  j["as_of"] = o.as_of ? format_date(*o.as_of) : "";
+  j["include_proposed"] = o.include_proposed;
+  for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
+  return sha256_hex(j.dump());
+}
+
+namespace {
+// Thrown by the writer when a speculative start turns out wrong (see run_audit_impl).
+struct SpeculationFailed {};
+
+AuditSummary run_audit_impl(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
+                            const AuditOptions& o, bool may_speculate) {
+  auto t0 = Clock::now();
+#if defined(__GLIBC__)
+  // Batches are allocated and freed all run long: keep the memory instead of returning it to the system and
+  // faulting it back in (measured: a tenth of the time went to page faults).
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
+  AuditSummary sum;
+  sum.engine = engine_version;
+  sum.db = o.db;
+  if (o.inputs.empty()) throw std::runtime_error("no input logs given");
+  uint64_t total_bytes = 0;
+  for (const auto& path : o.inputs) {
+    if (path == "-") throw std::runtime_error("audit reads files, not standard input (it hashes and can resume them)");
+    InputInfo in;
+    in.path = path;
+    {
+      // The format first, so that a JSON document is refused before anything is stored.
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+      if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+      in.format = format_of(path, fp.get());
+    }
+    // With a store, the inputs' hashes key the run (the same audit is found, an interrupted one resumed) and the
+    // store keeps them: below. Without one, nothing is hashed: verdicts and tallies only (hashing the input was a
+    // seventh of such a run).
+    std::error_code ec;
+    in.bytes = std::filesystem::file_size(path, ec);
+    if (ec) throw std::runtime_error("cannot read '" + path + "': " + ec.message());
+    total_bytes += in.bytes;
+    sum.inputs.push_back(in);
+  }
+  for (const auto& rs : program.rulesets) sum.rulesets.emplace_back(rs.id, rs.sha256);
+  {
+    nlohmann::ordered_json opts;
+    opts["as_of"] = o.as_of ? nlohmann::ordered_json(format_date(*o.as_of)) : nlohmann::ordered_json(nullptr);
+    opts["include_proposed"] = o.include_proposed;
+    sum.options_json = opts.dump();
+  }
+  std::unique_ptr<TraceStore> store;
+  TraceStore::Position start;
+  auto new_run = [&] {
+    RunRecord r;
+    r.run_key = sum.run_key;
+    r.engine = engine_version;
+    nlohmann::ordered_json rs = nlohmann::ordered_json::array();
+    for (const auto& [id, sha] : sum.rulesets) rs.push_back({{"id", id}, {"sha256", sha}});
+    r.rulesets = rs.dump();
+    r.catalog_sha256 = catalog_sha256;
+    nlohmann::ordered_json ins = nlohmann::ordered_json::array();
+    for (const auto& in : sum.inputs) ins.push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
+    r.inputs = ins.dump();
+    r.options = sum.options_json;
+    r.started_at = sum.started_at;
+    sum.run = store->begin_run(r);
+  };
+  // Speculation: hashing the inputs takes a while (0.9 s for a 10-million-row log) and only then is it known
+  // whether this audit is new. When no run in the store has inputs of these very sizes, it cannot be an earlier one
+  // (the same bytes have the same size): judging starts at once, from the start, while a thread hashes the inputs;
+  // the writer waits for the hash before it writes anything. Should the hash still match a run, the speculative
+  // work is dropped and the audit starts over the careful way.
+  std::thread hasher;
+  std::string hash_error;
+  bool speculative = false;
+  struct JoinHasher {
+    std::thread& t;
+    ~JoinHasher() {
+      if (t.joinable()) t.join();
+    }
+  } join_hasher{hasher};
+  if (!o.db.empty()) {
+    store = std::make_unique<TraceStore>(o.db, TraceStore::Mode::write);
+    std::vector<uint64_t> sizes;
+    for (const auto& in : sum.inputs) sizes.push_back(in.bytes);
+    speculative = may_speculate && !store->has_run_with_input_sizes(sizes);
+    if (speculative) {
+      sum.started_at = utc_now();
+      hasher = std::thread([&] {
+        name_thread("tollgate-hash");
+        try {
+          for (auto& in : sum.inputs) in.sha256 = sha256_file(in.path);  // (the reader reads path and bytes only)
+        } catch (const std::exception& e) {
+          hash_error = e.what();
+        }
+        note_cpu("hasher");
+      });
+    }
+  }
+  if (store && !speculative) {
+    for (auto& in : sum.inputs) in.sha256 = sha256_file(in.path);
+    sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
+    auto prior = store->find_run(sum.run_key);
+    if (prior && prior->status == "complete") {
+      // The same audit (same rules, catalog, options and input bytes) is already in the store: report it.
+      sum.run = prior->run;
+      sum.reused = true;
+      sum.started_at = prior->started_at;
+      sum.finished_at = prior->finished_at;
+      sum.head = prior->head;
+      sum.tallies = store->tallies(prior->run);
+      sum.flagged = store->flagged(prior->run, o.list_limit);
+      sum.rejects = store->rejected(prior->run, o.list_limit);
+      sum.decisions = prior->decisions;
+      sum.rejected = prior->rejects;
+      sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return sum;
+    }
+    if (prior && !o.resume)
+      throw std::runtime_error("run " + std::to_string(prior->run) + " of this same audit was interrupted after " +
+                               std::to_string(prior->decisions + prior->rejects) +
+                               " records; add --resume to finish it");
+    if (prior) {
+      sum.run = prior->run;
+      sum.resumed = true;
+      sum.started_at = prior->started_at;
+      sum.tallies = store->tallies(prior->run);
+      sum.decisions = prior->decisions;
+      sum.rejected = prior->rejects;
+      start = {prior->next_file, prior->next_offset, prior->next_line};
+    } else {
+      sum.started_at = utc_now();
+      new_run();
+    }
+  } else if (!store) {
+    sum.started_at = utc_now();
+  }
+  // With a speculative start, the run is made (or the speculation found wrong) before the first write.
+  bool run_ready = !speculative;
+  auto ensure_run = [&] {
+    if (run_ready) return;
+    if (hasher.joinable()) hasher.join();
+    if (!hash_error.empty()) throw std::runtime_error(hash_error);
+    sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
+    if (store->find_run(sum.run_key)) throw SpeculationFailed{};
+    new_run();
+    run_ready = true;
+  };
+
+  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  auto pipeline0 = Clock::now();
+  Clock::duration writer_waited{};
+  // Batches queued for the workers; six times that read but not yet written (measured: a smaller window makes the
+  // writer wait for the batch next in order while later ones are done).
+  const size_t in_flight = 1 + static_cast<size_t>(jobs);
+  Queue<std::shared_ptr<Batch>> work(in_flight);
+  Reorder done;
+  std::atomic<uint64_t> window{0};  // batches read but not yet written: bounds memory
+  std::mutex window_m;
+  std::condition_variable window_cv;
+  std::atomic<bool> stop{false};
+  std::string reader_error;
+  std::atomic<uint64_t> batches_total{UINT64_MAX};
+  uint64_t bytes_before = 0;  // bytes of the inputs already judged by an earlier process (resume)
+  for (uint32_t f = 0; f < start.next_file && f < sum.inputs.size(); ++f) bytes_before += sum.inputs[f].bytes;
+  bytes_before += start.next_offset;
+
+  std::vector<std::unique_ptr<std::vector<std::string>>> headers;
+  std::thread reader([&] {
+    name_thread("tollgate-read");
+    uint64_t index = 0;
+    try {
+      for (uint32_t f = start.next_file; f < sum.inputs.size() && !stop; ++f) {
+        const std::string& path = sum.inputs[f].path;
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+        if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+        InputFormat fmt = sum.inputs[f].format;
+        RowReader rr(fp.get(), fmt);
+        headers.push_back(std::make_unique<std::vector<std::string>>());
+        uint64_t header_id = 0;
+        auto make = [&] {
+          auto b = std::make_shared<Batch>();
+          b->index = index++;
+          b->file = f;
+          b->fmt = fmt;
+          b->header = headers.back().get();
+          b->header_id = header_id;
+          return b;
+        };
+        auto send = [&](std::shared_ptr<Batch> b) {
+          {
+            std::unique_lock lk(window_m);
+            window_cv.wait(lk, [&] { return window.load() < in_flight * 6 || stop; });
+            ++window;
+          }
+          return work.push(std::move(b));
+        };
+        bool resume_here = f == start.next_file && start.next_offset > 0;
+        if (!rr.read_header()) {
+          auto b = make();
+          b->header_error = rr.header_error();
+          b->header_line = rr.header_line();
+          b->end = {f + 1, 0, 1};
+          b->bytes = sum.inputs[f].bytes;
+          if (!resume_here && !send(std::move(b))) return;
+          continue;
+        }
+        *headers.back() = rr.header();
+        header_id = rr.header_id();
+        uint64_t last_offset = 0;
+        if (resume_here) {
+          rr.resume_at(start.next_offset, start.next_line);
+          last_offset = start.next_offset;
+        }
+        auto b = make();
+        RowReader::Row row;
+        for (;;) {
+          bool more = rr.next(row);
+          if (more) {
+            b->rows.push_back({b->text.size(), row.text.size(), row.line});
+            b->text += row.text;
+          }
+          bool full = b->rows.size() >= 2048 || b->text.size() >= (1u << 20);
+          if (!more || full) {
+            uint64_t off = more ? row.end : sum.inputs[f].bytes;
+            b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
+            b->bytes = off - last_offset;
+            last_offset = off;
+            if (!more && !rr.read_error().empty())
+              throw std::runtime_error("reading '" + path + "': " + rr.read_error());
+            if (!b->rows.empty() || !more)
+              if (!send(std::move(b))) return;
+            if (!more) break;
+            b = make();
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      reader_error = e.what();
+    }
+    batches_total = index;
+    work.close();
+    note_cpu("reader");
+  });
+
+  std::mutex pool_m;
+  std::vector<std::unique_ptr<Result>> pool;
+  ListsFull lists_full;
+  std::vector<std::thread> workers;
+  std::atomic<unsigned> workers_left{jobs};
+  std::mutex worker_error_m;
+  std::string worker_error;
+  for (unsigned i = 0; i < jobs; ++i)
+    workers.emplace_back([&] {
+      name_thread("tollgate-judge");
+      if (store) lower_priority();
+      Worker w(program, catalog, o, lists_full);
+      std::shared_ptr<Batch> b;
+      try {
+        while (work.pop(b)) {
+          std::unique_ptr<Result> r;
+          {
+            std::lock_guard lk(pool_m);
+            if (!pool.empty()) {
+              r = std::move(pool.back());
+              pool.pop_back();
+            }
+          }
+          if (!r) r = std::make_unique<Result>();
+          w.run(*b, *r);
+          done.put(b->index, std::move(r));
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lk(worker_error_m);
+        worker_error = e.what();
+        stop = true;
+        work.close();
+      }
+      note_cpu("worker");
+      if (std::getenv("TOLLGATE_AUDIT_STATS")) {
+        std::lock_guard lk(stats_m);
+        stats_text += "  reasons cache: " + std::to_string(w.hits_) + " hits, " + std::to_string(w.misses_) + " misses\n";
+      }
+      if (--workers_left == 0) done.finish();
+    });
+
+  // The writer: this thread.
+  Counts counted;  // since the last commit
+  Tallies delta;
+  TraceStore::Position pos = start;
+  uint64_t pending_rows = 0, commits = 0, bytes_done = bytes_before;
+  auto last_commit = Clock::now(), last_progress = Clock::now();
+  std::string writer_error;
+  bool speculation_failed = false;
+  // Each batch goes into the open transaction as it comes (so that the writer's work is steady and workers never
+  // wait on a commit), and is recycled at once; a commit adds the tallies and the position to the same transaction.
+  auto take = [&](Result& r) {
+    if (store) {
+      ensure_run();
+      if (!store->in_transaction()) store->begin();
+      for (size_t i = 0; i < r.used; ++i) store->add(sum.run, r.entries[i], r.texts.data());
+    }
+    sum.decisions += r.decisions;
+    sum.rejected += r.rejects;
+    if (!store) {
+      // Without a store, the summary's lists are kept here (with one, they are read back from it at the end).
+      for (size_t i = 0; i < r.used; ++i) {
+        const Entry& e = r.entries[i];
+        auto& list = e.reject ? sum.rejects : sum.flagged;
+        if (list.size() >= o.list_limit) continue;
+        auto text = [&](TextRef t) { return std::string(t.in(r.texts.data())); };
+        Listed l;
+        l.file = e.file;
+        l.line = e.line;
+        l.id = text(e.id);
+        l.verdict = e.verdict;
+        l.review = e.review;
+        l.classification = e.classification;
+        l.subject = text(e.subject);
+        l.as_of = text(e.as_of);
+        l.fee_total_cents = e.fee_total_cents;
+        l.stage = e.stage;
+        l.code = text(e.code);
+        l.field = text(e.field);
+        l.message = text(e.message);
+        list.push_back(std::move(l));
+      }
+      if (sum.flagged.size() >= o.list_limit) lists_full.flagged = true;
+      if (sum.rejects.size() >= o.list_limit) lists_full.rejects = true;
+    }
+  };
+  auto commit = [&] {
+    counted.spread(delta);
+    if (store) {
+      ensure_run();
+      if (!store->in_transaction()) store->begin();
+      if (o.crash_after_commits && commits + 1 == o.crash_after_commits && o.crash_mid_commit)
+        store->before_commit = [] { std::raise(SIGKILL); };  // crash test: every row written, nothing committed
+      store->commit(sum.run, delta, pos);
+      ++commits;
+      if (o.crash_after_commits && commits == o.crash_after_commits) std::raise(SIGKILL);
+    }
+    merge(sum.tallies, delta);
+    delta.clear();
+    counted.clear();
+    pending_rows = 0;
+    last_commit = Clock::now();
+  };
+  try {
+    std::unique_ptr<Result> r;
+    for (uint64_t next = 0; next < batches_total.load() || batches_total.load() == UINT64_MAX; ++next) {
+      auto wait0 = Clock::now();
+      if (!done.take(next, r)) break;
+      writer_waited += Clock::now() - wait0;
+      {
+        std::lock_guard lk(window_m);
+        --window;
+        window_cv.notify_all();
+      }
+      sum.judged_now += r->decisions + r->rejects;
+      pending_rows += r->decisions + r->rejects;
+      bytes_done += r->bytes;
+      counted.add(r->delta);
+      pos = r->end;
+      take(*r);
+      {
+        std::lock_guard lk(pool_m);
+        pool.push_back(std::move(r));
+      }
+      auto now = Clock::now();
+      if (pending_rows >= o.commit_rows || now - last_commit > std::chrono::seconds(2)) commit();
+      if (o.progress && now - last_progress > std::chrono::milliseconds(200)) {
+        last_progress = now;
+        o.progress({sum.judged_now, bytes_done, total_bytes, std::chrono::duration<double>(now - t0).count()});
+      }
+    }
+    if (reader_error.empty() && worker_error.empty()) commit();
+  } catch (const SpeculationFailed&) {
+    speculation_failed = true;
+  } catch (const std::exception& e) {
+    writer_error = e.what();
+    if (store) store->rollback();
+  }
+  stop = true;
+  work.close();
+  window_cv.notify_all();
+  reader.join();
+  auto pipeline1 = Clock::now();
+  for (auto& w : workers) w.join();
+  if (store && !speculation_failed && writer_error.empty()) {
+    try {
+      ensure_run();  // a run that stopped before its first write is kept all the same (to be resumed)
+    } catch (const SpeculationFailed&) {
+      speculation_failed = true;
+    }
+  }
+  if (speculation_failed) {
+    store.reset();  // nothing was written; let go of the store's lock
+    return run_audit_impl(program, catalog, catalog_sha256, o, false);
+  }
+  if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
+  if (!worker_error.empty()) throw std::runtime_error(worker_error);
+  if (!reader_error.empty())
+    throw std::runtime_error(reader_error + (store ? " (the run is kept; fix the input and add --resume)" : ""));
+
+  sum.finished_at = utc_now();
+  if (store) {
+    store->finish_run(sum.run, sum.finished_at);
+    auto rec = store->run(sum.run);
+    if (rec) {
+      sum.head = rec->head;
+      sum.decisions = rec->decisions;
+      sum.rejected = rec->rejects;
+    }
+    sum.flagged = store->flagged(sum.run, o.list_limit);
+    sum.rejects = store->rejected(sum.run, o.list_limit);
+  }
+  if (o.progress)
+    o.progress({sum.judged_now, total_bytes, total_bytes, std::chrono::duration<double>(Clock::now() - t0).count()});
+  sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  note_cpu("writer");
+  if (std::getenv("TOLLGATE_AUDIT_STATS")) {
+    auto secs = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "before the pipeline %.2f s, pipeline %.2f s (writer waiting %.2f s), after %.2f s\n",
+                  secs(pipeline0 - t0), secs(pipeline1 - pipeline0), secs(writer_waited), secs(Clock::now() - pipeline1));
+    stats_text += buf;
+  }
+  if (std::getenv("TOLLGATE_AUDIT_STATS")) std::fputs(stats_text.c_str(), stderr);
+  return sum;
+}
+
+}  // namespace
+
+AuditSummary run_audit(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
+                       const AuditOptions& o) {
+  return run_audit_impl(program, catalog, catalog_sha256, o, true);
+}
+
+}  // namespace tollgate

@@ -1,0 +1,443 @@
+// tollgate — audit summaries and reports (see report.hpp).
+#include "engine/base/text.hpp"
+#include "engine/base/hash.hpp"
+#include "engine/audit/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+namespace tollgate {
+namespace {
+
+const char* const verdict_names[] = {"ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "error"};
+const char* const verdict_colors[] = {"#9bbf85", "#6fa8dc", "#f0a830", "#d9453d", "#9e9e9e"};
+
+Tally total_of(const AuditSummary& s) {
+  auto d = s.tallies.find(std::string_view("all"));
+  if (d == s.tallies.end()) return {};
+  auto k = d->second.find(std::string_view("total"));
+  return k == d->second.end() ? Tally{} : k->second;
+}
+
+// The keys of a dimension, in the order a reader wants: months and classifications in their own order, the
+// others by records (then fees) descending.
+std::vector<std::pair<std::string, Tally>> rows_of(const AuditSummary& s, const char* dim) {
+  std::vector<std::pair<std::string, Tally>> out;
+  auto d = s.tallies.find(std::string_view(dim));
+  if (d == s.tallies.end()) return out;
+  for (const auto& [k, t] : d->second) out.emplace_back(k, t);
+  std::string_view name(dim);
+  if (name == "month" || name == "classification") return out;  // std::map order: chronological / by class
+  if (name == "chip")
+    std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) {
+      return a.second.fee_cents != b.second.fee_cents ? a.second.fee_cents > b.second.fee_cents
+                                                      : a.second.total() > b.second.total();
+    });
+  else
+    std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second.total() > b.second.total(); });
+  return out;
+}
+
+std::string pct(uint64_t part, uint64_t whole) {
+  if (!whole) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  return buf;
+}
+
+std::string input_name(const AuditSummary& s, uint32_t file) {
+  return file < s.inputs.size() ? s.inputs[file].path : "input " + std::to_string(file);
+}
+
+std::string pad(std::string s, size_t w, bool right = false) {
+  if (s.size() >= w) return s;
+  return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+}
+
+
+
+std::string rate(const AuditSummary& s) {
+  if (s.seconds <= 0 || !s.judged_now) return "";
+  return ", " + group_digits(static_cast<uint64_t>(static_cast<double>(s.judged_now) / s.seconds)) + " records/s";
+}
+
+std::string headline(const AuditSummary& s) {
+  uint64_t n = s.decisions + s.rejected;
+  std::string out = group_digits(n) + " record" + (n == 1 ? "" : "s") + " from " + std::to_string(s.inputs.size()) +
+                    " log" + (s.inputs.size() == 1 ? "" : "s");
+  if (s.reused) return out + ": already audited in this store as run " + std::to_string(s.run) + " (" +
+                       s.finished_at + "); nothing was judged again";
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f", s.seconds);
+  out += " in " + std::string(secs) + " s" + rate(s);
+  if (s.resumed) out += " (resumed run " + std::to_string(s.run) + ": " + group_digits(s.judged_now) + " judged now)";
+  return out;
+}
+
+}  // namespace
+
+std::string group_digits(uint64_t n) {
+  std::string d = std::to_string(n), out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
+}
+
+std::string dollars(int64_t cents) {
+  bool neg = cents < 0;
+  uint64_t c = neg ? static_cast<uint64_t>(-(cents + 1)) + 1 : static_cast<uint64_t>(cents);
+  std::string frac = std::to_string(c % 100);
+  return std::string(neg ? "-$" : "$") + group_digits(c / 100) + "." + (frac.size() == 1 ? "0" : "") + frac;
+}
+
+std::string summary_text(const AuditSummary& s, size_t list_rows) {
+  std::string out = "audit: " + headline(s) + "\n";
+  if (s.run) out += "store: " + s.db + ", run " + std::to_string(s.run) + ", chain head " + s.head + "\n";
+  else out += "store: none (--no-store)\n";
+  Tally t = total_of(s);
+  uint64_t n = t.total();
+  out += "\n  verdict            records    share\n";
+  for (int i = 0; i < Tally::kinds; ++i) {
+    if (!t.n[i] && i != Tally::allowed) continue;
+    out += "  " + pad(i == Tally::error ? "rejected" : verdict_names[i], 17) + pad(group_digits(t.n[i]), 9, true) +
+           pad(pct(t.n[i], n), 9, true) + "\n";
+  }
+  out += "  " + pad("total", 17) + pad(group_digits(n), 9, true) + pad("", 9) + "  " + dollars(t.fee_cents) + "\n";
+  auto table = [&](const char* title, const char* dim, size_t limit) {
+    auto rows = rows_of(s, dim);
+    if (rows.empty()) return;
+    size_t w = std::string_view(title).size();
+    for (size_t i = 0; i < rows.size() && i < limit; ++i) w = std::max(w, std::min<size_t>(rows[i].first.size(), 40));
+    out += "\n  " + pad(title, w) + "     records  licence  prohib.  fees\n";
+    size_t shown = 0;
+    for (const auto& [k, v] : rows) {
+      if (shown++ == limit) {
+        out += "  ... " + std::to_string(rows.size() - limit) + " more (all in the report)\n";
+        break;
+      }
+      out += "  " + pad(k.size() > 40 ? k.substr(0, 39) + "~" : k, w) + pad(group_digits(v.total()), 12, true) +
+             pad(group_digits(v.n[Tally::license_required]), 9, true) +
+             pad(group_digits(v.n[Tally::prohibited]), 9, true) + "  " + dollars(v.fee_cents) + "\n";
+    }
+  };
+  table("classification", "classification", 10);
+  table("destination", "destination", 10);
+  table("chip (by fees)", "chip", 10);
+  auto months = rows_of(s, "month");
+  while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
+  if (!months.empty()) {
+    int64_t fees = 0;
+    for (const auto& m : months) fees += m.second.fee_cents;
+    out += "\n  months: " + months.front().first + " to " + months.back().first + " (" +
+           std::to_string(months.size()) + "); fees " + dollars(fees) + "; by month in the report\n";
+  }
+  uint64_t flagged = t.n[Tally::license_required] + t.n[Tally::prohibited];
+  if (flagged) {
+    out += "\n" + group_digits(flagged) + " record" + (flagged == 1 ? " needs" : "s need") +
+           " a licence or " + (flagged == 1 ? "is" : "are") + " prohibited" +
+           (flagged > list_rows ? " (first " + std::to_string(list_rows) + ")" : "") + ":\n";
+    for (size_t i = 0; i < s.flagged.size() && i < list_rows; ++i) {
+      const Listed& l = s.flagged[i];
+      out += "  " + input_name(s, l.file) + ":" + std::to_string(l.line) + "  " + (l.id.empty() ? "-" : l.id) + "  " +
+             l.verdict + (l.review.empty() ? "" : " (" + l.review + ")") + "  " + l.classification + "  " + l.subject +
+             (l.fee_total_cents ? "  fee " + dollars(l.fee_total_cents) : "") + "\n";
+    }
+  }
+  if (s.rejected) {
+    out += "\n" + group_digits(s.rejected) + " record" + (s.rejected == 1 ? "" : "s") + " could not be judged" +
+           (s.rejected > list_rows ? " (first " + std::to_string(list_rows) + ")" : "") + ":\n";
+    for (size_t i = 0; i < s.rejects.size() && i < list_rows; ++i) {
+      const Listed& l = s.rejects[i];
+      out += "  " + input_name(s, l.file) + ":" + std::to_string(l.line) + ": error[" + l.code + "]" +
+             (l.field.empty() ? "" : " in " + l.field) + ": " + l.message + "\n";
+    }
+  }
+  return out;
+}
+
+std::string report_json(const AuditSummary& s) {
+  using ojson = nlohmann::ordered_json;
+  ojson j;
+  j["schema"] = "tollgate.audit-report/1";
+  j["engine"] = s.engine;
+  j["run"] = s.run ? ojson(s.run) : ojson(nullptr);
+  j["store"] = s.db.empty() ? ojson(nullptr) : ojson(s.db);
+  j["chain_head"] = s.head.empty() ? ojson(nullptr) : ojson(s.head);
+  j["reused"] = s.reused;
+  j["resumed"] = s.resumed;
+  j["started_at"] = s.started_at;
+  j["finished_at"] = s.finished_at;
+  j["options"] = ojson::parse(s.options_json.empty() ? "{}" : s.options_json);
+  j["inputs"] = ojson::array();
+  for (const auto& in : s.inputs)  // no hash without a store (--no-store hashes nothing)
+    j["inputs"].push_back({{"path", in.path},
+                           {"sha256", in.sha256.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(in.sha256)},
+                           {"bytes", in.bytes}});
+  j["rulesets"] = ojson::array();
+  for (const auto& [id, sha] : s.rulesets) j["rulesets"].push_back({{"id", id}, {"sha256", sha}});
+  j["records"] = s.decisions + s.rejected;
+  j["decisions"] = s.decisions;
+  j["rejects"] = s.rejected;
+  auto tally = [](const Tally& t) {
+    ojson o;
+    o["records"] = t.total();
+    for (int i = 0; i < Tally::kinds; ++i) o[verdict_names[i]] = t.n[i];
+    o["fee_cents"] = t.fee_cents;
+    return o;
+  };
+  j["total"] = tally(total_of(s));
+  for (const char* dim : {"classification", "destination", "month", "chip"}) {
+    ojson d = ojson::object();
+    for (const auto& [k, t] : rows_of(s, dim)) d[k] = tally(t);
+    j[std::string("by_") + dim] = d;
+  }
+  j["flagged"] = ojson::array();
+  for (const auto& l : s.flagged)
+    j["flagged"].push_back({{"seq", l.seq}, {"input", input_name(s, l.file)}, {"line", l.line}, {"id", l.id},
+                            {"verdict", l.verdict}, {"review", l.review.empty() ? ojson(nullptr) : ojson(l.review)},
+                            {"classification", l.classification}, {"subject", l.subject}, {"as_of", l.as_of},
+                            {"fee_total_cents", l.fee_total_cents}});
+  j["rejected"] = ojson::array();
+  for (const auto& l : s.rejects)
+    j["rejected"].push_back({{"seq", l.seq}, {"input", input_name(s, l.file)}, {"line", l.line},
+                             {"id", l.id.empty() ? ojson(nullptr) : ojson(l.id)}, {"stage", l.stage},
+                             {"code", l.code}, {"field", l.field.empty() ? ojson(nullptr) : ojson(l.field)},
+                             {"message", l.message}});
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+// The report's content, once: the run's facts, then tables. Markdown and HTML differ only in markup.
+struct Table {
+  std::string title, note;
+  std::vector<std::string> head;
+  std::vector<bool> numeric;  // per column: right-aligned
+  std::vector<std::vector<std::string>> rows;
+  bool bad = false;           // rejects: shown as a warning
+};
+
+std::vector<std::pair<std::string, std::string>> meta_of(const AuditSummary& s) {
+  std::vector<std::pair<std::string, std::string>> m = {{"engine", s.engine}};
+  if (s.run) m.emplace_back("store", s.db + ", run " + std::to_string(s.run));
+  if (!s.head.empty()) m.emplace_back("chain head", s.head);
+  m.emplace_back("started / finished", s.started_at + " / " + s.finished_at);
+  m.emplace_back("options", s.options_json);
+  for (const auto& in : s.inputs)
+    m.emplace_back("input", in.path + " (" + group_digits(in.bytes) + " bytes, " +
+                                (in.sha256.empty() ? std::string("not hashed: --no-store") : "sha256 " + in.sha256) + ")");
+  for (const auto& [id, sha] : s.rulesets) m.emplace_back("ruleset", id + " " + sha);
+  return m;
+}
+
+Table verdict_table(const AuditSummary& s) {
+  Table t{"Verdicts", "", {"verdict", "records", "share"}, {false, true, true}, {}};
+  Tally total = total_of(s);
+  for (int i = 0; i < Tally::kinds; ++i)
+    t.rows.push_back({i == Tally::error ? "rejected" : verdict_names[i], group_digits(total.n[i]),
+                      pct(total.n[i], total.total())});
+  t.rows.push_back({"total", group_digits(total.total()), "fees " + dollars(total.fee_cents)});
+  return t;
+}
+
+std::vector<Table> detail_tables(const AuditSummary& s) {
+  std::vector<Table> out;
+  for (const char* dim : {"classification", "destination", "month", "chip"}) {
+    auto rows = rows_of(s, dim);
+    if (rows.empty()) continue;
+    Table t{std::string("By ") + dim, "",
+            {dim, "records", "ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "rejected", "fees"},
+            {false, true, true, true, true, true, true, true}, {}};
+    for (const auto& [k, v] : rows) {
+      std::vector<std::string> r = {k, group_digits(v.total())};
+      for (int i = 0; i < Tally::kinds; ++i) r.push_back(group_digits(v.n[i]));
+      r.push_back(dollars(v.fee_cents));
+      t.rows.push_back(std::move(r));
+    }
+    out.push_back(std::move(t));
+  }
+  Tally total = total_of(s);
+  uint64_t flagged = total.n[Tally::license_required] + total.n[Tally::prohibited];
+  if (flagged) {
+    Table t{"Records that need a licence or are prohibited",
+            group_digits(flagged) + " in all" +
+                (flagged > s.flagged.size() ? "; the first " + std::to_string(s.flagged.size()) +
+                                                  " here, all with tollgate trace export"
+                                            : "") + ".",
+            {"input:line", "id", "verdict", "review", "class", "subject", "fee"},
+            {false, false, false, false, false, false, true}, {}};
+    for (const auto& l : s.flagged)
+      t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.verdict, l.review,
+                        l.classification, l.subject, l.fee_total_cents ? dollars(l.fee_total_cents) : ""});
+    out.push_back(std::move(t));
+  }
+  if (s.rejected) {
+    Table t{"Records that could not be judged",
+            group_digits(s.rejected) + " in all" +
+                (s.rejected > s.rejects.size() ? "; the first " + std::to_string(s.rejects.size()) + " here" : "") +
+                ".",
+            {"input:line", "id", "code", "field", "reason"}, {false, false, false, false, false}, {}, true};
+    for (const auto& l : s.rejects)
+      t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.code, l.field, l.message});
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string markdown_table(const Table& t) {
+  std::string out = "\n## " + t.title + "\n\n" + (t.note.empty() ? "" : md_escape(t.note) + "\n\n") + "|";
+  for (const auto& h : t.head) out.append(" ").append(md_escape(h)).append(" |");  // appends: GCC 12 -Wrestrict
+  out += "\n|";
+  for (bool n : t.numeric) out += n ? "--:|" : "---|";
+  out += "\n";
+  for (const auto& r : t.rows) {
+    out += "|";
+    for (const auto& c : r) out.append(" ").append(md_escape(c)).append(" |");
+    out += "\n";
+  }
+  return out;
+}
+
+std::string html_table(const Table& t) {
+  std::string out = std::string("<h2") + (t.bad ? " class=bad" : "") + ">" + html_escape(t.title) + "</h2>" +
+                    (t.note.empty() ? "" : "<p>" + html_escape(t.note) + "</p>") + "<table><tr>";
+  for (size_t i = 0; i < t.head.size(); ++i)
+    out += std::string(t.numeric[i] ? "<th class=n>" : "<th>") + html_escape(t.head[i]) + "</th>";
+  out += "</tr>";
+  for (const auto& r : t.rows) {
+    out += "<tr>";
+    for (size_t i = 0; i < r.size(); ++i)
+      out += std::string(t.numeric[i] ? "<td class=n>" : "<td>") + html_escape(r[i]) + "</td>";
+    out += "</tr>";
+  }
+  return out + "</table>\n";
+}
+}  // namespace
+
+std::string report_markdown(const AuditSummary& s) {
+  std::string out = "# tollgate audit report\n\n" + md_escape(headline(s)) + ".\n\n| | |\n|---|---|\n";
+  for (const auto& [k, v] : meta_of(s)) out += "| " + k + " | " + md_escape(v) + " |\n";
+  out += markdown_table(verdict_table(s));
+  for (const auto& t : detail_tables(s)) out += markdown_table(t);
+  return out;
+}
+
+namespace {
+// Stacked columns: records by month and verdict.
+std::string month_chart(const AuditSummary& s) {
+  auto months = rows_of(s, "month");
+  while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
+  if (months.empty()) return "";
+  const double w = 960, h = 260, left = 60, bottom = 40, top = 20;
+  uint64_t peak = 1;
+  for (const auto& m : months) peak = std::max(peak, m.second.total());
+  double bw = (w - left - 10) / static_cast<double>(months.size());
+  char buf[256];
+  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 960 260\" role=\"img\" "
+                    "aria-label=\"Records by month and verdict\">";
+  for (int g = 0; g <= 4; ++g) {
+    double y = h - bottom - (h - bottom - top) * g / 4.0;
+    std::snprintf(buf, sizeof buf, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, y,
+                  w - 10, y);
+    out += buf;
+    std::snprintf(buf, sizeof buf, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>",
+                  left - 6, y + 4, group_digits(peak * static_cast<uint64_t>(g) / 4).c_str());
+    out += buf;
+  }
+  for (size_t i = 0; i < months.size(); ++i) {
+    double x = left + bw * static_cast<double>(i), y = h - bottom;
+    for (int v = 0; v < Tally::kinds; ++v) {
+      double bh = (h - bottom - top) * static_cast<double>(months[i].second.n[v]) / static_cast<double>(peak);
+      if (bh <= 0) continue;
+      y -= bh;
+      std::snprintf(buf, sizeof buf,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %s</title>"
+                    "</rect>",
+                    x + 0.5, y, std::max(bw - 1, 0.5), bh, verdict_colors[v], months[i].first.c_str(),
+                    v == Tally::error ? "rejected" : verdict_names[v], group_digits(months[i].second.n[v]).c_str());
+      out += buf;
+    }
+    if (months[i].first.size() == 7 && (months[i].first.substr(5) == "01" || months.size() <= 12)) {
+      std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\">%s</text>", x, h - bottom + 16,
+                    months[i].first.c_str());
+      out += buf;
+    }
+  }
+  double lx = left;
+  for (int v = 0; v < Tally::kinds; ++v) {
+    std::snprintf(buf, sizeof buf,
+                  "<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%.0f\" y=\"%.0f\" "
+                  "font-size=\"11\">%s</text>",
+                  lx, h - 14, verdict_colors[v], lx + 14, h - 5, v == Tally::error ? "rejected" : verdict_names[v]);
+    out += buf;
+    lx += 140;
+  }
+  return out + "</svg>";
+}
+
+// Horizontal bars: fees by destination (the 12 largest).
+std::string fee_chart(const AuditSummary& s) {
+  auto rows = rows_of(s, "destination");
+  std::stable_sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.second.fee_cents > b.second.fee_cents; });
+  while (!rows.empty() && rows.back().second.fee_cents <= 0) rows.pop_back();
+  if (rows.size() > 12) rows.resize(12);
+  if (rows.empty()) return "<p>No fees were due.</p>";
+  int64_t peak = rows.front().second.fee_cents;
+  char buf[256];
+  double h = 24.0 * static_cast<double>(rows.size()) + 10;
+  std::snprintf(buf, sizeof buf,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 960 %.0f\" role=\"img\" "
+                "aria-label=\"Fees by destination\">",
+                h);
+  std::string out = buf;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    double y = 5 + 24.0 * static_cast<double>(i);
+    double bw = 700.0 * static_cast<double>(rows[i].second.fee_cents) / static_cast<double>(peak);
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"50\" y=\"%.0f\" font-size=\"12\" text-anchor=\"end\">%s</text><rect x=\"60\" y=\"%.0f\" "
+                  "width=\"%.1f\" height=\"18\" fill=\"#4a7bb7\"/><text x=\"%.1f\" y=\"%.0f\" font-size=\"12\">%s</text>",
+                  y + 14, html_escape(rows[i].first).c_str(), y, std::max(bw, 1.0), 66 + bw, y + 14,
+                  dollars(rows[i].second.fee_cents).c_str());
+    out += buf;
+  }
+  return out + "</svg>";
+}
+}  // namespace
+
+std::string report_html(const AuditSummary& s) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tollgate audit report</title><style>"
+      "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}"
+      "h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
+      "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 10px;border-bottom:1px solid #eee;"
+      "text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}"
+      ".meta td:first-child{color:#666}.bad{color:#b3261e}svg{width:100%;height:auto}"
+      "</style></head><body>\n<h1>tollgate audit report</h1>\n<p>" +
+      html_escape(headline(s)) + ".</p>\n<table class=\"meta\">";
+  for (const auto& [k, v] : meta_of(s)) out += "<tr><td>" + html_escape(k) + "</td><td>" + html_escape(v) + "</td></tr>";
+  out += "</table>\n" + html_table(verdict_table(s));
+  out += "<h2>Records by month</h2>" + month_chart(s) + "\n<h2>Fees by destination</h2>" + fee_chart(s) + "\n";
+  for (const auto& t : detail_tables(s)) out += html_table(t);
+  return out + "</body></html>\n";
+}
+
+void write_report(const AuditSummary& s, const std::string& path) {
+  auto ends = [&](std::string_view e) {
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  std::string text;
+  if (ends(".html") || ends(".htm")) text = report_html(s);
+  else if (ends(".md") || ends(".markdown")) text = report_markdown(s);
+  else if (ends(".json")) text = report_json(s);
+  else throw std::runtime_error("--report '" + path + "': give a file ending in .html, .md or .json");
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write report '" + path + "'");
+}
+
+}  // namespace tollgate

@@ -1,0 +1,38 @@
+// tollgate — SHA-256 (OpenSSL libcrypto) of strings, files and streams; hex.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tollgate {
+
+// ---- hashing -------------------------------------------------------------------------------------------------
+std::string sha256_hex(std::string_view data);
+using Sha256 = std::array<uint8_t, 32>;
+Sha256 sha256(std::string_view data);
+std::string to_hex(const uint8_t* data, size_t size);
+inline std::string to_hex(const Sha256& h) { return to_hex(h.data(), h.size()); }
+void append_hex(std::string& out, const Sha256& h);  // the same, appended
+// SHA-256 (hex) of a file's bytes, read a megabyte at a time; `bytes` gets its size. Throws if unreadable.
+std::string sha256_file(const std::string& path, uint64_t* bytes = nullptr);
+// SHA-256 of data given in pieces (a file hashed as it is read).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view data);
+  Sha256 final();  // once
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace tollgate

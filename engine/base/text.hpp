@@ -1,0 +1,29 @@
+// tollgate — text helpers and escaping: JSON string literals, CSV cells, HTML, Markdown.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tollgate {
+
+// ---- text ----------------------------------------------------------------------------------------------------
+// open + s + close, built by appending. NOTE: GCC 12 gives a false -Wrestrict on `"(" + s + ")"`.
+std::string enclose(char open, std::string_view s, char close);
+
+// ---- JSON ----------------------------------------------------------------------------------------------------
+// Appends s as a JSON string literal, byte for byte as nlohmann's dump(-1, ' ', false, replace) writes it: plain
+// printable ASCII is copied directly (the common case, and fast); anything else goes through nlohmann.
+// True if a JSON string of these bytes needs escaping or UTF-8 checking (append_json_string then asks nlohmann).
+bool json_needs_escape(std::string_view s);
+void append_json_string(std::string& out, std::string_view s);
+
+// ---- escaping for the report formats ----------------------------------------------------------------------------
+std::string csv_cell(std::string_view s);      // RFC 4180: quoted (quotes doubled) if it holds , " CR or LF
+std::string html_escape(std::string_view s);   // & < > " (also fine for SVG text)
+std::string md_escape(std::string_view s);     // | escaped, line breaks as spaces (a Markdown table cell)
+
+}  // namespace tollgate

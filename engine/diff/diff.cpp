@@ -1,0 +1,1081 @@
+// tollgate — diffing two rule regimes (see diff.hpp).
+#include "engine/diff/diff.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <atomic>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/base/number.hpp"
+#include "engine/base/text.hpp"
+#include "engine/base/hash.hpp"
+#include "engine/render/render.hpp"
+#include "engine/audit/report.hpp"
+#include "engine/records/stream.hpp"
+
+namespace tollgate {
+namespace {
+
+const ActiveSet& active_of(const DiffSide& s) { return s.program->active(s.day, EvalOptions{s.proposed}); }
+
+std::vector<int> rules_in_force(const DiffSide& s) {
+  const ActiveSet& a = active_of(s);
+  std::vector<int> out;
+  for (const auto& by_kind : a.rules)
+    for (const auto& list : by_kind)
+      for (int r : list)
+        if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string span_text(const Span& s) {
+  if (!s.valid()) return "";
+  std::string t(s.file->text.substr(s.offset, s.length));
+  // one line, single spaces
+  std::string out;
+  bool space = false;
+  for (char c : t) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+const char* cmp_text(int op) {
+  static const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
+  return ops[op];
+}
+
+std::string label(const Program& p, const Node& n) {
+  return n.name_index >= 0 ? p.names[static_cast<size_t>(n.name_index)] : std::string("?");
+}
+
+// "chip.tpp >= 4800", for every comparison with a constant under a rule's conditions.
+void thresholds(const Program& p, uint32_t node, std::set<std::string>& out) {
+  const Node& n = p.nodes[node];
+  if ((n.op == Node::cmp || n.op == Node::cmp_field_const) && n.child_count == 2) {
+    const Node& a = p.nodes[p.children[n.first_child]];
+    const Node& b = p.nodes[p.children[n.first_child + 1]];
+    if (b.op == Node::const_num && a.op != Node::const_num)
+      out.insert(label(p, a) + " " + cmp_text(n.cmp_op) + " " + label(p, b));
+    else if (a.op == Node::const_num && b.op != Node::const_num)
+      out.insert(label(p, a) + " " + cmp_text(n.cmp_op) + " " + label(p, b));
+  }
+  for (uint32_t i = 0; i < n.child_count; ++i) thresholds(p, p.children[n.first_child + i], out);
+}
+
+std::set<std::string> rule_thresholds(const Program& p, const Rule& r) {
+  std::set<std::string> out;
+  if (r.when >= 0) thresholds(p, static_cast<uint32_t>(r.when), out);
+  if (r.except >= 0) thresholds(p, static_cast<uint32_t>(r.except), out);
+  return out;
+}
+
+std::string window_text(Day from, Day until) {
+  std::string f = from <= day_min ? "" : format_date(from), u = until >= day_max ? "" : format_date(until);
+  if (f.empty() && u.empty()) return "always";
+  if (u.empty()) return "from " + f;
+  if (f.empty()) return "until " + u;
+  return f + " to " + u;
+}
+
+std::string rule_effect(const Program& p, const Rule& r) {
+  switch (r.kind) {
+    case RuleKind::classify: return std::string("classify ") + klass_name(r.klass);
+    case RuleKind::verdict: {
+      std::string out = to_string(r.verdict);
+      if (r.review != Review::none) out += std::string(", review ") + to_string(r.review);
+      if (r.exception != LicenseException::none) out += std::string(", exception ") + to_string(r.exception);
+      if (!r.overrides.empty()) {
+        out += ", overrides ";
+        for (size_t i = 0; i < r.overrides.size(); ++i)
+          out += (i ? ", " : "") + p.rules[static_cast<size_t>(r.overrides[i])].id;
+      }
+      return out;
+    }
+    case RuleKind::levy: return "fee " + r.rate_text;
+    case RuleKind::note: return "note";
+  }
+  return "";
+}
+
+std::string members_text(const std::array<uint64_t, 11>& bits, size_t limit = 12) {
+  std::vector<std::string> codes;
+  for (int i = 0; i < country_slots; ++i)
+    if ((bits[static_cast<size_t>(i / 64)] >> (i % 64)) & 1u) codes.push_back(country_code(i));
+  std::string out;
+  for (size_t i = 0; i < codes.size() && i < limit; ++i) out += (i ? ", " : "") + codes[i];
+  if (codes.size() > limit) out += ", ... (" + std::to_string(codes.size()) + " countries)";
+  return out;
+}
+
+}  // namespace
+
+Facts as_shipment(const Facts& chip, int destination, Day day) {
+  Facts f = chip;
+  f.kind = RecordKind::shipment;
+  f.set(s_date, day);
+  f.set(s_quantity, 1);
+  f.set(s_destination, destination);
+  f.set(s_end_user_hq, destination);
+  f.set(s_export_from, country_index("US"));
+  return f;
+}
+
+// ---- outcomes ------------------------------------------------------------------------------------------------------
+
+Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache, std::string* missing,
+                   std::string* rule) {
+  Outcome o;
+  Decision d = evaluate(p, f, 100, day, EvalOptions{proposed}, cache);
+  if (d.failed) {
+    o.error = true;
+    if (missing) *missing = d.error().field;
+    if (rule) {  // "rule ID (citation) cannot be decided: ..."
+      const std::string& m = d.error().message;
+      if (m.rfind("rule ", 0) == 0) *rule = m.substr(5, m.find(' ', 5) - 5);
+    }
+    return o;
+  }
+  o.klass = d.klass;
+  o.verdict = d.verdict;
+  o.review = d.review;
+  o.exception = d.exception;
+  for (int i = 0; i < d.fee_count; ++i) {
+    const Rule& r = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
+    o.fees += (o.fees.empty() ? "" : "; ") + r.id + " " + r.rate_text;
+  }
+  return o;
+}
+
+std::string Outcome::text() const {
+  if (error) return "cannot be judged (a field a rule needs is missing)";
+  std::string out = std::string(klass_name(klass)) + ", " + to_string(verdict);
+  if (review != Review::none) out += std::string(" (") + to_string(review) + ")";
+  if (exception != LicenseException::none) out += std::string(", exception ") + to_string(exception);
+  out += fees.empty() ? ", no fee" : ", fee " + fees;
+  return out;
+}
+
+// ---- structural ------------------------------------------------------------------------------------------------
+
+std::vector<StructuralChange> structural_diff(const DiffSide& a, const DiffSide& b) {
+  std::vector<StructuralChange> out;
+  const Program& pa = *a.program;
+  const Program& pb = *b.program;
+  // rulesets
+  std::map<std::string, const Ruleset*> ra, rb;
+  for (int i : active_of(a).rulesets) ra[pa.rulesets[static_cast<size_t>(i)].id] = &pa.rulesets[static_cast<size_t>(i)];
+  for (int i : active_of(b).rulesets) rb[pb.rulesets[static_cast<size_t>(i)].id] = &pb.rulesets[static_cast<size_t>(i)];
+  auto rs_detail = [](const Ruleset& r) {
+    return "\"" + r.title + "\", " + to_string(r.status) + ", " + window_text(r.from, r.until);
+  };
+  for (const auto& [id, r] : ra)
+    if (!rb.count(id)) out.push_back({"ruleset", "removed", id, rs_detail(*r), r->source});
+  for (const auto& [id, r] : rb) {
+    auto it = ra.find(id);
+    if (it == ra.end()) out.push_back({"ruleset", "added", id, rs_detail(*r), r->source});
+    else if (it->second->sha256 != r->sha256)
+      out.push_back({"ruleset", "changed", id, "file text changed (sha256 " + it->second->sha256.substr(0, 12) +
+                                                   " -> " + r->sha256.substr(0, 12) + ")", r->source});
+  }
+  // rules
+  std::map<std::string, const Rule*> xa, xb;
+  for (int i : rules_in_force(a)) xa[pa.rules[static_cast<size_t>(i)].id] = &pa.rules[static_cast<size_t>(i)];
+  for (int i : rules_in_force(b)) xb[pb.rules[static_cast<size_t>(i)].id] = &pb.rules[static_cast<size_t>(i)];
+  auto rule_detail = [&](const Program& p, const Rule& r) {
+    return rule_effect(p, r) + " when " + span_text(r.when_span);
+  };
+  for (const auto& [id, r] : xa)
+    if (!xb.count(id)) out.push_back({"rule", "removed", id, rule_detail(pa, *r), r->citation});
+  for (const auto& [id, r] : xb) {
+    auto it = xa.find(id);
+    if (it == xa.end()) {
+      out.push_back({"rule", "added", id, rule_detail(pb, *r), r->citation});
+      continue;
+    }
+    const Rule& o = *it->second;
+    auto ta = rule_thresholds(pa, o), tb = rule_thresholds(pb, *r);
+    for (const auto& t : ta)
+      if (!tb.count(t)) out.push_back({"threshold", "removed", id, t, r->citation});
+    for (const auto& t : tb)
+      if (!ta.count(t)) out.push_back({"threshold", "added", id, t, r->citation});
+    if (span_text(o.when_span) != span_text(r->when_span) && ta == tb)
+      out.push_back({"condition", "changed", id, span_text(o.when_span) + "  ->  " + span_text(r->when_span),
+                     r->citation});
+    if (rule_effect(pa, o) != rule_effect(pb, *r))
+      out.push_back({r->kind == RuleKind::levy ? "rate" : "effect", "changed", id,
+                     rule_effect(pa, o) + "  ->  " + rule_effect(pb, *r), r->citation});
+    if (o.from != r->from || o.until != r->until)
+      out.push_back({"window", "changed", id, window_text(o.from, o.until) + "  ->  " + window_text(r->from, r->until),
+                     r->citation});
+    if (o.citation != r->citation) out.push_back({"citation", "changed", id, o.citation + "  ->  " + r->citation, r->citation});
+  }
+  // groups (named country sets), as of each side's date
+  std::map<std::string, std::array<uint64_t, 11>> ga, gb;
+  for (size_t i = 0; i < pa.country_sets.size(); ++i)
+    if (!pa.country_sets[i].name.empty()) ga[pa.country_sets[i].name] = active_of(a).country_bits[i];
+  for (size_t i = 0; i < pb.country_sets.size(); ++i)
+    if (!pb.country_sets[i].name.empty()) gb[pb.country_sets[i].name] = active_of(b).country_bits[i];
+  for (const auto& [name, bits] : gb) {
+    auto it = ga.find(name);
+    if (it == ga.end()) {
+      out.push_back({"group", "added", name, members_text(bits), ""});
+      continue;
+    }
+    std::array<uint64_t, 11> plus{}, minus{};
+    bool any = false;
+    for (size_t w = 0; w < 11; ++w) {
+      plus[w] = bits[w] & ~it->second[w];
+      minus[w] = it->second[w] & ~bits[w];
+      any |= plus[w] || minus[w];
+    }
+    if (any) {
+      std::string d;
+      if (std::any_of(plus.begin(), plus.end(), [](uint64_t x) { return x != 0; })) d += "+ " + members_text(plus);
+      if (std::any_of(minus.begin(), minus.end(), [](uint64_t x) { return x != 0; }))
+        d += std::string(d.empty() ? "" : "; ") + "- " + members_text(minus);
+      out.push_back({"group", "changed", name, d, ""});
+    }
+  }
+  for (const auto& [name, bits] : ga)
+    if (!gb.count(name)) out.push_back({"group", "removed", name, members_text(bits), ""});
+  return out;
+}
+
+// ---- semantic --------------------------------------------------------------------------------------------------
+
+size_t Dim::size() const {
+  switch (kind) {
+    case number: return values.size();
+    case boolean: return values.size();
+    case text: return texts.size();
+    case country: return country_classes.size();
+  }
+  return 0;
+}
+
+namespace {
+bool is_absent_value(double v) { return std::isnan(v); }
+
+std::string num_text(double v, bool date) { return date ? format_date(static_cast<Day>(v)) : format_number(v); }
+
+bool is_date_dim(const Dim& d) { return d.slot == s_chip_first_marketed; }
+
+// The value index of a number within a number dimension's values (cuts are points; between them, intervals).
+int number_index(const Dim& d, double v) {
+  size_t base = d.can_be_absent ? 1 : 0;
+  if (d.cuts.empty()) return static_cast<int>(base);
+  auto it = std::lower_bound(d.cuts.begin(), d.cuts.end(), v);
+  size_t k = static_cast<size_t>(it - d.cuts.begin());
+  if (it != d.cuts.end() && *it == v) return static_cast<int>(base + 2 * k + 1);
+  return static_cast<int>(base + 2 * k);
+}
+}  // namespace
+
+std::string Dim::describe(uint64_t mask) const {
+  size_t n = size();
+  uint64_t full = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  if ((mask & full) == full) return "";
+  auto has = [&](size_t i) { return ((mask >> i) & 1u) != 0; };
+  switch (kind) {
+    case boolean: {
+      std::vector<std::string> parts;
+      for (size_t i = 0; i < n; ++i)
+        if (has(i)) parts.push_back(is_absent_value(values[i]) ? name + " absent" : values[i] != 0 ? name : "not " + name);
+      std::string out;
+      for (size_t i = 0; i < parts.size(); ++i) out += (i ? " or " : "") + parts[i];
+      return out;
+    }
+    case text: {
+      std::string out;
+      bool other = false;
+      for (size_t i = 0; i < n; ++i) {
+        if (!has(i)) continue;
+        if (texts[i].empty()) other = true;
+        else out += (out.empty() ? "" : ", ") + ("\"" + texts[i] + "\"");
+      }
+      if (other) {
+        std::string rest;
+        for (size_t i = 0; i < n; ++i)
+          if (!has(i) && !texts[i].empty()) rest += (rest.empty() ? "" : ", ") + ("\"" + texts[i] + "\"");
+        return name + " mentions none of " + enclose('{', rest, '}');
+      }
+      return name + " mentions " + enclose('{', out, '}');
+    }
+    case country: {
+      std::vector<int> members;
+      for (size_t i = 0; i < n; ++i)
+        if (has(i)) members.insert(members.end(), country_classes[i].begin(), country_classes[i].end());
+      std::sort(members.begin(), members.end());
+      std::vector<int> all;
+      for (const auto& c : country_classes) all.insert(all.end(), c.begin(), c.end());
+      std::sort(all.begin(), all.end());
+      std::vector<int> rest;
+      std::set_difference(all.begin(), all.end(), members.begin(), members.end(), std::back_inserter(rest));
+      for (const auto& [gname, gm] : groups) {
+        if (gm == members) return name + " in " + gname + (members.size() <= 6 ? " " + enclose('{', [&] {
+          std::string l;
+          for (size_t i = 0; i < members.size(); ++i) l += (i ? ", " : "") + country_code(members[i]);
+          return l;
+        }(), '}') : "");
+        if (gm == rest) return name + " not in " + gname;
+      }
+      if (rest.size() <= 6 && rest.size() < members.size()) {
+        std::string l;
+        for (size_t i = 0; i < rest.size(); ++i) l += (i ? ", " : "") + country_code(rest[i]);
+        return name + " not in " + enclose('{', l, '}');
+      }
+      std::string out;
+      for (size_t i = 0; i < members.size() && i < 14; ++i) out += (i ? ", " : "") + country_code(members[i]);
+      if (members.size() > 14) out += ", ... " + std::to_string(members.size()) + " countries";
+      return name + " in " + enclose('{', out, '}');
+    }
+    case number: {
+      bool date = is_date_dim(*this);
+      std::vector<std::string> parts;
+      size_t base = can_be_absent ? 1 : 0;
+      if (can_be_absent && has(0)) parts.push_back(name + " absent");
+      // runs of consecutive values
+      size_t i = base;
+      while (i < n) {
+        if (!has(i)) {
+          ++i;
+          continue;
+        }
+        size_t j = i;
+        while (j + 1 < n && has(j + 1)) ++j;
+        // value k (from base): even = interval below cuts[k/2] (or above the last), odd = the cut cuts[(k-1)/2]
+        auto lower = [&](size_t v) -> std::string {
+          size_t k = v - base;
+          if (k == 0) return "";
+          if (k % 2 == 1) return num_text(cuts[(k - 1) / 2], date) + " <= ";
+          return num_text(cuts[k / 2 - 1], date) + " < ";
+        };
+        auto upper = [&](size_t v) -> std::string {
+          size_t k = v - base;
+          if (k % 2 == 1) return " <= " + num_text(cuts[(k - 1) / 2], date);
+          if (k / 2 >= cuts.size()) return "";
+          return " < " + num_text(cuts[k / 2], date);
+        };
+        std::string lo = lower(i), hi = upper(j);
+        if (i == j && (i - base) % 2 == 1) parts.push_back(name + " = " + num_text(cuts[(i - base - 1) / 2], date));
+        else if (hi.empty() && !lo.empty())  // "x >= 4800" reads better than "4800 <= x"
+          parts.push_back(name + (lo.find("<=") != std::string::npos ? " >= " : " > ") + lo.substr(0, lo.find(' ')));
+        else parts.push_back(lo + name + hi);
+        i = j + 1;
+      }
+      std::string out;
+      for (size_t k = 0; k < parts.size(); ++k) out += (k ? " or " : "") + parts[k];
+      return parts.size() > 1 ? enclose('(', out, ')') : out;
+    }
+  }
+  return "";
+}
+
+namespace {
+
+int representative(const std::vector<int>& members);
+
+// "chip.memory_bw_gbps + chip.interconnect_gbps", for notes.
+std::string expression_text(const Program& p, const Node& n) {
+  static const char* ops[] = {"+", "-", "*", "/"};
+  if (n.op == Node::add || n.op == Node::sub || n.op == Node::mul || n.op == Node::div) {
+    const char* op = ops[n.op - Node::add];
+    return expression_text(p, p.nodes[p.children[n.first_child]]) + " " + op + " " +
+           expression_text(p, p.nodes[p.children[n.first_child + 1]]);
+  }
+  return label(p, n);
+}
+
+struct Builder {
+  std::vector<Dim> dims;
+  std::vector<std::string> notes;
+  // country dims: the sets that tell countries apart, per side
+  struct CSet {
+    int side;
+    int set_index;  // -1: a single constant
+    int constant = -1;
+  };
+  std::map<int, std::vector<CSet>> country_sets;  // slot -> sets
+  std::map<int, std::set<std::string>> text_consts;
+
+  Dim& dim(Dim::Kind kind, const std::string& name, int slot) {
+    for (auto& d : dims)
+      if (d.slot == slot && d.name == name) return d;
+    dims.push_back({});
+    dims.back().kind = kind;
+    dims.back().name = name;
+    dims.back().slot = slot;
+    return dims.back();
+  }
+
+  static bool shipment_slot(int slot) {
+    return slot >= s_chip_datacenter && slot <= s_export_from && slot != s_date && slot != s_quantity;
+  }
+
+  // The nodes under the conditions of the rules in force on a side.
+  static void reachable(const Program& p, uint32_t node, std::vector<char>& seen) {
+    if (seen[node]) return;
+    seen[node] = 1;
+    const Node& n = p.nodes[node];
+    for (uint32_t i = 0; i < n.child_count; ++i) reachable(p, p.children[n.first_child + i], seen);
+  }
+
+  void scan(const DiffSide& s, int side) {
+    const Program& p = *s.program;
+    std::vector<char> seen(p.nodes.size(), 0);
+    for (int r : rules_in_force(s))
+      for (int root : {p.rules[static_cast<size_t>(r)].when, p.rules[static_cast<size_t>(r)].except})
+        if (root >= 0) reachable(p, static_cast<uint32_t>(root), seen);
+    for (size_t ni = 0; ni < p.nodes.size(); ++ni) {
+      if (!seen[ni]) continue;
+      const Node& n = p.nodes[ni];
+      auto child = [&](uint32_t i) -> const Node& { return p.nodes[p.children[n.first_child + i]]; };
+      switch (n.op) {
+        case Node::cmp:
+        case Node::cmp_field_const: {
+          if (n.child_count != 2) break;
+          const Node* f = &child(0);
+          const Node* c = &child(1);
+          if (f->op == Node::const_num) std::swap(f, c);
+          if (c->op != Node::const_num) {
+            if (f->op != Node::const_num && f->type == ValueType::number)
+              notes.push_back("a comparison of two quantities (" + label(p, n) + ") is not cut into regions");
+            break;
+          }
+          if (f->op == Node::ref && label(p, *f) == "pd") {
+            Dim& d = dim(Dim::number, "pd", -1);
+            d.can_be_absent = true;
+            d.cuts.push_back(c->value);
+            break;
+          }
+          if (f->op != Node::field) {
+            if (f->type == ValueType::number)
+              notes.push_back("`" + expression_text(p, *f) + " " + cmp_text(n.cmp_op) + " " + label(p, *c) +
+                              "` is a threshold on a computed quantity, not on one field: the regions are exact except "
+                              "where that comparison alone decides, where cells are judged at their representative "
+                              "values");
+            break;
+          }
+          if (!shipment_slot(f->slot)) break;
+          if (f->type == ValueType::country) {
+            dim(Dim::country, label(p, *f), f->slot);
+            country_sets[f->slot].push_back({side, -1, static_cast<int>(c->value)});
+          } else if (f->type == ValueType::boolean) {
+            dim(Dim::boolean, label(p, *f), f->slot);
+          } else {
+            dim(Dim::number, label(p, *f), f->slot).cuts.push_back(c->value);
+          }
+          break;
+        }
+        case Node::in_countries:
+        case Node::in_countries_field: {
+          const Node& f = child(0);
+          if (f.op != Node::field || !shipment_slot(f.slot)) break;
+          dim(Dim::country, label(p, f), f.slot);
+          country_sets[f.slot].push_back({side, n.set_index});
+          break;
+        }
+        case Node::mentions:
+        case Node::in_texts: {
+          const Node& f = child(0);
+          if (f.op != Node::text_field) break;
+          if (f.slot != t_chip_name && f.slot != t_chip_family && f.slot != t_chip_vendor) break;
+          dim(Dim::text, label(p, f), f.slot);
+          for (const auto& t : p.text_sets[static_cast<size_t>(n.set_index)]) text_consts[f.slot].insert(t);
+          break;
+        }
+        case Node::is_given:
+        case Node::is_absent: {
+          if (n.text_slot || !shipment_slot(n.slot)) break;
+          if (n.slot == s_chip_die_area_mm2) break;  // absence of the die area is pd's "absent"
+          const FieldInfo* fi = nullptr;
+          for (const auto& x : all_fields())
+            if (x.slot == n.slot && x.type != ValueType::text) fi = &x;
+          if (!fi) break;
+          Dim::Kind k = fi->type == ValueType::boolean ? Dim::boolean : fi->type == ValueType::country ? Dim::country : Dim::number;
+          dim(k, fi->name, n.slot).can_be_absent = true;
+          break;
+        }
+        case Node::field:
+          if (n.type == ValueType::boolean && shipment_slot(n.slot)) dim(Dim::boolean, label(p, n), n.slot);
+          break;
+        default: break;
+      }
+    }
+  }
+
+  void finish(const DiffSide& a, const DiffSide& b) {
+    for (auto& d : dims) {
+      if (d.kind == Dim::number) {
+        std::sort(d.cuts.begin(), d.cuts.end());
+        d.cuts.erase(std::unique(d.cuts.begin(), d.cuts.end()), d.cuts.end());
+        bool date = is_date_dim(d);
+        if (d.can_be_absent) d.values.push_back(std::nan(""));
+        if (d.cuts.empty()) {
+          d.values.push_back(date ? *parse_date("2024-01-01") : 1000);
+          continue;
+        }
+        d.values.push_back(date ? d.cuts[0] - 1 : d.cuts[0] > 0 ? d.cuts[0] / 2 : d.cuts[0] - 1);
+        for (size_t i = 0; i < d.cuts.size(); ++i) {
+          d.values.push_back(d.cuts[i]);
+          if (i + 1 < d.cuts.size()) {
+            double lo = d.cuts[i], hi = d.cuts[i + 1];
+            // A date interval between two consecutive days holds no day: keep its place with the upper day's
+            // neighbour (the cell is then judged like that day; no record can fall in it anyway).
+            d.values.push_back(date ? (hi - lo >= 2 ? lo + 1 : hi) : (lo + hi) / 2);
+          }
+        }
+        d.values.push_back(date ? d.cuts.back() + 1 : d.cuts.back() > 0 ? d.cuts.back() * 2 : d.cuts.back() + 1);
+      } else if (d.kind == Dim::boolean) {
+        if (d.can_be_absent) d.values.push_back(std::nan(""));
+        d.values.push_back(0);
+        d.values.push_back(1);
+      } else if (d.kind == Dim::text) {
+        for (const auto& t : text_consts[d.slot]) d.texts.push_back(t);
+        d.texts.push_back("");  // anything else
+      } else if (d.kind == Dim::country) {
+        const auto& sets = country_sets[d.slot];
+        std::map<std::vector<bool>, std::vector<int>> classes;
+        for (int c = 0; c < country_slots; ++c) {
+          std::string code = country_code(c);
+          if (country_index(code) != c) continue;
+          std::vector<bool> sig;
+          for (const auto& s : sets) {
+            if (s.set_index < 0) {
+              sig.push_back(s.constant == c);
+              continue;
+            }
+            const ActiveSet& act = s.side == 0 ? active_of(a) : active_of(b);
+            const auto& bits = act.country_bits[static_cast<size_t>(s.set_index)];
+            sig.push_back(((bits[static_cast<size_t>(c / 64)] >> (c % 64)) & 1u) != 0);
+          }
+          classes[sig].push_back(c);
+        }
+        for (auto& [sig, members] : classes) d.country_classes.push_back(members);
+        for (const auto& st : sets) {
+          if (st.set_index < 0) continue;
+          const DiffSide& side = st.side == 0 ? a : b;
+          const auto& cs = side.program->country_sets[static_cast<size_t>(st.set_index)];
+          if (cs.name.empty()) continue;
+          const auto& bits = active_of(side).country_bits[static_cast<size_t>(st.set_index)];
+          std::vector<int> members;
+          for (int c = 0; c < country_slots; ++c)
+            if ((bits[static_cast<size_t>(c / 64)] >> (c % 64)) & 1u) members.push_back(c);
+          if (std::none_of(d.groups.begin(), d.groups.end(), [&](auto& g) { return g.first == cs.name; }))
+            d.groups.emplace_back(cs.name, members);
+        }
+        // Larger classes last, so that descriptions start with the specific ones.
+        std::stable_sort(d.country_classes.begin(), d.country_classes.end(),
+                         [](const auto& x, const auto& y) { return x.size() < y.size(); });
+        for (const auto& cls : d.country_classes) d.representatives.push_back(representative(cls));
+      }
+    }
+    // Chip dimensions first (tpp, pd, ...), then countries.
+    std::stable_sort(dims.begin(), dims.end(), [](const Dim& x, const Dim& y) {
+      auto rank = [](const Dim& d) { return d.kind == Dim::country ? 2 : d.kind == Dim::text ? 1 : 0; };
+      return rank(x) < rank(y);
+    });
+  }
+};
+
+// A country class's representative: a well-known member if there is one.
+int representative(const std::vector<int>& members) {
+  static const char* preferred[] = {"CN", "US", "HK", "MO", "RU", "TW", "SG", "DE", "IN", "AE", "SA", "VN",
+                                    "MY", "IL", "KZ", "GB", "JP", "KR", "NL", "FR", "IR", "KP", "CU", "SY"};
+  for (const char* c : preferred) {
+    int i = country_index(c);
+    if (std::find(members.begin(), members.end(), i) != members.end()) return i;
+  }
+  return members.front();
+}
+
+// The shipment of one cell; a dimension at -1 is left absent (the three-valued evaluation then tells whether the
+// outcome depends on it). Fields no rule reads get plain defaults.
+Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day day) {
+  Facts f;
+  f.kind = RecordKind::shipment;
+  f.set(s_date, day);
+  f.set(s_quantity, 1);
+  auto is_dim = [&](int slot) {
+    return std::any_of(dims.begin(), dims.end(), [&](const Dim& d) { return d.slot == slot && d.kind == Dim::country; });
+  };
+  if (!is_dim(s_destination)) f.set(s_destination, country_index("CN"));
+  if (!is_dim(s_export_from)) f.set(s_export_from, country_index("US"));
+  double pd = std::nan("");
+  bool pd_dim = false;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const Dim& d = dims[i];
+    int v = cell[i];
+    if (v < 0) continue;
+    switch (d.kind) {
+      case Dim::number:
+      case Dim::boolean: {
+        double x = d.values[static_cast<size_t>(v)];
+        if (d.slot < 0) {
+          pd_dim = true;
+          pd = x;
+        } else if (!is_absent_value(x)) {
+          f.set(d.slot, x);
+        }
+        break;
+      }
+      case Dim::text:
+        f.set_text(d.slot, d.texts[static_cast<size_t>(v)].empty() ? "Other" : d.texts[static_cast<size_t>(v)]);
+        break;
+      case Dim::country:
+        f.set(d.slot, d.representatives[static_cast<size_t>(v)]);
+        break;
+    }
+  }
+  if (!is_dim(s_end_user_hq) && f.has(s_destination)) f.set(s_end_user_hq, f.num[s_destination]);
+  if (pd_dim && !is_absent_value(pd) && f.has(s_chip_tpp)) {
+    double tpp = f.num[s_chip_tpp];
+    double area = tpp / pd;
+    // Make tpp / area come out as pd exactly (the cell may be the threshold itself).
+    for (int k = 0; k < 8 && tpp / area != pd; ++k) area = std::nextafter(area, tpp / area > pd ? INFINITY : 0.0);
+    f.set(s_chip_die_area_mm2, area);
+  }
+  return f;
+}
+
+}  // namespace
+
+SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
+  SemanticDiff out;
+  Builder bld;
+  bld.scan(a, 0);
+  bld.scan(b, 1);
+  bld.finish(a, b);
+  out.dims = bld.dims;
+  std::sort(bld.notes.begin(), bld.notes.end());
+  bld.notes.erase(std::unique(bld.notes.begin(), bld.notes.end()), bld.notes.end());
+  out.notes = bld.notes;
+  const auto& dims = out.dims;
+  uint64_t total = 1;
+  for (const auto& d : dims) total *= std::max<size_t>(d.size(), 1);
+  out.cells = total;
+  // Split the space lazily. Dimensions whose absence is itself a case the rules test (a die area, a date first
+  // marketed) are always cut; every other one is left absent until the three-valued evaluation of one side needs it
+  // (evaluate() names the missing field it could not decide without). A box on which both sides decide without a
+  // dimension has one outcome for all of that dimension's values (Kleene logic is sound for every completion), so
+  // it is judged once: exact, and far fewer judgements than one per cell.
+  struct Changed {
+    std::vector<int> cell;  // -1: every value
+    int sig;                // index into sigs
+    uint64_t cells = 1;
+  };
+  std::vector<Changed> changed;
+  std::map<std::string, int> sig_ids;
+  std::vector<std::pair<Outcome, Outcome>> sigs;
+  std::vector<int> eager;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i].can_be_absent) eager.push_back(static_cast<int>(i));
+  auto dim_of = [&](const std::string& field) -> int {
+    for (size_t i = 0; i < dims.size(); ++i)
+      if (dims[i].name == field || (dims[i].slot < 0 && field == "chip.die_area_mm2")) return static_cast<int>(i);
+    return -1;
+  };
+  // The dimensions each rule's conditions read (Rule::reads), per side: where to split when a rule is undecided for
+  // want of a field that is already fixed (an absent date it reads, say) but another open dimension of it may decide
+  // it.
+  auto rule_dims = [&](const Program& p) {
+    std::map<std::string, std::vector<int>> out_dims;
+    for (const Rule& r : p.rules) {
+      std::vector<int> ds;
+      for (size_t i = 0; i < dims.size(); ++i) {
+        const Dim& d = dims[i];
+        bool read = d.slot < 0 ? ((r.reads >> s_chip_die_area_mm2) & 1u) != 0  // pd: tpp / die area
+                    : d.kind == Dim::text ? ((r.reads_text >> d.slot) & 1u) != 0
+                                          : ((r.reads >> d.slot) & 1u) != 0;
+        if (read) ds.push_back(static_cast<int>(i));
+      }
+      out_dims[r.id] = ds;
+    }
+    return out_dims;
+  };
+  auto dims_a = rule_dims(*a.program), dims_b = rule_dims(*b.program);
+  // The combinations of the always-cut dimensions are explored independently, on all cores; their results are
+  // joined in combination order, so the regions do not depend on the number of threads.
+  std::vector<std::vector<int>> combos(1, std::vector<int>(dims.size(), -1));
+  for (int e : eager) {
+    std::vector<std::vector<int>> next;
+    for (const auto& c : combos)
+      for (size_t v = 0; v < dims[static_cast<size_t>(e)].size(); ++v) {
+        next.push_back(c);
+        next.back()[static_cast<size_t>(e)] = static_cast<int>(v);
+      }
+    combos = std::move(next);
+  }
+  struct Part {
+    std::vector<Changed> changed;
+    std::vector<std::pair<Outcome, Outcome>> sigs;  // local signature ids
+    uint64_t judged = 0;
+  };
+  std::vector<Part> parts(combos.size());
+  auto run_combo = [&](size_t ci) {
+    Part& part = parts[ci];
+    std::map<std::string, int> local_ids;
+    std::vector<int> cell = combos[ci];
+    std::function<void()> explore = [&]() {
+      Facts fa = cell_facts(dims, cell, a.day), fb = fa;
+      fb.set(s_date, b.day);
+      std::string ma, mb, ra, rb;
+      Outcome oa = outcome_of(*a.program, fa, a.day, a.proposed, nullptr, &ma, &ra);
+      Outcome ob = outcome_of(*b.program, fb, b.day, b.proposed, nullptr, &mb, &rb);
+      ++part.judged;
+      for (int side = 0; side < 2; ++side) {
+        if (!(side == 0 ? oa.error : ob.error)) continue;
+        // Split on the field the side could not decide without. If that one is already fixed, another open
+        // dimension the undecided rule reads may still decide it: split on one of those (countries first, the
+        // usual deciders). Only a cell where the rule reads no open dimension is a real "cannot be judged".
+        int d = dim_of(side == 0 ? ma : mb);
+        if (d >= 0 && cell[static_cast<size_t>(d)] >= 0) d = -1;
+        if (d < 0) {
+          const auto& by_rule = side == 0 ? dims_a : dims_b;
+          auto it = by_rule.find(side == 0 ? ra : rb);
+          for (Dim::Kind k : {Dim::country, Dim::boolean, Dim::text, Dim::number})
+            for (size_t i = 0; it != by_rule.end() && i < it->second.size() && d < 0; ++i) {
+              int c = it->second[i];
+              if (cell[static_cast<size_t>(c)] < 0 && dims[static_cast<size_t>(c)].kind == k) d = c;
+            }
+          if (it == by_rule.end())  // no rule named: any open dimension
+            for (size_t i = 0; i < dims.size() && d < 0; ++i)
+              if (cell[i] < 0) d = static_cast<int>(i);
+        }
+        if (d < 0) continue;
+        for (size_t v = 0; v < dims[static_cast<size_t>(d)].size(); ++v) {
+          cell[static_cast<size_t>(d)] = static_cast<int>(v);
+          explore();
+        }
+        cell[static_cast<size_t>(d)] = -1;
+        return;
+      }
+      if (oa == ob) return;
+      uint64_t n = 1;
+      for (size_t i = 0; i < dims.size(); ++i)
+        if (cell[i] < 0) n *= dims[i].size();
+      auto [it, fresh] = local_ids.emplace(oa.text() + "\n" + ob.text(), static_cast<int>(part.sigs.size()));
+      if (fresh) part.sigs.emplace_back(oa, ob);
+      part.changed.push_back({cell, it->second, n});
+    };
+    explore();
+  };
+  {
+    std::atomic<size_t> next{0};
+    unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                        static_cast<unsigned>(combos.size())));
+    auto worker = [&] {
+      for (size_t ci; (ci = next++) < combos.size();) run_combo(ci);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& th : pool) th.join();
+  }
+  uint64_t judged = 0;
+  for (auto& part : parts) {
+    judged += part.judged;
+    std::vector<int> remap;
+    for (const auto& [oa, ob] : part.sigs) {
+      auto [it, fresh] = sig_ids.emplace(oa.text() + "\n" + ob.text(), static_cast<int>(sigs.size()));
+      if (fresh) sigs.emplace_back(oa, ob);
+      remap.push_back(it->second);
+    }
+    for (auto& c : part.changed) {
+      c.sig = remap[static_cast<size_t>(c.sig)];
+      changed.push_back(std::move(c));
+    }
+    part = Part{};
+  }
+  out.judged = judged;
+  uint64_t changed_cells = 0;
+  for (const auto& c : changed) changed_cells += c.cells;
+  out.changed_cells = changed_cells;
+  // Merge: boxes that agree on every dimension but one become one box (the union on that one), until stable.
+  struct Box {
+    std::vector<uint64_t> masks;
+    int sig;
+    std::vector<int> first;
+    uint64_t cells = 1;
+  };
+  std::vector<Box> boxes;
+  boxes.reserve(changed.size());
+  for (auto& c : changed) {
+    Box bx;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      size_t n = dims[i].size();
+      bx.masks.push_back(c.cell[i] >= 0 ? uint64_t{1} << c.cell[i] : n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
+    }
+    bx.sig = c.sig;
+    bx.first = std::move(c.cell);
+    for (int& v : bx.first) v = std::max(v, 0);  // the witness takes any value where the outcome does not depend on it
+    bx.cells = c.cells;
+    boxes.push_back(std::move(bx));
+  }
+  changed.clear();
+  changed.shrink_to_fit();
+  struct KeyHash {
+    size_t operator()(const std::vector<uint64_t>& k) const {
+      uint64_t h = 1469598103934665603ull;
+      for (uint64_t x : k) h = (h ^ x) * 1099511628211ull;
+      return static_cast<size_t>(h);
+    }
+  };
+  for (bool again = true; again;) {
+    again = false;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      std::unordered_map<std::vector<uint64_t>, size_t, KeyHash> at;
+      at.reserve(boxes.size());
+      std::vector<Box> merged;
+      merged.reserve(boxes.size());
+      std::vector<uint64_t> key;
+      for (auto& bx : boxes) {
+        key = bx.masks;
+        key[d] = static_cast<uint64_t>(bx.sig);  // the signature takes the place of the dimension merged over
+        auto [it, fresh] = at.emplace(key, merged.size());
+        if (fresh) {
+          merged.push_back(std::move(bx));
+        } else {
+          Box& m = merged[it->second];
+          if ((m.masks[d] & bx.masks[d]) == 0) {
+            m.masks[d] |= bx.masks[d];
+            m.cells += bx.cells;
+            again = true;
+          } else {
+            merged.push_back(std::move(bx));  // overlapping on d (cannot happen for disjoint boxes): keep apart
+          }
+        }
+      }
+      boxes = std::move(merged);
+    }
+  }
+  std::stable_sort(boxes.begin(), boxes.end(), [](const Box& x, const Box& y) { return x.cells > y.cells; });
+  for (auto& bx : boxes) {
+    Region r;
+    r.masks = bx.masks;
+    r.old_outcome = sigs[static_cast<size_t>(bx.sig)].first;
+    r.new_outcome = sigs[static_cast<size_t>(bx.sig)].second;
+    r.witness = cell_facts(dims, bx.first, b.day);
+    r.cells = bx.cells;
+    out.regions.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<std::vector<int>> SemanticDiff::cell_of(const Facts& f) const {
+  std::vector<int> cell;
+  for (const auto& d : dims) {
+    switch (d.kind) {
+      case Dim::number:
+      case Dim::boolean: {
+        bool present;
+        double v = 0;
+        if (d.slot < 0) {
+          present = f.has(s_chip_die_area_mm2) && f.has(s_chip_tpp);
+          if (present) v = f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2];
+        } else {
+          present = f.has(d.slot);
+          if (present) v = f.num[static_cast<size_t>(d.slot)];
+        }
+        if (!present) {
+          if (!d.can_be_absent) return std::nullopt;
+          cell.push_back(0);
+        } else if (d.kind == Dim::boolean) {
+          cell.push_back((d.can_be_absent ? 1 : 0) + (v != 0 ? 1 : 0));
+        } else {
+          cell.push_back(number_index(d, v));
+        }
+        break;
+      }
+      case Dim::text: {
+        std::string_view t = f.has_text(d.slot) ? f.text(d.slot) : std::string_view();
+        auto it = std::find(d.texts.begin(), d.texts.end(), std::string(t));
+        cell.push_back(static_cast<int>(it == d.texts.end() ? d.texts.size() - 1 : it - d.texts.begin()));
+        break;
+      }
+      case Dim::country: {
+        if (!f.has(d.slot)) return std::nullopt;
+        int c = static_cast<int>(f.num[static_cast<size_t>(d.slot)]);
+        int found = -1;
+        for (size_t i = 0; i < d.country_classes.size() && found < 0; ++i)
+          if (std::find(d.country_classes[i].begin(), d.country_classes[i].end(), c) != d.country_classes[i].end())
+            found = static_cast<int>(i);
+        if (found < 0) return std::nullopt;
+        cell.push_back(found);
+        break;
+      }
+    }
+  }
+  return cell;
+}
+
+const Region* SemanticDiff::region_of(const Facts& f) const {
+  auto cell = cell_of(f);
+  if (!cell) return nullptr;
+  for (const auto& r : regions) {
+    bool in = true;
+    for (size_t i = 0; i < dims.size() && in; ++i) in = ((r.masks[i] >> (*cell)[i]) & 1u) != 0;
+    if (in) return &r;
+  }
+  return nullptr;
+}
+
+std::string Region::describe(const std::vector<Dim>& dims) const {
+  std::string out;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    std::string d = dims[i].describe(masks[i]);
+    if (d.empty()) continue;
+    out += (out.empty() ? "" : ", ") + d;
+  }
+  return out.empty() ? "every shipment" : out;
+}
+
+std::string Region::witness_json(const std::vector<Dim>&) const {
+  nlohmann::ordered_json j;
+  j["type"] = "shipment";
+  j["id"] = "witness";
+  nlohmann::ordered_json chip;
+  const Facts& f = witness;
+  for (const auto& fi : all_fields()) {
+    std::string name = fi.name;
+    if (name.rfind("chip.", 0) != 0) continue;
+    std::string key = name.substr(5);
+    if (fi.type == ValueType::text) {
+      if (f.has_text(fi.slot)) chip[key] = std::string(f.text(fi.slot));
+    } else if (f.has(fi.slot)) {
+      double v = f.num[static_cast<size_t>(fi.slot)];
+      if (fi.type == ValueType::boolean) chip[key] = v != 0;
+      else if (fi.type == ValueType::date) chip[key] = format_date(static_cast<Day>(v));
+      else chip[key] = nlohmann::ordered_json::parse(format_number(v));
+    }
+  }
+  if (!chip.contains("name")) chip["name"] = "witness";
+  j["chip"] = chip;
+  for (auto [k, s] : {std::pair<const char*, int>{"destination", s_destination}, {"end_user_hq", s_end_user_hq},
+                      {"export_from", s_export_from}})
+    if (f.has(s)) j[k] = country_code(static_cast<int>(f.num[static_cast<size_t>(s)]));
+  j["quantity"] = 1;
+  j["unit_price_usd"] = "1.00";
+  return j.dump();
+}
+
+// ---- impact --------------------------------------------------------------------------------------------------------
+
+std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const Catalog& catalog,
+                                     const SemanticDiff& sem) {
+  std::vector<ChipFlip> out;
+  const Dim* dest = nullptr;
+  for (const auto& d : sem.dims)
+    if (d.kind == Dim::country && d.slot == s_destination) dest = &d;
+  std::vector<std::vector<int>> classes = dest ? dest->country_classes : std::vector<std::vector<int>>{{country_index("CN")}};
+  for (const auto& [name, chip] : catalog.chips()) {
+    for (const auto& cls : classes) {
+      int rep = representative(cls);
+      Outcome oa = outcome_of(*a.program, as_shipment(chip, rep, a.day), a.day, a.proposed);
+      Outcome ob = outcome_of(*b.program, as_shipment(chip, rep, b.day), b.day, b.proposed);
+      if (oa == ob) continue;
+      ChipFlip fl;
+      fl.chip = name;
+      std::vector<int> sorted = cls;
+      std::sort(sorted.begin(), sorted.end());
+      std::string members;
+      for (size_t i = 0; i < sorted.size() && i < 8; ++i) {
+        if (i) members += ", ";
+        members += country_code(sorted[i]);
+      }
+      if (sorted.size() > 8) members += ", ... " + std::to_string(sorted.size()) + " countries";
+      fl.destinations = members;
+      fl.representative = country_code(rep);
+      fl.old_outcome = oa;
+      fl.new_outcome = ob;
+      out.push_back(std::move(fl));
+    }
+  }
+  return out;
+}
+
+LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& path, const Catalog& catalog,
+                     bool use_side_dates) {
+  auto t0 = std::chrono::steady_clock::now();
+  LogImpact out;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+  char head[256];
+  size_t got = std::fread(head, 1, sizeof head, fp.get());
+  std::rewind(fp.get());
+  InputFormat fmt = guess_format(path, std::string_view(head, got));
+  if (fmt == InputFormat::json) throw std::runtime_error("'" + path + "': give a CSV or JSONL log");
+  RowReader rr(fp.get(), fmt);
+  if (!rr.read_header()) throw std::runtime_error("'" + path + "': bad CSV header: " + rr.header_error());
+  RowReader::Row row;
+  ClassCache ca, cb;
+  Record r;
+  while (rr.next(row)) {
+    ++out.records;
+    read_row(fmt, rr.header(), rr.header_id(), row.text, row.line, &catalog, false, r);
+    if (!r.ok || !r.has_date || r.kind != RecordKind::shipment) {
+      ++out.unreadable;
+      continue;
+    }
+    Day da = use_side_dates ? a.day : r.date, db = use_side_dates ? b.day : r.date;
+    Decision x = evaluate(*a.program, r.facts, r.base_cents, da, EvalOptions{a.proposed}, &ca);
+    Decision y = evaluate(*b.program, r.facts, r.base_cents, db, EvalOptions{b.proposed}, &cb);
+    if (x.failed || y.failed) {
+      if (x.failed != y.failed) {
+        ++out.flipped;
+        out.by_transition[std::string(x.failed ? "cannot be judged" : to_string(x.verdict)) + " -> " +
+                          (y.failed ? "cannot be judged" : to_string(y.verdict))]++;
+      } else {
+        ++out.unreadable;
+      }
+      continue;
+    }
+    ++out.judged;
+    out.old_fees_cents += x.fee_total_cents;
+    out.new_fees_cents += y.fee_total_cents;
+    bool flip = x.klass != y.klass || x.verdict != y.verdict || x.review != y.review || x.exception != y.exception ||
+                x.fee_total_cents != y.fee_total_cents;
+    if (!flip) continue;
+    ++out.flipped;
+    std::string from = std::string(to_string(x.verdict)) + (x.review != Review::none ? std::string(" (") + to_string(x.review) + ")" : "");
+    std::string to = std::string(to_string(y.verdict)) + (y.review != Review::none ? std::string(" (") + to_string(y.review) + ")" : "");
+    if (x.exception != y.exception) {
+      from += x.exception != LicenseException::none ? std::string(" ") + to_string(x.exception) : "";
+      to += y.exception != LicenseException::none ? std::string(" ") + to_string(y.exception) : "";
+    }
+    if (from == to) from += ", fee", to += ", fee";
+    out.by_transition[from + " -> " + to]++;
+    int64_t delta = y.fee_total_cents - x.fee_total_cents;
+    std::string dest = r.facts.has(s_destination) ? country_code(static_cast<int>(r.facts.num[s_destination])) : "?";
+    auto& d = out.by_destination[dest];
+    ++d.first;
+    d.second += delta;
+    auto& m = out.by_month[format_date(r.date).substr(0, 7)];
+    ++m.first;
+    m.second += delta;
+    if (out.examples.size() < 10)
+      out.examples.push_back(path + ":" + std::to_string(r.line) + " " + r.id + " (" + record_subject(r) + "): " +
+                             from + " -> " + to + (delta ? ", fee " + dollars(delta) : ""));
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace tollgate

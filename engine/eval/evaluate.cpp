@@ -1,0 +1,631 @@
+// tollgate — evaluate(): the pure, allocation-free judgement of one record, and explain_rule(), the cold-path
+// rendering of why a rule fired. Three-valued logic (Kleene): a missing field is Unknown; `and` is false if any
+// operand is false, `or` is true if any is true, otherwise Unknown propagates.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/base/money.hpp"
+#include "engine/base/number.hpp"
+#include "engine/base/text.hpp"
+#include "engine/lang/program.hpp"
+#include "engine/eval/evaluate.hpp"
+
+namespace tollgate {
+namespace {
+
+enum Tri : uint8_t { F = 0, T = 1, U = 2 };
+
+struct Ctx {
+  const Program& p;
+  const Facts& f;
+  Day as_of;
+  int klass;
+  const ActiveSet* act = nullptr;  // the rules and country sets in force on as_of
+  // Shared boolean nodes already decided for this record (0xff: not yet). The memo lives in one evaluation, so
+  // evaluate() stays a pure function. A node that reads `class` is evaluated only after classification ends (the
+  // checker forbids `class` in classify rules), so no memoized value changes within an evaluation.
+  mutable std::array<uint8_t, max_memo> memo;
+  mutable std::array<double, max_memo> memo_num;  // shared numeric nodes (a metric used twice): the value
+
+  Ctx(const Program& prog, const Facts& facts, Day day, int k, const ActiveSet& active)
+      : p(prog), f(facts), as_of(day), klass(k), act(&active) {
+    std::fill_n(memo.begin(), p.memo_slots, uint8_t{0xff});
+  }
+
+  bool in_set(int set_index, int country) const {
+    const auto& bits = act->country_bits[static_cast<size_t>(set_index)];
+    return (bits[static_cast<size_t>(country) / 64] >> (country % 64)) & 1u;
+  }
+
+  static bool compare(double a, uint8_t op, double b) {
+    switch (op) {
+      case 0: return a < b;
+      case 1: return a <= b;
+      case 2: return a > b;
+      case 3: return a >= b;
+      case 4: return a == b;
+      default: return a != b;
+    }
+  }
+
+  const Node& child(const Node& n, uint32_t i) const { return p.nodes[p.children[n.first_child + i]]; }
+  const Node& eval_child(const Node& n, uint32_t i) const { return p.nodes[p.eval_children[n.first_child + i]]; }
+
+  // A number (or date / country / bool as number); false if unknown.
+  // A number; false if unknown. Shared numeric nodes (a metric used in several rules) are computed once.
+  bool num(const Node& n, double& out) const {
+    if (n.memo < 0 || n.type == ValueType::boolean) return num_uncached(n, out);
+    uint8_t& m = memo[static_cast<size_t>(n.memo)];
+    if (m == 0xff) {
+      m = num_uncached(n, memo_num[static_cast<size_t>(n.memo)]) ? 1 : 0;
+    }
+    out = memo_num[static_cast<size_t>(n.memo)];
+    return m == 1;
+  }
+
+  bool num_uncached(const Node& n, double& out) const {
+    switch (n.op) {
+      case Node::const_num: case Node::const_bool: out = n.value; return true;
+      case Node::field:
+        if (n.slot == -2) { out = as_of; return true; }
+        if (n.slot == s_class) { out = klass; return true; }
+        if (!f.has(n.slot)) return false;
+        out = f.num[static_cast<size_t>(n.slot)];
+        return true;
+      case Node::ref: return num(child(n, 0), out);
+      case Node::neg: {
+        if (!num(child(n, 0), out)) return false;
+        out = -out;
+        return true;
+      }
+      case Node::add: case Node::sub: case Node::mul: case Node::div: {
+        double a, b;
+        if (!num(child(n, 0), a) || !num(child(n, 1), b)) return false;
+        switch (n.op) {
+          case Node::add: out = a + b; break;
+          case Node::sub: out = a - b; break;
+          case Node::mul: out = a * b; break;
+          default:
+            if (b == 0) return false;  // undefined, treated as unknown
+            out = a / b;
+        }
+        return true;
+      }
+      default: {
+        Tri t = tri(n);
+        if (t == U) return false;
+        out = t == T ? 1 : 0;
+        return true;
+      }
+    }
+  }
+
+  // The hot path: the node kinds nearly every record meets, in a small function (a big one would save and restore
+  // many registers on every call). Shared nodes go through the memo; every other kind through tri_uncached.
+  // NOTE(perf): tri_uncached repeats these cases (it also evaluates shared nodes, which are often `and`/`or`).
+  // Folding the two into one function, or into a shared always-inline helper, measured 5-8% slower on
+  // bench_eval (code layout of the hot loop), so the repetition is deliberate; keep the two copies identical.
+  Tri tri(const Node& n) const {
+    if (n.memo >= 0) [[unlikely]]
+      return tri_memo(n);
+    switch (n.op) {
+      case Node::cmp_field_const: {
+        if (n.slot == -2) return compare(as_of, n.cmp_op, n.value) ? T : F;
+        if (!f.has(n.slot)) return U;
+        return compare(f.num[static_cast<size_t>(n.slot)], n.cmp_op, n.value) ? T : F;
+      }
+      case Node::in_countries_field:
+        if (!f.has(n.slot)) return U;
+        return in_set(n.set_index, static_cast<int>(f.num[static_cast<size_t>(n.slot)])) ? T : F;
+      case Node::in_classes: return (n.mask >> klass) & 1u ? T : F;
+      case Node::and_: {
+        Tri acc = T;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(eval_child(n, i));
+          if (t == F) return F;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::or_: {
+        Tri acc = F;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(eval_child(n, i));
+          if (t == T) return T;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::not_: {
+        Tri t = tri(eval_child(n, 0));
+        return t == U ? U : t == T ? F : T;
+      }
+      default: return tri_uncached(n);
+    }
+  }
+
+  [[gnu::noinline]] Tri tri_memo(const Node& n) const {
+    uint8_t& m = memo[static_cast<size_t>(n.memo)];
+    if (m == 0xff) m = tri_uncached(n);
+    return static_cast<Tri>(m);
+  }
+
+  [[gnu::noinline]] Tri tri_uncached(const Node& n) const {
+    switch (n.op) {
+      case Node::const_bool: return n.value != 0 ? T : F;
+      case Node::field: {
+        double v;
+        if (!num(n, v)) return U;
+        return v != 0 ? T : F;
+      }
+      case Node::ref: return tri(child(n, 0));
+      case Node::not_: {
+        Tri t = tri(child(n, 0));
+        return t == U ? U : t == T ? F : T;
+      }
+      case Node::and_: {
+        Tri acc = T;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(eval_child(n, i));
+          if (t == F) return F;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::or_: {
+        Tri acc = F;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          Tri t = tri(eval_child(n, i));
+          if (t == T) return T;
+          if (t == U) acc = U;
+        }
+        return acc;
+      }
+      case Node::cmp: {
+        double a, b;
+        if (!num(child(n, 0), a) || !num(child(n, 1), b)) return U;
+        return compare(a, n.cmp_op, b) ? T : F;
+      }
+      case Node::cmp_field_const: {
+        if (n.slot == -2) return compare(as_of, n.cmp_op, n.value) ? T : F;
+        if (!f.has(n.slot)) return U;
+        return compare(f.num[static_cast<size_t>(n.slot)], n.cmp_op, n.value) ? T : F;
+      }
+      case Node::in_countries_field: {
+        if (!f.has(n.slot)) return U;
+        return in_set(n.set_index, static_cast<int>(f.num[static_cast<size_t>(n.slot)])) ? T : F;
+      }
+      case Node::in_countries: {
+        double c;
+        if (!num(child(n, 0), c)) return U;
+        return in_set(n.set_index, static_cast<int>(c)) ? T : F;
+      }
+      case Node::in_classes: {
+        const Node& c = child(n, 0);
+        int k = klass;
+        if (c.op == Node::text_field) return U;  // not reachable: checked at compile time
+        return (n.mask >> k) & 1u ? T : F;
+      }
+      case Node::in_texts: {
+        const Node& c = child(n, 0);
+        if (!f.has_text(c.slot)) return U;
+        const std::string_view v = f.text(c.slot);
+        for (const auto& s : p.text_sets[static_cast<size_t>(n.set_index)])
+          if (v == s) return T;
+        return F;
+      }
+      case Node::mentions: {
+        const Node& c = child(n, 0);
+        if (!f.has_text(c.slot)) return U;
+        const std::string_view v = f.text(c.slot);
+        for (const auto& s : p.text_sets[static_cast<size_t>(n.set_index)])
+          if (mentions(v, s)) return T;
+        return F;
+      }
+      case Node::is_given: return (n.text_slot ? f.has_text(n.slot) : f.has(n.slot)) ? T : F;
+      case Node::is_absent: return (n.text_slot ? f.has_text(n.slot) : f.has(n.slot)) ? F : T;
+      default: return U;
+    }
+  }
+
+  // `text mentions pattern`: some word of the text (case-insensitive) starts with the pattern and the next
+  // character is not a digit. So "H20" mentions H20 in "H20", "H20E" and "NVIDIA H20 96GB", not in "H200";
+  // "MI308" mentions it in "Instinct MI308X".
+  // ASCII only and locale-free on purpose (chip names are ASCII; <cctype> would consult the C locale).
+  static bool mentions(std::string_view text, std::string_view pat) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    auto alnum = [&](char c) { return digit(c) || (lower(c) >= 'a' && lower(c) <= 'z'); };
+    if (pat.empty() || pat.size() > text.size()) return false;
+    const char first = lower(pat[0]);
+    for (size_t i = 0; i + pat.size() <= text.size(); ++i) {
+      if (lower(text[i]) != first || (i > 0 && alnum(text[i - 1]))) continue;
+      size_t k = 1;
+      while (k < pat.size() && lower(text[i + k]) == lower(pat[k])) ++k;
+      if (k < pat.size()) continue;
+      size_t j = i + pat.size();
+      if (j < text.size() && digit(text[j])) continue;
+      return true;
+    }
+    return false;
+  }
+
+  // Whether rule r fires: T fires, F does not, U cannot be decided. `excepted` is set when the rule's own
+  // condition held but its exception removed it.
+  Tri fires(const Rule& r, bool& excepted) const {
+    excepted = false;
+    Tri w = tri(p.nodes[static_cast<size_t>(r.eval_when)]);
+    if (w != T || r.eval_except < 0) return w;
+    Tri e = tri(p.nodes[static_cast<size_t>(r.eval_except)]);
+    if (e == T) { excepted = true; return F; }
+    return e == U ? U : T;
+  }
+};
+
+void set_bit(Decision& d, int r) { d.fired[static_cast<size_t>(r / 64)] |= uint64_t{1} << (r % 64); }
+void clear_bit(Decision& d, int r) { d.fired[static_cast<size_t>(r / 64)] &= ~(uint64_t{1} << (r % 64)); }
+
+// The first field under `node` that is missing where it matters (cold path, for the error message).
+std::string first_missing(const Ctx& c, const Node& n) {
+  switch (n.op) {
+    case Node::field:
+      if (n.slot >= 0 && n.slot != s_class && !c.f.has(n.slot)) return c.p.names[static_cast<size_t>(n.name_index)];
+      return "";
+    case Node::text_field:
+      if (!c.f.has_text(n.slot)) return c.p.names[static_cast<size_t>(n.name_index)];
+      return "";
+    default:
+      for (uint32_t i = 0; i < n.child_count; ++i) {
+        const Node& k = c.child(n, i);
+        if ((k.type == ValueType::boolean && k.op != Node::field && c.tri(k) != U)) continue;
+        auto s = first_missing(c, k);
+        if (!s.empty()) return s;
+      }
+      return "";
+  }
+}
+
+void fail_unknown(Decision& d, const Ctx& c, const Rule& r) {
+  std::string field = first_missing(c, c.p.nodes[static_cast<size_t>(r.when)]);
+  if (field.empty() && r.except >= 0) field = first_missing(c, c.p.nodes[static_cast<size_t>(r.except)]);
+  std::string message = "rule " + r.id + " (" + r.citation + ") cannot be decided: " +
+                        (field.empty() ? std::string("a field it needs is missing") : field + " is not given") +
+                        "; tollgate does not guess, so this record is not judged";
+  d.fail({"tollgate.eval.unknown", field, std::move(message)});
+}
+
+}  // namespace
+
+// ---- judging: the per-record logic --------------------------------------------------------------------------
+// An Outcome answers `fires(rule)` (T, F or U for the record being judged) and `unknown(decision, rule)` (fills
+// the fail-closed error). The scalar evaluator is the one outcome today; the split keeps the verdict logic apart
+// from how conditions are computed. (A column-wise batch evaluator was tried and measured: it matched this one on
+// chronological logs and was slower on shuffled ones, so it was not kept; see the issue notes.)
+namespace {
+
+template <class Outcome>
+bool judge_class(const Program& p, const ActiveSet& act, RecordKind kind, Decision& d, Outcome& out) {
+  // A shipment is classified by its chip's rules; a chip and a fab order by their own.
+  const auto& classify = act.rules[kind == RecordKind::shipment ? static_cast<size_t>(RecordKind::chip)
+                                                                : static_cast<size_t>(kind)]
+                                  [static_cast<size_t>(RuleKind::classify)];
+  int best = k_none;
+  int undecided = -1;
+  for (int ri : classify) {
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    Tri t = out.fires(ri);
+    if (t == T) {
+      set_bit(d, ri);
+      best = std::max(best, r.klass);
+    } else if (t == U && (undecided < 0 || r.klass > p.rules[static_cast<size_t>(undecided)].klass)) {
+      undecided = ri;
+    }
+  }
+  // An undecidable rule matters only if it could have raised the class.
+  if (undecided >= 0 && p.rules[static_cast<size_t>(undecided)].klass > best) {
+    out.unknown(d, undecided);
+    return false;
+  }
+  d.klass = best;
+  // Chip notes belong to classification: they read only the chip (shown on chips and on shipments of them).
+  if (kind == RecordKind::chip || kind == RecordKind::shipment)
+    for (int ri : act.rules[static_cast<size_t>(RecordKind::chip)][static_cast<size_t>(RuleKind::note)])
+      if (out.fires(ri) == T) set_bit(d, ri);
+  return true;
+}
+
+template <class Outcome>
+void judge_rest(const Program& p, const ActiveSet& act, RecordKind rk, int64_t base_cents, Decision& d, Outcome& out) {
+  const auto kind = static_cast<size_t>(rk);
+  if (rk == RecordKind::chip) return;  // a chip on its own: classification (and its notes) is the whole answer
+  // Verdict rules: any undecidable one fails the record (it could raise the verdict).
+  const auto& verdicts = act.rules[kind][static_cast<size_t>(RuleKind::verdict)];
+  std::array<int, max_rules> fired;
+  size_t n_fired = 0;
+  for (int ri : verdicts) {
+    Tri t = out.fires(ri);
+    if (t == U) { out.unknown(d, ri); return; }
+    if (t == T) {
+      set_bit(d, ri);
+      fired[n_fired++] = ri;
+    }
+  }
+  // Exceptions: a standing rule removes the rules it overrides (overriders come before their targets).
+  for (int ri : act.overriders) {
+    if (!d.has_fired(ri)) continue;
+    for (int target : p.rules[static_cast<size_t>(ri)].overrides) clear_bit(d, target);
+  }
+  for (size_t k = 0; k < n_fired; ++k) {
+    const int ri = fired[k];
+    if (!d.has_fired(ri)) continue;
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    if (r.verdict > d.verdict) {
+      d.verdict = r.verdict;
+      d.review = Review::none;
+      d.exception = LicenseException::none;
+    }
+    if (r.verdict == d.verdict) {
+      d.review = std::max(d.review, r.review);
+      if (d.exception == LicenseException::none) d.exception = r.exception;
+    }
+  }
+  // Levies: exact integer arithmetic, rounded half up once per fee.
+  i128 total = 0;
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::levy)]) {
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    Tri t = out.fires(ri);
+    if (t == U) { out.unknown(d, ri); return; }
+    if (t != T) continue;
+    if (base_cents < 0) {
+      d.fail({"tollgate.eval.no-base", "unit_price_usd",
+              "levy " + r.id + " applies but quantity and unit_price_usd are not both given"});
+      return;
+    }
+    if (d.fee_count == max_fees) {
+      d.fail({"tollgate.eval.too-many-fees", "", "more than " + std::to_string(max_fees) + " levies apply"});
+      return;
+    }
+    set_bit(d, ri);
+    int64_t amount = div_round_half_up(static_cast<i128>(base_cents) * r.rate_ppm, 1'000'000);
+    d.fee_rule[static_cast<size_t>(d.fee_count)] = ri;
+    d.fee_base_cents[static_cast<size_t>(d.fee_count)] = base_cents;
+    d.fee_cents[static_cast<size_t>(d.fee_count)] = amount;
+    ++d.fee_count;
+    total += amount;
+  }
+  d.fee_total_cents = static_cast<int64_t>(total);
+  // The record's own notes (its chip's were given with classification).
+  for (int ri : act.rules[kind][static_cast<size_t>(RuleKind::note)])
+    if (out.fires(ri) == T) set_bit(d, ri);
+}
+
+// The scalar outcome: evaluates a rule's condition for one record on demand.
+struct ScalarOutcome {
+  Ctx& c;
+  Tri fires(int ri) {
+    const Rule& r = c.p.rules[static_cast<size_t>(ri)];
+    if (!((r.class_gate >> c.klass) & 1u)) return F;  // see Rule::class_gate
+    bool excepted;
+    return c.fires(r, excepted);
+  }
+  void unknown(Decision& d, int ri) { fail_unknown(d, c, c.p.rules[static_cast<size_t>(ri)]); }
+};
+
+}  // namespace
+
+namespace {
+// The cache slot for a record's classification inputs, and whether it holds them (exact comparison).
+ClassCache::Entry* cache_slot(const Program& p, ClassCache& cache, const ActiveSet& act, const Facts& f, bool& hit) {
+  uint64_t known = 0;
+  // Seeded with the segment's start day, not its address: the same input then hits the same slots on every run.
+  uint64_t h = (static_cast<uint64_t>(static_cast<uint32_t>(act.start)) << 8 | static_cast<uint64_t>(f.kind)) *
+               0x9e3779b97f4a7c15ULL;
+  const size_t n = p.class_inputs.size();
+  std::array<double, 16> values;  // entries [0, n) are used; unknown inputs hold 0
+  for (size_t k = 0; k < n; ++k) {
+    values[k] = 0;
+    const int slot = p.class_inputs[k];
+    if (!f.has(slot)) continue;
+    known |= uint64_t{1} << k;
+    values[k] = f.num[static_cast<size_t>(slot)];
+    uint64_t bits;
+    std::memcpy(&bits, &values[k], sizeof bits);
+    h = (h ^ bits ^ (k << 56)) * 0xff51afd7ed558ccdULL;
+  }
+  h ^= known * 0xc4ceb9fe1a85ec53ULL;
+  // fmix64 (MurmurHash3's finalizer): whole numbers have all-zero low mantissa bits, so mix before indexing.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  ClassCache::Entry& e = cache.table_[h & (cache.table_.size() - 1)];  // a power of two: no division
+  // Bitwise comparison: exact (the reader admits no NaN), and no floating-point compare per value.
+  hit = e.segment == &act && e.kind == f.kind && e.known == known &&
+        std::memcmp(values.data(), e.values.data(), n * sizeof(double)) == 0;
+  if (!hit) {
+    e.segment = nullptr;  // filled by the caller once classification succeeds
+    e.kind = f.kind;
+    e.known = known;
+    std::copy_n(values.begin(), n, e.values.begin());
+  }
+  return &e;
+}
+}  // namespace
+
+Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_of, const EvalOptions& o,
+                  ClassCache* cache) {
+  Decision d;
+  d.as_of = as_of;
+  const ActiveSet* active;
+  if (cache && cache->last && cache->last_proposed == o.include_proposed && cache->last_from <= as_of &&
+      as_of < cache->last_to) {
+    active = cache->last;
+  } else {
+    active = &p.active(as_of, o);
+    if (cache) {
+      cache->last = active;
+      cache->last_from = active->start;
+      cache->last_to = p.active_end(*active, o);
+      cache->last_proposed = o.include_proposed;
+    }
+  }
+  const ActiveSet& act = *active;
+  d.active = &act;
+  Ctx c{p, f, as_of, k_none, act};
+  ScalarOutcome out{c};
+  ClassCache::Entry* slot = nullptr;
+  bool hit = false;
+  if (cache && p.class_cacheable && f.kind != RecordKind::fab_order) slot = cache_slot(p, *cache, act, f, hit);
+  if (hit) {
+    ++cache->hits;
+    d.klass = slot->klass;
+    d.fired = slot->fired;
+  } else {
+    if (cache) ++cache->misses;
+    if (!judge_class(p, act, f.kind, d, out)) return d;
+    if (slot) {
+      slot->klass = d.klass;
+      slot->fired = d.fired;
+      slot->segment = &act;
+    }
+  }
+  c.klass = d.klass;
+  judge_rest(p, act, f.kind, base_cents, d, out);
+  return d;
+}
+
+// ---- reasons (cold path) --------------------------------------------------------------------------------------
+namespace {
+
+struct Explainer {
+  const Ctx& c;
+
+  std::string label(const Node& n) const {
+    return n.name_index >= 0 ? c.p.names[static_cast<size_t>(n.name_index)] : std::string("?");
+  }
+
+  std::string value_text(const Node& n) const {
+    if (n.op == Node::text_field)
+      return c.f.has_text(n.slot) ? enclose('"', c.f.text(n.slot), '"') : "(not given)";
+    double v;
+    if (!c.num(n, v)) return "(not given)";
+    switch (n.type) {
+      case ValueType::date: return format_date(static_cast<Day>(v));
+      case ValueType::country: return country_code(static_cast<int>(v));
+      case ValueType::boolean: return v != 0 ? "true" : "false";
+      case ValueType::klass: return klass_name(static_cast<int>(v));
+      default: return format_number(v);
+    }
+  }
+
+  // "chip.tpp = 15831.2" for inputs, "4800" for constants.
+  std::string operand(const Node& n) const {
+    if (n.op == Node::const_num || n.op == Node::const_bool) return label(n);
+    return label(n) + " = " + value_text(n);
+  }
+
+  // Shortest text of a value that still compares with `other` the way the value does: "19.4486" rather than
+  // "19.44864864864865", but never a rounding that would seem to cross the threshold.
+  std::string shown(double v, const Node& n, double other, int cmp_op) const {
+    if (n.type != ValueType::number) return value_text(n);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    double r = std::strtod(buf, nullptr);
+    auto holds = [&](double x) {
+      switch (cmp_op) {
+        case 0: return x < other;
+        case 1: return x <= other;
+        case 2: return x > other;
+        case 3: return x >= other;
+        case 4: return x == other;
+        default: return x != other;
+      }
+    };
+    return holds(r) == holds(v) ? std::string(buf) : format_number(v);
+  }
+
+  std::string side(const Node& n, const Node& other, int cmp_op, bool left) const {
+    if (n.op == Node::const_num || n.op == Node::const_bool) return label(n);
+    double v, o = 0;
+    if (!c.num(n, v)) return label(n) + " = (not given)";
+    c.num(other, o);
+    // Mirror the operator when this side is on the right: `c < x` tests x against c with `>`.
+    static const int mirror[] = {2, 3, 0, 1, 4, 5};
+    return label(n) + " = " + shown(v, n, o, left ? cmp_op : mirror[cmp_op]);
+  }
+
+  std::string why(const Node& n, bool truth) const {
+    static const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
+    static const int negated[] = {3, 2, 1, 0, 5, 4};
+    switch (n.op) {
+      case Node::cmp: case Node::cmp_field_const: {
+        const Node& a = c.child(n, 0);
+        const Node& b = c.child(n, 1);
+        int op = truth ? n.cmp_op : negated[n.cmp_op];
+        // Equality with a constant country, bool or date reads better as "field = value".
+        bool simple = (n.cmp_op == 4 || n.cmp_op == 5) && b.op == Node::const_num && b.type != ValueType::number;
+        if (simple) return label(a) + " = " + value_text(a);
+        return side(a, b, op, true) + " " + ops[op] + " " + side(b, a, op, false);
+      }
+      case Node::and_: case Node::or_: {
+        // True `and` / false `or`: every part explains it (joined with "and"); otherwise the first decisive part.
+        bool all = (n.op == Node::and_) == truth;
+        std::string out;
+        std::vector<std::string> parts;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          const Node& k = c.child(n, i);
+          if (c.tri(k) != (truth ? T : F)) continue;
+          std::string part = why(k, truth);
+          if (std::find(parts.begin(), parts.end(), part) != parts.end()) continue;  // say each fact once
+          if (!out.empty()) out += " and ";
+          out += part;
+          parts.push_back(std::move(part));
+          if (!all) break;
+        }
+        return out;
+      }
+      case Node::not_: return why(c.child(n, 0), !truth);
+      case Node::ref:
+        if (n.type == ValueType::boolean)
+          return (truth ? "" : "not ") + label(n) + " (" + why(c.child(n, 0), truth) + ")";
+        return label(n) + " = " + value_text(n);
+      case Node::field:
+        return label(n) + " = " + value_text(n);
+      case Node::in_countries: case Node::in_countries_field: case Node::in_classes: case Node::in_texts: {
+        const Node& k = c.child(n, 0);
+        std::string v = label(k) + " = " + value_text(k);
+        if (n.op != Node::in_countries && n.op != Node::in_countries_field && n.value == 2)  // written as `==`
+          return v + (truth ? " == " : " != ") + label(n);
+        return v + (truth ? " in " : " not in ") + label(n);
+      }
+      case Node::mentions: {
+        const Node& k = c.child(n, 0);
+        return label(k) + " = " + value_text(k) + (truth ? " mentions " : " does not mention ") + label(n);
+      }
+      case Node::is_given: return label(n) + (truth ? " is given" : " is absent");
+      case Node::is_absent: return label(n) + (truth ? " is absent" : " is given");
+      default: return label(n);
+    }
+  }
+};
+
+}  // namespace
+
+std::string explain_rule(const Program& p, int rule, const Facts& f, Day as_of, int klass) {
+  const Rule& r = p.rules[static_cast<size_t>(rule)];
+  Ctx c{p, f, as_of, klass, p.active(as_of, EvalOptions{})};  // country sets do not depend on the options
+  Explainer e{c};
+  std::string out = e.why(p.nodes[static_cast<size_t>(r.when)], true);
+  if (r.except >= 0) out += "; exception does not apply: " + e.why(p.nodes[static_cast<size_t>(r.except)], false);
+  return out;
+}
+
+}  // namespace tollgate

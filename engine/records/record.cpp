@@ -1,0 +1,1059 @@
+// tollgate — record readers. JSON goes through a SAX handler into a small value tree that keeps each number's
+// text as written (so money is exact and duplicate keys are caught); CSV rows become the same tree with untyped
+// cells; one validator turns either into Facts.
+#include "engine/records/record.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/base/money.hpp"
+#include "engine/base/number.hpp"
+#include "engine/base/text.hpp"
+#include "engine/lang/compile.hpp"
+#include "engine/records/stream.hpp"
+
+namespace tollgate {
+namespace {
+
+// A parsed value: JSON with number texts kept, or a CSV cell (kind cell, typed by the schema later).
+struct JV {
+  enum K { null_, boolean, number, string, object, array, cell } k = null_;
+  std::string text;   // string contents, number text, or cell text
+  bool b = false;
+  std::vector<std::pair<std::string, JV>> members;
+  std::vector<JV> items;
+};
+
+struct Sax : nlohmann::json_sax<nlohmann::json> {
+  std::vector<JV*> stack;
+  std::vector<std::string> keys;
+  JV root;
+  bool have_root = false;
+  std::string error;
+
+  JV* put(JV v) {
+    if (stack.empty()) {
+      root = std::move(v);
+      have_root = true;
+      return &root;
+    }
+    JV* top = stack.back();
+    if (top->k == JV::array) {
+      top->items.push_back(std::move(v));
+      return &top->items.back();
+    }
+    for (const auto& m : top->members)
+      if (m.first == keys.back()) {
+        error = "duplicate field '" + keys.back() + "'";
+        return nullptr;
+      }
+    top->members.emplace_back(keys.back(), std::move(v));
+    return &top->members.back().second;
+  }
+  bool scalar(JV v) { return put(std::move(v)) != nullptr; }
+  bool null() override { return scalar(JV{}); }
+  bool boolean(bool val) override { JV v; v.k = JV::boolean; v.b = val; return scalar(v); }
+  bool number_integer(number_integer_t val) override { JV v; v.k = JV::number; v.text = std::to_string(val); return scalar(v); }
+  bool number_unsigned(number_unsigned_t val) override { JV v; v.k = JV::number; v.text = std::to_string(val); return scalar(v); }
+  bool number_float(number_float_t, const string_t& s) override { JV v; v.k = JV::number; v.text = s; return scalar(v); }
+  bool string(string_t& val) override { JV v; v.k = JV::string; v.text = val; return scalar(v); }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override {
+    JV v; v.k = JV::object;
+    JV* p = put(std::move(v));
+    if (!p) return false;
+    stack.push_back(p);
+    return true;
+  }
+  bool key(string_t& val) override { keys.push_back(val); return true; }
+  bool end_object() override {
+    stack.pop_back();
+    if (!stack.empty() && stack.back()->k == JV::object) keys.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    JV v; v.k = JV::array;
+    JV* p = put(std::move(v));
+    if (!p) return false;
+    stack.push_back(p);
+    return true;
+  }
+  bool end_array() override {
+    stack.pop_back();
+    if (!stack.empty() && stack.back()->k == JV::object) keys.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
+    std::string what = ex.what();
+    auto p = what.find("syntax error");
+    error = "not valid JSON at byte " + std::to_string(pos) + (p != std::string::npos ? ": " + what.substr(p) : "");
+    return false;
+  }
+};
+
+bool parse_json(std::string_view text, JV& out, std::string& error) {
+  Sax sax;
+  bool ok = nlohmann::json::sax_parse(text, &sax);
+  if (!ok || !sax.have_root) {
+    error = sax.error.empty() ? "not valid JSON" : sax.error;
+    return false;
+  }
+  out = std::move(sax.root);
+  return true;
+}
+
+// ---- canonical JSON (sorted keys, number texts as given) ------------------------------------------------------
+void canonical(const JV& v, std::string& out, bool cell_as_string) {
+  switch (v.k) {
+    case JV::null_: out += "null"; break;
+    case JV::boolean: out += v.b ? "true" : "false"; break;
+    case JV::number: out += v.text; break;
+    case JV::string: append_json_string(out, v.text); break;
+    case JV::cell:
+      if (cell_as_string) append_json_string(out, v.text);
+      else out += v.text;
+      break;
+    case JV::array:
+      out += '[';
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ',';
+        canonical(v.items[i], out, cell_as_string);
+      }
+      out += ']';
+      break;
+    case JV::object: {
+      std::vector<const std::pair<std::string, JV>*> ms;
+      for (const auto& m : v.members) ms.push_back(&m);
+      std::sort(ms.begin(), ms.end(), [](auto a, auto b) { return a->first < b->first; });
+      out += '{';
+      for (size_t i = 0; i < ms.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, ms[i]->first);
+        out += ':';
+        canonical(ms[i]->second, out, cell_as_string);
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+// ---- the schema of input fields ---------------------------------------------------------------------------------
+enum class In { text, date, country, integer, money, number, boolean, chip, type, role, designer_status };
+struct InField {
+  const char* name;
+  In in;
+  int slot;  // Slot, or TextSlot for text-like
+};
+
+const std::vector<InField>& chip_fields() {
+  static const std::vector<InField> f = {
+      {"name", In::text, t_chip_name}, {"vendor", In::text, t_chip_vendor}, {"family", In::text, t_chip_family},
+      {"datacenter", In::boolean, s_chip_datacenter}, {"tpp", In::number, s_chip_tpp},
+      {"peak_dense_tops", In::number, s_chip_peak_dense_tops}, {"bit_length", In::number, s_chip_bit_length},
+      {"die_area_mm2", In::number, s_chip_die_area_mm2}, {"interconnect_gbps", In::number, s_chip_interconnect_gbps},
+      {"memory_bw_gbps", In::number, s_chip_memory_bw_gbps},
+      {"transistors_billion", In::number, s_chip_transistors_billion}, {"process_nm", In::number, s_chip_process_nm},
+      {"non_planar", In::boolean, s_chip_non_planar}, {"has_hbm", In::boolean, s_chip_has_hbm},
+      {"first_marketed", In::date, s_chip_first_marketed}};
+  return f;
+}
+const std::vector<InField>& shipment_fields() {
+  static const std::vector<InField> f = {
+      {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"chip", In::chip, -1},
+      {"destination", In::country, s_destination}, {"end_user", In::text, t_end_user},
+      {"end_user_hq", In::country, s_end_user_hq}, {"quantity", In::integer, s_quantity},
+      {"unit_price_usd", In::money, -1}, {"export_from", In::country, s_export_from}, {"license", In::text, t_license}};
+  return f;
+}
+const std::vector<InField>& fab_fields() {
+  static const std::vector<InField> f = {
+      {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"role", In::role, t_role},
+      {"designer", In::text, t_designer}, {"designer_hq", In::country, s_designer_hq},
+      {"designer_status", In::designer_status, t_designer_status},
+      {"designer_attests_not_3a090a", In::boolean, s_designer_attests_not_3a090a},
+      {"process_nm", In::number, s_process_nm}, {"non_planar", In::boolean, s_non_planar},
+      {"transistors_billion", In::number, s_transistors_billion}, {"has_hbm", In::boolean, s_has_hbm},
+      {"packager_approved", In::boolean, s_packager_approved}, {"packaged_in", In::country, s_packaged_in},
+      {"destination", In::country, s_destination}, {"quantity", In::integer, s_quantity},
+      {"unit_price_usd", In::money, -1}};
+  return f;
+}
+
+struct Builder {
+  Record& rec;
+  const Catalog* catalog;
+  bool bare_chip = false;  // no "type" means chip
+  int64_t qty = -1, price = -1;
+
+  bool fail(std::string code, std::string field, std::string message) {
+    if (rec.ok) rec.error = {std::move(code), std::move(field), std::move(message)};
+    rec.ok = false;
+    return false;
+  }
+
+  static const char* kind_name(JV::K k) {
+    switch (k) {
+      case JV::null_: return "null";
+      case JV::boolean: return "a boolean";
+      case JV::number: return "a number";
+      case JV::string: return "a string";
+      case JV::object: return "an object";
+      case JV::array: return "an array";
+      default: return "text";
+    }
+  }
+
+  // The scalar text of a value that must be a string (or a CSV cell).
+  bool want_string(const JV& v, const std::string& path, std::string_view& out) {
+    if (v.k == JV::string || v.k == JV::cell) { out = v.text; return true; }
+    return fail("tollgate.input.type", path, path + " must be a string, not " + kind_name(v.k));
+  }
+
+  bool field(const InField& f, const JV& v, const std::string& path, Facts& facts) {
+    std::string_view s;  // into v.text: no copy
+    switch (f.in) {
+      case In::type: return true;
+      case In::text:
+        if (!want_string(v, path, s)) return false;
+        if (s.empty()) return fail("tollgate.input.value", path, path + " is empty");
+        if (s.size() > 1000) return fail("tollgate.input.value", path, path + " is longer than 1000 characters");
+        facts.set_text(f.slot, s);
+        return true;
+      case In::role: case In::designer_status: {
+        if (!want_string(v, path, s)) return false;
+        static const std::vector<std::string> roles = {"front_end_fabricator", "osat"};
+        static const std::vector<std::string> statuses = {"approved", "authorized", "none"};
+        const auto& ok = f.in == In::role ? roles : statuses;
+        if (std::find(ok.begin(), ok.end(), s) == ok.end()) {
+          std::string list;
+          for (const auto& o : ok) list += (list.empty() ? "" : ", ") + o;
+          return fail("tollgate.input.value", path, path + " is '" + std::string(s) + "'; expected one of " + list);
+        }
+        facts.set_text(f.slot, s);
+        return true;
+      }
+      case In::date: {
+        if (!want_string(v, path, s)) return false;
+        auto d = parse_date(s);
+        if (!d) return fail("tollgate.input.date", path, path + " '" + std::string(s) + "' is not a real date (YYYY-MM-DD)");
+        facts.set(f.slot, *d);
+        if (f.slot == s_date) { rec.date = *d; rec.has_date = true; }
+        return true;
+      }
+      case In::country: {
+        if (!want_string(v, path, s)) return false;
+        int c = country_index(s);
+        if (c < 0) {
+          std::string upper(s);
+          for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+          std::string help = upper != s && country_index(upper) >= 0 ? " (codes are upper case)" : "";
+          return fail("tollgate.input.country", path,
+                      path + " '" + std::string(s) + "' is not an ISO 3166-1 alpha-2 country code" + help);
+        }
+        facts.set(f.slot, c);
+        return true;
+      }
+      case In::integer: {
+        if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
+        const std::string& t = v.text;
+        if (t.empty() || t.size() > 12 || !std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+          return fail("tollgate.input.value", path, path + " '" + t + "' must be a whole number from 1 to 1000000000");
+        int64_t q = std::stoll(t);
+        if (q < 1 || q > 1'000'000'000) return fail("tollgate.input.value", path, path + " " + t + " must be from 1 to 1000000000");
+        qty = q;
+        facts.set(f.slot, static_cast<double>(q));
+        return true;
+      }
+      case In::money: {
+        if (v.k != JV::number && v.k != JV::string && v.k != JV::cell)
+          return fail("tollgate.input.type", path, path + " must be a decimal amount, not " + kind_name(v.k));
+        std::string why;
+        auto c = parse_money_cents(v.text, &why);
+        if (!c) return fail("tollgate.input.money", path, path + " '" + v.text + "' " + why);
+        price = *c;
+        return true;
+      }
+      case In::number: {
+        if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
+        auto d = parse_number(v.text);
+        if (!d || !std::isfinite(*d)) return fail("tollgate.input.value", path, path + " '" + v.text + "' is not a number");
+        if (*d < 0) return fail("tollgate.input.value", path, path + " " + v.text + " must not be negative");
+        if (*d > 1e12) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
+        if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
+          return fail("tollgate.input.value", path, path + " must be greater than 0");
+        if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d)))
+          return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
+        facts.set(f.slot, *d);
+        return true;
+      }
+      case In::boolean: {
+        bool b;
+        if (v.k == JV::boolean) b = v.b;
+        else if (v.k == JV::cell && (v.text == "true" || v.text == "false")) b = v.text == "true";
+        else return fail("tollgate.input.type", path, path + " must be true or false");
+        facts.set(f.slot, b ? 1 : 0);
+        return true;
+      }
+      case In::chip: {
+        if (v.k == JV::string || v.k == JV::cell) {
+          if (!catalog) return fail("tollgate.input.catalog", path, "chip '" + v.text + "' named, but no catalog is loaded");
+          const Facts* c = catalog->find(v.text);
+          if (!c) {
+            std::string guess = closest(v.text, catalog->names());
+            return fail("tollgate.input.unknown-chip", path, "chip '" + v.text + "' is not in the catalog" +
+                                                               (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+          }
+          copy_chip(*c, facts);
+          return true;
+        }
+        if (v.k == JV::object) return chip_object(v, "chip.", facts);
+        return fail("tollgate.input.type", path, "chip must be a catalog name or an object, not " + std::string(kind_name(v.k)));
+      }
+    }
+    return true;
+  }
+
+  static void copy_chip(const Facts& from, Facts& to) {
+    for (int s = s_chip_datacenter; s <= s_chip_first_marketed; ++s)
+      if (from.has(s)) to.set(s, from.num[static_cast<size_t>(s)]);
+    for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
+      if (from.has_text(t)) to.set_text(t, from.text(t));
+  }
+
+  bool chip_object(const JV& obj, const std::string& prefix, Facts& facts) {
+    for (const auto& [k, v] : obj.members) {
+      if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
+      auto it = std::find_if(chip_fields().begin(), chip_fields().end(), [&](const InField& f) { return k == f.name; });
+      if (it == chip_fields().end()) {
+        if (k == "type" && prefix.empty()) continue;
+        std::vector<std::string> names;
+        for (const auto& f : chip_fields()) names.push_back(f.name);
+        std::string guess = closest(k, names);
+        return fail("tollgate.input.unknown-field", prefix + k, "unknown chip field '" + prefix + k + "'" +
+                                                                     (guess.empty() ? "" : "; did you mean '" + prefix + guess + "'?"));
+      }
+      if (!field(*it, v, prefix + k, facts)) return false;
+    }
+    derive_tpp(facts, prefix);
+    return rec.ok;
+  }
+
+  // TPP is taken as given; if only peak_dense_tops and bit_length are given, tpp = their product (encoding.md).
+  static void derive_tpp(Facts& f, const std::string&) {
+    if (!f.has(s_chip_tpp) && f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
+      f.set(s_chip_tpp, f.num[s_chip_peak_dense_tops] * f.num[s_chip_bit_length]);
+  }
+
+  void build(const JV& obj) {
+    if (obj.k != JV::object) { fail("tollgate.input.type", "", "a record must be a JSON object"); return; }
+    std::string type = bare_chip ? "chip" : "shipment";
+    for (const auto& [k, v] : obj.members)
+      if (k == "type") {
+        if (v.k != JV::string && v.k != JV::cell) { fail("tollgate.input.type", "type", "type must be a string"); return; }
+        if (!v.text.empty()) type = v.text;
+      }
+    for (const auto& [k, v] : obj.members)
+      if (k == "id" && (v.k == JV::string || v.k == JV::cell)) rec.id = v.text;
+    if (type == "chip") {
+      rec.kind = RecordKind::chip;
+      rec.facts.kind = RecordKind::chip;
+      chip_object(obj, "", rec.facts);
+      if (rec.facts.has_text(t_chip_name)) rec.id = std::string(rec.facts.text(t_chip_name));
+      return;
+    }
+    if (type != "shipment" && type != "fab_order") {
+      fail("tollgate.input.type", "type", "type '" + type + "' is not shipment, fab_order or chip");
+      return;
+    }
+    rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
+    rec.facts.kind = rec.kind;
+    const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
+    uint64_t seen = 0;  // bit i: schema field i was given
+    for (const auto& [k, v] : obj.members) {
+      if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
+      auto it = std::find_if(schema.begin(), schema.end(), [&](const InField& f) { return k == f.name; });
+      if (it == schema.end()) {
+        std::vector<std::string> names;
+        for (const auto& f : schema) names.push_back(f.name);
+        std::string guess = closest(k, names);
+        fail("tollgate.input.unknown-field", k, "unknown field '" + k + "' for a " + type +
+                                                    (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+        return;
+      }
+      if (!field(*it, v, k, rec.facts)) return;
+      seen |= uint64_t{1} << (it - schema.begin());
+    }
+    complete(seen);
+  }
+
+  // After the fields: required ones present, the export_from default, the exact base.
+  void complete(uint64_t seen) {
+    const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
+    static const std::vector<std::string> ship_required = {"id", "date", "chip", "destination", "quantity", "unit_price_usd"};
+    static const std::vector<std::string> fab_required = {"id", "date", "role", "designer_hq", "designer_status", "destination"};
+    // The required fields as a mask over the schema, computed once.
+    auto mask_of = [](const std::vector<InField>& sch, const std::vector<std::string>& names) {
+      uint64_t m = 0;
+      for (const auto& r : names)
+        m |= uint64_t{1} << (std::find_if(sch.begin(), sch.end(), [&](const InField& f) { return r == f.name; }) -
+                             sch.begin());
+      return m;
+    };
+    static const uint64_t ship_mask = mask_of(shipment_fields(), ship_required);
+    static const uint64_t fab_mask = mask_of(fab_fields(), fab_required);
+    uint64_t need = rec.kind == RecordKind::shipment ? ship_mask : fab_mask;
+    if ((seen & need) != need) {
+      for (const auto& r : rec.kind == RecordKind::shipment ? ship_required : fab_required)
+        if (!(seen & (uint64_t{1} << (std::find_if(schema.begin(), schema.end(),
+                                                    [&](const InField& f) { return r == f.name; }) -
+                                       schema.begin())))) {
+          fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
+          return;
+        }
+    }
+    static const int us = country_index("US");
+    if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
+      rec.facts.set(s_export_from, us);  // DESIGN §4: export_from defaults to US
+    if (qty >= 0 && price >= 0) {
+      i128 base = static_cast<i128>(qty) * price;
+      if (base > max_money_cents) {
+        fail("tollgate.input.money", "unit_price_usd", "quantity × unit_price_usd overflows (more than 10^14 dollars)");
+        return;
+      }
+      rec.base_cents = static_cast<int64_t>(base);
+    }
+  }
+};
+
+Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv, bool bare_chip = false) {
+  Record rec;
+  rec.line = line;
+  canonical(obj, rec.canonical, csv);
+  Builder b{rec, catalog, bare_chip};
+  b.build(obj);
+  return rec;
+}
+
+
+thread_local uint64_t csv_fast_count = 0;
+
+// ---- CSV fast path -------------------------------------------------------------------------------------------
+// A header analysed once: which field each column feeds, and the canonical key order. Rows that go through
+// cleanly are built directly from their cells; a row with any problem is built again by the general path above,
+// so that errors are reported by one piece of code (tests/records/record_test.cpp checks the two paths agree).
+struct CsvPlan {
+  std::vector<std::string> header;
+  std::vector<std::string> keys, paths, quoted_keys;  // per column: key (chip_ stripped), error path, JSON key
+  std::vector<char> chip_col;                         // 1 for chip_<field> columns
+  std::vector<size_t> chip_cols, other_cols;          // the chip_<field> columns; the rest
+  std::vector<int> ship_field, fab_field, chip_field;  // index into the schemas, or -1
+  std::vector<int> order;       // top-level canonical order of columns; -1 stands for the inline chip object
+  std::vector<int> chip_order;  // chip_ columns in canonical order
+  int type_col = -1, id_col = -1, chip_name_col = -1;
+};
+
+int field_index(const std::vector<InField>& schema, std::string_view name) {
+  for (size_t i = 0; i < schema.size(); ++i)
+    if (name == schema[i].name) return static_cast<int>(i);
+  return -1;
+}
+
+const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
+  thread_local CsvPlan plan;
+  thread_local bool have = false;
+  thread_local uint64_t have_id = 0;
+  if (have && id != 0 && id == have_id) return plan;
+  if (have && id == 0 && plan.header == header) return plan;
+  have_id = id;
+  plan = CsvPlan{};
+  plan.header = header;
+  std::vector<std::pair<std::string, int>> top, chip;
+  bool any_chip = false;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string& h = header[i];
+    bool is_chip = h.rfind("chip_", 0) == 0;
+    std::string key = is_chip ? h.substr(5) : h;
+    plan.keys.push_back(key);
+    plan.paths.push_back(is_chip ? "chip." + key : key);
+    std::string q;
+    append_json_string(q, key);
+    plan.quoted_keys.push_back(q);
+    plan.chip_col.push_back(is_chip ? 1 : 0);
+    (is_chip ? plan.chip_cols : plan.other_cols).push_back(i);
+    plan.ship_field.push_back(is_chip ? -1 : field_index(shipment_fields(), key));
+    plan.fab_field.push_back(is_chip ? -1 : field_index(fab_fields(), key));
+    plan.chip_field.push_back(is_chip ? field_index(chip_fields(), key) : -1);
+    if (is_chip) {
+      chip.emplace_back(key, static_cast<int>(i));
+      any_chip = true;
+    } else {
+      top.emplace_back(key, static_cast<int>(i));
+      if (key == "type") plan.type_col = static_cast<int>(i);
+      if (key == "id") plan.id_col = static_cast<int>(i);
+      if (key == "chip") plan.chip_name_col = static_cast<int>(i);
+    }
+  }
+  if (any_chip) top.emplace_back("chip", -1);
+  std::stable_sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::stable_sort(chip.begin(), chip.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  for (auto& t : top) plan.order.push_back(t.second);
+  for (auto& c : chip) plan.chip_order.push_back(c.second);
+  have = true;
+  return plan;
+}
+
+// One cell of the fast path: the same checks as Builder::field for a CSV cell, but only yes or no; a row with any
+// "no" is read again by the general path, which says why.
+bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
+  switch (f.in) {
+    case In::type: return true;
+    case In::text:
+      if (s.size() > 1000) return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::role:
+      if (s != "front_end_fabricator" && s != "osat") return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::designer_status:
+      if (s != "approved" && s != "authorized" && s != "none") return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::date: {
+      auto d = parse_date(s);
+      if (!d) return false;
+      facts.set(f.slot, *d);
+      if (f.slot == s_date) {
+        b.rec.date = *d;
+        b.rec.has_date = true;
+      }
+      return true;
+    }
+    case In::country: {
+      int c = country_index(s);
+      if (c < 0) return false;
+      facts.set(f.slot, c);
+      return true;
+    }
+    case In::integer: {
+      if (s.empty() || s.size() > 12) return false;
+      int64_t q = 0;
+      for (char ch : s) {
+        if (ch < '0' || ch > '9') return false;
+        q = q * 10 + (ch - '0');
+      }
+      if (q < 1 || q > 1'000'000'000) return false;
+      b.qty = q;
+      facts.set(f.slot, static_cast<double>(q));
+      return true;
+    }
+    case In::money: {
+      auto c = parse_money_cents(s, nullptr);
+      if (!c) return false;
+      b.price = *c;
+      return true;
+    }
+    case In::number: {
+      auto d = parse_number(s);
+      if (!d || !std::isfinite(*d) || *d < 0 || *d > 1e12) return false;
+      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
+        return false;
+      if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d))) return false;
+      facts.set(f.slot, *d);
+      return true;
+    }
+    case In::boolean:
+      if (s == "true") facts.set(f.slot, 1);
+      else if (s == "false") facts.set(f.slot, 0);
+      else return false;
+      return true;
+    case In::chip: {
+      if (!b.catalog) return false;
+      const Facts* c = b.catalog->find(s);
+      if (!c) return false;
+      Builder::copy_chip(*c, facts);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The canonical JSON of a CSV row (sorted keys, cells as strings; the input hash covers it). When no cell needs
+// escaping (nearly always), the size is added up first and the bytes are copied in place: a row is some sixty
+// small pieces, and appending them one by one cost more than the hashing.
+void canonical_row(const CsvPlan& plan, const std::vector<std::string_view>& cells, bool inline_chip, std::string& c) {
+  // Each cell's JSON string text (without its quotes): the cell itself, or (almost never) the cell escaped.
+  thread_local std::vector<std::string> escaped;
+  thread_local std::vector<std::string_view> text;
+  if (escaped.size() < cells.size()) escaped.resize(cells.size());
+  text.assign(cells.begin(), cells.end());
+  size_t need = 2;
+  auto member_size = [&](int col) -> size_t {
+    auto i = static_cast<size_t>(col);
+    if (text[i].empty()) return 0;
+    if (json_needs_escape(text[i])) {
+      escaped[i].clear();
+      append_json_string(escaped[i], text[i]);
+      text[i] = std::string_view(escaped[i]).substr(1, escaped[i].size() - 2);
+    }
+    return plan.quoted_keys[i].size() + text[i].size() + 4;  // key, ':', two quotes, ','
+  };
+  for (int col : plan.order) {
+    if (col >= 0) {
+      need += member_size(col);
+    } else if (inline_chip) {
+      need += 10;  // "chip":{ } ,
+      for (int cc : plan.chip_order) need += member_size(cc);
+    }
+  }
+  c.resize(need);  // an upper bound; cut to size below
+  char* p = c.data();
+  auto put = [&](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  auto member = [&](int col, bool& first) {
+    std::string_view v = text[static_cast<size_t>(col)];
+    if (v.empty()) return;
+    if (!first) *p++ = ',';
+    first = false;
+    put(plan.quoted_keys[static_cast<size_t>(col)]);
+    *p++ = ':';
+    *p++ = '"';
+    put(v);
+    *p++ = '"';
+  };
+  *p++ = '{';
+  bool first = true;
+  for (int col : plan.order) {
+    if (col >= 0) {
+      member(col, first);
+    } else if (inline_chip) {
+      if (!first) *p++ = ',';
+      first = false;
+      put("\"chip\":{");
+      bool first_chip = true;
+      for (int cc : plan.chip_order) member(cc, first_chip);
+      *p++ = '}';
+    }
+  }
+  *p++ = '}';
+  c.resize(static_cast<size_t>(p - c.data()));
+}
+
+// The fast path; false if the row needs the general path (any problem, or an unusual record type). `cells` are the
+// row's cells, unquoted.
+bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, Record& rec, const Catalog* catalog,
+              bool want_canonical) {
+  bool inline_chip = false;
+  for (size_t i : plan.chip_cols)
+    if (!cells[i].empty()) inline_chip = true;
+  bool named_chip = plan.chip_name_col >= 0 && !cells[static_cast<size_t>(plan.chip_name_col)].empty();
+  if (inline_chip && named_chip) return false;
+  std::string_view type = "shipment";
+  if (plan.type_col >= 0 && !cells[static_cast<size_t>(plan.type_col)].empty()) type = cells[static_cast<size_t>(plan.type_col)];
+  if (type != "shipment" && type != "fab_order") return false;
+  rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
+  rec.facts.kind = rec.kind;
+  if (plan.id_col >= 0) rec.id.assign(cells[static_cast<size_t>(plan.id_col)]);
+  if (want_canonical) canonical_row(plan, cells, inline_chip, rec.canonical);
+  // fields
+  Builder b{rec, catalog, false};
+  const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
+  const auto& index = rec.kind == RecordKind::shipment ? plan.ship_field : plan.fab_field;
+  uint64_t seen = 0;
+  for (size_t i : plan.other_cols) {
+    std::string_view cell = cells[i];
+    if (cell.empty()) continue;
+    int f = index[i];
+    if (f < 0) return false;
+    if (!fast_cell(schema[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
+    seen |= uint64_t{1} << f;
+  }
+  if (inline_chip) {
+    if (rec.kind != RecordKind::shipment) return false;
+    for (size_t i : plan.chip_cols) {
+      std::string_view cell = cells[i];
+      if (cell.empty()) continue;
+      int f = plan.chip_field[i];
+      if (f < 0) return false;
+      if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
+    }
+    Builder::derive_tpp(rec.facts, "chip.");
+    seen |= uint64_t{1} << field_index(schema, "chip");
+  }
+  b.complete(seen);
+  return rec.ok;
+}
+
+// A row split into views of itself, in one pass; false if it needs split_csv_line (a doubled quote inside a quoted
+// cell, or any malformed quoting: that function then unquotes it or says what is wrong). The cells are the same.
+bool split_views(std::string_view row, std::vector<std::string_view>& out) {
+  out.clear();
+  const char* p = row.data();
+  const char* const e = p + row.size();
+#if defined(__SSE2__)
+  // Most rows have no quote: find the commas sixteen bytes at a time.
+  {
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    const char* start = p;
+    const char* q = p;
+    bool plain = true;
+    for (; q + 16 <= e; q += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote))) {
+        plain = false;
+        break;
+      }
+      for (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma))); m; m &= m - 1) {
+        const char* c = q + __builtin_ctz(m);
+        out.emplace_back(start, static_cast<size_t>(c - start));
+        start = c + 1;
+      }
+    }
+    if (plain) {
+      for (; q < e; ++q) {
+        if (*q == '"') {
+          plain = false;
+          break;
+        }
+        if (*q == ',') {
+          out.emplace_back(start, static_cast<size_t>(q - start));
+          start = q + 1;
+        }
+      }
+    }
+    if (plain) {
+      const char* end = e;
+      if (end > start && end[-1] == '\r') --end;
+      out.emplace_back(start, static_cast<size_t>(end - start));
+      return true;
+    }
+    out.clear();  // a quote: the careful loop below
+  }
+#endif
+  for (;;) {
+    if (p < e && *p == '"') {
+      const char* start = ++p;
+      const void* q = std::memchr(p, '"', static_cast<size_t>(e - p));
+      if (!q) return false;
+      p = static_cast<const char*>(q);
+      if (p + 1 < e && p[1] == '"') return false;
+      out.emplace_back(start, static_cast<size_t>(p - start));
+      ++p;
+      if (p < e && *p != ',') {
+        if (*p == '\r' && p + 1 == e) ++p;
+        else return false;
+      }
+    } else {
+      const char* start = p;
+      while (p < e && *p != ',' && *p != '"') ++p;
+      if (p < e && *p == '"') return false;
+      const char* end = p;
+      if (p == e && end > start && end[-1] == '\r') --end;
+      out.emplace_back(start, static_cast<size_t>(end - start));
+    }
+    if (p >= e) break;
+    ++p;  // the comma
+    if (p == e) {
+      out.emplace_back();  // a trailing comma: an empty last cell
+      break;
+    }
+  }
+  return true;
+}
+
+void reset(Record& r, uint64_t line) {
+  r.line = line;
+  r.id.clear();
+  r.kind = RecordKind::shipment;
+  r.facts.kind = RecordKind::shipment;
+  // Unset slots are zero already (a Record starts zeroed, and every slot set is cleared here): clear only those.
+  for (uint64_t bits = r.facts.known; bits; bits &= bits - 1) r.facts.num[static_cast<size_t>(std::countr_zero(bits))] = 0;
+  r.facts.known = 0;
+  for (uint32_t bits = r.facts.text_known; bits; bits &= bits - 1) {
+    r.facts.text_at[static_cast<size_t>(std::countr_zero(bits))] = 0;
+    r.facts.text_len[static_cast<size_t>(std::countr_zero(bits))] = 0;
+  }
+  r.facts.text_known = 0;
+  r.facts.text_buf.clear();
+  r.base_cents = -1;
+  r.date = 0;
+  r.has_date = false;
+  r.canonical.clear();
+  r.ok = true;
+  r.error.code.clear();
+  r.error.field.clear();
+  r.error.message.clear();
+}
+
+}  // namespace
+
+uint64_t csv_fast_rows() { return csv_fast_count; }
+
+Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog, bool bare_chip) {
+  JV v;
+  std::string err;
+  if (!parse_json(text, v, err)) {
+    Record rec;
+    rec.line = line;
+    rec.ok = false;
+    rec.error = {"tollgate.input.json", "", err};
+    rec.canonical = std::string(text);
+    return rec;
+  }
+  return finish(v, line, catalog, false, bare_chip);
+}
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error) {
+  // Cells are assigned into `out`'s existing strings (their capacity is reused from row to row); an unquoted cell
+  // is found with one search for the next comma rather than byte by byte.
+  size_t n = 0, i = 0;
+  auto next_cell = [&]() -> std::string& {
+    if (n == out.size()) out.emplace_back();
+    std::string& c = out[n++];
+    c.clear();
+    return c;
+  };
+  auto fail = [&](const char* why) {
+    if (error) *error = why;
+    out.resize(n);
+    return false;
+  };
+  for (;;) {
+    std::string& cur = next_cell();
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      for (;;) {
+        size_t q = line.find('"', i);
+        if (q == std::string_view::npos) return fail("an unclosed quote");
+        cur.append(line.data() + i, q - i);
+        if (q + 1 < line.size() && line[q + 1] == '"') {
+          cur += '"';
+          i = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      if (i < line.size() && line[i] != ',') {
+        if (line[i] == '\r' && i + 1 == line.size()) ++i;
+        else return fail("text after a closing quote");
+      }
+    } else {
+      size_t c = line.find(',', i);
+      size_t end = c == std::string_view::npos ? line.size() : c;
+      std::string_view v = line.substr(i, end - i);
+      if (v.find('"') != std::string_view::npos) return fail("a quote inside an unquoted cell");
+      if (c == std::string_view::npos && !v.empty() && v.back() == '\r') v.remove_suffix(1);
+      cur.assign(v);
+      i = end;
+    }
+    if (i >= line.size()) break;
+    ++i;  // the comma
+    if (i == line.size()) {
+      next_cell();  // a trailing comma: an empty last cell
+      break;
+    }
+  }
+  out.resize(n);
+  return true;
+}
+
+InputFormat guess_format(const std::string& path, std::string_view head) {
+  auto ends = [&](const char* s) {
+    std::string_view e(s);
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".csv")) return InputFormat::csv;
+  if (ends(".jsonl") || ends(".ndjson")) return InputFormat::jsonl;
+  if (ends(".json")) return InputFormat::json;
+  size_t i = head.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos) return InputFormat::jsonl;
+  if (head[i] == '[') return InputFormat::json;
+  if (head[i] == '{') return InputFormat::jsonl;
+  return InputFormat::csv;
+}
+
+Record record_from_csv(const std::vector<std::string>& header, std::string_view row, uint64_t line,
+                       const Catalog* catalog) {
+  return record_from_csv(header, 0, row, line, catalog);
+}
+
+Record record_from_csv(const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
+                       uint64_t line, const Catalog* catalog) {
+  Record rec;
+  read_csv_row(header, header_id, row, line, catalog, true, rec);
+  return rec;
+}
+
+void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, std::string_view row, uint64_t line,
+                  const Catalog* catalog, bool want_canonical, Record& rec) {
+  thread_local std::vector<std::string> cells;
+  thread_local std::vector<std::string_view> views;
+  reset(rec, line);
+  auto bad = [&](std::string message) {
+    rec.ok = false;
+    rec.error = {"tollgate.input.csv", "", std::move(message)};
+    rec.canonical = std::string(row);
+  };
+  bool quoted = !split_views(row, views);
+  if (quoted) {
+    std::string err;
+    if (!split_csv_line(row, cells, &err)) return bad("bad CSV row: " + err);
+    views.assign(cells.begin(), cells.end());
+  }
+  if (views.size() != header.size())
+    return bad("row has " + std::to_string(views.size()) + " cells; the header has " + std::to_string(header.size()));
+  if (csv_fast(plan_for(header, header_id), views, rec, catalog, want_canonical)) {
+    ++csv_fast_count;
+    return;
+  }
+  if (!quoted) cells.assign(views.begin(), views.end());
+  rec = record_from_csv_general(header, cells, line, catalog, row);
+}
+
+Record record_from_csv_general(const std::vector<std::string>& header, std::vector<std::string>& cells, uint64_t line,
+                               const Catalog* catalog, std::string_view row) {
+  Record bad;
+  bad.line = line;
+  bad.ok = false;
+  JV obj;
+  obj.k = JV::object;
+  JV chip;
+  chip.k = JV::object;
+  bool inline_chip = false;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (cells[i].empty()) continue;
+    JV cell;
+    cell.k = JV::cell;
+    cell.text = std::move(cells[i]);
+    if (header[i].rfind("chip_", 0) == 0) {
+      chip.members.emplace_back(header[i].substr(5), std::move(cell));
+      inline_chip = true;
+    } else {
+      obj.members.emplace_back(header[i], std::move(cell));
+    }
+  }
+  if (inline_chip) {
+    bool named = std::any_of(obj.members.begin(), obj.members.end(), [](auto& m) { return m.first == "chip"; });
+    if (named) {
+      bad.error = {"tollgate.input.chip", "chip", "a row names a catalog chip and also gives chip_ columns; give one"};
+      bad.canonical = std::string(row);
+      return bad;
+    }
+    obj.members.emplace_back("chip", std::move(chip));
+  }
+  return finish(obj, line, catalog, true);
+}
+
+std::vector<Record> read_records(std::string_view text, InputFormat fmt, const Catalog* catalog) {
+  std::vector<Record> out;
+  if (fmt == InputFormat::json) {
+    JV v;
+    std::string err;
+    if (!parse_json(text, v, err)) {
+      Record r;
+      r.line = 1;
+      r.ok = false;
+      r.error = {"tollgate.input.json", "", err};
+      out.push_back(std::move(r));
+      return out;
+    }
+    if (v.k == JV::array) {
+      for (size_t i = 0; i < v.items.size(); ++i) out.push_back(finish(v.items[i], i + 1, catalog, false));
+    } else {
+      out.push_back(finish(v, 1, catalog, false));
+    }
+    return out;
+  }
+  RowReader reader(text, fmt);
+  if (!reader.read_header()) {
+    Record r;
+    r.line = reader.header_line();
+    r.ok = false;
+    r.error = {"tollgate.input.csv", "", "bad CSV header: " + reader.header_error()};
+    out.push_back(std::move(r));
+    return out;
+  }
+  RowReader::Row row;
+  while (reader.next(row))
+    out.push_back(record_from_row(fmt, reader.header(), reader.header_id(), row.text, row.line, catalog));
+  return out;
+}
+
+Catalog Catalog::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read chip catalog '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  Catalog cat;
+  cat.path = path;
+  std::vector<std::string> header, cells;
+  std::string err;
+  size_t pos = 0;
+  uint64_t line_no = 0;
+  while (pos < text.size()) {
+    size_t e = text.find('\n', pos);
+    if (e == std::string::npos) e = text.size();
+    std::string line = text.substr(pos, e - pos);
+    pos = e + 1;
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    bool is_header = header.empty();
+    if (!split_csv_line(line, is_header ? header : cells, &err))
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + err);
+    if (is_header) continue;
+    if (cells.size() != header.size())
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + std::to_string(cells.size()) +
+                               " cells, header has " + std::to_string(header.size()));
+    JV obj;
+    obj.k = JV::object;
+    obj.members.emplace_back("type", JV{JV::string, "chip", false, {}, {}});
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == "source" || cells[i].empty()) continue;
+      obj.members.emplace_back(header[i], JV{JV::cell, cells[i], false, {}, {}});
+    }
+    Record r = finish(obj, line_no, nullptr, true);
+    if (!r.ok) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + r.error.message);
+    if (!r.facts.has_text(t_chip_name)) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": chip has no name");
+    const std::string name(r.facts.text(t_chip_name));
+    if (!cat.chips_.emplace(name, r.facts).second)
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": duplicate chip '" + name + "'");
+    cells.clear();
+  }
+  cat.reindex();
+  return cat;
+}
+
+void Catalog::reindex() {
+  index_.clear();
+  for (const auto& [name, facts] : chips_) index_.emplace(std::string_view(name), &facts);
+}
+
+const Facts* Catalog::find(std::string_view name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Catalog::names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : chips_) out.push_back(k);
+  return out;
+}
+
+}  // namespace tollgate

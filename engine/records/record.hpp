@@ -1,0 +1,103 @@
+// tollgate — reading records (DESIGN §4) from JSON, JSONL and CSV into Facts, with strict validation, and the
+// chip catalog. Money is read exactly from its text; numbers never pass through a double on their way to cents.
+#pragma once
+
+#include <istream>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "engine/base/date.hpp"
+#include "engine/lang/program.hpp"
+
+namespace tollgate {
+
+// An input problem with one record: where, which field, what is wrong.
+struct RecordError {
+  std::string code;     // "tollgate.input.unknown-field", ...
+  std::string field;    // JSON-pointer-like path: "chip.tpp", "quantity"; "" for the whole record
+  std::string message;
+};
+
+struct Record {
+  uint64_t line = 0;          // 1-based line in its file (for JSON arrays: the element number)
+  std::string id;             // "" if unknown
+  RecordKind kind = RecordKind::shipment;
+  Facts facts;
+  int64_t base_cents = -1;    // quantity × unit_price_usd, exact; -1 if not both given
+  Day date = 0;               // the record's own date (shipments / fab orders); 0 if none
+  bool has_date = false;
+  std::string canonical;      // canonical JSON of the record as given (the input hash covers this)
+  bool ok = true;
+  RecordError error;
+};
+
+class Catalog {
+ public:
+  Catalog() = default;
+  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_) { reindex(); }
+  Catalog(Catalog&&) = default;  // (map nodes move with the map: the index stays valid)
+  Catalog& operator=(const Catalog& o) {
+    if (this != &o) {
+      path = o.path;
+      chips_ = o.chips_;
+      reindex();
+    }
+    return *this;
+  }
+  Catalog& operator=(Catalog&&) = default;
+  // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`).
+  // Throws std::runtime_error with file:line on a malformed catalog.
+  static Catalog load(const std::string& path);
+  // By hash (an audit looks a chip up on every row), without copying the name.
+  const Facts* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+  size_t size() const { return chips_.size(); }
+  const std::map<std::string, Facts, std::less<>>& chips() const { return chips_; }
+  std::string path;
+
+ private:
+  std::map<std::string, Facts, std::less<>> chips_;
+  std::unordered_map<std::string_view, const Facts*> index_;  // into chips_ (its keys and values)
+  void reindex();
+};
+
+enum class InputFormat { jsonl, json, csv };
+InputFormat guess_format(const std::string& path, std::string_view head);
+
+// Reads every record of a text in the given format. Never throws on bad input: bad records come back with
+// ok == false and the reason; the others are judged.
+std::vector<Record> read_records(std::string_view text, InputFormat fmt, const Catalog* catalog);
+
+// One JSON object (as text) to a Record; `line` is used in errors. An object without "type" is a shipment, or a
+// chip if `bare_chip` (as `tollgate classify --json-input` reads it).
+Record record_from_json(std::string_view json_text, uint64_t line, const Catalog* catalog, bool bare_chip = false);
+
+// One CSV row (already joined across lines inside quotes) read against its header: named catalog chip, or
+// chip_<field> columns for an inline spec. `line` is where the row starts.
+Record record_from_csv(const std::vector<std::string>& header, std::string_view row, uint64_t line,
+                       const Catalog* catalog);
+// The same for a header with a process-unique id (RowReader::header_id()), which saves comparing the header with
+// the last one seen on every row. Id 0: compare.
+Record record_from_csv(const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
+                       uint64_t line, const Catalog* catalog);
+
+// The same into `rec`, which is reused from row to row (its buffers keep their capacity): the audit's path. The
+// canonical JSON (what the input hash covers) is built only if `want_canonical`.
+void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, std::string_view row, uint64_t line,
+                  const Catalog* catalog, bool want_canonical, Record& rec);
+
+// The general (slower) path of record_from_csv, which the fast path falls back to for any row it cannot take
+// cleanly; exposed so that tests can check both give the same Record. `cells` is split_csv_line's output.
+Record record_from_csv_general(const std::vector<std::string>& header, std::vector<std::string>& cells, uint64_t line,
+                               const Catalog* catalog, std::string_view row);
+
+// How many rows this thread has read through the fast path (for tests).
+uint64_t csv_fast_rows();
+
+// Splits one CSV line (RFC 4180 quoting; the caller joins lines inside quoted fields).
+bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error);
+
+}  // namespace tollgate

@@ -1,0 +1,314 @@
+// tollgate — decision renderers. The JSON field order is the contract's (DESIGN §5); nlohmann's ordered_json
+// keeps it. Hashes: input_sha256 is the SHA-256 of the record's canonical JSON (sorted keys, numbers as written).
+#include "engine/base/date.hpp"
+#include "engine/base/country.hpp"
+#include "engine/base/money.hpp"
+#include "engine/base/text.hpp"
+#include "engine/base/hash.hpp"
+#include "engine/render/render.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cstring>
+
+namespace tollgate {
+namespace {
+using ojson = nlohmann::ordered_json;
+
+std::string dump(const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+}  // namespace
+
+namespace {
+void put_string(std::string& out, std::string_view s) { append_json_string(out, s); }
+void put_key(std::string& out, const char* key) {
+  out += '"';
+  out += key;
+  out += "\":";
+}
+void put_member(std::string& out, const char* key, std::string_view value) {
+  put_key(out, key);
+  put_string(out, value);
+  out += ',';
+}
+}  // namespace
+
+// Written by hand for speed (an audit renders hundreds of thousands a second); the bytes are those of an
+// ordered_json dump, which tests/eval/decision_test.cpp checks against nlohmann on every case of the corpus.
+std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout) {
+  if (d.failed) return error_json(r, d.error().code, d.error().field, d.error().message);
+  std::string out;
+  out.reserve(1024);
+  decision_json_into(out, p, r, d, layout);
+  return out;
+}
+
+namespace {
+// The arrays of a decision, rendered from the program (callers may pass texts rendered before instead).
+void render_fees(std::string& out, const Program& p, const Decision& d) {
+  out += '[';
+  for (int i = 0; i < d.fee_count; ++i) {
+    const Rule& rule = p.rules[static_cast<size_t>(d.fee_rule[static_cast<size_t>(i)])];
+    if (i) out += ',';
+    out += '{';
+    put_member(out, "rule", rule.id);
+    put_member(out, "rate", rule.rate_text);
+    put_key(out, "base_cents");
+    out += std::to_string(d.fee_base_cents[static_cast<size_t>(i)]);
+    out += ',';
+    put_key(out, "amount_cents");
+    out += std::to_string(d.fee_cents[static_cast<size_t>(i)]);
+    out += ',';
+    put_key(out, "citation");
+    put_string(out, rule.citation);
+    out += '}';
+  }
+  out += ']';
+}
+void render_fired(std::string& out, const Program& p, const Record& r, const Decision& d) {
+  out += '[';
+  bool first = true;
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    if (!d.has_fired(static_cast<int>(i))) continue;
+    if (!first) out += ',';
+    first = false;
+    append_fired_entry(out, p, static_cast<int>(i), r, d);
+  }
+  out += ']';
+}
+void render_rulesets(std::string& out, const Program& p, const Decision& d) {
+  out += '[';
+  for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
+    const Ruleset& rs = p.rulesets[static_cast<size_t>(d.active->rulesets[i])];
+    if (i) out += ',';
+    out += '{';
+    put_member(out, "id", rs.id);
+    put_key(out, "sha256");
+    put_string(out, rs.sha256);
+    out += '}';
+  }
+  out += ']';
+}
+
+// The one assembler of a decision's JSON, for rendering and for reading a store back. An audit renders a million
+// of these: the pieces are gathered, the size added up, and the bytes copied once (appending some thirty pieces
+// one by one cost a third of a microsecond). A string that needs escaping (almost never) is escaped first.
+void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
+  thread_local std::string escaped[8];
+  size_t n_escaped = 0;
+  auto str = [&](std::string_view s) -> std::string_view {  // a JSON string's text, without its quotes
+    if (!json_needs_escape(s)) return s;
+    std::string& e = escaped[n_escaped++];
+    e.clear();
+    append_json_string(e, s);
+    return std::string_view(e).substr(1, e.size() - 2);
+  };
+  char total[24];
+  auto tr = std::to_chars(total, total + sizeof total, d.fee_total_cents);
+  static const std::string head = "{\"schema\":\"" + std::string(decision_schema) + "\",\"id\":\"";
+  std::string_view review = d.review.empty() ? "null" : str(d.review);
+  std::string_view exception = d.exception.empty() ? "null" : str(d.exception);
+  const char* q_review = d.review.empty() ? "" : "\"";
+  const char* q_exception = d.exception.empty() ? "" : "\"";
+  std::string_view pieces[] = {
+      head, str(d.id), "\",\"type\":\"", str(d.type), "\",\"as_of\":\"", str(d.as_of), "\",\"classification\":\"",
+      str(d.classification), "\",\"verdict\":\"", str(d.verdict), "\",\"review\":", q_review, review, q_review,
+      ",\"exception\":", q_exception, exception, q_exception, ",\"fees\":",
+      d.fees,  // 19
+      ",\"fee_total_cents\":", std::string_view(total, static_cast<size_t>(tr.ptr - total)), ",\"fired\":",
+      d.fired,  // 23
+      ",\"rulesets\":",
+      d.rulesets,  // 25
+      ",\"input_sha256\":\"", str(d.input_sha256), "\",\"engine\":\"", str(d.engine), "\"}"};
+  size_t size = 0;
+  for (auto piece : pieces) size += piece.size();
+  out.resize(size);
+  char* w = out.data();
+  for (size_t i = 0; i < std::size(pieces); ++i) {
+    if (layout) {
+      size_t at = static_cast<size_t>(w - out.data());
+      if (i == 19) layout->fees_begin = at;
+      if (i == 20) layout->fees_end = at;
+      if (i == 23) layout->fired_begin = at;
+      if (i == 24) layout->fired_end = at;
+      if (i == 25) layout->rulesets_begin = at;
+      if (i == 26) layout->rulesets_end = at;
+    }
+    std::memcpy(w, pieces[i].data(), pieces[i].size());
+    w += pieces[i].size();
+  }
+}
+}  // namespace
+
+void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
+                        const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
+  thread_local std::string fees_text, fired_text, rulesets_text;
+  std::string_view fees = "[]";
+  if (d.fee_count) {
+    fees_text.clear();
+    render_fees(fees_text, p, d);
+    fees = fees_text;
+  }
+  if (!fired) {
+    fired_text.clear();
+    render_fired(fired_text, p, r, d);
+    fired = &fired_text;
+  }
+  if (!rulesets) {
+    rulesets_text.clear();
+    render_rulesets(rulesets_text, p, d);
+    rulesets = &rulesets_text;
+  }
+  char date[10];
+  std::string date_text;  // (a year outside 0-9999 is written as format_date writes it)
+  std::string_view as_of;
+  constexpr Day year_0 = -719468, year_9999_end = 2932896;  // 0000-01-01 and 9999-12-31
+  if (d.as_of >= year_0 && d.as_of <= year_9999_end) {
+    format_date_into(date, d.as_of);
+    as_of = std::string_view(date, 10);
+  } else {
+    date_text = format_date(d.as_of);
+    as_of = date_text;
+  }
+  char hex[64];
+  {
+    static const char* digits = "0123456789abcdef";
+    const Sha256 in = input_sha ? *input_sha : sha256(r.canonical);
+    for (size_t i = 0; i < 32; ++i) {
+      hex[2 * i] = digits[in[i] >> 4];
+      hex[2 * i + 1] = digits[in[i] & 15];
+    }
+  }
+  DecisionParts parts{r.id,
+                      to_string(r.kind),
+                      as_of,
+                      klass_name(d.klass),
+                      to_string(d.verdict),
+                      to_string(d.review),
+                      to_string(d.exception),
+                      fees,
+                      *fired,
+                      *rulesets,
+                      std::string_view(hex, 64),
+                      engine_version,
+                      d.fee_total_cents};
+  assemble(out, parts, layout);
+}
+
+void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d) {
+  const Rule& rule = p.rules[static_cast<size_t>(rule_index)];
+  out += '{';
+  put_member(out, "rule", rule.id);
+  put_member(out, "ruleset", p.rulesets[static_cast<size_t>(rule.ruleset)].id);
+  put_member(out, "citation", rule.citation);
+  put_key(out, "because");
+  put_string(out, explain_rule(p, rule_index, r.facts, d.as_of, d.klass));
+  out += '}';
+}
+
+std::string decision_json_from_parts(const DecisionParts& d) {
+  std::string out;
+  assemble(out, d, nullptr);
+  return out;
+}
+
+std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message) {
+  ojson j;
+  j["id"] = r.id.empty() ? ojson(nullptr) : ojson(r.id);
+  ojson e;
+  e["code"] = code;
+  e["line"] = r.line;
+  e["field"] = field.empty() ? ojson(nullptr) : ojson(field);
+  e["message"] = message;
+  j["error"] = e;
+  return dump(j);
+}
+
+void record_subject_into(std::string& out, const Record& r) {
+  const Facts& f = r.facts;
+  out.clear();
+  auto code = [&](const char* before, int slot, const char* after = "") {
+    if (!f.has(slot)) return;
+    int c = static_cast<int>(f.num[static_cast<size_t>(slot)]);
+    out += before;
+    if (c >= 0 && c < country_slots) {
+      out += static_cast<char>('A' + c / 26);
+      out += static_cast<char>('A' + c % 26);
+    } else {
+      out += "??";
+    }
+    out += after;
+  };
+  if (r.kind == RecordKind::shipment) {
+    out += "chip ";
+    out += f.has_text(t_chip_name) ? f.text(t_chip_name) : std::string_view("(inline spec)");
+    code(" -> ", s_destination);
+    code(", end user HQ ", s_end_user_hq);
+    code(", from ", s_export_from);
+  } else if (r.kind == RecordKind::fab_order) {
+    out += f.has_text(t_role) ? f.text(t_role) : std::string_view("fab order");
+    if (f.has_text(t_designer)) {
+      out += " for ";
+      out += f.text(t_designer);
+    }
+    code(" (HQ ", s_designer_hq, ")");
+    code(" -> ", s_destination);
+  }
+}
+
+std::string record_subject(const Record& r) {
+  std::string out;
+  record_subject_into(out, r);
+  return out;
+}
+
+std::string decision_text(const Program& p, const Record& r, const Decision& d) {
+  if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
+  return decision_text_from_json(decision_json(p, r, d), record_subject(r));
+}
+
+std::string decision_text_from_json(std::string_view decision, std::string_view subject) {
+  auto j = nlohmann::json::parse(decision);
+  auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  std::string type = str(j["type"]), id = str(j["id"]);
+  std::string out = (id.empty() ? type : id) + "  (" + type + ", as of " + str(j["as_of"]) + ")\n";
+  if (!subject.empty()) out += "  " + std::string(subject) + "\n";
+  out += "  classification  " + str(j["classification"]) + "\n";
+  if (type != "chip") {
+    out += "  verdict         " + str(j["verdict"]);
+    if (j["review"].is_string()) out += ", review " + str(j["review"]);
+    if (j["exception"].is_string()) out += ", license exception " + str(j["exception"]);
+    out += "\n";
+    out += "  fee             ";
+    if (j["fees"].empty()) out += "none\n";
+    else {
+      out += "$" + format_cents(j["fee_total_cents"].get<int64_t>()) + "\n";
+      for (const auto& f : j["fees"])
+        out += "    " + str(f["rate"]) + " of $" + format_cents(f["base_cents"].get<int64_t>()) + " = $" +
+               format_cents(f["amount_cents"].get<int64_t>()) + "  (" + str(f["rule"]) + "; " + str(f["citation"]) +
+               ")\n";
+    }
+  }
+  if (j["fired"].empty()) out += "  because         no rule in force applies\n";
+  else out += "  because\n";
+  for (const auto& f : j["fired"]) {
+    out += "    - " + str(f["rule"]) + "  [" + str(f["citation"]) + "]\n";
+    out += "      " + str(f["because"]) + "\n";
+  }
+  out += "  rules in force  ";
+  bool first = true;
+  for (const auto& rs : j["rulesets"]) {
+    out += (first ? "" : ", ") + str(rs["id"]);
+    first = false;
+  }
+  if (first) out += "(none)";
+  out += "\n";
+  return out;
+}
+
+std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message) {
+  return "line " + std::to_string(r.line) + (r.id.empty() ? "" : " (" + r.id + ")") + ": error[" + code + "]" +
+         (field.empty() ? "" : " in " + field) + ": " + message + "\n";
+}
+
+}  // namespace tollgate

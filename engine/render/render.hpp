@@ -1,0 +1,53 @@
+// tollgate — rendering decisions: the DESIGN §5 JSON contract (schema tollgate.decision/1) and human text.
+#pragma once
+
+#include <string>
+
+#include "engine/base/hash.hpp"
+#include "engine/lang/program.hpp"
+#include "engine/records/record.hpp"
+#include "engine/eval/evaluate.hpp"
+
+namespace tollgate {
+
+inline constexpr const char* engine_version = "tollgate 0.1.0";
+inline constexpr const char* decision_schema = "tollgate.decision/1";
+
+// One line of JSON (no trailing newline), fields in the contract's order. Deterministic: the same program,
+// record and as-of give the same bytes.
+// `layout`, if given, receives where the arrays sit (the trace store keeps each part once; see store.hpp):
+// [fees_begin, fees_end) is the fees array's text "[…]", and so on.
+struct JsonLayout {
+  size_t fees_begin = 0, fees_end = 0, fired_begin = 0, fired_end = 0, rulesets_begin = 0, rulesets_end = 0;
+};
+std::string decision_json(const Program& p, const Record& r, const Decision& d, JsonLayout* layout = nullptr);
+// The same into `out` (cleared first; its capacity reused). `d` must not have failed. For speed, a caller may
+// pass the fired array's text as rendered before for the same rules, classification and facts (`fired`), the
+// record's input SHA-256 (`input_sha`), and the rulesets array's text as rendered before for the same stretch of time
+// (`rulesets`); each must be exactly what would be computed here.
+void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d,
+                        JsonLayout* layout = nullptr, const std::string* fired = nullptr,
+                        const Sha256* input_sha = nullptr, const std::string* rulesets = nullptr);
+// One element of the fired array: {"rule", "ruleset", "citation", "because"} of a rule that fired for `d`.
+void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d);
+// `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
+std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
+// The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together
+// byte for byte as decision_json() wrote them (review/exception "" stand for null).
+struct DecisionParts {
+  std::string_view id, type, as_of, classification, verdict, review, exception, fees, fired, rulesets, input_sha256,
+      engine;
+  int64_t fee_total_cents = 0;
+};
+std::string decision_json_from_parts(const DecisionParts& d);
+
+// A compliance officer's view: verdict, review, exception, fees, and each fired rule with citation and reason.
+std::string decision_text(const Program& p, const Record& r, const Decision& d);
+// The same view from a decision's JSON and its subject line (what `tollgate trace show` has at hand); the
+// subject is record_subject() of the record: "chip H20 -> CN, end user HQ CN, from US".
+std::string decision_text_from_json(std::string_view decision_json, std::string_view subject);
+std::string record_subject(const Record& r);
+void record_subject_into(std::string& out, const Record& r);  // the same, into a reused string
+std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message);
+
+}  // namespace tollgate

@@ -1,0 +1,232 @@
+// tollgate — the trace store (DESIGN §7): a SQLite file (through SQLiteCpp) that keeps every decision and every
+// rejected record of every audit run, hash-chained so that `tollgate trace verify` names the first row altered,
+// removed, inserted or reordered. Layout and the exact hashing are documented in docs/trace.md.
+//
+// Writes are transactional: a batch of entries, the run's progress (where in which input to continue) and its
+// running tallies are committed together, so a run killed at any point leaves a store that verifies and can be
+// resumed without losing or repeating a record.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "engine/base/hash.hpp"
+
+struct sqlite3_stmt;  // SQLite's prepared statement
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace tollgate {
+
+inline constexpr const char* trace_schema = "tollgate.trace/2";
+
+// Counts by verdict and fees for one key of one dimension (a destination, a month, ...).
+struct Tally {
+  enum { allowed, notify, license_required, prohibited, error, kinds };
+  uint64_t n[kinds] = {};
+  int64_t fee_cents = 0;
+  uint64_t total() const {
+    uint64_t t = 0;
+    for (uint64_t v : n) t += v;
+    return t;
+  }
+  Tally& operator+=(const Tally& o) {
+    for (int i = 0; i < kinds; ++i) n[i] += o.n[i];
+    fee_cents += o.fee_cents;
+    return *this;
+  }
+};
+
+// The dimensions a run is tallied by. "all" has one key, "total".
+inline constexpr const char* tally_dims[] = {"all", "classification", "destination", "month", "chip"};
+using TallyMap = std::map<std::string, Tally, std::less<>>;
+using Tallies = std::map<std::string, TallyMap, std::less<>>;  // dim -> key -> tally
+
+// One judged record as stored. A decision is kept as the parts of its DESIGN §5 JSON (the repeated ones, such as
+// the fired rules with their reasons, once in the `texts` table), from which the JSON is put back byte for byte;
+// its SHA-256 is that of the whole JSON. A reject keeps its error JSON and the raw row.
+//
+// A text of an entry: where it sits in its batch's text buffer (texts are kept back to back, one buffer a batch,
+// so that an entry is a few cache lines that the writer thread reads, not a dozen strings on the heap).
+struct TextRef {
+  uint32_t at = 0, len = 0;
+  std::string_view in(const char* texts) const { return {texts + at, len}; }
+  bool empty() const { return len == 0; }
+};
+
+struct Entry {
+  bool reject = false;
+  uint32_t file = 0;  // index into the run's inputs
+  uint64_t line = 0;
+  TextRef id;
+  // decisions
+  TextRef as_of, subject;
+  // static strings (to_string / klass_name); "" for no review / no exception
+  const char* type = "";
+  const char* classification = "";
+  const char* verdict = "";
+  const char* review = "";
+  const char* exception = "";
+  int64_t fee_total_cents = 0;
+  TextRef fees, rulesets;              // the §5 JSON's arrays, as text (rulesets: only the first time, see below)
+  // The fired array's text, shared with the worker's reasons cache (a log repeats it: it is neither copied nor, when
+  // the writer has seen this very string before, compared again).
+  std::shared_ptr<const std::string> fired;
+  const void* rulesets_key = nullptr;  // identity of `rulesets` (the same array text has the same key) or null
+  Sha256 fired_sha{};       // SHA-256 of `fired`, computed by the worker once per text: the writer knows texts by it
+  Sha256 input_sha{};
+  // rejects
+  const char* stage = "";
+  TextRef code, field, message, raw, json;
+  Sha256 sha{};  // decision: SHA-256 of the full §5 JSON; reject: of error JSON + "\n" + raw row
+};
+
+struct RunRecord {
+  int64_t run = 0;
+  std::string run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, finished_at, status;
+  uint32_t next_file = 0;
+  uint64_t next_offset = 0, next_line = 1, decisions = 0, rejects = 0;
+  int64_t first_seq = 0, last_seq = 0;
+  std::string head;  // hex link of last_seq; "" if the run has no rows yet
+};
+
+// A row of a listing (flagged decisions, rejects) for reports and `trace show`.
+struct Listed {
+  int64_t seq = 0;
+  uint32_t file = 0;
+  uint64_t line = 0;
+  std::string id, verdict, review, classification, subject, as_of;
+  int64_t fee_total_cents = 0;
+  std::string code, field, message, stage;  // rejects
+};
+
+struct VerifyReport {
+  bool ok = true;
+  std::string problem;      // the first problem, in words
+  int64_t bad_seq = 0;      // the row it concerns (0: none / the run table)
+  uint64_t rows = 0, decisions = 0, rejects = 0, runs = 0;
+  std::string head;         // hex link of the last row
+};
+
+class TraceStore {
+ public:
+  enum class Mode { read, write };
+  // Opens (write: creates if missing) a store. Throws std::runtime_error with a clear message if the file is not a
+  // tollgate store, has another schema, or is locked by another writer.
+  TraceStore(const std::string& path, Mode mode);
+  ~TraceStore();
+  TraceStore(const TraceStore&) = delete;
+  TraceStore& operator=(const TraceStore&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // The most recent run with this key, if any.
+  std::optional<RunRecord> find_run(const std::string& run_key);
+  std::optional<RunRecord> run(int64_t id);
+  // Whether any run's inputs have exactly these sizes, in this order (a run of the same inputs would).
+  bool has_run_with_input_sizes(const std::vector<uint64_t>& sizes);
+  std::vector<RunRecord> runs();
+  // Starts a run (status running). Fields other than the descriptive ones are ignored.
+  int64_t begin_run(const RunRecord& r);
+
+  // Entries are appended in order, each given its seq and chain link, in transactions that also add to the run's
+  // tallies and record where the run continues.
+  struct Position {
+    uint32_t next_file = 0;
+    uint64_t next_offset = 0, next_line = 1;
+  };
+  // In steps, so that rows go in as they come: begin(), add() each entry (its texts in `texts`), then commit() with
+  // the tallies and the position. Any exception in between leaves the transaction open: call rollback(), which
+  // forgets everything since begin() (as a crash would).
+  void begin();
+  void add(int64_t run, const Entry& e, const char* texts);
+  void commit(int64_t run, const Tallies& delta, const Position& pos);
+  void rollback();
+  bool in_transaction() const { return in_tx_; }
+  void finish_run(int64_t run, const std::string& finished_at);
+
+  Tallies tallies(int64_t run);
+  std::vector<Listed> flagged(int64_t run, size_t limit);   // LICENSE_REQUIRED and PROHIBITED, in input order
+  std::vector<Listed> rejected(int64_t run, size_t limit);
+
+  // Recomputes every hash and link in order; stops at the first problem.
+  VerifyReport verify(const std::function<void(uint64_t rows)>& progress = {});
+
+  // The full §5 JSON (or error JSON) of the entry with this seq, its subject, and whether it is a reject.
+  struct Shown {
+    int64_t seq = 0, run = 0;
+    uint32_t file = 0;
+    uint64_t line = 0;
+    bool reject = false;
+    std::string id, json, subject, raw, code, field, message;
+    std::string input_path;
+  };
+  std::optional<Shown> show(int64_t seq);
+  std::vector<int64_t> find_by_id(const std::string& record_id);
+
+  // Every entry in seq order (optionally one run; optionally decisions or rejects only), full JSON.
+  void each(std::optional<int64_t> run, bool decisions, bool rejects, const std::function<void(const Shown&)>& f);
+
+  SQLite::Database& db();
+  // Crash tests only: called inside a transaction after its rows are written, before it commits.
+  std::function<void()> before_commit;
+
+ private:
+  void prepare_writes();
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+  // The id of a text in `texts` (found by its SHA-256, given), adding it if new.
+  int64_t text_id(std::string_view text, const Sha256& sha);
+  struct ShaHash {
+    size_t operator()(const Sha256& h) const {
+      size_t v;
+      std::memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
+
+  // The decision insert, prepared with SQLite's own API (the hot path binds through it directly); finalized before
+  // the database closes, being declared after it.
+  struct RawStatement {
+    ::sqlite3_stmt* stmt = nullptr;
+    ~RawStatement();
+  } ins_decision_raw_;
+  std::unique_ptr<SQLite::Statement> ins_reject_, ins_text_, find_text_, upsert_tally_, upd_progress_,
+      ins_outcome_, find_outcome_;
+  int64_t outcome_id(const Entry& e);  // the id in `outcomes` of the entry's type, class, verdict, review, exception
+  struct OutcomeKey {
+    const char *type, *classification, *verdict, *review, *exception;
+    auto as_ints() const {
+      auto u = [](const char* p) { return reinterpret_cast<std::uintptr_t>(p); };
+      return std::make_tuple(u(type), u(classification), u(verdict), u(review), u(exception));
+    }
+    bool operator<(const OutcomeKey& o) const { return as_ints() < o.as_ints(); }
+  };
+  std::map<OutcomeKey, int64_t> outcomes_;
+  std::unordered_map<Sha256, int64_t, ShaHash> texts_;  // a cache of `texts`: id by the text's SHA-256
+  std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
+  int64_t last_seq_ = 0;
+  Sha256 last_link_{};
+  // The open transaction: where it started, and what it added so far.
+  bool in_tx_ = false;
+  int64_t tx_seq0_ = 0, tx_first_ = 0;
+  Sha256 tx_link0_{};
+  uint64_t tx_decisions_ = 0, tx_rejects_ = 0;
+};
+
+// The chain: link(n) = SHA-256(link(n-1) || seq || run || file || line || kind || sha), integers as 8-byte
+// little-endian, kind one byte ('D' decision, 'R' reject), link(0) = 32 zero bytes.
+Sha256 chain_link(const Sha256& prev, int64_t seq, int64_t run, uint32_t file, uint64_t line, char kind,
+                  const Sha256& sha);
+
+}  // namespace tollgate

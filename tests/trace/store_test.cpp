@@ -1,0 +1,279 @@
+// tollgate tests — the trace store: an audit's decisions are exactly check's, and `trace verify` catches a
+// stored decision altered, deleted, swapped with another, or a row inserted (each on a fresh copy of one store).
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "engine/base/hash.hpp"
+#include "engine/audit/audit.hpp"
+#include "engine/render/render.hpp"
+#include "tests/support.hpp"
+
+using namespace tollgate;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    dir = fs::temp_directory_path() / ("tollgate-store-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+};
+
+AuditSummary audit_into(const std::string& db, unsigned jobs = 2) {
+  AuditOptions o;
+  o.inputs = {test::source_dir() + "/fixtures/orders/sample_orders.csv",
+              test::source_dir() + "/fixtures/orders/sample_orders.jsonl"};
+  o.db = db;
+  o.jobs = jobs;
+  o.commit_rows = 4;  // several transactions even for a small log
+  return run_audit(test::bundled(), test::catalog(), "catalog-hash", o);
+}
+
+// A copy of the pristine store with `sql` applied, then verified.
+VerifyReport tamper(const fs::path& pristine, const fs::path& dir, const std::string& name, const std::string& sql) {
+  fs::path copy = dir / (name + ".db");
+  fs::copy_file(pristine, copy, fs::copy_options::overwrite_existing);
+  {
+    SQLite::Database db(copy.string(), SQLite::OPEN_READWRITE);
+    db.exec(sql);
+  }
+  TraceStore store(copy.string(), TraceStore::Mode::read);
+  return store.verify();
+}
+
+}  // namespace
+
+TEST_CASE("an audit stores exactly what check decides, and verifies") {
+  Scratch s;
+  std::string db = (s.dir / "trace.db").string();
+  AuditSummary sum = audit_into(db);
+  CHECK(sum.decisions == 14);
+  CHECK(sum.rejected == 2);
+  CHECK(sum.exit_code() == 2);  // two rows cannot be judged; nothing prohibited
+  TraceStore store(db, TraceStore::Mode::read);
+  VerifyReport v = store.verify();
+  CHECK(v.ok);
+  CHECK(v.rows == 16);
+  CHECK(v.head == sum.head);
+  // Every stored decision is byte for byte what check --json prints for the same record.
+  std::vector<std::string> expected;
+  for (const char* f : {"/fixtures/orders/sample_orders.csv", "/fixtures/orders/sample_orders.jsonl"}) {
+    std::string path = test::source_dir() + f;
+    for (const Record& r : read_records(test::slurp(path), guess_format(path, ""), &test::catalog())) {
+      if (!r.ok) {
+        expected.push_back(error_json(r, r.error.code, r.error.field, r.error.message));
+        continue;
+      }
+      Decision d = evaluate(test::bundled(), r.facts, r.base_cents, r.date, EvalOptions{});
+      expected.push_back(decision_json(test::bundled(), r, d));
+    }
+  }
+  std::vector<std::string> stored;
+  store.each(std::nullopt, true, true, [&](const TraceStore::Shown& e) { stored.push_back(e.json); });
+  CHECK(stored == expected);
+}
+
+TEST_CASE("the same audit again stores nothing twice; one thread or two give the same store") {
+  Scratch s;
+  std::string a = (s.dir / "a.db").string(), b = (s.dir / "b.db").string();
+  AuditSummary first = audit_into(a, 2);
+  AuditSummary again = audit_into(a, 2);
+  CHECK(again.reused);
+  CHECK(again.run == first.run);
+  CHECK(again.decisions + again.rejected == 16);
+  TraceStore store(a, TraceStore::Mode::read);
+  CHECK(store.verify().rows == 16);
+  AuditSummary single = audit_into(b, 1);
+  CHECK(single.head == first.head);  // the chain covers every byte of every decision, in order
+}
+
+TEST_CASE("a speculative start that meets the same audit once the inputs are hashed starts over and finds it") {
+  // Judging starts before the inputs are hashed when no run in the store has inputs of the same sizes. Make the
+  // store's record of the earlier run's sizes disagree, so that only the hash finds it: the audit must still report
+  // the earlier run, and store nothing twice. The first audit, into an empty store, starts speculatively.
+  Scratch s;
+  std::string db = (s.dir / "speculate.db").string();
+  AuditSummary first = audit_into(db);
+  CHECK_FALSE(first.reused);
+  {
+    TraceStore store(db, TraceStore::Mode::read);
+    CHECK(store.runs().at(0).inputs.find("\"sha256\":\"\"") == std::string::npos);  // the hashes were stored
+  }
+  {
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE runs SET inputs = replace(inputs, '\"bytes\":', '\"bytes\":1')");
+  }
+  AuditSummary again = audit_into(db);
+  CHECK(again.reused);
+  CHECK(again.run == first.run);
+  TraceStore store(db, TraceStore::Mode::read);
+  CHECK(store.runs().size() == 1);
+  CHECK(store.verify().rows == 16);
+}
+
+TEST_CASE("trace verify names the first row altered, removed, inserted or reordered") {
+  Scratch s;
+  fs::path pristine = s.dir / "pristine.db";
+  audit_into(pristine.string());
+  {
+    TraceStore store(pristine.string(), TraceStore::Mode::read);
+    REQUIRE(store.verify().ok);
+  }
+  SUBCASE("a decision's verdict altered") {
+    // Verdicts live in the shared `outcomes` rows: the row is pointed at another one.
+    auto r = tamper(pristine, s.dir, "verdict",
+                    "UPDATE decisions SET outcome = (SELECT min(id) FROM outcomes WHERE id != decisions.outcome) "
+                    "WHERE seq = 3");
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 3);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("an outcome shared by several decisions altered") {
+    auto r = tamper(pristine, s.dir, "outcome", "UPDATE outcomes SET verdict = 'ALLOWED' WHERE verdict != 'ALLOWED'");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a fee altered") {
+    auto r = tamper(pristine, s.dir, "fee", "UPDATE decisions SET fee_total_cents = 1 WHERE fee_total_cents > 0");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a reason shared by several decisions altered") {
+    auto r = tamper(pristine, s.dir, "reason", "UPDATE texts SET text = replace(text, '>= 4800', '>= 9999')");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a decision altered and its hash recomputed: the chain breaks") {
+    // The attacker rewrites the verdict and the row's SHA-256 to match; the link no longer follows.
+    fs::path copy = s.dir / "rehash.db";
+    fs::copy_file(pristine, copy);
+    {
+      TraceStore store(copy.string(), TraceStore::Mode::read);
+      auto shown = store.show(3);
+      REQUIRE(shown);
+      std::string json = shown->json;
+      auto at = json.find("\"verdict\":\"");
+      REQUIRE(at != std::string::npos);
+      json.replace(at, json.find('"', at + 11) - at, "\"verdict\":\"ALLOWED");
+      Sha256 h = sha256(json);
+      SQLite::Database raw(copy.string(), SQLite::OPEN_READWRITE);
+      raw.exec("INSERT OR IGNORE INTO outcomes(type, classification, verdict, review, exception) "
+               "SELECT type, classification, 'ALLOWED', review, exception FROM outcomes "
+               "WHERE id = (SELECT outcome FROM decisions WHERE seq = 3)");
+      SQLite::Statement q(raw,
+                          "UPDATE decisions SET outcome = (SELECT n.id FROM outcomes n JOIN outcomes o "
+                          "ON o.id = decisions.outcome WHERE n.type = o.type AND n.classification = o.classification "
+                          "AND n.verdict = 'ALLOWED' AND n.review = o.review AND n.exception = o.exception), "
+                          "sha256 = ? WHERE seq = 3");
+      q.bind(1, h.data(), 32);
+      q.exec();
+    }
+    TraceStore store(copy.string(), TraceStore::Mode::read);
+    auto r = store.verify();
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 3);
+    CHECK(r.problem.find("chain breaks") != std::string::npos);
+  }
+  SUBCASE("a decision deleted") {
+    auto r = tamper(pristine, s.dir, "delete", "DELETE FROM decisions WHERE seq = 9");
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 9);
+    CHECK(r.problem.find("removed") != std::string::npos);
+  }
+  SUBCASE("the last row deleted") {
+    auto r = tamper(pristine, s.dir, "tail", "DELETE FROM decisions WHERE seq = (SELECT max(seq) FROM decisions)");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("removed") != std::string::npos);
+  }
+  SUBCASE("a reject deleted") {
+    auto r = tamper(pristine, s.dir, "reject", "DELETE FROM rejects");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("removed") != std::string::npos);
+  }
+  SUBCASE("two decisions swapped") {
+    auto r = tamper(pristine, s.dir, "swap",
+                    "UPDATE decisions SET seq = -1 WHERE seq = 7; UPDATE decisions SET seq = 7 WHERE seq = 8; "
+                    "UPDATE decisions SET seq = 8 WHERE seq = -1;");
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_seq == 7);
+    CHECK(r.problem.find("reordered") != std::string::npos);
+  }
+  SUBCASE("a decision inserted at the end") {
+    auto r = tamper(pristine, s.dir, "insert",
+                    "INSERT INTO decisions SELECT (SELECT max(seq) FROM (SELECT seq FROM decisions UNION ALL SELECT seq "
+                    "FROM rejects)) + 1, run, file, line + 1000, id, as_of, outcome, fees, fee_total_cents, fired, "
+                    "rulesets, subject, input_sha256, sha256, link FROM decisions WHERE seq = 3");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("inserted") != std::string::npos);
+  }
+  SUBCASE("a rejected row's text altered") {
+    auto r = tamper(pristine, s.dir, "raw", "UPDATE rejects SET raw = raw || ' '");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+}
+
+TEST_CASE("a transaction rolled back leaves nothing behind, and the chain goes on from the last commit") {
+  // The writer's error path: rows added, then rollback() (as when the disk fills up) must leave the store as it was
+  // at the last commit, seqs and chain included, so that the next transaction continues it without a gap.
+  Scratch s;
+  std::string db = (s.dir / "rollback.db").string();
+  {
+    TraceStore store(db, TraceStore::Mode::write);
+    RunRecord r;
+    r.run_key = "k";
+    r.engine = engine_version;
+    r.rulesets = r.inputs = "[]";
+    r.catalog_sha256 = r.options = "{}";
+    r.started_at = "2026-01-01T00:00:00Z";
+    int64_t run = store.begin_run(r);
+    std::string texts = "S-1" "2025-01-01" "chip X" "[]" "[]";
+    auto entry = [&](uint64_t line) {
+      Entry e;
+      e.file = 0;
+      e.line = line;
+      e.id = {0, 3};
+      e.as_of = {3, 10};
+      e.subject = {13, 6};
+      e.fees = {19, 2};
+      e.rulesets = {21, 2};
+      e.type = "shipment";
+      e.classification = "none";
+      e.verdict = "ALLOWED";
+      e.fired = std::make_shared<const std::string>("[]");
+      e.fired_sha = sha256("[]");
+      std::string input_hex(64, '0');
+      DecisionParts parts{"S-1", "shipment", "2025-01-01", "none", "ALLOWED", "", "", "[]", "[]", "[]", input_hex,
+                          engine_version, 0};
+      e.sha = sha256(decision_json_from_parts(parts));  // what verify recomputes
+      return e;
+    };
+    Tallies none;
+    store.begin();
+    store.add(run, entry(2), texts.data());
+    store.commit(run, none, {0, 10, 3});
+    store.begin();
+    store.add(run, entry(3), texts.data());
+    store.add(run, entry(4), texts.data());
+    store.rollback();
+    CHECK_FALSE(store.in_transaction());
+    CHECK(store.run(run)->decisions == 1);
+    CHECK(store.run(run)->next_offset == 10);
+    store.begin();
+    store.add(run, entry(3), texts.data());
+    store.commit(run, none, {0, 20, 4});
+    auto v = store.verify();
+    CHECK(v.ok);
+    CHECK(v.rows == 2);
+  }
+  SQLite::Database raw(db, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT group_concat(seq) FROM decisions").getString() == "1,2");
+  CHECK(raw.execAndGet("SELECT count(*) FROM texts").getInt() == 1);  // "[]" once, for fired and rulesets alike
+}
