@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <atomic>
 #include <set>
@@ -1086,10 +1089,14 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
                      bool use_side_dates) {
   auto t0 = std::chrono::steady_clock::now();
   LogImpact out;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error("'" + path + "' is a folder: --log takes one shipment log file (CSV or JSONL)");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+  if (!fp) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
   char head[256];
   size_t got = std::fread(head, 1, sizeof head, fp.get());
+  if (got == 0) throw std::runtime_error("'" + path + "' is empty: no shipments to compare");
   std::rewind(fp.get());
   InputFormat fmt = guess_format(path, std::string_view(head, got));
   if (fmt == InputFormat::json) throw std::runtime_error("'" + path + "': give a CSV or JSONL log");
@@ -1145,6 +1152,9 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
       out.examples.push_back(path + ":" + std::to_string(r.line) + " " + r.id + " (" + record_subject(r) + "): " +
                              from + " -> " + to + (delta ? ", fee " + dollars(delta) : ""));
   }
+  if (out.records == 0)
+    throw std::runtime_error("'" + path + "' holds no records (" +
+                             (fmt == InputFormat::csv ? "a header only" : "only blank lines") + "): no shipments to compare");
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
