@@ -52,10 +52,10 @@ compare() {
 # compare_rc NAME: the exit codes of a run_both.
 compare_rc() {
   if cmp -s "$work/old/$1.rc" "$work/new/$1.rc"; then
-    printf 'same       %-58s\n' "$1: exit code $(cat "$work/new/$1.rc")"
+    printf 'same       %s\n' "$1: exit code $(cat "$work/new/$1.rc")"
     same=$((same + 1))
   else
-    printf 'DIFFERENT  %-58s\n' "$1: exit code $(cat "$work/old/$1.rc") -> $(cat "$work/new/$1.rc")"
+    printf 'DIFFERENT  %s\n' "$1: exit code $(cat "$work/old/$1.rc") -> $(cat "$work/new/$1.rc")"
     different=$((different + 1))
   fi
 }
