@@ -112,7 +112,8 @@ std::string region_words(const Region& g, const std::vector<Dim>& dims) {
 
 // The regions and catalog chips of one change (old outcome -> new outcome).
 struct ChangeGroup {
-  std::string from, to;
+  std::string from, to;                // the outcomes as text (the key)
+  Outcome old_outcome, new_outcome;
   uint64_t cells = 0;
   std::vector<const Region*> regions;  // largest first
   std::vector<std::string> chips;      // catalog chips that make this change for some destination
@@ -125,7 +126,7 @@ std::vector<ChangeGroup> change_groups(const DiffReport& r) {
   std::map<std::pair<std::string, std::string>, size_t> at;
   for (const auto& g : r.semantic.regions) {
     auto [it, fresh] = at.emplace(std::make_pair(g.old_outcome.text(), g.new_outcome.text()), groups.size());
-    if (fresh) groups.push_back({g.old_outcome.text(), g.new_outcome.text(), 0, {}, {}});
+    if (fresh) groups.push_back({g.old_outcome.text(), g.new_outcome.text(), g.old_outcome, g.new_outcome, 0, {}, {}});
     groups[it->second].cells += g.cells;
     groups[it->second].regions.push_back(&g);
   }
@@ -137,7 +138,7 @@ std::vector<ChangeGroup> change_groups(const DiffReport& r) {
     auto it = at.find(key);
     if (it == at.end()) {
       it = at.emplace(key, groups.size()).first;
-      groups.push_back({key.first, key.second, 0, {}, {}});
+      groups.push_back({key.first, key.second, f.old_outcome, f.new_outcome, 0, {}, {}});
     }
     auto& chips = groups[it->second].chips;
     if (std::find(chips.begin(), chips.end(), f.chip) == chips.end()) chips.push_back(f.chip);
@@ -156,9 +157,9 @@ std::string some_chips(const std::vector<std::string>& chips, size_t shown = 5) 
 // The short log summary: totals, the largest transitions, the top destinations.
 std::vector<std::string> log_lines(const LogImpact& l) {
   std::vector<std::string> out;
-  out.push_back("Log: " + group_digits(l.records) + " records, " + group_digits(l.flipped) + " judged differently; fees " +
-                dollars(l.old_fees_cents) + " -> " + dollars(l.new_fees_cents) + " (delta " +
-                dollars(l.new_fees_cents - l.old_fees_cents) + "); " + group_digits(l.unreadable) + " not compared");
+  out.push_back("Log: " + group_digits(l.records) + " records, " + group_digits(l.flipped) + " judged differently, " +
+                group_digits(l.unreadable) + " not compared; fees " + dollars(l.old_fees_cents) + " -> " +
+                dollars(l.new_fees_cents) + " (delta " + dollars(l.new_fees_cents - l.old_fees_cents) + ")");
   std::vector<std::pair<std::string, uint64_t>> trans(l.by_transition.begin(), l.by_transition.end());
   std::stable_sort(trans.begin(), trans.end(), [](auto& x, auto& y) { return x.second > y.second; });
   for (size_t i = 0; i < trans.size() && i < 3; ++i) out.push_back("  " + group_digits(trans[i].second) + "  " + trans[i].first);
@@ -170,12 +171,46 @@ std::vector<std::string> log_lines(const LogImpact& l) {
   return out;
 }
 
+// A verdict as an exporter reads it: "LICENSE_REQUIRED (case_by_case)", ", exception NAC" if one applies.
+std::string verdict_words(const Outcome& o) {
+  std::string out = to_string(o.verdict);
+  if (o.review != Review::none) out += std::string(" (") + to_string(o.review) + ")";
+  if (o.exception != LicenseException::none) out += std::string(", exception ") + to_string(o.exception);
+  return out;
+}
+
+// A change said by what changes, what stays before the colon: "3A090.a, fee h20_levy 15%: LICENSE_REQUIRED
+// (presumption_of_denial) -> LICENSE_REQUIRED (case_by_case)"; "none -> 3A090.a: ALLOWED -> LICENSE_REQUIRED
+// (presumption_of_denial)"; "3A090.a, NOTIFY, exception NAC: fee none -> s232_duty 25%".
+std::string change_words(const Outcome& a, const Outcome& b) {
+  if (a.error || b.error) return a.text() + "  ->  " + b.text();
+  auto fees = [](const std::string& f) {  // "h20_levy 15% + s232_duty 25%"
+    std::string out = f.empty() ? "none" : f;
+    for (size_t at; (at = out.find("; ")) != std::string::npos;) out.replace(at, 2, " + ");
+    return out;
+  };
+  std::string kept = a.klass == b.klass ? std::string(klass_name(a.klass))
+                                        : std::string(klass_name(a.klass)) + " -> " + klass_name(b.klass);
+  std::vector<std::string> changes;
+  if (verdict_words(a) == verdict_words(b)) kept += ", " + verdict_words(a);
+  else changes.push_back(verdict_words(a) + " -> " + verdict_words(b));
+  if (a.fees == b.fees) {
+    if (!a.fees.empty()) kept += ", fee " + fees(a.fees);
+  } else {
+    changes.push_back("fee " + fees(a.fees) + " -> " + fees(b.fees));
+  }
+  if (changes.empty()) return kept;  // only the classification changes: "none -> 3A090.a, ALLOWED"
+  std::string out = kept + ":";
+  for (size_t i = 0; i < changes.size(); ++i) out += (i ? "; " : " ") + changes[i];
+  return out;
+}
+
 // The lines of one change: what turns into what, where (its largest region, in words), which catalog chips.
 std::vector<std::string> group_lines(size_t n, const ChangeGroup& c, const std::vector<Dim>& dims) {
   std::vector<std::string> out;
   std::string count = c.regions.empty() ? "catalog chips only"
                                         : std::to_string(c.regions.size()) + " region" + (c.regions.size() == 1 ? "" : "s");
-  out.push_back(clip("  " + std::to_string(n) + ". " + c.from + "  ->  " + c.to + "  (" + count + ")"));
+  out.push_back(clip("  " + std::to_string(n) + ". " + change_words(c.old_outcome, c.new_outcome) + "  (" + count + ")"));
   if (!c.regions.empty())
     out.push_back(clip(std::string("     ") + (c.regions.size() == 1 ? "where: " : "largest: ") +
                        region_words(*c.regions.front(), dims)));
@@ -197,10 +232,9 @@ std::string diff_short_text(const DiffReport& r) {
     head.push_back("  ... " + std::to_string(r.structure.size() - rule_lines) + " more (--detail)");
   head.push_back("");
   std::vector<ChangeGroup> groups = change_groups(r);
-  head.push_back(clip("What it does to shipments: " + std::to_string(s.regions.size()) + " region" +
-                      (s.regions.size() == 1 ? "" : "s") + " of shipments judged differently, in " +
-                      std::to_string(groups.size()) + " kind" + (groups.size() == 1 ? "" : "s") +
-                      " of change (old -> new), largest first"));
+  head.push_back(clip("Shipments judged differently: " + std::to_string(s.regions.size()) + " region" +
+                      (s.regions.size() == 1 ? "" : "s") + ", " + std::to_string(groups.size()) + " kind" +
+                      (groups.size() == 1 ? "" : "s") + " of change, largest first (what stays: what changes)"));
   if (s.regions.empty() && groups.empty()) head.push_back("  none: every shipment is judged the same on both sides");
   std::vector<std::string> tail;
   if (!r.chips.empty())

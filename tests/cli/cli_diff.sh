@@ -65,17 +65,18 @@ short() {  # short NAME ARGS... : the default text of a diff into $WORK/NAME.sho
 short 2022_vs_2023 --as-of 2023-06-01 --vs 2023-12-01
 d="$WORK/2022_vs_2023.short.txt"
 expect "$d" "ruleset added  us_2023_ac" "the new regime, in short"
-expect "$d" "none, ALLOWED, no fee  ->  3A090.a, LICENSE_REQUIRED (presumption_of_denial), no fee" "the density change, grouped"
+expect "$d" "none -> 3A090.a: ALLOWED -> LICENSE_REQUIRED (presumption_of_denial)" "the density change, grouped"
 expect "$d" "catalog chips: A800 80GB PCIe, H800 SXM5" "the chips made to pass the 2022 test, under their change"
 expect "$d" "more (--detail)" "the rest behind --detail"
 short h200 --as-of 2025-12-31 --vs 2026-03-01
 d="$WORK/h200.short.txt"
 expect "$d" "rule added  s232_duty: fee 25%" "the duty, in short"
-expect "$d" "->  3A090.a, LICENSE_REQUIRED (case_by_case)" "case-by-case, grouped"
+expect "$d" "3A090.a: LICENSE_REQUIRED (presumption_of_denial) -> LICENSE_REQUIRED (case_by_case)" "case-by-case, grouped"
+expect "$d" "fee none -> s232_duty 25%" "the duty's change, grouped"
 expect "$d" "H200 SXM 141GB" "the H200 under its change"
 short overwatch --as-of 2026-06-01 --new-proposed
 d="$WORK/overwatch.short.txt"
-expect "$d" "->  3A090.a, PROHIBITED, no fee" "Blackwell to China prohibited, grouped"
+expect "$d" "3A090.a: LICENSE_REQUIRED (presumption_of_denial) -> PROHIBITED" "Blackwell to China prohibited, grouped"
 expect "$d" "B200 (HGX B200 per GPU)" "the B200 under its change"
 expect "$d" "note: \`chip.memory_bw_gbps + chip.interconnect_gbps >= 1700 GB/s\`" "the note, in short"
 short none --as-of 2024-06-01 --vs 2024-06-02 --svg "$WORK/none.svg"
