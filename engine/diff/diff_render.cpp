@@ -183,12 +183,16 @@ std::string verdict_words(const Outcome& o) {
 // (presumption_of_denial) -> LICENSE_REQUIRED (case_by_case)"; "none -> 3A090.a: ALLOWED -> LICENSE_REQUIRED
 // (presumption_of_denial)"; "3A090.a, NOTIFY, exception NAC: fee none -> s232_duty 25%".
 std::string change_words(const Outcome& a, const Outcome& b) {
-  if (a.error || b.error) return a.text() + "  ->  " + b.text();
   auto fees = [](const std::string& f) {  // "h20_levy 15% + s232_duty 25%"
     std::string out = f.empty() ? "none" : f;
     for (size_t at; (at = out.find("; ")) != std::string::npos;) out.replace(at, 2, " + ");
     return out;
   };
+  auto whole = [&](const Outcome& o) {
+    return o.error ? std::string("cannot be judged (a field is missing)")
+                   : std::string(klass_name(o.klass)) + ", " + verdict_words(o) + (o.fees.empty() ? "" : ", fee " + fees(o.fees));
+  };
+  if (a.error || b.error) return whole(a) + " -> " + whole(b);
   std::string kept = a.klass == b.klass ? std::string(klass_name(a.klass))
                                         : std::string(klass_name(a.klass)) + " -> " + klass_name(b.klass);
   std::vector<std::string> changes;
