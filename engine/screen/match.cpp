@@ -15,38 +15,54 @@
 namespace tollgate {
 namespace {
 
-// Word weights: a distinctive word 10; a generic word 2 in a listed name (a party may leave it out) but 5 in the
-// party's name (a party's generic word that the listed name lacks, "Computing" for "Devices", counts against).
-constexpr int distinctive_weight = 10, generic_weight = 2, party_generic_weight = 5;
-constexpr int typo_similarity = 900;     // one edit (insert, delete, substitute, swap) in a word of 5+ letters
-constexpr int country_mismatch = 100;    // subtracted when the party's country is none of the entry's
+// Word weights. A distinctive word weighs 10 on both sides. A generic word weighs 1 in a listed name (a party often
+// leaves "Technology" or "(Beijing)" out) but 4 in the party's name (a generic word the listed name lacks,
+// "Computing" for "Devices", counts against), except places, 2 (a party often adds one: "SMIC Beijing").
+constexpr int distinctive_weight = 10, generic_weight = 1, party_generic_weight = 4, party_place_weight = 2;
+constexpr int country_mismatch = 100;  // subtracted when the party's country is none of the entry's addresses'
 
 int weight_of(const std::string& t) { return generic_word(t) ? generic_weight : distinctive_weight; }
-int party_weight_of(const std::string& t) { return generic_word(t) ? party_generic_weight : distinctive_weight; }
+int party_weight_of(const std::string& t) {
+  return place_word(t) ? party_place_weight : generic_word(t) ? party_generic_weight : distinctive_weight;
+}
 
-// Optimal string alignment distance, stopping early above 1 (all the matcher asks is "0, 1 or more").
-int within_one_edit(const std::string& a, const std::string& b) {
-  if (a == b) return 0;
+// Letters that look alike, in print or after OCR: 0/o, 1/l/i, 5/s, 8/b, 2/z.
+bool look_alike(char x, char y) {
+  static const char* const pairs[] = {"0o", "1l", "1i", "li", "5s", "8b", "2z"};
+  for (const char* p : pairs)
+    if ((x == p[0] && y == p[1]) || (x == p[1] && y == p[0])) return true;
+  return false;
+}
+
+// How close two different words are: 900 for a typing or reading slip (two neighbouring letters swapped, a letter
+// doubled, a look-alike letter: Huaweii, Sophg0, Huawel) or for one edit in a word of 8+ letters; 800 for another
+// single edit in a shorter word (Huawei/Huawen are different companies as often as a typo); 0 for more than one
+// edit. The shorter word must have 4+ letters, the longer 5+.
+int edit_similarity(const std::string& a, const std::string& b) {
   size_t n = a.size(), m = b.size();
-  if (n + 1 < m || m + 1 < n) return 2;
+  if (n + 1 < m || m + 1 < n || std::min(n, m) < 4 || std::max(n, m) < 5 || a == b) return 0;
   size_t i = 0;
   while (i < n && i < m && a[i] == b[i]) ++i;
+  int one_edit = std::max(n, m) >= 8 ? 900 : 800;
   if (n == m) {
-    if (a.compare(i + 1, std::string::npos, b, i + 1, std::string::npos) == 0) return 1;           // substitution
+    if (a.compare(i + 1, std::string::npos, b, i + 1, std::string::npos) == 0)
+      return look_alike(a[i], b[i]) ? 900 : one_edit;                                                // changed
     if (i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-        a.compare(i + 2, std::string::npos, b, i + 2, std::string::npos) == 0) return 1;            // swap
-    return 2;
+        a.compare(i + 2, std::string::npos, b, i + 2, std::string::npos) == 0) return 900;          // swapped
+    return 0;
   }
   const std::string& longer = n > m ? a : b;
   const std::string& shorter = n > m ? b : a;
-  return longer.compare(i + 1, std::string::npos, shorter, i, std::string::npos) == 0 ? 1 : 2;  // insert/delete
+  if (longer.compare(i + 1, std::string::npos, shorter, i, std::string::npos) != 0) return 0;
+  bool doubled = (i > 0 && longer[i] == longer[i - 1]) || (i + 1 < longer.size() && longer[i] == longer[i + 1]);
+  return doubled ? 900 : one_edit;                                                                   // added
 }
 
 struct QTok {
   std::string text;                 // the token as matched (after joining/splitting)
   std::string party;                // what the party wrote (normalized)
   int32_t id = -1;                  // in the vocabulary, or -1
-  std::vector<uint32_t> fuzzy;      // vocabulary words one edit away
+  std::vector<std::pair<uint32_t, int>> fuzzy;  // vocabulary words one edit away, with their similarity
   int weight = distinctive_weight;
   const char* how = "exact";
 };
@@ -119,17 +135,20 @@ struct Screener::Index {
     return it == vocab.end() ? -1 : static_cast<int32_t>(it->second);
   }
 
+  // The vocabulary words one edit away from the party's word (the deletion index finds them without a scan).
   void fuzzy_words(QTok& q) const {
-    if (q.text.size() < 5) return;
+    const std::string& w = q.text;
+    if (w.size() < 4) return;
     std::unordered_set<uint32_t> seen;
     auto consider = [&](uint32_t id) {
-      if (static_cast<int32_t>(id) != q.id && within_one_edit(q.text, words[id]) == 1 && seen.insert(id).second)
-        q.fuzzy.push_back(id);
+      int s = static_cast<int32_t>(id) == q.id ? 0 : edit_similarity(w, words[id]);
+      if (s > 0 && seen.insert(id).second) q.fuzzy.push_back({id, s});
     };
-    if (auto it = deletes.find(q.text); it != deletes.end())
+    if (auto it = deletes.find(w); it != deletes.end())
       for (uint32_t id : it->second) consider(id);                       // the party left a letter out
-    for (size_t i = 0; i < q.text.size(); ++i) {
-      std::string d = q.text.substr(0, i) + q.text.substr(i + 1);
+    std::string d;
+    for (size_t i = 0; i < w.size() && w.size() >= 5; ++i) {
+      d.assign(w, 0, i).append(w, i + 1, std::string::npos);
       if (int32_t id = lookup(d); id >= 0) consider(static_cast<uint32_t>(id));  // the party added a letter
       if (auto it = deletes.find(d); it != deletes.end())
         for (uint32_t id : it->second) consider(id);                     // a letter changed, or two swapped
@@ -164,7 +183,14 @@ struct Screener::Index {
         if (split) continue;
       }
       QTok q{t[i], t[i], id, {}, party_weight_of(t[i]), "exact"};
-      if (id < 0) fuzzy_words(q);
+      fuzzy_words(q);
+      if (id < 0 && q.fuzzy.empty() && t[i].size() > 5 && t[i].back() == 's') {  // a misspelt plural: technolgies
+        std::string stem = t[i].compare(t[i].size() - 3, 3, "ies") == 0 ? t[i].substr(0, t[i].size() - 3) + "y"
+                                                                        : t[i].substr(0, t[i].size() - 1);
+        QTok st{stem, t[i], lookup(stem), {}, party_weight_of(stem), "exact"};
+        fuzzy_words(st);
+        if (st.id >= 0 || !st.fuzzy.empty()) q = std::move(st);
+      }
       out.push_back(std::move(q));
     }
     return out;
@@ -176,7 +202,7 @@ struct Screener::Index {
       for (const auto& t : q) {
         if (pass == 0 && t.weight != distinctive_weight) continue;  // (party weights)
         if (t.id >= 0) c.insert(c.end(), postings[t.id].begin(), postings[t.id].end());
-        for (uint32_t f : t.fuzzy) c.insert(c.end(), postings[f].begin(), postings[f].end());
+        for (auto [f, sim] : t.fuzzy) c.insert(c.end(), postings[f].begin(), postings[f].end());
       }
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
@@ -194,8 +220,13 @@ struct Screener::Index {
       size_t at = 0;
       for (size_t j = 0; j < nm.toks.size(); ++j) {
         if (used[j]) continue;
-        int s = static_cast<int32_t>(nm.toks[j]) == t.id ? 1000
-                : std::binary_search(t.fuzzy.begin(), t.fuzzy.end(), nm.toks[j]) ? typo_similarity : 0;
+        int s = 0;
+        if (static_cast<int32_t>(nm.toks[j]) == t.id) {
+          s = 1000;
+        } else {
+          auto f = std::lower_bound(t.fuzzy.begin(), t.fuzzy.end(), std::pair<uint32_t, int>{nm.toks[j], 0});
+          if (f != t.fuzzy.end() && f->first == nm.toks[j]) s = f->second;
+        }
         if (s > best) best = s, at = j;
       }
       if (best == 0) {
@@ -209,8 +240,9 @@ struct Screener::Index {
       if (ev) ev->push_back({t.party, words[nm.toks[at]], best == 1000 ? t.how : "typo", best, w});
     }
     if (party_weight == 0 || nm.total == 0) return 0;
-    int64_t party_cover = party_matched / party_weight, list_cover = list_matched / nm.total;  // per mille
-    return static_cast<int>(std::min<int64_t>(1000, (6 * party_cover + 4 * list_cover) / 10));
+    // 0.6 x the party's words covered + 0.4 x the listed name's words covered, per mille, rounded down once.
+    int64_t num = 6 * party_matched * nm.total + 4 * list_matched * party_weight, den = 10 * party_weight * nm.total;
+    return static_cast<int>(std::min<int64_t>(1000, num / den));
   }
 };
 
@@ -309,6 +341,7 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
     c.alias = nm.alias >= 0;
     c.matched_name = c.alias ? c.entry->alt_names[nm.alias] : c.entry->name;
     c.party_form = forms[b.form];
+    c.form = b.form;
     c.name_score = c.score = ix.score_name(queries[b.form], nm, &c.tokens, &c.unmatched);
     country_evidence(c, country);
     if (c.score < possible_match_score) continue;
@@ -321,6 +354,7 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
   }
   std::sort(r.candidates.begin(), r.candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.score != b.score) return a.score > b.score;
+    if (a.form != b.form) return a.form < b.form;  // the name as written before its parts
     if (a.list != b.list) return a.list < b.list;
     return a.entry < b.entry;
   });

@@ -51,6 +51,7 @@ struct Candidate {
   std::string matched_name;            // the entry's name, or the alias that scored best
   bool alias = false;
   std::string party_form;              // the form of the party's name that scored (as written, or a part of it)
+  size_t form = 0;                     // 0: as written; 1: without its parenthesized parts; 2...: a part alone
   int score = 0;                       // per mille, after the country evidence
   int name_score = 0;                  // per mille, from the names alone
   std::vector<TokenEvidence> tokens;

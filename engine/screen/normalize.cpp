@@ -39,7 +39,7 @@ const std::unordered_map<std::string_view, std::string_view> same_word = {
     {"instruments", "instrument"}, {"solutions", "solution"}, {"products", "product"}, {"trade", "trading"},
     {"maoyi", "trading"}, {"jicheng", "integrated"}, {"dianlu", "circuit"}, {"circuits", "circuit"},
     {"jisuan", "computing"}, {"sheji", "design"}, {"designs", "design"}, {"dev", "development"}, {"labs", "lab"},
-    {"laboratories", "laboratory"}, {"shiyanshi", "laboratory"}, {"touzi", "investment"}, {"xianjin", "advanced"}, {"investments", "investment"}};
+    {"laboratories", "lab"}, {"laboratory", "lab"}, {"shiyanshi", "lab"}, {"touzi", "investment"}, {"xianjin", "advanced"}, {"investments", "investment"}};
 
 const std::unordered_set<std::string_view> generic_words = {
     "technology", "information", "industry", "international", "group", "holding", "electronic", "science",
@@ -47,10 +47,12 @@ const std::unordered_set<std::string_view> generic_words = {
     "network", "communication", "research", "institute", "university", "integrated", "circuit", "manufacturing",
     "microelectronics", "digital", "data", "cloud", "global", "service", "software", "equipment", "device",
     "capital", "investment", "import", "export", "enterprise", "industrial", "precision", "material",
-    "engineering", "instrument", "design", "lab", "advanced", "solution", "product", "new", "energy", "power", "optical", "micro", "smart",
-    "china", "chinese", "beijing", "shanghai", "shenzhen", "hangzhou", "chengdu", "tianjin", "wuxi", "guangzhou",
+    "engineering", "instrument", "design", "lab", "center", "centre", "advanced", "solution", "product", "new", "energy", "power", "optical", "micro", "smart",
+    "china", "chinese"};
+// Places: generic words that a party often adds to a name ("SMIC Beijing"), so they weigh little on both sides.
+const std::unordered_set<std::string_view> place_words = {"china", "chinese", "beijing", "shanghai", "shenzhen", "hangzhou", "chengdu", "tianjin", "wuxi", "guangzhou",
     "nanjing", "wuhan", "suzhou", "hefei", "xian", "xiamen", "dongguan", "hong", "kong", "hk", "singapore",
-    "taiwan", "asia", "pacific", "usa", "america", "europe", "national", "center", "centre", "laboratory"};
+    "taiwan", "asia", "pacific", "usa", "america", "europe", "national"};
 
 bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -81,7 +83,8 @@ std::vector<std::string> ascii_tokens(const std::string& s) {
 
 }  // namespace
 
-bool generic_word(std::string_view token) { return generic_words.count(token) > 0; }
+bool generic_word(std::string_view token) { return generic_words.count(token) > 0 || place_words.count(token) > 0; }
+bool place_word(std::string_view token) { return place_words.count(token) > 0; }
 
 std::string canonical_word(const std::string& token) {
   auto it = same_word.find(token);
@@ -109,8 +112,17 @@ struct Normalizer::Icu {
     words->setText(u);
     icu::UnicodeString out;
     icu::UnicodeString run;  // joined single-character Han words
+    int run_chars = 0;
+    bool after_word = false;  // the text so far ends with a Han word of several characters
     auto flush = [&] {
-      if (!run.isEmpty()) out.append(u' ').append(run).append(u' '), run.remove();
+      if (run.isEmpty()) return;
+      if (run_chars == 1 && after_word) {  // a lone character ends the word before it: 计算|机 -> "jisuanji"
+        out.trim();
+        out.append(run).append(u' ');
+      } else {
+        out.append(u' ').append(run).append(u' ');
+      }
+      run.remove(), run_chars = 0, after_word = false;
     };
     int32_t p = words->first();
     for (int32_t q = words->next(); q != icu::BreakIterator::DONE; p = q, q = words->next()) {
@@ -118,16 +130,18 @@ struct Normalizer::Icu {
       if (!han_set.containsSome(w)) {
         flush();
         out.append(w);
+        after_word = false;
         continue;
       }
       int32_t chars = w.countChar32();
       han->transliterate(w);
       w.findAndReplace(u" ", u"");
       if (chars == 1) {
-        run.append(w);
+        run.append(w), ++run_chars;
       } else {
         flush();
         out.append(u' ').append(w).append(u' ');
+        after_word = true;
       }
     }
     flush();

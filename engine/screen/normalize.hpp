@@ -39,6 +39,8 @@ class Normalizer {
 // True for words common to many company names (places, industries: "beijing", "technology", "group"): they weigh
 // less in a match than distinctive words ("huawei", "biren"). docs/screening.md §3 lists them.
 bool generic_word(std::string_view token);
+// True for place names among the generic words ("beijing", "hong", "kong", "china").
+bool place_word(std::string_view token);
 // The one spelling of a word that normalize() maps (technologies, keji -> technology); others as they are.
 std::string canonical_word(const std::string& token);
 
