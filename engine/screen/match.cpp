@@ -196,14 +196,20 @@ struct Screener::Index {
     return out;
   }
 
+  // The names that could score at or above the possible threshold: those sharing a distinctive word (or one a
+  // typo away) with the party, and, only if generic words alone could reach the threshold, those sharing one.
+  // Bound: a name sharing only generic words covers at most generic/total of the party's weight and all of its
+  // own, so it scores at most 0.6 x generic/total + 0.4.
   std::vector<uint32_t> candidate_names(const std::vector<QTok>& q) const {
+    int64_t total = 0, generic = 0;
+    for (const auto& t : q) total += t.weight, generic += t.weight == distinctive_weight ? 0 : t.weight;
+    bool generic_can_reach = total > 0 && 6 * generic * 1000 + 4 * total * 1000 >= 10 * total * possible_match_score;
     std::vector<uint32_t> c;
-    for (int pass = 0; pass < 2 && c.empty(); ++pass)  // distinctive words first; generic ones only if none hit
-      for (const auto& t : q) {
-        if (pass == 0 && t.weight != distinctive_weight) continue;  // (party weights)
-        if (t.id >= 0) c.insert(c.end(), postings[t.id].begin(), postings[t.id].end());
-        for (auto [f, sim] : t.fuzzy) c.insert(c.end(), postings[f].begin(), postings[f].end());
-      }
+    for (const auto& t : q) {
+      if (t.weight != distinctive_weight && !generic_can_reach) continue;
+      if (t.id >= 0) c.insert(c.end(), postings[t.id].begin(), postings[t.id].end());
+      for (auto [f, sim] : t.fuzzy) c.insert(c.end(), postings[f].begin(), postings[f].end());
+    }
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
     return c;

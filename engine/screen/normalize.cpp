@@ -103,7 +103,7 @@ std::string NormalName::key() const {
 struct Normalizer::Icu {
   const icu::Normalizer2* nfkc_cf = nullptr;
   std::unique_ptr<icu::Transliterator> han;      // Han-Latin/Names; Latin-ASCII
-  std::unique_ptr<icu::Transliterator> other;    // Any-Latin; Latin-ASCII
+  std::unique_ptr<icu::Transliterator> other;    // Any-Latin; Latin-ASCII; made on first use (slow to build)
   std::unique_ptr<icu::BreakIterator> words;     // Chinese dictionary word breaks
   icu::UnicodeSet han_set;
 
@@ -153,10 +153,9 @@ Normalizer::Normalizer() : icu_(std::make_unique<Icu>()) {
   UErrorCode st = U_ZERO_ERROR;
   icu_->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(st);
   icu_->han.reset(icu::Transliterator::createInstance("Han-Latin/Names; Latin-ASCII", UTRANS_FORWARD, st));
-  icu_->other.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st));
   icu_->words.reset(icu::BreakIterator::createWordInstance(icu::Locale("zh"), st));
   icu_->han_set.applyPattern(u"[:Han:]", st);
-  if (U_FAILURE(st) || !icu_->nfkc_cf || !icu_->han || !icu_->other || !icu_->words)
+  if (U_FAILURE(st) || !icu_->nfkc_cf || !icu_->han || !icu_->words)
     throw std::runtime_error(std::string("ICU set-up failed: ") + u_errorName(st));
   icu_->han_set.freeze();
 }
@@ -179,7 +178,14 @@ NormalName Normalizer::normalize(std::string_view utf8) const {
       u = icu_->pinyin_words(u);
       n.transliterated = true;
     }
-    icu_->other->transliterate(u);
+    bool ascii_now = true;
+    for (int32_t k = 0; k < u.length() && ascii_now; ++k) ascii_now = u.charAt(k) < 0x80;
+    if (!ascii_now && !icu_->other) {
+      UErrorCode st2 = U_ZERO_ERROR;
+      icu_->other.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st2));
+      if (U_FAILURE(st2) || !icu_->other) throw std::runtime_error(std::string("ICU Any-Latin: ") + u_errorName(st2));
+    }
+    if (!ascii_now) icu_->other->transliterate(u);
     u.toUTF8String(ascii);
   }
   std::vector<std::string> toks = ascii_tokens(ascii);
