@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
       doctest-dev libcli11-dev libssl-dev
+      libicu-dev  # party screening: Unicode normalization, Han-Latin transliteration (engine/screen)
       python3)  # python3: the JSON checks in tests/cli/cli_diff.sh and tests/cli/cli_audit_report.sh
 missing=()
 for p in "${pkgs[@]}"; do
