@@ -16,7 +16,8 @@
 namespace tollgate::cli {
 
 // DESIGN §8.
-enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4 };
+enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4,
+           exit_tampered = 5 /* trace verify: the store was altered */ };
 
 struct Globals {
   std::string error_format = "human";   // human | json
