@@ -298,9 +298,7 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
     }
     db_->setBusyTimeout(2000);
     bool has_meta = db_->tableExists("meta");
-    if (!has_meta) {
-      int64_t objects = db_->execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
-      (void)objects;
+    if (!has_meta) {  // (a new store was made whole by create(), above)
       throw std::runtime_error("'" + path + "' is not a tollgate trace store");
     } else {
       SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'schema'");

@@ -84,6 +84,28 @@ read -r d r < <("$TG" trace runs count.db | sed -n 's/^run 1 .*  \([0-9,]*\) dec
 [ $((d + r)) -eq "$rows" ] || die "accounting: the store holds $d + $r records for $rows rows"
 [ "$fail" -eq 0 ] && echo "ok: judged + rejected = rows read"
 
+# The audit's own "verify:" line works as printed, and in upper case; a --head that is not one is bad input (2);
+# a store edited fails verification with its own exit code (5), and so does a re-run that reads the edited run.
+hint=$(sed -n 's/^verify: tollgate //p' count.out)
+case "$hint" in *--head\ ????????????????????????????????????????????????????????????????) ;;
+  *) die "the audit's verify line has no --head: $hint" ;; esac
+"$TG" $hint > /dev/null || die "the audit's own verify line fails: $hint"
+seal=${hint##* }
+"$TG" trace verify count.db --head "${seal^^}" > /dev/null || die "an upper-case --head is reported as tampered"
+"$TG" trace verify count.db --head nothex > /dev/null 2>&1
+[ $? -eq 2 ] || die "a --head that is not 64 hex digits is not bad input"
+if command -v sqlite3 > /dev/null; then
+  cp count.db edited.db
+  sqlite3 edited.db "UPDATE run_stats SET fee_cents = 0"
+  "$TG" trace verify edited.db > /dev/null
+  [ $? -eq 5 ] || die "an edited store does not exit 5 from trace verify"
+  "$TG" audit orig.csv --db edited.db --no-progress > /dev/null 2>&1
+  [ $? -eq 5 ] || die "a re-run over an edited run does not exit 5"
+else
+  echo "note: no sqlite3 command: the edited-store exit codes are tested in tests/trace/store_test.cpp only"
+fi
+[ "$fail" -eq 0 ] && echo "ok: verify's exit codes and --head"
+
 # Killed in its first milliseconds: no store, or one that verifies (never an empty or half-made file).
 for delay in 0.001 0.003 0.006 0.009 0.012 0.013 0.014 0.02 0.03 0.05; do
   rm -f early.db early.db-journal
