@@ -229,6 +229,7 @@ std::vector<std::pair<std::string, std::string>> meta_of(const AuditSummary& s) 
   std::vector<std::pair<std::string, std::string>> m = {{"engine", s.engine}};
   if (s.run) m.emplace_back("store", s.db + ", run " + std::to_string(s.run));
   if (!s.head.empty()) m.emplace_back("chain head", s.head);
+  if (!s.seal.empty()) m.emplace_back("seal (trace verify --head)", s.seal);
   m.emplace_back("started / finished", s.started_at + " / " + s.finished_at);
   m.emplace_back("options", s.options_json);
   for (const auto& in : s.inputs)
