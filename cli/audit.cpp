@@ -117,7 +117,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
               if (bar) std::fputs("\n", stderr);
               std::cerr << "tollgate: error: TAMPERED: " << e.what() << "\n";
               return exit_tampered;
-            } catch (const std::logic_error& e) {
+            } catch (const AuditInternalError& e) {
               if (bar) std::fputs("\n", stderr);
               std::cerr << "tollgate: " << e.what() << "\n";
               return exit_internal;

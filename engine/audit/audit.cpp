@@ -1210,7 +1210,7 @@ bool AuditRun::write_in_order(Pipeline& p) {
   for (uint32_t f = 0; f < start_.next_file && f < sum_.inputs.size(); ++f) bytes_done_ += sum_.inputs[f].bytes;
   bytes_done_ += start_.next_offset;  // bytes of the inputs already judged by an earlier process (resume)
   last_commit_ = last_progress_ = Clock::now();
-  std::string writer_error, input_changed;
+  std::string writer_error, input_changed, internal_error;
   bool speculation_failed = false;
   try {
     std::unique_ptr<Result> r;
@@ -1224,7 +1224,7 @@ bool AuditRun::write_in_order(Pipeline& p) {
         p.window_cv.notify_all();
       }
       if (r->decisions + r->rejects != r->rows_in)  // every row read is judged or rejected, once
-        throw std::logic_error("internal error: a batch of " + std::to_string(r->rows_in) + " rows came back as " +
+        throw AuditInternalError("internal error: a batch of " + std::to_string(r->rows_in) + " rows came back as " +
                                std::to_string(r->decisions) + " decisions and " + std::to_string(r->rejects) +
                                " rejects");
       sum_.judged_now += r->decisions + r->rejects;
@@ -1251,6 +1251,9 @@ bool AuditRun::write_in_order(Pipeline& p) {
   } catch (const InputChanged& e) {
     input_changed = e.what();
     store_->rollback();
+  } catch (const AuditInternalError& e) {
+    internal_error = e.what();
+    if (store_) store_->rollback();
   } catch (const std::exception& e) {
     writer_error = e.what();
     if (store_) store_->rollback();
@@ -1269,6 +1272,7 @@ bool AuditRun::write_in_order(Pipeline& p) {
     }
   }
   if (speculation_failed) return false;
+  if (!internal_error.empty()) throw AuditInternalError(internal_error);
   if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
   if (!input_changed.empty()) {
     // Not complete, and not to be resumed: the rows of what it read stay, under a run marked failed.
@@ -1296,7 +1300,7 @@ AuditSummary AuditRun::finish_run(Pipeline& p) {
       sum_.rejected = rec->rejects;
     }
     if (tally_total(sum_.tallies) != sum_.decisions + sum_.rejected)  // every row stored is counted, once
-      throw std::logic_error("internal error: run " + std::to_string(sum_.run) + " holds " +
+      throw AuditInternalError("internal error: run " + std::to_string(sum_.run) + " holds " +
                              std::to_string(sum_.decisions + sum_.rejected) + " records but tallies " +
                              std::to_string(tally_total(sum_.tallies)));
     sum_.flagged = store_->flagged(sum_.run, o_.list_limit);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,11 @@ struct AuditSummary {
   double seconds = 0;
   // DESIGN §8: 4 if any record is prohibited, else 2 if any could not be judged, else 3 if any needs a licence.
   int exit_code() const;
+};
+
+// A count that does not add up (a row judged twice or not at all): a bug in tollgate, never bad input.
+struct AuditInternalError : std::logic_error {
+  using std::logic_error::logic_error;
 };
 
 // Throws std::runtime_error on what stops a run as a whole (an unreadable input, a store that is not a store or is
