@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <vector>
 
@@ -21,6 +22,12 @@ DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsy
   // OFF: COMMIT returns once SQLite has handed the pages to the operating system, which keeps them whatever
   // happens to this process; the store's own NORMAL waits for the disk, so that they also survive a power cut.
   if (!fsync) store_->db().exec("PRAGMA synchronous = OFF");
+  // Crash tests only: hold each transaction open a while after its rows are written, so that a SIGKILL lands
+  // inside one (tests/cli/cli_serve.py checks that no answered decision is lost even then).
+  if (const char* ms = std::getenv("TOLLGATE_SERVE_TEST_COMMIT_DELAY_MS")) {
+    int delay = std::atoi(ms);
+    store_->before_commit = [delay] { std::this_thread::sleep_for(std::chrono::milliseconds(delay)); };
+  }
   thread_ = std::thread([this] { writer(); });
 }
 

@@ -34,7 +34,7 @@ def check(cond, what):
 
 
 class Server:
-    def __init__(self, name, *args, expect_start=True):
+    def __init__(self, name, *args, expect_start=True, env=None):
         self.dir = os.path.join(WORK, name)
         os.makedirs(self.dir, exist_ok=True)
         self.db = os.path.join(self.dir, "decisions.db")
@@ -44,7 +44,7 @@ class Server:
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen([TG, "serve", "--listen", "127.0.0.1:0", "--db", self.db, "--port-file",
                                       self.port_file, "--spool", os.path.join(self.dir, "spool"), *args],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
         if not expect_start:
             return
         for _ in range(400):
@@ -275,7 +275,9 @@ def load_loop(srv, ids, stop, errors):
 
 
 def test_sigkill():
-    srv = Server("sigkill")
+    # Each transaction is held open 20 ms after its rows are written, so that the kill lands inside one: a
+    # server that answered before its commit would lose answered decisions here.
+    srv = Server("sigkill", env=dict(os.environ, TOLLGATE_SERVE_TEST_COMMIT_DELAY_MS="20"))
     ids, errors, stop = [], [], threading.Event()
     threads = [threading.Thread(target=load_loop, args=(srv, ids, stop, errors)) for _ in range(4)]
     for t in threads:
