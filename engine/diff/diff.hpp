@@ -116,6 +116,8 @@ struct LogImpact {
   double seconds = 0;
 };
 // Judges every record of a log on both sides: as of each side's date if `use_side_dates`, else its own date.
+// Throws std::runtime_error (bad input) for a folder, a missing or unreadable file, a JSON array, a bad CSV header,
+// and a log with no records (empty, header only): there is nothing to compare, which is not "no change".
 LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& path, const Catalog& catalog,
                      bool use_side_dates);
 

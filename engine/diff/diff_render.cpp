@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <array>
 #include <map>
@@ -195,17 +196,37 @@ std::string diff_json(const DiffReport& r) {
   return j.dump(2) + "\n";
 }
 
-// ---- SVG -----------------------------------------------------------------------------------------------------------
+namespace {
 
-std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
-  const int W = 1120, H = 660, L = 80, R = 330, T = 70, B = 60;  // plot area: [L, W-R] x [T, H-B]
-  const double x0 = 2, x1 = 5.3, y0 = -1, y1 = 2;              // log10 TPP 100..200k, log10 PD 0.1..100
-  const int nx = 220, ny = 150;                                 // cells of the plane
+// ---- SVG -----------------------------------------------------------------------------------------------------------
+// diff_svg in steps: the slice (which destination), the plane judged cell by cell on both sides, then the layers of
+// the picture in drawing order: title, shaded changes, boundaries, axes and thresholds, catalog chips, legend.
+
+// The page and the plot area: [L, W-R] x [T, H-B]; log10 TPP from x0 to x1 (100..200k), log10 PD from y0 to y1
+// (0.1..100), cut into nx x ny cells.
+struct SvgFrame {
+  static constexpr int W = 1120, H = 660, L = 80, R = 330, T = 70, B = 60;
+  static constexpr double x0 = 2, x1 = 5.3, y0 = -1, y1 = 2;
+  static constexpr int nx = 220, ny = 150;
   double pw = W - L - R, ph = H - T - B;
-  auto X = [&](double lt) { return L + (lt - x0) / (x1 - x0) * pw; };
-  auto Y = [&](double lp) { return T + ph - (lp - y0) / (y1 - y0) * ph; };
-  // The shipment behind the plane: a datacenter chip shipped from the US to China, or, if no changed region
-  // includes China, to the destination of the largest changed region; its end user there.
+  double cw = pw / nx, ch = ph / ny;
+  double X(double lt) const { return L + (lt - x0) / (x1 - x0) * pw; }
+  double Y(double lp) const { return T + ph - (lp - y0) / (y1 - y0) * ph; }
+};
+
+// Appends printf-formatted text (at most 4095 characters, as one buffer holds).
+__attribute__((format(printf, 2, 3))) void appendf(std::string& out, const char* fmt, ...) {
+  char buf[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  out += buf;
+}
+
+// The shipment behind the plane: a datacenter chip shipped from the US to China, or, if no changed region
+// includes China, to the destination of the largest changed region; its end user there.
+int svg_destination(const DiffReport& r) {
   int dest = country_index("CN");
   bool china_changes = false;
   for (const auto& g : r.semantic.regions) {
@@ -223,229 +244,288 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
   }
   if (!china_changes && !r.semantic.regions.empty())
     dest = static_cast<int>(r.semantic.regions.front().witness.num[s_destination]);
-  auto facts = [&](double tpp, double pd, Day day) {
-    Facts f = as_shipment(Facts{}, dest, day);
-    f.set(s_chip_datacenter, 1);
-    f.set(s_chip_tpp, tpp);
-    f.set(s_chip_die_area_mm2, tpp / pd);
-    f.set(s_chip_interconnect_gbps, 900);
-    f.set(s_chip_memory_bw_gbps, 4800);
-    f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
-    f.set_text(t_chip_family, "Generic");
-    f.set_text(t_chip_vendor, "Generic");
-    return f;
-  };
-  std::vector<std::string> oa(static_cast<size_t>(nx * ny)), ob(oa.size());
-  for (int j = 0; j < ny; ++j)
-    for (int i = 0; i < nx; ++i) {
-      double lt = x0 + (i + 0.5) / nx * (x1 - x0), lp = y0 + (j + 0.5) / ny * (y1 - y0);
+  return dest;
+}
+
+// A generic datacenter accelerator at (tpp, pd), shipped to `dest` on `day`.
+Facts plane_facts(int dest, double tpp, double pd, Day day) {
+  Facts f = as_shipment(Facts{}, dest, day);
+  f.set(s_chip_datacenter, 1);
+  f.set(s_chip_tpp, tpp);
+  f.set(s_chip_die_area_mm2, tpp / pd);
+  f.set(s_chip_interconnect_gbps, 900);
+  f.set(s_chip_memory_bw_gbps, 4800);
+  f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
+  f.set_text(t_chip_family, "Generic");
+  f.set_text(t_chip_vendor, "Generic");
+  return f;
+}
+
+// Each side's outcome (as text) at the centre of every cell of the plane, row by row from the bottom.
+struct PlaneOutcomes {
+  std::vector<std::string> old_side, new_side;
+  bool changed(size_t k) const { return old_side[k] != new_side[k]; }
+};
+PlaneOutcomes judge_plane(const DiffReport& r, const SvgFrame& fr, int dest) {
+  PlaneOutcomes p;
+  p.old_side.resize(static_cast<size_t>(fr.nx * fr.ny));
+  p.new_side.resize(p.old_side.size());
+  const DiffSide &o = r.old_side, &n = r.new_side;
+  for (int j = 0; j < fr.ny; ++j)
+    for (int i = 0; i < fr.nx; ++i) {
+      double lt = fr.x0 + (i + 0.5) / fr.nx * (fr.x1 - fr.x0), lp = fr.y0 + (j + 0.5) / fr.ny * (fr.y1 - fr.y0);
       double tpp = std::pow(10, lt), pd = std::pow(10, lp);
-      size_t k = static_cast<size_t>(j * nx + i);
-      oa[k] = outcome_of(*r.old_side.program, facts(tpp, pd, r.old_side.day), r.old_side.day, r.old_side.proposed).text();
-      ob[k] = outcome_of(*r.new_side.program, facts(tpp, pd, r.new_side.day), r.new_side.day, r.new_side.proposed).text();
+      size_t k = static_cast<size_t>(j * fr.nx + i);
+      p.old_side[k] = outcome_of(*o.program, plane_facts(dest, tpp, pd, o.day), o.day, o.proposed).text();
+      p.new_side[k] = outcome_of(*n.program, plane_facts(dest, tpp, pd, n.day), n.day, n.proposed).text();
     }
-  char buf[4096];
+  return p;
+}
+
+// The svg element, a white page, and the title lines (the slice shown, both sides).
+std::string svg_header(const DiffReport& r, const SvgFrame& fr, int dest) {
   std::string out;
-  std::snprintf(buf, sizeof buf,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-                "font-family=\"DejaVu Sans, Arial, sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                W, H, W, H);
-  out += buf;
+  appendf(out,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+          "font-family=\"DejaVu Sans, Arial, sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+          fr.W, fr.H, fr.W, fr.H);
   std::string title = "TPP x performance density: a datacenter chip shipped from US to " + country_code(dest) +
                       ", end user there";
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n"
-                "<text x=\"%d\" y=\"40\" font-size=\"11.5\" fill=\"#444\">(interconnect 900 GB/s, memory bandwidth "
-                "4800 GB/s, no first-marketed date; other chip fields as the rules need them)</text>\n"
-                "<text x=\"%d\" y=\"56\" font-size=\"11.5\" fill=\"#444\">old: %s  |  new: %s</text>\n",
-                L, html_escape(title).c_str(), L, L, html_escape(r.old_side.label).c_str(), html_escape(r.new_side.label).c_str());
-  out += buf;
-  double cw = pw / nx, ch = ph / ny;
-  // shaded: judged differently (runs along rows)
-  for (int j = 0; j < ny; ++j)
-    for (int i = 0; i < nx;) {
-      size_t k = static_cast<size_t>(j * nx + i);
-      if (oa[k] == ob[k]) {
+  appendf(out,
+          "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n"
+          "<text x=\"%d\" y=\"40\" font-size=\"11.5\" fill=\"#444\">(interconnect 900 GB/s, memory bandwidth "
+          "4800 GB/s, no first-marketed date; other chip fields as the rules need them)</text>\n"
+          "<text x=\"%d\" y=\"56\" font-size=\"11.5\" fill=\"#444\">old: %s  |  new: %s</text>\n",
+          fr.L, html_escape(title).c_str(), fr.L, fr.L, html_escape(r.old_side.label).c_str(),
+          html_escape(r.new_side.label).c_str());
+  return out;
+}
+
+// The cells judged differently, shaded (one rectangle per run along a row).
+std::string svg_shading(const SvgFrame& fr, const PlaneOutcomes& p) {
+  std::string out;
+  for (int j = 0; j < fr.ny; ++j)
+    for (int i = 0; i < fr.nx;) {
+      if (!p.changed(static_cast<size_t>(j * fr.nx + i))) {
         ++i;
         continue;
       }
       int e = i;
-      while (e + 1 < nx && oa[static_cast<size_t>(j * nx + e + 1)] != ob[static_cast<size_t>(j * nx + e + 1)]) ++e;
-      std::snprintf(buf, sizeof buf, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#f6c1b8\"/>\n",
-                    L + i * cw, T + ph - (j + 1) * ch, (e - i + 1) * cw + 0.3, ch + 0.3);
-      out += buf;
+      while (e + 1 < fr.nx && p.changed(static_cast<size_t>(j * fr.nx + e + 1))) ++e;
+      appendf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#f6c1b8\"/>\n",
+              fr.L + i * fr.cw, fr.T + fr.ph - (j + 1) * fr.ch, (e - i + 1) * fr.cw + 0.3, fr.ch + 0.3);
       i = e + 1;
     }
-  // boundaries of each side: edges between cells judged differently
-  auto boundaries = [&](const std::vector<std::string>& o, const char* color, const char* dash, double width) {
-    std::string path;
-    for (int j = 0; j < ny; ++j)
-      for (int i = 0; i < nx; ++i) {
-        size_t k = static_cast<size_t>(j * nx + i);
-        if (i + 1 < nx && o[k] != o[k + 1]) {
-          std::snprintf(buf, sizeof buf, "M%.1f %.1fV%.1f", L + (i + 1) * cw, T + ph - j * ch, T + ph - (j + 1) * ch);
-          path += buf;
-        }
-        if (j + 1 < ny && o[k] != o[k + static_cast<size_t>(nx)]) {
-          std::snprintf(buf, sizeof buf, "M%.1f %.1fH%.1f", L + i * cw, T + ph - (j + 1) * ch, L + (i + 1) * cw);
-          path += buf;
-        }
-      }
-    if (path.empty()) return std::string();
-    return "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"" + std::to_string(width) +
-           "\"" + (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>\n";
-  };
-  out += boundaries(oa, "#d9822b", "6 4", 2.5);
-  out += boundaries(ob, "#1f4e9a", "", 1.6);
-  // axes and ticks
-  std::snprintf(buf, sizeof buf, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n",
-                L, T, pw, ph);
-  out += buf;
-  for (double lt : {2.0, 3.0, 4.0, 5.0}) {
-    std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
-                  "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
-                  X(lt), T, X(lt), T + ph, X(lt), T + ph + 16, group_digits(static_cast<uint64_t>(std::pow(10, lt))).c_str());
-    out += buf;
-  }
-  for (double lp : {-1.0, 0.0, 1.0, 2.0}) {
-    std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
-                  "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n",
-                  L, Y(lp), L + pw, Y(lp), L - 6, Y(lp) + 4, format_number(std::pow(10, lp)).c_str());
-    out += buf;
-  }
-  // the thresholds of both sides on these two axes (a label too close to the previous one is left out)
-  for (const auto& d : r.semantic.dims) {
+  return out;
+}
+
+// One side's boundaries: a path along every edge between cells that side judges differently ("" if none).
+std::string svg_boundaries(const SvgFrame& fr, const std::vector<std::string>& o, const char* color, const char* dash,
+                           double width) {
+  std::string path;
+  for (int j = 0; j < fr.ny; ++j)
+    for (int i = 0; i < fr.nx; ++i) {
+      size_t k = static_cast<size_t>(j * fr.nx + i);
+      if (i + 1 < fr.nx && o[k] != o[k + 1])
+        appendf(path, "M%.1f %.1fV%.1f", fr.L + (i + 1) * fr.cw, fr.T + fr.ph - j * fr.ch, fr.T + fr.ph - (j + 1) * fr.ch);
+      if (j + 1 < fr.ny && o[k] != o[k + static_cast<size_t>(fr.nx)])
+        appendf(path, "M%.1f %.1fH%.1f", fr.L + i * fr.cw, fr.T + fr.ph - (j + 1) * fr.ch, fr.L + (i + 1) * fr.cw);
+    }
+  if (path.empty()) return std::string();
+  return "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"" + std::to_string(width) +
+         "\"" + (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>\n";
+}
+
+// The plot's frame, the decade grid lines with their values, and the axis titles.
+std::string svg_axes(const SvgFrame& fr) {
+  std::string out;
+  appendf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n", fr.L,
+          fr.T, fr.pw, fr.ph);
+  for (double lt : {2.0, 3.0, 4.0, 5.0})
+    appendf(out,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
+            "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
+            fr.X(lt), fr.T, fr.X(lt), fr.T + fr.ph, fr.X(lt), fr.T + fr.ph + 16,
+            group_digits(static_cast<uint64_t>(std::pow(10, lt))).c_str());
+  for (double lp : {-1.0, 0.0, 1.0, 2.0})
+    appendf(out,
+            "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
+            "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n",
+            fr.L, fr.Y(lp), fr.L + fr.pw, fr.Y(lp), fr.L - 6, fr.Y(lp) + 4, format_number(std::pow(10, lp)).c_str());
+  return out;
+}
+
+// The thresholds of both sides on the two axes, in grey (a label too close to the previous one is left out).
+std::string svg_thresholds(const SvgFrame& fr, const SemanticDiff& sem) {
+  std::string out;
+  for (const auto& d : sem.dims) {
     if (d.kind != Dim::number || !(d.slot == s_chip_tpp || d.slot == -1)) continue;
     double last = -1e9;
     for (double c : d.cuts) {
       if (c <= 0) continue;
       double l = std::log10(c);
-      double at = d.slot == s_chip_tpp ? X(l) : -Y(l);
+      double at = d.slot == s_chip_tpp ? fr.X(l) : -fr.Y(l);
       if (at - last < 30) continue;
       last = at;
-      if (d.slot == s_chip_tpp && l > x0 && l < x1) {
-        std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#666\" text-anchor=\"middle\">%s</text>\n",
-                      X(l), T + ph + 30, format_number(c).c_str());
-        out += buf;
-      } else if (d.slot == -1 && l > y0 && l < y1) {
-        std::snprintf(buf, sizeof buf, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\">%s</text>\n",
-                      L + pw + 4, Y(l) + 3, format_number(c).c_str());
-        out += buf;
-      }
+      if (d.slot == s_chip_tpp && l > fr.x0 && l < fr.x1)
+        appendf(out, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#666\" text-anchor=\"middle\">%s</text>\n",
+                fr.X(l), fr.T + fr.ph + 30, format_number(c).c_str());
+      else if (d.slot == -1 && l > fr.y0 && l < fr.y1)
+        appendf(out, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\">%s</text>\n", fr.L + fr.pw + 4,
+                fr.Y(l) + 3, format_number(c).c_str());
     }
   }
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"%.0f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">Total Processing Performance "
-                "(TPP, log scale; threshold values in grey)</text>\n"
-                "<text transform=\"translate(22 %.0f) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">"
-                "performance density (TPP / mm², log scale)</text>\n",
-                L + pw / 2, H - 12, T + ph / 2);
-  out += buf;
-  // catalog chips with a die area
-  std::vector<std::array<double, 3>> labels;  // x, y, width of each label placed
+  return out;
+}
+
+// The axis titles.
+std::string svg_axis_titles(const SvgFrame& fr) {
+  std::string out;
+  appendf(out,
+          "<text x=\"%.0f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">Total Processing Performance "
+          "(TPP, log scale; threshold values in grey)</text>\n"
+          "<text transform=\"translate(22 %.0f) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">"
+          "performance density (TPP / mm², log scale)</text>\n",
+          fr.L + fr.pw / 2, fr.H - 12, fr.T + fr.ph / 2);
+  return out;
+}
+
+// Chip labels placed so far: x, y (baseline), width.
+using LabelBoxes = std::vector<std::array<double, 3>>;
+
+// Where a label of width w goes beside its dot at (cx, cy): the first of a few spots above and below, right then
+// left, that stays in the plot and overlaps no earlier label; beside the dot if none does. The spot is remembered.
+std::pair<double, double> place_label(const SvgFrame& fr, double cx, double cy, double w, LabelBoxes& labels) {
+  const double h = 10;
+  double best_x = cx + 5, best_y = cy - 5;
+  bool found = false;
+  for (double dy : {-5.0, 9.0, -16.0, 20.0, -27.0, 31.0, -38.0, 42.0})
+    for (bool right : {true, false}) {
+      if (found) break;
+      double tx = right ? cx + 6 : cx - 6 - w, ty = cy + dy;
+      if (tx < fr.L || tx + w > fr.L + fr.pw) continue;
+      bool clash = false;
+      for (const auto& l : labels) clash |= tx < l[0] + l[2] && l[0] < tx + w && std::abs(l[1] - ty) < h + 1;
+      if (clash) continue;
+      best_x = tx;
+      best_y = ty;
+      found = true;
+    }
+  labels.push_back({best_x, best_y, w});
+  return {best_x, best_y};
+}
+
+// The catalog's chips with a die area: a dot (filled for datacenter chips), a red ring if the chip itself (its own
+// interconnect, memory, family ...) flips for this destination, and its label with a leader line if moved.
+std::string svg_chips(const DiffReport& r, const Catalog& catalog, const SvgFrame& fr, int dest) {
+  std::string out;
+  LabelBoxes labels;
   for (const auto& [name, f] : catalog.chips()) {
     if (!f.has(s_chip_tpp) || !f.has(s_chip_die_area_mm2)) continue;
     double tpp = f.num[s_chip_tpp], pd = tpp / f.num[s_chip_die_area_mm2];
     double lt = std::log10(tpp), lp = std::log10(pd);
-    if (lt < x0 || lt > x1 || lp < y0 || lp > y1) continue;
-    double cx = X(lt), cy = Y(lp);
+    if (lt < fr.x0 || lt > fr.x1 || lp < fr.y0 || lp > fr.y1) continue;
+    double cx = fr.X(lt), cy = fr.Y(lp);
     bool dc = f.has(s_chip_datacenter) && f.num[s_chip_datacenter] != 0;
-    // Does this very chip (its own interconnect, memory, family ...) flip for this destination?
     const DiffSide &o = r.old_side, &n = r.new_side;
     bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.proposed) ==
                    outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.proposed));
-    if (flips) {
-      std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>\n",
-                    cx, cy);
-      out += buf;
-    }
-    std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.7\"/>\n",
-                  cx, cy, dc ? "#222" : "white");
-    out += buf;
-    // place the label beside its dot where it overlaps no earlier label
+    if (flips)
+      appendf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>\n",
+              cx, cy);
+    appendf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.7\"/>\n", cx,
+            cy, dc ? "#222" : "white");
     std::string shown = name.size() > 24 ? name.substr(0, 23) + "..." : name;
-    double w = (flips ? 6.3 : 5.4) * static_cast<double>(shown.size()), h = 10;  // bold labels are wider
-    double best_x = cx + 5, best_y = cy - 5;
-    bool found = false;
-    for (double dy : {-5.0, 9.0, -16.0, 20.0, -27.0, 31.0, -38.0, 42.0})
-      for (bool right : {true, false}) {
-        if (found) break;
-        double tx = right ? cx + 6 : cx - 6 - w, ty = cy + dy;
-        if (tx < L || tx + w > L + pw) continue;
-        bool clash = false;
-        for (const auto& l : labels) clash |= tx < l[0] + l[2] && l[0] < tx + w && std::abs(l[1] - ty) < h + 1;
-        if (clash) continue;
-        best_x = tx;
-        best_y = ty;
-        found = true;
-      }
-    labels.push_back({best_x, best_y, w});
-    if (std::abs(best_y - (cy - 5)) > 6 || best_x < cx) {
-      std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"/>\n",
-                    cx, cy, best_x < cx ? best_x + w : best_x, best_y - 3);
-      out += buf;
-    }
-    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" fill=\"%s\"%s>%s</text>\n", best_x,
-                  best_y, flips ? "#c0392b" : "#222", flips ? " font-weight=\"bold\"" : "", html_escape(shown).c_str());
-    out += buf;
+    double w = (flips ? 6.3 : 5.4) * static_cast<double>(shown.size());  // bold labels are wider
+    auto [best_x, best_y] = place_label(fr, cx, cy, w, labels);
+    if (std::abs(best_y - (cy - 5)) > 6 || best_x < cx)
+      appendf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"/>\n", cx,
+              cy, best_x < cx ? best_x + w : best_x, best_y - 3);
+    appendf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" fill=\"%s\"%s>%s</text>\n", best_x, best_y,
+            flips ? "#c0392b" : "#222", flips ? " font-weight=\"bold\"" : "", html_escape(shown).c_str());
   }
-  // legend
-  int lx = W - R + 30, ly = T + 10;
-  std::snprintf(buf, sizeof buf,
-                "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"12\" fill=\"#f6c1b8\"/><text x=\"%d\" y=\"%d\" "
-                "font-size=\"12\">judged differently</text>\n"
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d9822b\" stroke-width=\"2.5\" "
-                "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">old boundaries</text>\n"
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f4e9a\" stroke-width=\"1.6\"/>"
-                "<text x=\"%d\" y=\"%d\" font-size=\"12\">new boundaries</text>\n"
-                "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"#222\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">"
-                "catalog chip (datacenter)</text>\n"
-                "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"white\" stroke=\"#222\"/><text x=\"%d\" y=\"%d\" "
-                "font-size=\"12\">catalog chip (other)</text>\n"
-                "<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/><text x=\"%d\" "
-                "y=\"%d\" font-size=\"12\" fill=\"#c0392b\">this chip itself flips (own specs)</text>\n",
-                lx, ly, lx + 20, ly + 11, lx, ly + 30, lx + 14, ly + 30, lx + 20, ly + 34, lx, ly + 52, lx + 14, ly + 52,
-                lx + 20, ly + 56, lx + 7, ly + 74, lx + 20, ly + 78, lx + 7, ly + 96, lx + 20, ly + 100, lx + 7, ly + 118,
-                lx + 20, ly + 122);
-  out += buf;
-  // what the shaded area turns into: the outcomes in the largest changed areas of the plane
+  return out;
+}
+
+// The legend's key: shading, both sides' boundaries, the chip markers.
+std::string svg_legend_key(int lx, int ly) {
+  std::string out;
+  appendf(out,
+          "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"12\" fill=\"#f6c1b8\"/><text x=\"%d\" y=\"%d\" "
+          "font-size=\"12\">judged differently</text>\n"
+          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d9822b\" stroke-width=\"2.5\" "
+          "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">old boundaries</text>\n"
+          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f4e9a\" stroke-width=\"1.6\"/>"
+          "<text x=\"%d\" y=\"%d\" font-size=\"12\">new boundaries</text>\n"
+          "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"#222\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">"
+          "catalog chip (datacenter)</text>\n"
+          "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"white\" stroke=\"#222\"/><text x=\"%d\" y=\"%d\" "
+          "font-size=\"12\">catalog chip (other)</text>\n"
+          "<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/><text x=\"%d\" "
+          "y=\"%d\" font-size=\"12\" fill=\"#c0392b\">this chip itself flips (own specs)</text>\n",
+          lx, ly, lx + 20, ly + 11, lx, ly + 30, lx + 14, ly + 30, lx + 20, ly + 34, lx, ly + 52, lx + 14, ly + 52,
+          lx + 20, ly + 56, lx + 7, ly + 74, lx + 20, ly + 78, lx + 7, ly + 96, lx + 20, ly + 100, lx + 7, ly + 118,
+          lx + 20, ly + 122);
+  return out;
+}
+
+// `s` as legend lines at x = lx from y = ty on: broken at a space after 30 columns or before "(" after 24.
+void svg_wrapped(std::string& out, const std::string& s, int lx, int& ty) {
+  std::string o;
+  size_t col = 0;
+  for (size_t c = 0; c < s.size(); ++c) {
+    if ((s[c] == ' ' && col > 30) || (s[c] == '(' && col > 24)) {
+      appendf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, o.c_str());
+      ty += 14;
+      o = s[c] == '(' ? "  (" : "  ";
+      col = o.size();
+      continue;
+    }
+    o += s[c];
+    ++col;
+  }
+  appendf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, o.c_str());
+  ty += 16;
+}
+
+// What the shaded area turns into: the outcomes of the three largest changed areas of the plane, in the legend.
+std::string svg_shaded_outcomes(const PlaneOutcomes& p, int lx, int ly) {
+  std::string out;
   std::map<std::pair<std::string, std::string>, int> areas;
-  for (size_t k = 0; k < oa.size(); ++k)
-    if (oa[k] != ob[k]) areas[{oa[k], ob[k]}]++;
+  for (size_t k = 0; k < p.old_side.size(); ++k)
+    if (p.changed(k)) areas[{p.old_side[k], p.new_side[k]}]++;
   std::vector<std::pair<int, std::pair<std::string, std::string>>> sorted;
   for (auto& [k, v] : areas) sorted.push_back({v, k});
   std::sort(sorted.rbegin(), sorted.rend());
   int ty = ly + 152;
   for (size_t i = 0; i < sorted.size() && i < 3; ++i) {
-    auto wrap = [&](const std::string& s) {
-      std::string o;
-      size_t col = 0;
-      for (size_t c = 0; c < s.size(); ++c) {
-        if ((s[c] == ' ' && col > 30) || (s[c] == '(' && col > 24)) {
-          std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, o.c_str());
-          out += buf;
-          ty += 14;
-          o = s[c] == '(' ? "  (" : "  ";
-          col = o.size();
-          continue;
-        }
-        o += s[c];
-        ++col;
-      }
-      std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, o.c_str());
-      out += buf;
-      ty += 16;
-    };
-    std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">shaded area %zu:</text>\n",
-                  lx, ty, i + 1);
-    out += buf;
+    appendf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">shaded area %zu:</text>\n", lx, ty,
+            i + 1);
     ty += 15;
-    wrap("was: " + sorted[i].second.first);
-    wrap("now: " + sorted[i].second.second);
+    svg_wrapped(out, "was: " + sorted[i].second.first, lx, ty);
+    svg_wrapped(out, "now: " + sorted[i].second.second, lx, ty);
     ty += 6;
   }
+  return out;
+}
+
+}  // namespace
+
+std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
+  const SvgFrame fr;
+  int dest = svg_destination(r);
+  PlaneOutcomes plane = judge_plane(r, fr, dest);
+  std::string out = svg_header(r, fr, dest);
+  out += svg_shading(fr, plane);
+  out += svg_boundaries(fr, plane.old_side, "#d9822b", "6 4", 2.5);
+  out += svg_boundaries(fr, plane.new_side, "#1f4e9a", "", 1.6);
+  out += svg_axes(fr);
+  out += svg_thresholds(fr, r.semantic);
+  out += svg_axis_titles(fr);
+  out += svg_chips(r, catalog, fr, dest);
+  int lx = fr.W - fr.R + 30, ly = fr.T + 10;
+  out += svg_legend_key(lx, ly);
+  out += svg_shaded_outcomes(plane, lx, ly);
   return out + "</svg>\n";
 }
 

@@ -59,5 +59,19 @@ assert j["schema"] == "tollgate.diff/1"
 assert j["regions"] and all(r["witness"]["type"] == "shipment" for r in j["regions"])
 assert j["log"]["records"] == 3000 and j["log"]["flipped"] > 0, j["log"]
 PY
+# --log with nothing to compare is bad input (exit 2, the reason named), never "no change" (issue 13): an empty
+# folder, a missing file, an empty file, a CSV with a header only.
+mkdir -p "$WORK/empty_dir"
+: > "$WORK/empty.csv"
+head -1 "$WORK/log.csv" > "$WORK/header_only.csv"
+for bad in "empty_dir:is a folder" "missing.csv:cannot read" "empty.csv:is empty" "header_only.csv:holds no records"; do
+  f="$WORK/${bad%%:*}"
+  "$TG" diff --as-of 2025-12-31 --vs 2026-03-01 --log "$f" > "$WORK/bad.out" 2> "$WORK/bad.err"
+  rc=$?
+  [ "$rc" -eq 2 ] || { echo "FAIL: diff --log ${bad%%:*} exits $rc, not 2 (bad input)"; fail=1; }
+  grep -qF "${bad#*:}" "$WORK/bad.err" || { echo "FAIL: diff --log ${bad%%:*} does not say '${bad#*:}'"; fail=1; }
+  [ -s "$WORK/bad.out" ] && { echo "FAIL: diff --log ${bad%%:*} printed a diff"; fail=1; }
+done
+
 [ "$fail" -eq 0 ] && echo "diff golden tests: all passed"
 exit "$fail"
