@@ -305,7 +305,7 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     respond(std::move(r));
   };
   auto get = [&](auto&& f) {
-    if (m != "GET" && m != "HEAD") return only("GET");
+    if (m != "GET") return only("GET");
     f();
   };
   const std::string& p = t.path;

@@ -62,10 +62,24 @@ TextRef put(std::string& texts, std::string_view s) {
   return ref;
 }
 
+// The classification cache of this thread for these rules (a ClassCache is 400 kB: one per thread, not per
+// request). It is keyed by ActiveSet addresses, so it is emptied when the rules change.
+ClassCache& thread_cache(const Engine& e) {
+  thread_local const Program* program = nullptr;
+  thread_local uint64_t generation = 0;
+  thread_local std::unique_ptr<ClassCache> cache;
+  if (!cache || program != e.program.get() || generation != e.generation) {
+    cache = std::make_unique<ClassCache>();
+    program = e.program.get();
+    generation = e.generation;
+  }
+  return *cache;
+}
+
 // Builds what judging one record gives: its JSON (appended to `out`) and its trace store entry.
 class Judge {
  public:
-  Judge(const Engine& e, const JudgeOptions& o, Judgement& j) : e_(e), o_(o), j_(j) {}
+  Judge(const Engine& e, const JudgeOptions& o, Judgement& j) : e_(e), o_(o), j_(j), cache_(thread_cache(e)) {}
 
   // `raw` is the record as sent (kept with a reject).
   void record(const Record& r, std::string_view raw, std::string& out) {
@@ -135,7 +149,7 @@ class Judge {
   const Engine& e_;
   const JudgeOptions& o_;
   Judgement& j_;
-  ClassCache cache_;
+  ClassCache& cache_;
   std::string json_;
 };
 
