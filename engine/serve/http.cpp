@@ -105,7 +105,6 @@ struct Session : std::enable_shared_from_this<Session> {
     req.target = std::string(h.target());
     req.content_type = std::string(h[http::field::content_type]);
     req.authorization = std::string(h[http::field::authorization]);
-    req.request_id = std::string(h["X-Request-Id"]).substr(0, 128);
     keep_alive = h.keep_alive();
     std::string file = srv->opt.upload_file ? srv->opt.upload_file(req) : std::string();
     auto length = header->content_length();

@@ -22,7 +22,6 @@ struct HttpRequest {
   std::string target;        // path and query, as sent
   std::string content_type;  // "" if none
   std::string authorization; // the Authorization header, "" if none
-  std::string request_id;    // a client's X-Request-Id, "" if none (echoed, not trusted)
   std::string body;          // the body, unless it was streamed to `body_file`
   std::string body_file;     // the file the body was streamed to ("" if none)
   uint64_t body_bytes = 0;
