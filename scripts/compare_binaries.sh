@@ -13,8 +13,8 @@
 #      audit prints, `trace verify`'s output, `trace export` as JSONL and as CSV (compared by size and SHA-256,
 #      streamed: the JSONL is about 1 GB), and the rejects export;
 #   4. the golden diffs of tests/cli/cli_diff.sh (Oct 2022 vs Oct 2023, the H200 opening, enacted vs the AI
-#      OVERWATCH Act, the same regime on both sides) as text, Markdown, JSON and SVG, and the JSON with --log over
-#      a generated 3,000-row log.
+#      OVERWATCH Act, the same regime on both sides) as text (and --detail text, where both binaries have it),
+#      Markdown, JSON and SVG, and the JSON and text with --log over a generated 3,000-row log.
 # Sizes: CHECK_ROWS (default 200000) and AUDIT_ROWS (default 1000000) in the environment. Generated logs are kept in
 # WORKDIR and reused; each side's outputs are kept in WORKDIR/old and WORKDIR/new. Exit code: 0 if everything matched, 1 if anything differed, 2 on bad usage.
 set -u
@@ -133,11 +133,15 @@ streamed "trace-export-csv" trace export audit.db --format csv
 both "trace-export-rejects" trace export audit.db --rejects-only
 
 echo "== 4. golden diffs (tests/cli/cli_diff.sh)"
+# `diff --detail` (the full text; the default became the short answer) where both binaries have it.
+detail=no
+"$old" diff --help 2>/dev/null | grep -q -- --detail && "$new" diff --help 2>/dev/null | grep -q -- --detail && detail=yes
 diff_case() {  # NAME ARGS...
   local name=$1
   shift
   both "diff-$name-text" diff "$@" --svg "diff-$name.svg"
   compare "diff-$name: SVG" "diff-$name.svg"
+  if [ "$detail" = yes ]; then both "diff-$name-detail" diff "$@" --detail; fi
   both "diff-$name-md" diff "$@" --format md
   both "diff-$name-json" diff "$@" --format json
 }
