@@ -132,6 +132,10 @@ int run_screen(const ScreenOpts& o) {
   }
   Screener screener(lists, res ? &*res : nullptr);
   ScreenResult r = screener.screen_uncached(o.name, o.country);
+  if (r.normal.tokens.empty()) {  // only punctuation or spaces: nothing that could be compared, so no answer
+    std::cerr << "tollgate: error: the name '" << o.name << "' has no letters or digits to screen\n";
+    return exit_bad_input;
+  }
   if (o.format == "json") print_json(r, lists, res ? &*res : nullptr);
   else print_text(r, lists, res ? &*res : nullptr);
   return r.outcome == MatchOutcome::certain ? exit_license : r.outcome == MatchOutcome::possible ? exit_bad_input : exit_ok;

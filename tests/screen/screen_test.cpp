@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -213,4 +214,21 @@ TEST_CASE("screen: labelled set: recall >= 0.98 on true variants, no certain mat
   CHECK(found * 100 >= positives * 98);   // recall >= 0.98, integer arithmetic
   CHECK(certain_on_negative == 0);
   CHECK(wrong_entry == 0);
+}
+
+TEST_CASE("screen: any bytes as a name or a list neither crash nor hang") {
+  std::vector<ScreeningList> lists{sample_list()};
+  Screener s(lists);
+  std::mt19937_64 rng(7);
+  const std::string pieces[] = {"Huawei", " ", "(", ")", "\xE5\x8D\x8E", "\xFF", "\xC3", "Co.", ",", "\"", "\n", "smic", "0"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string name;
+    for (int k = 0, n = static_cast<int>(rng() % 12); k < n; ++k)
+      name += (rng() % 3 == 0) ? std::string(1, static_cast<char>(rng() % 256)) : pieces[rng() % std::size(pieces)];
+    ScreenResult r = s.screen_uncached(name, rng() % 2 ? "CN" : "");
+    for (const auto& c : r.candidates) CHECK(c.score >= possible_match_score);
+    ScreeningList l = parse_screening_list("_id,source,name,alt_names\n" + name + "," + name + "," + name + "\n" + name,
+                                           "fuzz.csv");
+    CHECK(l.rows == static_cast<int>(l.entries.size() + l.problems.size()));
+  }
 }
