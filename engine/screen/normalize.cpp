@@ -106,6 +106,20 @@ struct Normalizer::Icu {
   std::unique_ptr<icu::Transliterator> other;    // Any-Latin; Latin-ASCII; made on first use (slow to build)
   std::unique_ptr<icu::BreakIterator> words;     // Chinese dictionary word breaks
   icu::UnicodeSet han_set;
+  // Pinyin of the Chinese words seen (names repeat 有限公司, 科技, 北京 ...): Han-Latin is ICU's slow step. Bounded.
+  std::unordered_map<std::u16string, icu::UnicodeString> pinyin_cache;
+  static constexpr size_t pinyin_cache_max = 100000;
+
+  const icu::UnicodeString& pinyin(const icu::UnicodeString& w) {
+    std::u16string key(w.getBuffer(), static_cast<size_t>(w.length()));
+    auto it = pinyin_cache.find(key);
+    if (it != pinyin_cache.end()) return it->second;
+    if (pinyin_cache.size() >= pinyin_cache_max) pinyin_cache.clear();
+    icu::UnicodeString p(w);
+    han->transliterate(p);
+    p.findAndReplace(u" ", u"");
+    return pinyin_cache.emplace(std::move(key), std::move(p)).first->second;
+  }
 
   // Chinese text as words: each word's pinyin without inner spaces; runs of one-character words joined.
   icu::UnicodeString pinyin_words(const icu::UnicodeString& u) {
@@ -134,8 +148,7 @@ struct Normalizer::Icu {
         continue;
       }
       int32_t chars = w.countChar32();
-      han->transliterate(w);
-      w.findAndReplace(u" ", u"");
+      w = pinyin(w);
       if (chars == 1) {
         run.append(w), ++run_chars;
       } else {
