@@ -211,7 +211,7 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
   for (const auto& g : r.semantic.regions) {
     auto cell = r.semantic.cell_of([&] {
       Facts f = g.witness;
-      f.set(s_destination, dest);
+      f.set_raw(s_destination, dest);
       return f;
     }());
     if (!cell) continue;
@@ -225,11 +225,13 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     dest = static_cast<int>(r.semantic.regions.front().witness.num[s_destination]);
   auto facts = [&](double tpp, double pd, Day day) {
     Facts f = as_shipment(Facts{}, dest, day);
-    f.set(s_chip_datacenter, 1);
-    f.set(s_chip_tpp, tpp);
-    f.set(s_chip_die_area_mm2, tpp / pd);
-    f.set(s_chip_interconnect_gbps, 900);
-    f.set(s_chip_memory_bw_gbps, 4800);
+    // A point of the chart (a cell's centre), to the nearest millionth.
+    auto micro = [](double x) { return std::llround(x * static_cast<double>(micro_per_unit)); };
+    f.set_raw(s_chip_datacenter, 1);
+    f.set_number(s_chip_tpp, micro(tpp));
+    f.set_number(s_chip_die_area_mm2, micro(tpp / pd));
+    f.set_number(s_chip_interconnect_gbps, 900 * micro_per_unit);
+    f.set_number(s_chip_memory_bw_gbps, 4800 * micro_per_unit);
     f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
     f.set_text(t_chip_family, "Generic");
     f.set_text(t_chip_vendor, "Generic");
@@ -347,7 +349,9 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
   std::vector<std::array<double, 3>> labels;  // x, y, width of each label placed
   for (const auto& [name, f] : catalog.chips()) {
     if (!f.has(s_chip_tpp) || !f.has(s_chip_die_area_mm2)) continue;
-    double tpp = f.num[s_chip_tpp], pd = tpp / f.num[s_chip_die_area_mm2];
+    // Where to plot it (display only): the exact values as doubles.
+    double tpp = static_cast<double>(f.num[s_chip_tpp]) / static_cast<double>(micro_per_unit);
+    double pd = static_cast<double>(f.num[s_chip_tpp]) / static_cast<double>(f.num[s_chip_die_area_mm2]);
     double lt = std::log10(tpp), lp = std::log10(pd);
     if (lt < x0 || lt > x1 || lp < y0 || lp > y1) continue;
     double cx = X(lt), cy = Y(lp);
