@@ -296,6 +296,20 @@ std::string first_missing(const Ctx& c, const Node& n) {
   }
 }
 
+// A date the loaded rules do not speak for (before their coverage starts, after it ends, or with no ruleset in force):
+// an error, never ALLOWED (encoding.md §0, Coverage).
+[[gnu::noinline, gnu::cold]] void fail_coverage(const Program& p, Decision& d, Day as_of, const EvalOptions& o) {
+  std::string period = "from " + format_date(p.covers_from) +
+                       (p.covers_until < day_max ? " to " + format_date(p.covers_until) : std::string(" on"));
+  std::string why = as_of < p.covers_from || as_of > p.covers_until
+                        ? "the loaded rules cover " + period
+                        : std::string("no ruleset is in force on that date") +
+                              (o.include_proposed ? "" : " (proposed rulesets are left out without --include-proposed)");
+  d.fail({"tollgate.eval.coverage", "date",
+          "no rules speak for " + format_date(as_of) + ": " + why + "; tollgate does not judge a record its rules do "
+          "not cover"});
+}
+
 void fail_unknown(Decision& d, const Ctx& c, const Rule& r) {
   if (c.overflow) {
     d.fail({"tollgate.eval.overflow", "",
@@ -490,6 +504,10 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
   }
   const ActiveSet& act = *active;
   d.active = &act;
+  if (!act.covered) [[unlikely]] {
+    fail_coverage(p, d, as_of, o);
+    return d;
+  }
   Ctx c{p, f, as_of, k_none, act};
   ScalarOutcome out{c};
   ClassCache::Entry* slot = nullptr;

@@ -313,6 +313,8 @@ class Compiler {
         } else if (c.key == "replaces") {
           if (!ruleset_ids_.count(c.token.text))
             unknown_name(c.token.text, c.token.span, "ruleset", ruleset_names());
+        } else if (c.key == "covers_from" || c.key == "covers_until") {
+          if (auto day = date_of(c.token)) coverage_bound(c.key, *day, c.token.span);
         }
       }
       if (!has_source) error("tollgate.check.no-source", "ruleset '" + rs.id + "' has no source", d.name.span,
@@ -334,6 +336,14 @@ class Compiler {
       }
       p_->rulesets[i].until = p_->rulesets[it->second].from - 1;
     }
+    if (!coverage_span_.count("covers_from") && !p_->rulesets.empty()) {
+      p_->covers_from = day_max;
+      for (const auto& rs : p_->rulesets) p_->covers_from = std::min(p_->covers_from, rs.from);
+    }
+    if (p_->covers_until < p_->covers_from)
+      error("tollgate.check.coverage", "the rules' coverage ends (" + format_date(p_->covers_until) +
+                                           ") before it starts (" + format_date(p_->covers_from) + ")",
+            coverage_span_.count("covers_until") ? coverage_span_["covers_until"] : Span{});
     for (size_t i = 0; i < ruleset_decls_.size(); ++i) {
       const Ruleset& rs = p_->rulesets[i];
       if (rs.until < rs.from)
@@ -341,6 +351,23 @@ class Compiler {
                                            ") before it starts (" + format_date(rs.from) + ")",
               ruleset_decls_[i]->name.span);
     }
+  }
+
+  // `covers_from` / `covers_until` in a ruleset header: the period all the loaded rules speak for. Several rulesets
+  // may say it, with the same date.
+  void coverage_bound(const std::string& key, Day day, const Span& span) {
+    Day& bound = key == "covers_from" ? p_->covers_from : p_->covers_until;
+    if (auto it = coverage_span_.find(key); it != coverage_span_.end()) {
+      if (bound == day) return;
+      Diagnostic d = make_diag("tollgate.check.coverage", "`" + key + " " + format_date(day) + "` disagrees with `" +
+                                                              key + " " + format_date(bound) + "`", span,
+                               "the loaded rules cover one period: give the same date, or give it once");
+      d.notes.push_back({it->second, "given here"});
+      diags_.push_back(std::move(d));
+      return;
+    }
+    bound = day;
+    coverage_span_[key] = span;
   }
 
   std::vector<std::string> ruleset_names() const {
@@ -1518,7 +1545,8 @@ class Compiler {
 
   // ---- stage 8: time -------------------------------------------------------------------------------------------------
   void partition_time() {
-    std::vector<Day> cuts{day_min};
+    std::vector<Day> cuts{day_min, p_->covers_from};
+    if (p_->covers_until < day_max) cuts.push_back(p_->covers_until + 1);
     for (const auto& rs : p_->rulesets) {
       cuts.push_back(rs.from);
       if (rs.until < day_max) cuts.push_back(rs.until + 1);
@@ -1552,6 +1580,7 @@ class Compiler {
           const auto& on = a.rules[static_cast<size_t>(r.on)][static_cast<size_t>(RuleKind::verdict)];
           if (!r.overrides.empty() && std::find(on.begin(), on.end(), ri) != on.end()) a.overriders.push_back(ri);
         }
+        a.covered = !a.rulesets.empty() && p_->covers_from <= s && s <= p_->covers_until;
         for (const auto& set : p_->country_sets) {
           size_t seg = 0;
           for (size_t k = 0; k < set.starts.size(); ++k)
@@ -1581,6 +1610,7 @@ class Compiler {
   Program* p_ = nullptr;
   std::vector<Diagnostic> diags_;
   std::map<std::string, int> ruleset_ids_;
+  std::map<std::string, Span> coverage_span_;  // where covers_from / covers_until were given
   std::vector<const Decl*> ruleset_decls_;
   std::map<std::string, DefInfo> defs_;
   std::vector<RuleDecl> rule_decls_;

@@ -199,6 +199,9 @@ struct ActiveSet {
   std::vector<int> rulesets;
   std::vector<std::array<uint64_t, 11>> country_bits;     // each country set's members on this stretch of time
   std::vector<int> overriders;   // verdict rules in force that override others, overriders before their targets
+  // The loaded rules speak for this stretch of time: it lies inside Program::covers_from .. covers_until and some
+  // ruleset is in force. A record dated on a stretch that is not covered is an error (tollgate.eval.coverage).
+  bool covered = false;
 };
 
 struct Program {
@@ -218,6 +221,9 @@ struct Program {
   std::vector<std::vector<std::string>> text_sets;
   std::vector<std::string> names;        // metric / condition names for ref nodes
   std::vector<int> override_order;       // verdict rules, overriders before the rules they override
+  // The period the loaded rules cover (inclusive): from a ruleset's `covers_from` / `covers_until` (the same date
+  // wherever several give one), else from the earliest ruleset's effective date, with no end.
+  Day covers_from = day_min, covers_until = day_max;
   // Time partition, computed once: [with proposed][segment].
   std::array<std::vector<ActiveSet>, 2> segments;
   std::vector<std::shared_ptr<const SourceFile>> sources;  // keeps spans valid
