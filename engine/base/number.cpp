@@ -202,10 +202,13 @@ std::optional<Exact> parse_exact(std::string_view text) {
   return e;
 }
 
+// Same denominators (two fields read as millionths): no cross products, and the gcd stays in 64 bits.
 bool exact_add(Exact a, Exact b, Exact& out) {
+  if (a.den == b.den) return make(static_cast<i128>(a.num) + b.num, a.den, out);
   return make(static_cast<i128>(a.num) * b.den + static_cast<i128>(b.num) * a.den, static_cast<i128>(a.den) * b.den, out);
 }
 bool exact_sub(Exact a, Exact b, Exact& out) {
+  if (a.den == b.den) return make(static_cast<i128>(a.num) - b.num, a.den, out);
   return make(static_cast<i128>(a.num) * b.den - static_cast<i128>(b.num) * a.den, static_cast<i128>(a.den) * b.den, out);
 }
 bool exact_mul(Exact a, Exact b, Exact& out) {
@@ -214,6 +217,7 @@ bool exact_mul(Exact a, Exact b, Exact& out) {
 bool exact_div(Exact a, Exact b, Exact& out, bool* div_by_zero) {
   if (div_by_zero) *div_by_zero = b.num == 0;
   if (b.num == 0) return false;
+  if (a.den == b.den) return make(a.num, b.num, out);
   return make(static_cast<i128>(a.num) * b.den, static_cast<i128>(a.den) * b.num, out);
 }
 

@@ -40,7 +40,8 @@ std::optional<int64_t> parse_micro(std::string_view text, NumberError* why = nul
 // "4114.4", "4800", "-0.000001": the shortest decimal text of a Micro (no exponent, no trailing zeros).
 std::string format_micro(int64_t micro);
 
-// A fraction in lowest terms, den > 0.
+// A fraction, den > 0: in lowest terms as the functions below return it (the evaluator also reads a record's field
+// as micro / 1'000'000 unreduced, which every function here accepts).
 struct Exact {
   int64_t num = 0;
   int64_t den = 1;

@@ -80,7 +80,9 @@ struct Ctx {
         if (n.slot == -2) { out = {as_of, 1}; return true; }
         if (n.slot == s_class) { out = {klass, 1}; return true; }
         if (!f.has(n.slot)) return false;
-        out = n.type == ValueType::number ? exact_from_micro(f.num[static_cast<size_t>(n.slot)])
+        // A number as micro / 10^6, unreduced: pd = tpp / area then divides two fractions with the same
+        // denominator, which needs no 128-bit gcd (engine/base/number.cpp).
+        out = n.type == ValueType::number ? Exact{f.num[static_cast<size_t>(n.slot)], micro_per_unit}
                                           : Exact{f.num[static_cast<size_t>(n.slot)], 1};
         return true;
       case Node::ref: return num(child(n, 0), out);
