@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "engine/base/date.hpp"
+#include "engine/base/money.hpp"
 #include "engine/base/number.hpp"
 #include "cli/common.hpp"
 #include "engine/render/render.hpp"
@@ -56,7 +57,7 @@ bool chip_from_flags(const Opts& o, Record& r) {
     return false;
   }
   if (!r.facts.has(s_chip_tpp) && r.facts.has(s_chip_peak_dense_tops) && r.facts.has(s_chip_bit_length)) {
-    const __int128 tpp = static_cast<__int128>(r.facts.num[s_chip_peak_dense_tops]) * (bits / micro_per_unit);
+    const i128 tpp = static_cast<i128>(r.facts.num[s_chip_peak_dense_tops]) * (bits / micro_per_unit);
     if (tpp <= micro_max) r.facts.set_number(s_chip_tpp, static_cast<int64_t>(tpp));
   }
   if (!r.facts.has(s_chip_tpp)) {

@@ -10,8 +10,8 @@
 namespace tollgate {
 
 namespace {
-using i128 = __int128;
-using u128 = unsigned __int128;
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 

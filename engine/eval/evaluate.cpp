@@ -566,9 +566,9 @@ struct Explainer {
       for (; whole > 0; whole /= 10) ++digits;
       return std::max(0, 6 - digits);
     }
-    unsigned __int128 rem = static_cast<uint64_t>(v.num < 0 ? -v.num : v.num) % den;
+    uint64_t rem = static_cast<uint64_t>(v.num < 0 ? -v.num : v.num) % den;  // < den < 2^63
     int zeros = 0;
-    while (rem != 0 && rem * 10 < den && zeros < 30) { rem *= 10; ++zeros; }
+    while (rem != 0 && rem < (den + 9) / 10 && zeros < 30) { rem *= 10; ++zeros; }  // rem × 10 < den
     return zeros + 6;
   }
 
