@@ -27,6 +27,12 @@
 namespace tollgate {
 namespace {
 
+// Numbers a record gives, exactly (whole millionths): at most 1e12, and bit_length a whole number from 1 to 64.
+constexpr int64_t max_number_micro = 1'000'000'000'000 * micro_per_unit;
+bool whole_bits(int64_t micro) {
+  return micro % micro_per_unit == 0 && micro >= micro_per_unit && micro <= 64 * micro_per_unit;
+}
+
 // A parsed value: JSON with number texts kept, or a CSV cell (kind cell, typed by the schema later).
 struct JV {
   enum K { null_, boolean, number, string, object, array, cell } k = null_;
@@ -249,7 +255,7 @@ struct Builder {
         if (!want_string(v, path, s)) return false;
         auto d = parse_date(s);
         if (!d) return fail("tollgate.input.date", path, path + " '" + std::string(s) + "' is not a real date (YYYY-MM-DD)");
-        facts.set(f.slot, *d);
+        facts.set_raw(f.slot, *d);
         if (f.slot == s_date) { rec.date = *d; rec.has_date = true; }
         return true;
       }
@@ -263,7 +269,7 @@ struct Builder {
           return fail("tollgate.input.country", path,
                       path + " '" + std::string(s) + "' is not an ISO 3166-1 alpha-2 country code" + help);
         }
-        facts.set(f.slot, c);
+        facts.set_raw(f.slot, c);
         return true;
       }
       case In::integer: {
@@ -274,7 +280,7 @@ struct Builder {
         int64_t q = std::stoll(t);
         if (q < 1 || q > 1'000'000'000) return fail("tollgate.input.value", path, path + " " + t + " must be from 1 to 1000000000");
         qty = q;
-        facts.set(f.slot, static_cast<double>(q));
+        facts.set_number(f.slot, q * micro_per_unit);
         return true;
       }
       case In::money: {
@@ -288,15 +294,17 @@ struct Builder {
       }
       case In::number: {
         if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
-        auto d = parse_number(v.text);
-        if (!d || !std::isfinite(*d)) return fail("tollgate.input.value", path, path + " '" + v.text + "' is not a number");
+        // Exact: the decimal text as whole millionths, never a binary double (engine/base/number.hpp).
+        NumberError why = NumberError::none;
+        auto d = parse_micro(v.text, &why);
+        if (!d) return fail("tollgate.input.value", path, path + " '" + v.text + "' " + describe(why));
         if (*d < 0) return fail("tollgate.input.value", path, path + " " + v.text + " must not be negative");
-        if (*d > 1e12) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
+        if (*d > max_number_micro) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
         if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
           return fail("tollgate.input.value", path, path + " must be greater than 0");
-        if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d)))
+        if (f.slot == s_chip_bit_length && !whole_bits(*d))
           return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
-        facts.set(f.slot, *d);
+        facts.set_number(f.slot, *d);
         return true;
       }
       case In::boolean: {
@@ -304,7 +312,7 @@ struct Builder {
         if (v.k == JV::boolean) b = v.b;
         else if (v.k == JV::cell && (v.text == "true" || v.text == "false")) b = v.text == "true";
         else return fail("tollgate.input.type", path, path + " must be true or false");
-        facts.set(f.slot, b ? 1 : 0);
+        facts.set_raw(f.slot, b ? 1 : 0);
         return true;
       }
       case In::chip: {
@@ -328,7 +336,7 @@ struct Builder {
 
   static void copy_chip(const Facts& from, Facts& to) {
     for (int s = s_chip_datacenter; s <= s_chip_first_marketed; ++s)
-      if (from.has(s)) to.set(s, from.num[static_cast<size_t>(s)]);
+      if (from.has(s)) to.set_raw(s, from.num[static_cast<size_t>(s)]);  // copied as held
     for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
       if (from.has_text(t)) to.set_text(t, from.text(t));
   }
@@ -351,10 +359,14 @@ struct Builder {
     return rec.ok;
   }
 
-  // TPP is taken as given; if only peak_dense_tops and bit_length are given, tpp = their product (encoding.md).
+  // TPP is taken as given; if only peak_dense_tops and bit_length are given, tpp = their product (encoding.md),
+  // exactly (bit_length is a whole number). A product beyond the largest number kept leaves tpp not given, so a
+  // rule that needs it fails closed.
   static void derive_tpp(Facts& f, const std::string&) {
-    if (!f.has(s_chip_tpp) && f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
-      f.set(s_chip_tpp, f.num[s_chip_peak_dense_tops] * f.num[s_chip_bit_length]);
+    if (!f.has(s_chip_tpp) && f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length)) {
+      const i128 tpp = static_cast<i128>(f.num[s_chip_peak_dense_tops]) * (f.num[s_chip_bit_length] / micro_per_unit);
+      if (tpp <= micro_max) f.set_number(s_chip_tpp, static_cast<int64_t>(tpp));
+    }
   }
 
   void build(const JV& obj) {
@@ -426,7 +438,7 @@ struct Builder {
     }
     static const int us = country_index("US");
     if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
-      rec.facts.set(s_export_from, us);  // DESIGN §4: export_from defaults to US
+      rec.facts.set_raw(s_export_from, us);  // DESIGN §4: export_from defaults to US
     if (qty >= 0 && price >= 0) {
       i128 base = static_cast<i128>(qty) * price;
       if (base > max_money_cents) {
@@ -535,7 +547,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
     case In::date: {
       auto d = parse_date(s);
       if (!d) return false;
-      facts.set(f.slot, *d);
+      facts.set_raw(f.slot, *d);
       if (f.slot == s_date) {
         b.rec.date = *d;
         b.rec.has_date = true;
@@ -545,7 +557,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
     case In::country: {
       int c = country_index(s);
       if (c < 0) return false;
-      facts.set(f.slot, c);
+      facts.set_raw(f.slot, c);
       return true;
     }
     case In::integer: {
@@ -557,7 +569,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       }
       if (q < 1 || q > 1'000'000'000) return false;
       b.qty = q;
-      facts.set(f.slot, static_cast<double>(q));
+      facts.set_number(f.slot, q * micro_per_unit);
       return true;
     }
     case In::money: {
@@ -567,17 +579,17 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       return true;
     }
     case In::number: {
-      auto d = parse_number(s);
-      if (!d || !std::isfinite(*d) || *d < 0 || *d > 1e12) return false;
+      auto d = parse_micro(s);
+      if (!d || *d < 0 || *d > max_number_micro) return false;
       if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
         return false;
-      if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d))) return false;
-      facts.set(f.slot, *d);
+      if (f.slot == s_chip_bit_length && !whole_bits(*d)) return false;
+      facts.set_number(f.slot, *d);
       return true;
     }
     case In::boolean:
-      if (s == "true") facts.set(f.slot, 1);
-      else if (s == "false") facts.set(f.slot, 0);
+      if (s == "true") facts.set_raw(f.slot, 1);
+      else if (s == "false") facts.set_raw(f.slot, 0);
       else return false;
       return true;
     case In::chip: {
