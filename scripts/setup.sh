@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
       doctest-dev libcli11-dev libssl-dev
-      python3)  # python3: the JSON checks in tests/cli/cli_diff.sh and tests/cli/cli_audit_report.sh
+      python3  # python3: the JSON checks in tests/cli/cli_diff.sh and tests/cli/cli_audit_report.sh
+      clang libclang-rt-14-dev time)  # clang: the fuzzers and the sanitizer build (scripts/fuzz.sh); time: memory checks
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
