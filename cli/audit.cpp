@@ -97,7 +97,7 @@ input/rules, 1 internal error.)");
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
-            catalog->classify_with(program.get());  // an unknown chip's suggestions show their classes
+            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             opts.inputs = o->inputs;
             opts.include_proposed = o->include_proposed;
             opts.jobs = o->jobs;

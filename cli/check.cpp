@@ -44,7 +44,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
-            catalog->classify_with(program.get());  // an unknown chip's suggestions show their classes
+            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             EvalOptions opts{o->include_proposed};
             ClassCache cache;  // logs repeat chips: classify each once per stretch of time
             std::map<std::string, int> counts;

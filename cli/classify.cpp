@@ -49,7 +49,7 @@ Exit: 0 classified, 2 bad input or rules.)");
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
-            catalog->classify_with(program.get());  // an unknown chip's suggestions show their classes
+            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             Record r;
             if (!o->json_input.empty()) {
               auto input = read_input_or_report(o->json_input);

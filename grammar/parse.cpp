@@ -46,6 +46,7 @@ size_t first_non_text_byte(std::string_view text) {
 struct Scan {
   std::vector<syntax::Comment> comments;
   size_t too_deep_at = std::string_view::npos;
+  bool too_deep_unary = false;  // prefix operators (not only brackets) made it too deep
   bool only_trivia = true;  // nothing but whitespace and comments
 };
 
@@ -93,7 +94,10 @@ Scan scan(std::string_view text) {
       if ((c == ')' || c == '}') && depth > 0) --depth;
       unary = 0;
     }
-    if (deeper && s.too_deep_at == std::string_view::npos) s.too_deep_at = i;
+    if (deeper && s.too_deep_at == std::string_view::npos) {
+      s.too_deep_at = i;
+      s.too_deep_unary = unary > 0;
+    }
   }
   return s;
 }
@@ -390,7 +394,8 @@ ParseResult parse_rules(std::string text, std::string path) {
   }
   if (sc.too_deep_at != std::string_view::npos) {
     fail(static_cast<uint32_t>(sc.too_deep_at), "tollgate.parse.too-deep",
-         "parentheses, braces and the prefix operators `not` and `-` are nested more than " +
+         (sc.too_deep_unary ? "parentheses, braces and the prefix operators `not` and `-` are nested more than "
+                            : "parentheses and braces are nested more than ") +
              std::to_string(max_nesting_depth) + " deep here",
          "split the condition into named `condition` or `metric` definitions");
     return result;

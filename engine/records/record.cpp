@@ -21,7 +21,6 @@
 #include "engine/base/money.hpp"
 #include "engine/base/number.hpp"
 #include "engine/base/text.hpp"
-#include "engine/eval/evaluate.hpp"
 #include "engine/lang/compile.hpp"
 #include "engine/records/stream.hpp"
 
@@ -445,7 +444,8 @@ struct Builder {
         if (!v.text.empty()) type = v.text;
       }
     for (const auto& [k, v] : obj.members)
-      if (k == "id" && (v.k == JV::string || v.k == JV::cell)) rec.id = printable(v.text.substr(0, 1000));
+      if (k == "id" && (v.k == JV::string || v.k == JV::cell))  // as given if it is text (as the CSV fast path)
+        rec.id = first_unprintable(v.text) == std::string::npos ? v.text : printable(v.text.substr(0, 1000));
     if (type == "chip") {
       rec.kind = RecordKind::chip;
       rec.facts.kind = RecordKind::chip;
@@ -1224,17 +1224,12 @@ std::string Catalog::suggestion_text(std::string_view typed, Day day) const {
   std::vector<std::string> c = suggest(typed);
   if (c.empty()) return "";
   constexpr size_t shown = 8;
-  bool classes = program_ && day != 0;
+  bool classes = classify_ && day != 0;
   std::string s = c.size() == 1 ? "; did you mean " : "; did you mean one of these? ";
   for (size_t i = 0; i < c.size() && i < shown; ++i) {
     if (i) s += ", ";
     s += "'" + c[i] + "'";
-    if (classes) {
-      Facts f = *find(c[i]);
-      f.kind = RecordKind::chip;
-      Decision d = evaluate(*program_, f, -1, day, EvalOptions{});
-      s += d.failed ? " (class unknown)" : std::string(" (") + klass_name(d.klass) + ")";
-    }
+    if (classes) s += " (" + classify_(*find(c[i]), day) + ")";
   }
   if (c.size() > shown) s += ", and " + std::to_string(c.size() - shown) + " more";
   s += c.size() == 1 ? "?" : "";

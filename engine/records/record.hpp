@@ -2,6 +2,7 @@
 // chip catalog. Money is read exactly from its text; numbers never pass through a double on their way to cents.
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <map>
 #include <string_view>
@@ -42,13 +43,13 @@ struct Record {
 class Catalog {
  public:
   Catalog() = default;
-  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_), program_(o.program_) { reindex(); }
+  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_), classify_(o.classify_) { reindex(); }
   Catalog(Catalog&&) = default;  // (map nodes move with the map: the index stays valid)
   Catalog& operator=(const Catalog& o) {
     if (this != &o) {
       path = o.path;
       chips_ = o.chips_;
-      program_ = o.program_;
+      classify_ = o.classify_;
       reindex();
     }
     return *this;
@@ -67,11 +68,13 @@ class Catalog {
   // nothing is plausible.
   std::vector<std::string> suggest(std::string_view typed) const;
   // "; did you mean one of these? 'H100 PCIe 80GB' (3A090.a), ..." for an unknown chip name: the candidates of
-  // suggest(), each with its class as of `day` under the program given to classify_with() (no classes without
+  // suggest(), each with its class as of `day` by the classifier given to classify_with() (no classes without
   // one, or if `day` is 0). "" if there is no candidate.
   std::string suggestion_text(std::string_view typed, Day day) const;
-  // The rules used to show a suggested chip's class (not owned; must outlive the catalog's use). Optional.
-  void classify_with(const Program* program) { program_ = program; }
+  // Gives a catalog chip's class name ("3A090.a", "none") on a day: the rules, applied by a later stage (records
+  // does not evaluate). Optional; used only to show a suggested chip's class.
+  using Classifier = std::function<std::string(const Facts& chip, Day day)>;
+  void classify_with(Classifier classify) { classify_ = std::move(classify); }
   size_t size() const { return chips_.size(); }
   const std::map<std::string, Facts, std::less<>>& chips() const { return chips_; }
   std::string path;
@@ -79,7 +82,7 @@ class Catalog {
  private:
   std::map<std::string, Facts, std::less<>> chips_;
   std::unordered_map<std::string_view, const Facts*> index_;  // into chips_ (its keys and values)
-  const Program* program_ = nullptr;
+  Classifier classify_;
   void reindex();
 };
 

@@ -313,7 +313,7 @@ TEST_CASE("files that hold no records are file-level errors, never '0 records' (
 }
 
 TEST_CASE("error messages and ids never carry raw control bytes or invalid UTF-8") {
-  const std::string row = "shipment,S\x01" "X,2025-03-01,H\xFF" "100,DE,Acme\x1b[31m,DE,1,1.00";
+  const std::string row = "shipment,S-1,2025-03-01,H\xFF" "100,DE,Acme\x1b[31m,DE,1,1.00";
   Read r = read_as_check(header + "\n" + row + "\n", ".csv");
   REQUIRE(r.records.size() == 1);
   const Record& rec = r.records[0];
@@ -321,6 +321,11 @@ TEST_CASE("error messages and ids never carry raw control bytes or invalid UTF-8
   for (const std::string* s : {&rec.error.message, &rec.id, &rec.error.field})
     for (char c : *s) CHECK((static_cast<unsigned char>(c) >= 0x20 && c != 0x7f));
   CHECK(rec.error.message.find("\\xFF") != std::string::npos);
+  // A control byte in the id: the id shown is escaped, and the row is rejected.
+  Read id = read_as_check(header + "\nshipment,S\x01X,2025-03-01,H20,DE,Acme,DE,1,1.00\n", ".csv");
+  REQUIRE(id.records.size() == 1);
+  CHECK_FALSE(id.records[0].ok);
+  CHECK(id.records[0].id == "S\\x01X");
   // A NUL or an escape in a text field rejects the row.
   Read nul = read_as_check(header + "\nshipment,S-1,2025-03-01,H20,DE,Ac" + std::string(1, '\0') + "me,DE,1,1.00\n", ".csv");
   REQUIRE(nul.records.size() == 1);
@@ -330,7 +335,11 @@ TEST_CASE("error messages and ids never carry raw control bytes or invalid UTF-8
 
 TEST_CASE("an unknown chip's hint lists every plausible catalog chip with its class, never a lone wrong one (item 8)") {
   Catalog cat = test::catalog();
-  cat.classify_with(&test::bundled());
+  cat.classify_with([](const Facts& chip, Day day) -> std::string {
+    Facts f = chip;
+    f.kind = RecordKind::chip;
+    return klass_name(evaluate(test::bundled(), f, -1, day, EvalOptions{}).klass);
+  });
   auto message = [&](const std::string& chip) {
     Record r = record_from_json(R"({"type":"shipment","id":"X","date":"2025-06-01","chip":")" + chip +
                                     R"(","destination":"CN","end_user_hq":"CN","quantity":1,"unit_price_usd":"1.00"})",
