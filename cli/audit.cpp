@@ -99,6 +99,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
+            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             opts.inputs = o->inputs;
             opts.include_proposed = o->include_proposed;
             opts.jobs = o->jobs;

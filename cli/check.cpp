@@ -44,19 +44,21 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
+            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             EvalOptions opts{o->include_proposed};
             ClassCache cache;  // logs repeat chips: classify each once per stretch of time
             std::map<std::string, int> counts;
             bool any_error = false, any_license = false, any_prohibited = false;
-            size_t total = 0;
+            size_t total = 0, judged = 0, rejected = 0, rows_read = 0, bad_files = 0;
             for (const auto& path : o->inputs) {
               if (o->inputs.size() > 1 && !o->json) std::cout << "== " << path << "\n";
               try {
                 // Streamed: a log of any size is judged in constant memory, each record printed as it comes.
-                for_each_record(path, &*catalog, [&](const Record& r) {
+                rows_read += for_each_record(path, &*catalog, [&](const Record& r) {
                   ++total;
                   if (!r.ok) {
                     any_error = true;
+                    ++rejected;
                     ++counts["error"];
                     std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message) + "\n"
                                           : error_text(r, r.error.code, r.error.field, r.error.message) + "\n");
@@ -66,20 +68,24 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                   Decision d = evaluate(*program, r.facts, r.base_cents, day, opts, &cache);
                   if (d.failed) {
                     any_error = true;
+                    ++rejected;
                     ++counts["error"];
                   } else {
+                    ++judged;
                     ++counts[to_string(d.verdict)];
                     any_license |= d.verdict == Verdict::license_required;
                     any_prohibited |= d.verdict == Verdict::prohibited;
                   }
                   std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
-                });
+                }).rows;
               } catch (const std::exception& e) {
+                // A file that cannot be read as records at all: a file-level error; the other files go on.
                 std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
+                any_error = true;
+                ++bad_files;
               }
             }
-            if (!o->json) {
+            if (!o->json && total > 0) {
               std::cout << total << " record" << (total == 1 ? "" : "s") << ":";
               bool first = true;
               for (const char* k : {"ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "error"}) {
@@ -88,6 +94,18 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                 first = false;
               }
               std::cout << "\n";
+            }
+            if (!o->json) {
+              // Every row read is accounted for: judged (a verdict) or rejected (an error above).
+              std::cout << rows_read << " row" << (rows_read == 1 ? "" : "s") << " read: " << judged << " judged, "
+                        << rejected << " rejected";
+              if (bad_files) std::cout << "; " << bad_files << " file" << (bad_files == 1 ? "" : "s") << " not read (errors above)";
+              std::cout << "\n";
+            }
+            if (judged + rejected != rows_read) {  // cannot happen: the reader hands on every row it reads
+              std::cerr << "tollgate: internal error: " << rows_read << " rows read but " << judged + rejected
+                        << " accounted for\n";
+              return exit_internal;
             }
             if (any_prohibited) return exit_prohibited;
             if (any_error) return exit_bad_input;

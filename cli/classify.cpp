@@ -131,6 +131,7 @@ Exit: 0 classified, 2 bad input or rules.)");
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
+            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             Record r;
             if (!o->json_input.empty()) {
               auto input = read_input_or_report(o->json_input);
@@ -140,9 +141,8 @@ Exit: 0 classified, 2 bad input or rules.)");
             } else if (!o->name.empty()) {
               const Facts* c = catalog->find(o->name);
               if (!c) {
-                std::string guess = closest(o->name, catalog->names());
                 std::cerr << "tollgate: error: chip '" << o->name << "' is not in the catalog"
-                          << (guess.empty() ? "" : "; did you mean '" + guess + "'?") << "\n";
+                          << catalog->suggestion_text(o->name, day) << "\n";
                 return exit_bad_input;
               }
               r.facts = *c;

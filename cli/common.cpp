@@ -1,6 +1,7 @@
 // tollgate CLI — shared helpers (see common.hpp).
 #include "engine/base/date.hpp"
 #include "cli/common.hpp"
+#include "engine/eval/evaluate.hpp"
 
 #include <chrono>
 #include <fstream>
@@ -34,6 +35,15 @@ std::optional<Catalog> load_catalog(const Globals& g) {
     std::cerr << "tollgate: error: " << e.what() << "\n";
     return std::nullopt;
   }
+}
+
+Catalog::Classifier chip_classifier(std::shared_ptr<const Program> program) {
+  return [program](const Facts& chip, Day day) -> std::string {
+    Facts f = chip;
+    f.kind = RecordKind::chip;
+    Decision d = evaluate(*program, f, -1, day, EvalOptions{});
+    return d.failed ? "class unknown" : klass_name(d.klass);
+  };
 }
 
 std::string read_input(const std::string& path) {

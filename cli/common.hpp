@@ -47,6 +47,9 @@ void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std:
 std::shared_ptr<const Program> load_program(const Globals& g);
 // Loads the catalog (bundled unless --catalog); prints the problem and returns nullopt on failure.
 std::optional<Catalog> load_catalog(const Globals& g);
+// A catalog chip's class name on a day under `program` ("class unknown" if the rules cannot classify it), for the
+// classes shown with an unknown chip's suggestions (Catalog::classify_with). Keeps `program` alive.
+Catalog::Classifier chip_classifier(std::shared_ptr<const Program> program);
 // Reads a file, or standard input for "-". Throws std::runtime_error if unreadable.
 std::string read_input(const std::string& path);
 // read_input, or a message on stderr and nullopt.

@@ -1,5 +1,6 @@
 // tollgate fmt — rewrite rules files in the canonical layout (or, with --check, list those that differ).
 // Every run checks itself: the formatted text must parse to the same tree with the same comments.
+#include <filesystem>
 #include <fstream>
 
 #include "engine/base/files.hpp"
@@ -13,7 +14,8 @@ Command add_fmt(CLI::App& root, Globals& g) {
   app->footer(R"(Examples:
   tollgate fmt rules/            # rewrite in place
   tollgate fmt --check rules/    # exit 1 and list files that are not formatted
-Exit: 0 formatted (or already so), 1 --check found files to format, 2 a file does not parse.)");
+Exit: 0 formatted (or already so), 1 --check found files to format, 2 a file does not parse (or a folder
+holds no .tg file).)");
   struct Opts {
     std::vector<std::string> paths;
     bool check = false;
@@ -22,6 +24,14 @@ Exit: 0 formatted (or already so), 1 --check found files to format, 2 a file doe
   app->add_option("paths", o->paths, "Rules files or folders")->required();
   app->add_flag("--check", o->check, "Change nothing; exit 1 if a file is not in canonical format");
   return {app, [o, &g]() -> int {
+            for (const auto& p : o->paths) {
+              std::error_code ec;
+              if (std::filesystem::is_directory(p, ec) && expand_paths({p}, ".tg").empty()) {
+                // Nothing to format is not "all formatted": a wrong folder must not pass a --check.
+                std::cerr << "tollgate: error: no .tg rules files in folder '" << p << "'\n";
+                return exit_bad_input;
+              }
+            }
             const std::vector<std::string> files = expand_paths(o->paths, ".tg");
             int rc = 0;
             for (const auto& path : files) {

@@ -7,10 +7,12 @@
 #include "grammar/config.hpp"
 
 namespace tollgate::grammar::common {
-using x3::alnum;
-using x3::alpha;
+// ASCII classes only: the standard ones assert (and are undefined in a release build) on a byte above 127,
+// which any UTF-8 text in a rules file has. A non-ASCII byte is simply not a letter, digit or space here.
+using x3::ascii::alnum;
+using x3::ascii::alpha;
 using x3::char_;
-using x3::digit;
+using x3::ascii::digit;
 using x3::lexeme;
 using x3::lit;
 using x3::raw;

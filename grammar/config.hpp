@@ -36,9 +36,11 @@ struct parse_state {
 using parse_state_tag = x3::error_handler_tag;
 
 namespace skip {
-// Whitespace, and comments from '#' to the end of the line.
-const auto comment = x3::lexeme['#' >> *(x3::char_ - x3::eol)];
-const auto skipper = x3::space | comment;
+// Whitespace (ASCII only: x3::space would assert on a byte above 127), and comments from '#' to the end of the
+// line (any bytes).
+// A comment ends at '\n' only (a lone '\r' inside it is part of it), as the comment scan in parse.cpp reads it.
+const auto comment = x3::lexeme['#' >> *(x3::char_ - '\n')];
+const auto skipper = x3::ascii::space | comment;
 }  // namespace skip
 using skipper_type = std::remove_cv_t<decltype(skip::skipper)>;
 

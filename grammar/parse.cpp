@@ -46,12 +46,14 @@ size_t first_non_text_byte(std::string_view text) {
 struct Scan {
   std::vector<syntax::Comment> comments;
   size_t too_deep_at = std::string_view::npos;
+  bool too_deep_unary = false;  // prefix operators (not only brackets) made it too deep
   bool only_trivia = true;  // nothing but whitespace and comments
 };
 
 Scan scan(std::string_view text) {
   Scan s;
   int depth = 0;
+  int unary = 0;  // `not` and `-` in a row (each is a level of the parser's recursion, like a parenthesis)
   bool in_string = false;
   bool line_has_code = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -74,11 +76,27 @@ Scan scan(std::string_view text) {
     if (c == ' ' || c == '\t' || c == '\r') continue;
     line_has_code = true;
     s.only_trivia = false;
-    if (c == '"') in_string = true;
-    else if (c == '(' || c == '{') {
-      if (++depth > max_nesting_depth && s.too_deep_at == std::string_view::npos) s.too_deep_at = i;
-    } else if (c == ')' || c == '}') {
-      if (depth > 0) --depth;
+    bool deeper = false;
+    if (c == '"') {
+      in_string = true;
+      unary = 0;
+    } else if (c == '(' || c == '{') {
+      deeper = ++depth + unary > max_nesting_depth;
+    } else if (c == '-') {
+      deeper = depth + ++unary > max_nesting_depth;
+    } else if (is_ident_char(c)) {
+      size_t e = i;
+      while (e < text.size() && is_ident_char(text[e])) ++e;
+      if (text.substr(i, e - i) == "not") deeper = depth + ++unary > max_nesting_depth;
+      else unary = 0;
+      i = e - 1;
+    } else {
+      if ((c == ')' || c == '}') && depth > 0) --depth;
+      unary = 0;
+    }
+    if (deeper && s.too_deep_at == std::string_view::npos) {
+      s.too_deep_at = i;
+      s.too_deep_unary = unary > 0;
     }
   }
   return s;
@@ -353,6 +371,13 @@ ParseResult parse_rules(std::string text, std::string path) {
     result.diagnostics.push_back(std::move(d));
   };
 
+  if (view.size() > max_rules_bytes) {
+    fail(0, "tollgate.parse.too-large",
+         "this file is " + std::to_string(view.size()) + " bytes; a rules file may hold at most " +
+             std::to_string(max_rules_bytes) + " (the bundled law is some 25 kB in all)",
+         "split it into several files, or check that this is a rules file");
+    return result;
+  }
   if (size_t bad = first_non_text_byte(view); bad != std::string_view::npos) {
     fail(static_cast<uint32_t>(bad), "tollgate.parse.not-text",
          "this file is not UTF-8 text (byte " + std::to_string(bad) + " is " +
@@ -369,7 +394,9 @@ ParseResult parse_rules(std::string text, std::string path) {
   }
   if (sc.too_deep_at != std::string_view::npos) {
     fail(static_cast<uint32_t>(sc.too_deep_at), "tollgate.parse.too-deep",
-         "parentheses and braces are nested more than " + std::to_string(max_nesting_depth) + " deep here",
+         (sc.too_deep_unary ? "parentheses, braces and the prefix operators `not` and `-` are nested more than "
+                            : "parentheses and braces are nested more than ") +
+             std::to_string(max_nesting_depth) + " deep here",
          "split the condition into named `condition` or `metric` definitions");
     return result;
   }

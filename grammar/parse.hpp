@@ -20,7 +20,11 @@ struct ParseResult {
 };
 
 // Deepest nesting of parentheses / braces accepted (deeper input is rejected with tollgate.parse.too-deep).
+// `not` and unary `-` count as levels too: each is a level of the parser's recursion.
 inline constexpr int max_nesting_depth = 64;
+// Largest rules file parsed, in bytes (larger: tollgate.parse.too-large). Parsing takes some hundred bytes of
+// memory per byte of rules; the bound keeps that to a known size whatever file is given.
+inline constexpr size_t max_rules_bytes = size_t{1} << 20;
 
 ParseResult parse_rules(std::string text, std::string path);
 

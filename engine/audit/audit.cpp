@@ -101,6 +101,8 @@ std::string utc_now() {
 }
 
 InputFormat format_of(const std::string& path, std::FILE* f) {
+  // Not records at all (a spreadsheet, UTF-16, binary, empty, a header alone): a file-level error, as in check.
+  if (std::string why = input_file_problem(path); !why.empty()) throw std::runtime_error(why);
   char head[256];
   size_t got = std::fread(head, 1, sizeof head, f);
   std::rewind(f);

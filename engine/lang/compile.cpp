@@ -97,7 +97,16 @@ LoadResult load_rules(const std::vector<std::string>& paths) {
     for (const auto& d : file.decls) {
       if (d.kind != DeclKind::include) continue;
       fs::path target = fs::path(path).parent_path() / d.name.text;
-      if (!fs::exists(target)) {
+      std::error_code exists_ec;  // (the throwing fs::exists fails on a name over 255 bytes: a user error)
+      const bool exists = fs::exists(target, exists_ec);
+      if (exists_ec) {
+        r.diagnostics.push_back(make_diag("tollgate.load.include",
+                                          "included file '" + d.name.text.substr(0, 300) + "' cannot be read: " +
+                                              exists_ec.message(),
+                                          d.name.span, "includes are relative to the including file"));
+        continue;
+      }
+      if (!exists) {
         r.diagnostics.push_back(make_diag("tollgate.load.include", "included file '" + d.name.text + "' not found",
                                           d.name.span, "includes are relative to the including file"));
         continue;

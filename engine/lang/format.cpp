@@ -216,16 +216,20 @@ class Printer {
     }
   }
 
-  // End-of-line comments that sit on the same source line as `offset` (the end of what was just printed).
-  void trailing_comments_up_to_line_end(uint32_t offset) {
+  // End-of-line comments that sit on the same source line as `offset` (the end of what was just printed), after
+  // any comments from inside the expression just printed (skip_inner_comments). A comment runs to the end of its
+  // line, so a line holds at most one: the first ends the printed line, each other one gets a line of its own
+  // (at `indent`), in order. (Two comments joined on one line would read back as one.)
+  void trailing_comments_up_to_line_end(uint32_t offset, const std::string& indent = "") {
     size_t eol = text_.find('\n', offset);
     if (eol == std::string::npos) eol = text_.size();
-    std::string tail;
     while (next_ < f_.comments.size() && !f_.comments[next_].own_line && f_.comments[next_].offset < eol) {
-      tail += "  " + f_.comments[next_].text;
+      pending_.push_back(&f_.comments[next_].text);
       ++next_;
     }
-    out_ += tail + "\n";
+    for (size_t i = 0; i < pending_.size(); ++i) out_ += (i ? "\n" + indent : "  ") + *pending_[i];
+    pending_.clear();
+    out_ += "\n";
   }
 
   void decl(const Decl& d) {
@@ -240,7 +244,7 @@ class Printer {
         for (const auto& c : d.clauses) {
           own_line_comments_before(c.span.offset, "  ");
           out_ += "  " + c.key + " " + (c.token.quoted ? quote(c.token.text) : c.token.text);
-          trailing_comments_up_to_line_end(c.token.span.end());
+          trailing_comments_up_to_line_end(c.token.span.end(), "  ");
         }
         own_line_comments_before(d.span.end(), "  ");
         out_ += "}";
@@ -293,19 +297,17 @@ class Printer {
       }
       out_ += line;
       if (c.kind == Clause::Kind::expr) skip_inner_comments(end);
-      trailing_comments_up_to_line_end(end);
+      trailing_comments_up_to_line_end(end, "  ");
     }
   }
 
   // Comments inside a multi-line expression: own-line ones are moved before the clause would be surprising, so
-  // they are kept (in order) as end-of-line comments of the clause.
+  // they follow the clause's line, in order (trailing_comments_up_to_line_end prints them).
   void skip_inner_comments(uint32_t end) {
-    std::string tail;
     while (next_ < f_.comments.size() && f_.comments[next_].offset < end) {
-      tail += "  " + f_.comments[next_].text;
+      pending_.push_back(&f_.comments[next_].text);
       ++next_;
     }
-    out_ += tail;
   }
 
   const syntax::File& f_;
@@ -313,6 +315,7 @@ class Printer {
   std::string out_;
   size_t next_ = 0;
   uint32_t last_end_ = 0;
+  std::vector<const std::string*> pending_;  // comments waiting for the end of the printed line
 };
 
 bool same_expr(const Expr& a, const Expr& b) {

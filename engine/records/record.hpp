@@ -2,6 +2,7 @@
 // chip catalog. Money is read exactly from its text; numbers never pass through a double on their way to cents.
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <map>
 #include <string_view>
@@ -21,6 +22,11 @@ struct RecordError {
   std::string message;
 };
 
+// How deep a record's JSON may nest (objects and arrays, the record itself counted): a shipment with an inline
+// chip needs 2. Deeper input is a per-record error (tollgate.input.json), so no walk over a record recurses
+// without bound.
+inline constexpr int max_record_depth = 16;
+
 struct Record {
   uint64_t line = 0;          // 1-based line in its file (for JSON arrays: the element number)
   std::string id;             // "" if unknown
@@ -37,12 +43,13 @@ struct Record {
 class Catalog {
  public:
   Catalog() = default;
-  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_) { reindex(); }
+  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_), classify_(o.classify_) { reindex(); }
   Catalog(Catalog&&) = default;  // (map nodes move with the map: the index stays valid)
   Catalog& operator=(const Catalog& o) {
     if (this != &o) {
       path = o.path;
       chips_ = o.chips_;
+      classify_ = o.classify_;
       reindex();
     }
     return *this;
@@ -54,6 +61,20 @@ class Catalog {
   // By hash (an audit looks a chip up on every row), without copying the name.
   const Facts* find(std::string_view name) const;
   std::vector<std::string> names() const;
+  // The catalog chips a user may have meant by `typed` (a name not in the catalog), best first: every chip whose
+  // name contains the typed text (letters and digits compared, case ignored); else every chip whose name the
+  // typed text contains; else every chip at the smallest edit distance (if small) and every chip sharing the
+  // longest common start (if most of it). Never one candidate picked from several that are as near. Empty if
+  // nothing is plausible.
+  std::vector<std::string> suggest(std::string_view typed) const;
+  // "; did you mean one of these? 'H100 PCIe 80GB' (3A090.a), ..." for an unknown chip name: the candidates of
+  // suggest(), each with its class as of `day` by the classifier given to classify_with() (no classes without
+  // one, or if `day` is 0). "" if there is no candidate.
+  std::string suggestion_text(std::string_view typed, Day day) const;
+  // Gives a catalog chip's class name ("3A090.a", "none") on a day: the rules, applied by a later stage (records
+  // does not evaluate). Optional; used only to show a suggested chip's class.
+  using Classifier = std::function<std::string(const Facts& chip, Day day)>;
+  void classify_with(Classifier classify) { classify_ = std::move(classify); }
   size_t size() const { return chips_.size(); }
   const std::map<std::string, Facts, std::less<>>& chips() const { return chips_; }
   std::string path;
@@ -61,11 +82,19 @@ class Catalog {
  private:
   std::map<std::string, Facts, std::less<>> chips_;
   std::unordered_map<std::string_view, const Facts*> index_;  // into chips_ (its keys and values)
+  Classifier classify_;
   void reindex();
 };
 
 enum class InputFormat { jsonl, json, csv };
 InputFormat guess_format(const std::string& path, std::string_view head);
+
+// Why a file whose first bytes are `head` cannot be read as records at all, or "" if it may be: a spreadsheet
+// (.xlsx/.ods/.xls: "save it as CSV"), UTF-16 or UTF-32 text, or binary data (more than 1 byte in 32 a control
+// byte: random bytes have some 11%; a stray NUL in a row is left to reject that row). Says
+// what the file is, never echoes its bytes. `path` gives the name shown and the extension. `head` should be at
+// least the first 4 KiB (or the whole file).
+std::string unreadable_input(const std::string& path, std::string_view head);
 
 // Reads every record of a text in the given format. Never throws on bad input: bad records come back with
 // ok == false and the reason; the others are judged.
@@ -97,7 +126,9 @@ Record record_from_csv_general(const std::vector<std::string>& header, std::vect
 // How many rows this thread has read through the fast path (for tests).
 uint64_t csv_fast_rows();
 
-// Splits one CSV line (RFC 4180 quoting; the caller joins lines inside quoted fields).
+// Splits one CSV row (RFC 4180 quoting; the caller joins lines inside quoted fields). A quote that opens a cell
+// starts a quoted cell ("" inside it is one quote); a quote anywhere else in an unquoted cell (19" Rack) is a
+// literal character. False, with the reason, on an unclosed quote or text after a closing quote.
 bool split_csv_line(std::string_view line, std::vector<std::string>& out, std::string* error);
 
 }  // namespace tollgate

@@ -2,33 +2,30 @@
 #include "engine/records/stream.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace tollgate {
 namespace {
-constexpr size_t chunk = 1 << 20;  // bytes read at a time
 
-// Quotes in a line, sixteen bytes at a time (every CSV line is counted, to find rows that span lines).
-size_t count_quotes(std::string_view s) {
-  size_t n = 0, i = 0;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
-    if (m) n += static_cast<size_t>(std::popcount(m));  // rare: most lines have no quote
+// Whether a quoted cell is still open at the end of `s`, given whether one was open at its start. Only a quote that
+// opens a cell (at the row's start or just after a comma) opens a quoted cell; inside one, "" is a quote and a lone
+// quote closes it; a quote anywhere else is a literal character (split_csv_line reads cells the same way).
+bool quote_open_after(std::string_view s, bool open) {
+  const bool row_start = !open;  // a line that does not continue a quoted cell starts a row
+  for (size_t i = s.find('"'); i != std::string_view::npos; i = s.find('"', i + 1)) {
+    if (!open) {
+      if (i == 0 ? row_start : s[i - 1] == ',') open = true;  // else a literal quote
+    } else if (i + 1 < s.size() && s[i + 1] == '"') {
+      ++i;  // "" inside a quoted cell
+    } else {
+      open = false;
+    }
   }
-#endif
-  for (; i < s.size(); ++i) n += s[i] == '"';
-  return n;
+  return open;
 }
 
 bool blank(std::string_view s, std::string_view also) {
@@ -38,22 +35,25 @@ bool blank(std::string_view s, std::string_view also) {
 }
 }  // namespace
 
-RowReader::RowReader(std::FILE* file, InputFormat fmt) : file_(file), fmt_(fmt) {}
+RowReader::RowReader(std::FILE* file, InputFormat fmt, size_t chunk)
+    : file_(file), fmt_(fmt), chunk_(std::max<size_t>(chunk, 1)) {}
 RowReader::RowReader(std::string_view text, InputFormat fmt) : fmt_(fmt), text_(text), eof_(true) {}
 
 bool RowReader::fill() {
   if (!file_ || eof_) return false;
-  // Drop what has been consumed, then append a chunk.
-  if (pos_ > 0) {
-    buf_.erase(0, pos_);
-    base_ += pos_;
-    pos_ = 0;
+  // Drop what has been consumed (but not what a row being joined may go back to), then append a chunk.
+  size_t cut = std::min(pos_, mark_);
+  if (cut > 0) {
+    buf_.erase(0, cut);
+    base_ += cut;
+    pos_ -= cut;
+    if (mark_ != std::string::npos) mark_ -= cut;
   }
   size_t old = buf_.size();
-  buf_.resize(old + chunk);
-  size_t got = std::fread(buf_.data() + old, 1, chunk, file_);
+  buf_.resize(old + chunk_);
+  size_t got = std::fread(buf_.data() + old, 1, chunk_, file_);
   buf_.resize(old + got);
-  if (got < chunk) {
+  if (got < chunk_) {
     if (std::ferror(file_)) read_error_ = std::strerror(errno);
     eof_ = true;
   }
@@ -80,7 +80,7 @@ bool RowReader::next_line(std::string_view& line) {
         e = buf_.size();
         break;
       }
-      searched = pos_ + have;  // fill() moved the unread part to the front
+      searched = pos_ + have;  // fill() may have moved the unread part to the front
     }
     line = std::string_view(buf_).substr(pos_, e - pos_);
     pos_ = e < buf_.size() ? e + 1 : e;
@@ -140,26 +140,64 @@ bool RowReader::next(Row& row) {
   for (;;) {
     if (!next_line(line)) return false;
     row.line = line_no_;
-    if (fmt_ == InputFormat::csv && count_quotes(line) % 2 == 1) {
-      // A quoted cell spans lines: join until the quotes balance (or the input ends).
-      row_.assign(line);
-      size_t quotes = count_quotes(line);
-      std::string_view more;
-      while (quotes % 2 == 1 && next_line(more)) {
-        row_ += '\n';
-        row_ += more;
-        quotes += count_quotes(more);
-      }
-      line = row_;
+    row.lines = 1;
+    if (fmt_ == InputFormat::csv && quote_open_after(line, false)) line = join(line, row.lines);
+    if (blank(line, fmt_ == InputFormat::csv ? "," : "")) {
+      blank_lines_ += row.lines;
+      continue;
     }
-    if (blank(line, fmt_ == InputFormat::csv ? "," : "")) continue;
     row.text = line;
     row.end = offset();
+    ++rows_;
     return true;
   }
 }
 
-void for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f) {
+std::string_view RowReader::join(std::string_view first, uint64_t& lines) {
+  // A quoted cell spans lines: join until it closes. The join stands only if the joined row is sound (it splits,
+  // and has the header's number of cells) within max_row_lines lines and max_row_bytes bytes; otherwise the
+  // quote was a mistake, and the row is its first line alone (which split_csv_line rejects: an unclosed quote),
+  // and reading goes on with the next line. So a stray quote costs its own line, never the rows after it.
+  row_.assign(first);
+  const size_t first_size = row_.size();
+  const uint64_t first_line = line_no_;
+  mark_ = pos_;  // file mode: fill() keeps the bytes from here; text mode: where to go back to
+  bool open = true;
+  std::string_view more;
+  while (open && lines < max_row_lines && row_.size() < max_row_bytes && next_line(more)) {
+    row_ += '\n';
+    row_ += more;
+    open = quote_open_after(more, true);
+    ++lines;
+  }
+  bool sound = !open;
+  if (sound && !header_.empty()) {
+    std::string err;
+    sound = split_csv_line(row_, cells_, &err) && cells_.size() == header_.size();
+  }
+  if (!sound) {
+    pos_ = mark_;
+    line_no_ = first_line;
+    lines = 1;
+    row_.resize(first_size);
+  }
+  mark_ = std::string::npos;
+  return row_;
+}
+
+namespace {
+std::string shown_name(const std::string& path) { return path == "-" ? "standard input" : "'" + path + "'"; }
+
+// A file-level error for input with no record at all: empty, blank, a CSV header alone, an empty JSON array.
+[[noreturn]] void no_records(const std::string& path, InputFormat fmt, bool header) {
+  if (header)
+    throw std::runtime_error(shown_name(path) + " has a CSV header but no rows: no record to judge");
+  throw std::runtime_error(shown_name(path) + (fmt == InputFormat::json ? " holds no records (an empty array)"
+                                                                        : " is empty: no record to judge"));
+}
+}  // namespace
+
+ReadCounts for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
   std::FILE* fp = stdin;
   if (path != "-") {
@@ -167,16 +205,23 @@ void for_each_record(const std::string& path, const Catalog* catalog, const std:
     if (!owned) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
     fp = owned.get();
   }
-  std::string head(256, '\0');
+  std::string head(sniff_bytes, '\0');
   head.resize(std::fread(head.data(), 1, head.size(), fp));
+  if (std::ferror(fp)) throw std::runtime_error("cannot read " + shown_name(path) + ": " + std::strerror(errno));
+  if (std::string why = unreadable_input(path, head); !why.empty()) throw std::runtime_error(why);
   InputFormat fmt = guess_format(path, head);
+  ReadCounts counts;
   if (fmt == InputFormat::json) {  // one document: read it whole
     std::string text = head;
     char buf[1 << 16];
     for (size_t got; (got = std::fread(buf, 1, sizeof buf, fp)) > 0;) text.append(buf, got);
     if (std::ferror(fp)) throw std::runtime_error("cannot read '" + path + "'");
-    for (const Record& r : read_records(text, fmt, catalog)) f(r);
-    return;
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) no_records(path, InputFormat::jsonl, false);
+    std::vector<Record> recs = read_records(text, fmt, catalog);
+    if (recs.empty()) no_records(path, fmt, false);
+    for (const Record& r : recs) f(r);
+    counts.rows = recs.size();
+    return counts;
   }
   RowReader rr(fp, fmt);
   rr.prime(head);
@@ -186,7 +231,8 @@ void for_each_record(const std::string& path, const Catalog* catalog, const std:
     r.ok = false;
     r.error = {"tollgate.input.csv", "", "bad CSV header: " + rr.header_error()};
     f(r);
-    return;
+    counts.rows = 1;  // the header line, rejected: the rest of the file cannot be read without it
+    return counts;
   }
   RowReader::Row row;
   Record rec;
@@ -195,6 +241,31 @@ void for_each_record(const std::string& path, const Catalog* catalog, const std:
     f(rec);
   }
   if (!rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
+  if (rr.rows_read() == 0) no_records(path, fmt, !rr.header().empty());
+  counts.rows = rr.rows_read();
+  counts.lines = rr.lines_read();
+  counts.blank_lines = rr.blank_lines();
+  return counts;
+}
+
+std::string input_file_problem(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!fp) return "cannot read '" + path + "': " + std::strerror(errno);
+  std::string head(sniff_bytes, '\0');
+  head.resize(std::fread(head.data(), 1, head.size(), fp.get()));
+  if (std::string why = unreadable_input(path, head); !why.empty()) return why;
+  InputFormat fmt = guess_format(path, head);
+  if (fmt == InputFormat::json) return "";  // read whole by its reader
+  RowReader rr(fp.get(), fmt);
+  rr.prime(head);
+  if (!rr.read_header()) return "";  // a bad header is reported by the reader, with its line
+  RowReader::Row row;
+  if (rr.next(row)) return "";
+  try {
+    no_records(path, fmt, !rr.header().empty());
+  } catch (const std::exception& e) {
+    return e.what();
+  }
 }
 
 Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,

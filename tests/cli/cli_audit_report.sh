@@ -54,7 +54,7 @@ grep -q "LICENSE_REQUIRED" summary.txt || die "the summary does not list flagged
 id=$(python3 -c "import json; print(next(json.loads(l)['id'] for l in open('all.jsonl') if 'fired' in l and json.loads(l).get('fired')))")
 line=$(grep -n "^[^,]*,$id," "$LOG" | head -1 | cut -d: -f1)
 { head -1 "$LOG"; sed -n "${line}p" "$LOG"; } > one.csv
-"$TG" check one.csv | head -n -1 | sed '$d' > check.txt
+"$TG" check one.csv | head -n -2 | sed '$d' > check.txt  # less the two summary lines
 "$TG" trace show t.db "$id" | tail -n +2 > show.txt
 diff -q check.txt show.txt > /dev/null || { die "trace show differs from check for $id"; diff check.txt show.txt | head; }
 

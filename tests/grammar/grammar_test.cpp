@@ -66,11 +66,28 @@ TEST_CASE("hostile inputs get a diagnostic, not a crash or a hang") {
     CHECK(parse_rules("", "e.tg").diagnostics.at(0).code == "tollgate.parse.empty");
     CHECK(parse_rules("  # nothing\n\n", "e.tg").diagnostics.at(0).code == "tollgate.parse.empty");
   }
-  SUBCASE("10 MB of nested parentheses") {
-    std::string text = "condition c = " + std::string(10'000'000, '(');
+  SUBCASE("1 MB of nested parentheses") {
+    std::string text = "condition c = " + std::string(1'000'000, '(');
     auto r = parse_rules(text, "deep.tg");
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].code == "tollgate.parse.too-deep");
+  }
+  SUBCASE("a prefix operator 100,000 deep, and a file over the size limit (issue 13)") {
+    std::string text = "condition c = ";
+    for (int k = 0; k < 100000; ++k) text += k % 2 ? "not " : "- ";
+    auto r = parse_rules(text + "true\n", "unary.tg");
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].code == "tollgate.parse.too-deep");
+    CHECK(r.diagnostics[0].message.find("prefix operators") != std::string::npos);
+    auto big = parse_rules("condition c = true\n" + std::string(max_rules_bytes, '#'), "big.tg");
+    REQUIRE(big.diagnostics.size() == 1);
+    CHECK(big.diagnostics[0].code == "tollgate.parse.too-large");
+  }
+  SUBCASE("bytes above 127 outside strings and comments: a diagnostic (Spirit's classes are ASCII only)") {
+    for (const char* t : {"condition \xc3\xa9 = true\n", "condition c = \xc3\xa9\n", "condition c =\xc2\xa0true\n"}) {
+      auto r = parse_rules(t, "high.tg");
+      CHECK(has_errors(r.diagnostics));
+    }
   }
   SUBCASE("a 100 kB identifier") {
     std::string text = "condition " + std::string(100'000, 'x') + " = true\n";

@@ -1,0 +1,128 @@
+// tollgate fuzz target — the record readers as `check` and `audit` read them. Built three times (CMake:
+// TOLLGATE_FUZZ=ON), with FUZZ_FORMAT csv, jsonl or json. For each input:
+//  * the file-level sniff (unreadable_input) and the format guess run on it;
+//  * JSON: read_records reads it whole, and each good record is judged by the bundled rules;
+//  * CSV / JSONL: the rows are read as `check` does (text in memory) and as `audit` does (a FILE, here read a
+//    few bytes at a time so that every refill and every join across refills is reached), and both must give the
+//    same rows; every physical line must be the header, blank, or in exactly one row (RowReader's accounting);
+//    each row becomes a Record (with and without its canonical JSON, as audit reads it, which must agree), and
+//    each good one is judged.
+// A crash, a sanitizer report, a hang, or a broken invariant (abort) is a finding.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/eval/evaluate.hpp"
+#include "engine/lang/compile.hpp"
+#include "engine/records/record.hpp"
+#include "engine/records/stream.hpp"
+
+#ifndef FUZZ_FORMAT
+#error "define FUZZ_FORMAT as csv, jsonl or json"
+#endif
+
+namespace {
+using namespace tollgate;
+
+const Program* program = nullptr;
+const Catalog* catalog = nullptr;
+
+void require(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "fuzz_records: invariant broken: %s\n", what);
+    std::abort();
+  }
+}
+
+void judge(const Record& r) {
+  if (!r.ok) return;
+  Day day = r.has_date ? r.date : 20000;
+  Decision d = evaluate(*program, r.facts, r.base_cents, day, EvalOptions{});
+  (void)d;
+}
+
+struct RowCopy {
+  std::string text;
+  uint64_t line, lines;
+};
+
+std::vector<RowCopy> read_rows(RowReader& rr, std::string_view text, InputFormat fmt, bool& header_ok) {
+  std::vector<RowCopy> rows;
+  header_ok = rr.read_header();
+  if (!header_ok) return rows;
+  RowReader::Row row;
+  uint64_t spanned = 0;
+  while (rr.next(row)) {
+    rows.push_back({std::string(row.text), row.line, row.lines});
+    spanned += row.lines;
+    require(row.text.size() <= text.size(), "a row longer than the input");
+  }
+  require(rr.rows_read() == rows.size(), "rows_read() counts the rows returned");
+  uint64_t header_lines = fmt == InputFormat::csv && rr.header_line() > 0 ? 1 : 0;
+  require(header_lines + rr.blank_lines() + spanned == rr.lines_read(), "every line is header, blank, or in a row");
+  return rows;
+}
+
+void rows(std::string_view text, InputFormat fmt) {
+  bool ok_text = false, ok_file = false;
+  RowReader in_memory(text, fmt);
+  std::vector<RowCopy> a = read_rows(in_memory, text, fmt, ok_text);
+  if (!text.empty()) {  // (fmemopen wants at least one byte)
+    std::string copy(text);
+    std::FILE* f = fmemopen(copy.data(), copy.size(), "rb");
+    if (!f) return;
+    size_t chunk = 1 + static_cast<unsigned char>(text[0]) % 13;
+    RowReader from_file(f, fmt, chunk);
+    std::vector<RowCopy> b = read_rows(from_file, text, fmt, ok_file);
+    std::fclose(f);
+    require(ok_text == ok_file, "the header reads the same from memory and from a file");
+    require(a.size() == b.size(), "the same rows from memory and from a file");
+    for (size_t i = 0; i < a.size(); ++i)
+      require(a[i].text == b[i].text && a[i].line == b[i].line && a[i].lines == b[i].lines,
+              "the same row from memory and from a file");
+  }
+  if (!ok_text) return;
+  RowReader rr(text, fmt);
+  rr.read_header();
+  Record reused;
+  for (const auto& r : a) {
+    Record full = record_from_row(fmt, rr.header(), rr.header_id(), r.text, r.line, catalog);
+    read_row(fmt, rr.header(), rr.header_id(), r.text, r.line, catalog, false, reused);  // audit, no store
+    require(full.ok == reused.ok && full.error.message == reused.error.message, "audit and check read a row alike");
+    judge(full);
+  }
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  static std::shared_ptr<const Program> p = load_and_compile({std::string(TOLLGATE_SOURCE_DIR) + "/rules"}).program;
+  static Catalog c = Catalog::load(std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/chips.csv");
+  if (!p) std::abort();
+  c.classify_with([](const Facts& chip, Day day) -> std::string {
+    Facts f = chip;
+    f.kind = RecordKind::chip;
+    return klass_name(evaluate(*program, f, -1, day, EvalOptions{}).klass);
+  });
+  program = p.get();
+  catalog = &c;
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  const InputFormat fmt = InputFormat::FUZZ_FORMAT;
+  (void)unreadable_input("fuzz." + std::string(fmt == InputFormat::csv ? "csv" : fmt == InputFormat::json ? "json" : "jsonl"),
+                         text.substr(0, sniff_bytes));
+  (void)guess_format("-", text.substr(0, sniff_bytes));
+  if (fmt == InputFormat::json) {
+    for (const Record& r : read_records(text, fmt, catalog)) judge(r);
+    Record chip = record_from_json(text, 1, catalog, /*bare_chip=*/true);  // classify --json-input
+    judge(chip);
+    return 0;
+  }
+  rows(text, fmt);
+  return 0;
+}
