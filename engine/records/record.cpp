@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -150,8 +151,72 @@ void canonical(const JV& v, std::string& out, bool cell_as_string) {
   }
 }
 
+// ---- exact decimals, for the TPP products (encoding.md §0: numbers compared exactly on their decimal text) ---------
+// A non-negative decimal m / 10^scale read from its text: up to 24 significant digits and 12 decimals, so that any
+// two (and a product by a bit length of at most 64) align within 128 bits.
+struct ExactDecimal {
+  i128 m = 0;
+  int scale = 0;
+  bool valid_nonnegative() const { return m >= 0; }
+  ExactDecimal times(int k) const { return {m * k, scale}; }
+  bool less(const ExactDecimal& o) const {
+    i128 a = m, b = o.m;
+    for (int s = scale; s < o.scale; ++s) a *= 10;
+    for (int s = o.scale; s < scale; ++s) b *= 10;
+    return a < b;
+  }
+  std::string text() const {
+    std::string digits;
+    for (i128 v = m; v > 0; v /= 10) digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
+    std::string out = digits.substr(0, digits.size() - static_cast<size_t>(scale));
+    std::string frac = digits.substr(digits.size() - static_cast<size_t>(scale));
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    return frac.empty() ? out : out + "." + frac;
+  }
+};
+
+// Digits, an optional fraction and an optional exponent (no sign); nullopt if not such a number or too precise.
+std::optional<ExactDecimal> exact_decimal(std::string_view t) {
+  ExactDecimal d;
+  size_t i = 0, sig = 0;
+  auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
+  if (!digit(0)) return std::nullopt;
+  for (; digit(i); ++i) {
+    d.m = d.m * 10 + (t[i] - '0');
+    if (d.m != 0 && ++sig > 24) return std::nullopt;
+  }
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (!digit(i)) return std::nullopt;
+    for (; digit(i); ++i) {
+      d.m = d.m * 10 + (t[i] - '0');
+      ++d.scale;
+      if ((d.m != 0 && ++sig > 24) || d.scale > 24) return std::nullopt;
+    }
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    int sign = 1, e = 0;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) sign = t[i++] == '-' ? -1 : 1;
+    if (!digit(i)) return std::nullopt;
+    for (; digit(i); ++i)
+      if ((e = e * 10 + (t[i] - '0')) > 40) return std::nullopt;
+    d.scale -= sign * e;
+  }
+  if (i != t.size()) return std::nullopt;
+  for (; d.scale < 0; ++d.scale) d.m *= 10;
+  while (d.scale > 0 && d.m % 10 == 0) { d.m /= 10; --d.scale; }
+  if (d.scale > 12 || d.m > static_cast<i128>(1'000'000'000'000) * 1'000'000'000'000) return std::nullopt;
+  return d;
+}
+
 // ---- the schema of input fields ---------------------------------------------------------------------------------
-enum class In { text, date, country, integer, money, number, boolean, chip, type, role, designer_status };
+enum class In {
+  text, date, country, integer, money, number, boolean, chip, type, role, designer_status,
+  packaged_by,        // front_end_fabricator | approved_osat | other (encoding.md r2, §5)
+  tops_by_precision   // [{"peak_dense_tops": N, "bit_length": B}, ...] (encoding.md r2, §2 TPP)
+};
 struct InField {
   const char* name;
   In in;
@@ -167,14 +232,17 @@ const std::vector<InField>& chip_fields() {
       {"memory_bw_gbps", In::number, s_chip_memory_bw_gbps},
       {"transistors_billion", In::number, s_chip_transistors_billion}, {"process_nm", In::number, s_chip_process_nm},
       {"non_planar", In::boolean, s_chip_non_planar}, {"has_hbm", In::boolean, s_chip_has_hbm},
-      {"first_marketed", In::date, s_chip_first_marketed}};
+      {"first_marketed", In::date, s_chip_first_marketed}, {"hbm_stack", In::boolean, s_chip_hbm_stack},
+      {"package_area_mm2", In::number, s_chip_package_area_mm2}, {"us_available_on", In::date, s_chip_us_available_on},
+      {"tops_by_precision", In::tops_by_precision, -1}};
   return f;
 }
 const std::vector<InField>& shipment_fields() {
   static const std::vector<InField> f = {
       {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"chip", In::chip, -1},
       {"destination", In::country, s_destination}, {"end_user", In::text, t_end_user},
-      {"end_user_hq", In::country, s_end_user_hq}, {"quantity", In::integer, s_quantity},
+      {"end_user_hq", In::country, s_end_user_hq}, {"end_user_parent_hq", In::country, s_end_user_parent_hq},
+      {"quantity", In::integer, s_quantity},
       {"unit_price_usd", In::money, -1}, {"export_from", In::country, s_export_from}, {"license", In::text, t_license}};
   return f;
 }
@@ -188,7 +256,9 @@ const std::vector<InField>& fab_fields() {
       {"transistors_billion", In::number, s_transistors_billion}, {"has_hbm", In::boolean, s_has_hbm},
       {"packager_approved", In::boolean, s_packager_approved}, {"packaged_in", In::country, s_packaged_in},
       {"destination", In::country, s_destination}, {"quantity", In::integer, s_quantity},
-      {"unit_price_usd", In::money, -1}};
+      {"unit_price_usd", In::money, -1}, {"packaged_by", In::packaged_by, t_packaged_by},
+      {"designer_applied_on", In::date, s_designer_applied_on}, {"designer_location", In::country, s_designer_location},
+      {"designer_parent_hq", In::country, s_designer_parent_hq}};
   return f;
 }
 
@@ -197,6 +267,10 @@ struct Builder {
   const Catalog* catalog;
   bool bare_chip = false;  // no "type" means chip
   int64_t qty = -1, price = -1;
+  // The chip's TPP inputs as written (exact), for the highest-TPP rule (encoding.md r2, Technical Note 2).
+  std::string_view tpp_text{}, pdt_text{}, bl_text{};
+  std::optional<ExactDecimal> best_product{};  // the highest peak_dense_tops × bit_length of tops_by_precision
+  std::string best_product_why{};             // "1978.9 × 8"
 
   bool fail(std::string code, std::string field, std::string message) {
     if (rec.ok) rec.error = {std::move(code), std::move(field), std::move(message)};
@@ -232,11 +306,12 @@ struct Builder {
         if (s.size() > 1000) return fail("tollgate.input.value", path, path + " is longer than 1000 characters");
         facts.set_text(f.slot, s);
         return true;
-      case In::role: case In::designer_status: {
+      case In::role: case In::designer_status: case In::packaged_by: {
         if (!want_string(v, path, s)) return false;
         static const std::vector<std::string> roles = {"front_end_fabricator", "osat"};
         static const std::vector<std::string> statuses = {"approved", "authorized", "none"};
-        const auto& ok = f.in == In::role ? roles : statuses;
+        static const std::vector<std::string> packagers = {"front_end_fabricator", "approved_osat", "other"};
+        const auto& ok = f.in == In::role ? roles : f.in == In::designer_status ? statuses : packagers;
         if (std::find(ok.begin(), ok.end(), s) == ok.end()) {
           std::string list;
           for (const auto& o : ok) list += (list.empty() ? "" : ", ") + o;
@@ -296,9 +371,15 @@ struct Builder {
           return fail("tollgate.input.value", path, path + " must be greater than 0");
         if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d)))
           return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
+        if (f.slot == s_chip_package_area_mm2 && *d == 0)
+          return fail("tollgate.input.value", path, path + " must be greater than 0");
+        if (f.slot == s_chip_tpp) tpp_text = v.text;
+        if (f.slot == s_chip_peak_dense_tops) pdt_text = v.text;
+        if (f.slot == s_chip_bit_length) bl_text = v.text;
         facts.set(f.slot, *d);
         return true;
       }
+      case In::tops_by_precision: return tops_list(v, path);
       case In::boolean: {
         bool b;
         if (v.k == JV::boolean) b = v.b;
@@ -326,8 +407,85 @@ struct Builder {
     return true;
   }
 
+  // tops_by_precision: a non-empty array of {peak_dense_tops, bit_length}; keeps the highest product, exactly.
+  bool tops_list(const JV& v, const std::string& path) {
+    JV parsed;  // in CSV the cell holds the array as JSON text
+    const JV* arr = &v;
+    if (v.k == JV::cell) {
+      std::string err;
+      if (!parse_json(v.text, parsed, err)) return fail("tollgate.input.value", path, path + " is not a JSON array: " + err);
+      arr = &parsed;
+    }
+    if (arr->k != JV::array || arr->items.empty())
+      return fail("tollgate.input.type", path, path + " must be a non-empty array of {peak_dense_tops, bit_length}");
+    for (size_t i = 0; i < arr->items.size(); ++i) {
+      const JV& e = arr->items[i];
+      const std::string at = path + "[" + std::to_string(i) + "]";
+      if (e.k != JV::object) return fail("tollgate.input.type", at, at + " must be an object");
+      std::string_view pdt, bl;
+      for (const auto& [k, x] : e.members) {
+        if (x.k != JV::number) return fail("tollgate.input.type", at + "." + k, at + "." + k + " must be a number");
+        if (k == "peak_dense_tops") pdt = x.text;
+        else if (k == "bit_length") bl = x.text;
+        else return fail("tollgate.input.unknown-field", at + "." + k,
+                         "unknown field '" + k + "' in " + at + "; expected peak_dense_tops and bit_length");
+      }
+      if (pdt.empty() || bl.empty())
+        return fail("tollgate.input.missing-field", at, at + " needs both peak_dense_tops and bit_length");
+      auto p = exact_decimal(pdt);
+      auto bits = parse_number(bl);
+      if (!p || !p->valid_nonnegative())
+        return fail("tollgate.input.value", at + ".peak_dense_tops",
+                    at + ".peak_dense_tops '" + std::string(pdt) + "' is not a number from 0 to 10^12");
+      if (!bits || *bits < 1 || *bits > 64 || *bits != static_cast<int>(*bits))
+        return fail("tollgate.input.value", at + ".bit_length",
+                    at + ".bit_length " + std::string(bl) + " must be a whole number of bits from 1 to 64");
+      ExactDecimal prod = p->times(static_cast<int>(*bits));
+      if (!best_product || best_product->less(prod)) {
+        best_product = prod;
+        best_product_why = std::string(pdt) + " × " + std::string(bl);
+      }
+    }
+    return true;
+  }
+
+  // TPP (encoding.md r2; 15 CFR 774 Supp. 1, 3A090 Technical Notes 1-2): the highest of the given tpp and every
+  // peak_dense_tops × bit_length (the single pair and each entry of tops_by_precision), computed exactly on the
+  // decimal texts. A given tpp lower than a product is an error; without a tpp, the highest product is the TPP.
+  bool finish_tpp(Facts& f, const std::string& prefix) {
+    std::optional<ExactDecimal> best = best_product;
+    std::string why = best_product_why;
+    if (!pdt_text.empty() && !bl_text.empty()) {
+      auto p = exact_decimal(pdt_text);
+      auto bits = parse_number(bl_text);
+      if (!p) return fail("tollgate.input.value", prefix + "peak_dense_tops", prefix + "peak_dense_tops " +
+                                                   std::string(pdt_text) + " has more digits than tollgate compares exactly");
+      if (bits && (!best || best->less(p->times(static_cast<int>(*bits))))) {
+        best = p->times(static_cast<int>(*bits));
+        why = std::string(pdt_text) + " × " + std::string(bl_text);
+      }
+    }
+    if (!best) return true;
+    if (f.has(s_chip_tpp)) {
+      auto t = exact_decimal(tpp_text);
+      if (!t) return fail("tollgate.input.value", prefix + "tpp", prefix + "tpp " + std::string(tpp_text) +
+                                                                    " has more digits than tollgate compares exactly");
+      if (t->less(*best))
+        return fail("tollgate.input.tpp", prefix + "tpp",
+                    prefix + "tpp " + std::string(tpp_text) + " is lower than peak_dense_tops × bit_length = " + why +
+                        " = " + best->text() + "; TPP is the highest value over all bit lengths (15 CFR 774 Supp. 1, "
+                        "3A090 Technical Note 2)");
+      return true;
+    }
+    auto d = parse_number(best->text());
+    if (!d || *d > 1e12)
+      return fail("tollgate.input.value", prefix + "tpp", prefix + "tpp " + best->text() + " is absurdly large");
+    f.set(s_chip_tpp, *d);
+    return true;
+  }
+
   static void copy_chip(const Facts& from, Facts& to) {
-    for (int s = s_chip_datacenter; s <= s_chip_first_marketed; ++s)
+    for (int s = s_chip_datacenter; s <= s_chip_us_available_on; ++s)
       if (from.has(s)) to.set(s, from.num[static_cast<size_t>(s)]);
     for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
       if (from.has_text(t)) to.set_text(t, from.text(t));
@@ -347,14 +505,8 @@ struct Builder {
       }
       if (!field(*it, v, prefix + k, facts)) return false;
     }
-    derive_tpp(facts, prefix);
+    finish_tpp(facts, prefix);
     return rec.ok;
-  }
-
-  // TPP is taken as given; if only peak_dense_tops and bit_length are given, tpp = their product (encoding.md).
-  static void derive_tpp(Facts& f, const std::string&) {
-    if (!f.has(s_chip_tpp) && f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
-      f.set(s_chip_tpp, f.num[s_chip_peak_dense_tops] * f.num[s_chip_bit_length]);
   }
 
   void build(const JV& obj) {
@@ -423,6 +575,16 @@ struct Builder {
           fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
           return;
         }
+    }
+    // packager_approved: true stays accepted as a synonym of packaged_by: approved_osat (encoding.md r2, §5).
+    if (rec.kind == RecordKind::fab_order && rec.facts.has(s_packager_approved) &&
+        rec.facts.num[s_packager_approved] != 0) {
+      if (rec.facts.has_text(t_packaged_by) && rec.facts.text(t_packaged_by) != "approved_osat") {
+        fail("tollgate.input.value", "packaged_by", "packager_approved is true but packaged_by is '" +
+                                                        std::string(rec.facts.text(t_packaged_by)) + "'; give one");
+        return;
+      }
+      rec.facts.set_text(t_packaged_by, "approved_osat");
     }
     static const int us = country_index("US");
     if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
@@ -532,6 +694,11 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       if (s != "approved" && s != "authorized" && s != "none") return false;
       facts.set_text(f.slot, s);
       return true;
+    case In::packaged_by:
+      if (s != "front_end_fabricator" && s != "approved_osat" && s != "other") return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::tops_by_precision: return false;  // the general path reads the array
     case In::date: {
       auto d = parse_date(s);
       if (!d) return false;
@@ -690,9 +857,11 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
       if (cell.empty()) continue;
       int f = plan.chip_field[i];
       if (f < 0) return false;
+      // TPP from peak rates is derived and checked exactly, on the cells' texts, by the general path.
+      const int slot = chip_fields()[static_cast<size_t>(f)].slot;
+      if (slot == s_chip_peak_dense_tops || slot == s_chip_bit_length) return false;
       if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
     }
-    Builder::derive_tpp(rec.facts, "chip.");
     seen |= uint64_t{1} << field_index(schema, "chip");
   }
   b.complete(seen);

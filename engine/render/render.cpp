@@ -76,6 +76,23 @@ void render_fired(std::string& out, const Program& p, const Record& r, const Dec
   }
   out += ']';
 }
+void render_notes(std::string& out, const Program& p, const Decision& d) {
+  out += ",\"notes\":[";
+  bool first = true;
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    const Rule& rule = p.rules[i];
+    if (rule.kind != RuleKind::note || !d.has_fired(static_cast<int>(i))) continue;
+    if (!first) out += ',';
+    first = false;
+    out += '{';
+    put_member(out, "rule", rule.id);
+    put_member(out, "citation", rule.citation);
+    put_key(out, "text");
+    put_string(out, rule.text);
+    out += '}';
+  }
+  out += ']';
+}
 void render_rulesets(std::string& out, const Program& p, const Decision& d) {
   out += '[';
   for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
@@ -152,6 +169,7 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   if (!fired) {
     fired_text.clear();
     render_fired(fired_text, p, r, d);
+    render_notes(fired_text, p, d);
     fired = &fired_text;
   }
   if (!rulesets) {
@@ -205,6 +223,8 @@ void append_fired_entry(std::string& out, const Program& p, int rule_index, cons
   put_string(out, explain_rule(p, rule_index, r.facts, d.as_of, d.klass));
   out += '}';
 }
+
+void append_notes(std::string& out, const Program& p, const Decision& d) { render_notes(out, p, d); }
 
 std::string decision_json_from_parts(const DecisionParts& d) {
   std::string out;
@@ -294,6 +314,13 @@ std::string decision_text_from_json(std::string_view decision, std::string_view 
   for (const auto& f : j["fired"]) {
     out += "    - " + str(f["rule"]) + "  [" + str(f["citation"]) + "]\n";
     out += "      " + str(f["because"]) + "\n";
+  }
+  if (j.contains("notes") && !j["notes"].empty()) {
+    out += "  notes\n";
+    for (const auto& n : j["notes"]) {
+      out += "    * " + str(n["rule"]) + "  [" + str(n["citation"]) + "]\n";
+      out += "      " + str(n["text"]) + "\n";
+    }
   }
   out += "  rules in force  ";
   bool first = true;
