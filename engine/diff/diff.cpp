@@ -25,7 +25,7 @@
 namespace tollgate {
 namespace {
 
-const ActiveSet& active_of(const DiffSide& s) { return s.program->active(s.day, EvalOptions{s.proposed}); }
+const ActiveSet& active_of(const DiffSide& s) { return s.program->active(s.day, s.options()); }
 
 std::vector<int> rules_in_force(const DiffSide& s) {
   const ActiveSet& a = active_of(s);
@@ -133,16 +133,17 @@ Facts as_shipment(const Facts& chip, int destination, Day day) {
   f.set(s_quantity, 1);
   f.set(s_destination, destination);
   f.set(s_end_user_hq, destination);
+  f.set(s_end_user_parent_hq, destination);  // its own ultimate parent
   f.set(s_export_from, country_index("US"));
   return f;
 }
 
 // ---- outcomes ------------------------------------------------------------------------------------------------------
 
-Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache, std::string* missing,
+Outcome outcome_of(const Program& p, const Facts& f, Day day, const EvalOptions& options, ClassCache* cache, std::string* missing,
                    std::string* rule) {
   Outcome o;
-  Decision d = evaluate(p, f, 100, day, EvalOptions{proposed}, cache);
+  Decision d = evaluate(p, f, 100, day, options, cache);
   if (d.failed) {
     o.error = true;
     if (missing) *missing = d.error().field;
@@ -275,7 +276,7 @@ bool is_absent_value(double v) { return std::isnan(v); }
 
 std::string num_text(double v, bool date) { return date ? format_date(static_cast<Day>(v)) : format_number(v); }
 
-bool is_date_dim(const Dim& d) { return d.slot == s_chip_first_marketed; }
+bool is_date_dim(const Dim& d) { return d.slot == s_chip_first_marketed || d.slot == s_chip_us_available_on; }
 
 // The value index of a number within a number dimension's values (cuts are points; between them, intervals).
 int number_index(const Dim& d, double v) {
@@ -645,6 +646,8 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
     }
   }
   if (!is_dim(s_end_user_hq) && f.has(s_destination)) f.set(s_end_user_hq, f.num[s_destination]);
+  // The end user is its own ultimate parent (end_user_parent_hq is not a dimension of the regions).
+  if (f.has(s_end_user_hq)) f.set(s_end_user_parent_hq, f.num[s_end_user_hq]);
   if (pd_dim && !is_absent_value(pd) && f.has(s_chip_tpp)) {
     double tpp = f.num[s_chip_tpp];
     double area = tpp / pd;
@@ -737,8 +740,8 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
       Facts fa = cell_facts(dims, cell, a.day), fb = fa;
       fb.set(s_date, b.day);
       std::string ma, mb, ra, rb;
-      Outcome oa = outcome_of(*a.program, fa, a.day, a.proposed, nullptr, &ma, &ra);
-      Outcome ob = outcome_of(*b.program, fb, b.day, b.proposed, nullptr, &mb, &rb);
+      Outcome oa = outcome_of(*a.program, fa, a.day, a.options(), nullptr, &ma, &ra);
+      Outcome ob = outcome_of(*b.program, fb, b.day, b.options(), nullptr, &mb, &rb);
       ++part.judged;
       for (int side = 0; side < 2; ++side) {
         if (!(side == 0 ? oa.error : ob.error)) continue;
@@ -988,8 +991,8 @@ std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const
   for (const auto& [name, chip] : catalog.chips()) {
     for (const auto& cls : classes) {
       int rep = representative(cls);
-      Outcome oa = outcome_of(*a.program, as_shipment(chip, rep, a.day), a.day, a.proposed);
-      Outcome ob = outcome_of(*b.program, as_shipment(chip, rep, b.day), b.day, b.proposed);
+      Outcome oa = outcome_of(*a.program, as_shipment(chip, rep, a.day), a.day, a.options());
+      Outcome ob = outcome_of(*b.program, as_shipment(chip, rep, b.day), b.day, b.options());
       if (oa == ob) continue;
       ChipFlip fl;
       fl.chip = name;
@@ -1035,8 +1038,8 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
       continue;
     }
     Day da = use_side_dates ? a.day : r.date, db = use_side_dates ? b.day : r.date;
-    Decision x = evaluate(*a.program, r.facts, r.base_cents, da, EvalOptions{a.proposed}, &ca);
-    Decision y = evaluate(*b.program, r.facts, r.base_cents, db, EvalOptions{b.proposed}, &cb);
+    Decision x = evaluate(*a.program, r.facts, r.base_cents, da, a.options(), &ca);
+    Decision y = evaluate(*b.program, r.facts, r.base_cents, db, b.options(), &cb);
     if (x.failed || y.failed) {
       if (x.failed != y.failed) {
         ++out.flipped;

@@ -134,7 +134,9 @@ std::string diff_json(const DiffReport& r) {
   ojson j;
   j["schema"] = "tollgate.diff/1";
   auto side = [](const DiffSide& s) {
-    return ojson{{"label", s.label}, {"as_of", format_date(s.day)}, {"include_proposed", s.proposed}};
+    ojson o{{"label", s.label}, {"as_of", format_date(s.day)}, {"include_proposed", s.proposed}};
+    if (s.unenforced) o["include_unenforced"] = true;  // (absent when false, as before rulesets could be unenforced)
+    return o;
   };
   j["old"] = side(r.old_side);
   j["new"] = side(r.new_side);
@@ -230,6 +232,7 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     f.set(s_chip_die_area_mm2, tpp / pd);
     f.set(s_chip_interconnect_gbps, 900);
     f.set(s_chip_memory_bw_gbps, 4800);
+    f.set(s_chip_us_available_on, *parse_date("2025-01-01"));  // on the US market (the H200 rule's condition)
     f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
     f.set_text(t_chip_family, "Generic");
     f.set_text(t_chip_vendor, "Generic");
@@ -241,8 +244,8 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
       double lt = x0 + (i + 0.5) / nx * (x1 - x0), lp = y0 + (j + 0.5) / ny * (y1 - y0);
       double tpp = std::pow(10, lt), pd = std::pow(10, lp);
       size_t k = static_cast<size_t>(j * nx + i);
-      oa[k] = outcome_of(*r.old_side.program, facts(tpp, pd, r.old_side.day), r.old_side.day, r.old_side.proposed).text();
-      ob[k] = outcome_of(*r.new_side.program, facts(tpp, pd, r.new_side.day), r.new_side.day, r.new_side.proposed).text();
+      oa[k] = outcome_of(*r.old_side.program, facts(tpp, pd, r.old_side.day), r.old_side.day, r.old_side.options()).text();
+      ob[k] = outcome_of(*r.new_side.program, facts(tpp, pd, r.new_side.day), r.new_side.day, r.new_side.options()).text();
     }
   char buf[4096];
   std::string out;
@@ -354,8 +357,8 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
     bool dc = f.has(s_chip_datacenter) && f.num[s_chip_datacenter] != 0;
     // Does this very chip (its own interconnect, memory, family ...) flip for this destination?
     const DiffSide &o = r.old_side, &n = r.new_side;
-    bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.proposed) ==
-                   outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.proposed));
+    bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.options()) ==
+                   outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.options()));
     if (flips) {
       std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>\n",
                     cx, cy);

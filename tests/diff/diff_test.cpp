@@ -89,8 +89,8 @@ void check_exact(const DiffSide& a, const DiffSide& b, int samples,
     Facts fa = f, fb = f;
     fa.set(s_date, a.day);
     fb.set(s_date, b.day);
-    Outcome oa = outcome_of(*a.program, fa, a.day, a.proposed);
-    Outcome ob = outcome_of(*b.program, fb, b.day, b.proposed);
+    Outcome oa = outcome_of(*a.program, fa, a.day, a.options());
+    Outcome ob = outcome_of(*b.program, fb, b.day, b.options());
     const Region* r = s.region_of(f);
     if (oa == ob) {
       ++agree;
@@ -110,8 +110,8 @@ void check_exact(const DiffSide& a, const DiffSide& b, int samples,
     Facts fa = r.witness, fb = r.witness;
     fa.set(s_date, a.day);
     fb.set(s_date, b.day);
-    CHECK(outcome_of(*a.program, fa, a.day, a.proposed) == r.old_outcome);
-    CHECK(outcome_of(*b.program, fb, b.day, b.proposed) == r.new_outcome);
+    CHECK(outcome_of(*a.program, fa, a.day, a.options()) == r.old_outcome);
+    CHECK(outcome_of(*b.program, fb, b.day, b.options()) == r.new_outcome);
   }
 }
 
