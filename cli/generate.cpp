@@ -99,12 +99,15 @@ unknown field), so that a run exercises error reporting.)");
   return {app, [o, &g]() -> int {
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
-            // 90% of rows name chips whose specs are complete; the rest any catalog chip (some fail closed).
+            // 90% of rows name chips whose specs are complete (with the die area where the Oct 2023 test needs it,
+            // encoding.md r2); the rest any catalog chip (some fail closed; a few are HBM stacks).
             std::vector<std::string> chips = catalog->names(), full;
-            for (const auto& [name, f] : catalog->chips())
+            for (const auto& [name, f] : catalog->chips()) {
+              const bool area_needed = f.has(s_chip_tpp) && f.num[s_chip_tpp] >= 1600 && f.num[s_chip_tpp] < 4800;
               if (f.has(s_chip_tpp) && f.has(s_chip_interconnect_gbps) && f.has(s_chip_memory_bw_gbps) &&
-                  f.has(s_chip_datacenter))
+                  f.has(s_chip_datacenter) && (!area_needed || f.has(s_chip_die_area_mm2)))
                 full.push_back(name);
+            }
             if (full.empty()) full = chips;
             std::vector<std::string> tail;  // every assigned ISO code: the long tail of destinations
             for (int c = 0; c < country_slots; ++c)

@@ -441,9 +441,11 @@ struct Builder {
   void scan(const DiffSide& s, int side) {
     const Program& p = *s.program;
     std::vector<char> seen(p.nodes.size(), 0);
-    for (int r : rules_in_force(s))
+    for (int r : rules_in_force(s)) {
+      if (p.rules[static_cast<size_t>(r)].on == RecordKind::fab_order) continue;  // the regions are of shipments
       for (int root : {p.rules[static_cast<size_t>(r)].when, p.rules[static_cast<size_t>(r)].except})
         if (root >= 0) reachable(p, static_cast<uint32_t>(root), seen);
+    }
     for (size_t ni = 0; ni < p.nodes.size(); ++ni) {
       if (!seen[ni]) continue;
       const Node& n = p.nodes[ni];
@@ -972,7 +974,7 @@ std::string Region::witness_json(const std::vector<Dim>&) const {
   if (!chip.contains("name")) chip["name"] = "witness";
   j["chip"] = chip;
   for (auto [k, s] : {std::pair<const char*, int>{"destination", s_destination}, {"end_user_hq", s_end_user_hq},
-                      {"export_from", s_export_from}})
+                      {"end_user_parent_hq", s_end_user_parent_hq}, {"export_from", s_export_from}})
     if (f.has(s)) j[k] = country_code(static_cast<int>(f.num[static_cast<size_t>(s)]));
   j["quantity"] = 1;
   j["unit_price_usd"] = "1.00";

@@ -166,11 +166,12 @@ struct ExactDecimal {
     return a < b;
   }
   std::string text() const {
-    std::string digits;
-    for (i128 v = m; v > 0; v /= 10) digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
-    while (static_cast<int>(digits.size()) <= scale) digits.insert(digits.begin(), '0');
-    std::string out = digits.substr(0, digits.size() - static_cast<size_t>(scale));
-    std::string frac = digits.substr(digits.size() - static_cast<size_t>(scale));
+    std::string rev;  // the digits, least significant first, at least scale + 1 of them
+    for (i128 v = m; v > 0 || static_cast<int>(rev.size()) <= scale; v /= 10)
+      rev.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
+    std::string out(rev.rbegin(), rev.rend());
+    std::string frac = out.substr(out.size() - static_cast<size_t>(scale));
+    out.resize(out.size() - static_cast<size_t>(scale));
     while (!frac.empty() && frac.back() == '0') frac.pop_back();
     return frac.empty() ? out : out + "." + frac;
   }

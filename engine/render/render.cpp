@@ -264,6 +264,10 @@ void record_subject_into(std::string& out, const Record& r) {
     out += f.has_text(t_chip_name) ? f.text(t_chip_name) : std::string_view("(inline spec)");
     code(" -> ", s_destination);
     code(", end user HQ ", s_end_user_hq);
+    // The ultimate parent, when it is not the end user's own headquarters (encoding.md r2).
+    if (f.has(s_end_user_parent_hq) &&
+        (!f.has(s_end_user_hq) || f.num[s_end_user_parent_hq] != f.num[s_end_user_hq]))
+      code(", parent HQ ", s_end_user_parent_hq);
     code(", from ", s_export_from);
   } else if (r.kind == RecordKind::fab_order) {
     out += f.has_text(t_role) ? f.text(t_role) : std::string_view("fab order");

@@ -54,13 +54,13 @@ TEST_CASE("an audit stores exactly what check decides, and verifies") {
   Scratch s;
   std::string db = (s.dir / "trace.db").string();
   AuditSummary sum = audit_into(db);
-  CHECK(sum.decisions == 14);
+  CHECK(sum.decisions == 17);
   CHECK(sum.rejected == 2);
   CHECK(sum.exit_code() == 2);  // two rows cannot be judged; nothing prohibited
   TraceStore store(db, TraceStore::Mode::read);
   VerifyReport v = store.verify();
   CHECK(v.ok);
-  CHECK(v.rows == 16);
+  CHECK(v.rows == 19);
   CHECK(v.head == sum.head);
   // Every stored decision is byte for byte what check --json prints for the same record.
   std::vector<std::string> expected;
@@ -87,9 +87,9 @@ TEST_CASE("the same audit again stores nothing twice; one thread or two give the
   AuditSummary again = audit_into(a, 2);
   CHECK(again.reused);
   CHECK(again.run == first.run);
-  CHECK(again.decisions + again.rejected == 16);
+  CHECK(again.decisions + again.rejected == 19);
   TraceStore store(a, TraceStore::Mode::read);
-  CHECK(store.verify().rows == 16);
+  CHECK(store.verify().rows == 19);
   AuditSummary single = audit_into(b, 1);
   CHECK(single.head == first.head);  // the chain covers every byte of every decision, in order
 }
@@ -115,7 +115,7 @@ TEST_CASE("a speculative start that meets the same audit once the inputs are has
   CHECK(again.run == first.run);
   TraceStore store(db, TraceStore::Mode::read);
   CHECK(store.runs().size() == 1);
-  CHECK(store.verify().rows == 16);
+  CHECK(store.verify().rows == 19);
 }
 
 TEST_CASE("trace verify names the first row altered, removed, inserted or reordered") {
