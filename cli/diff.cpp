@@ -20,11 +20,12 @@ Command add_diff(CLI::App& root, Globals& g) {
 Each side is a set of rules (a file or folder; default the bundled rules/), a date (--as-of for the old side,
 --vs for the new, default the same) and whether proposed (and unenforced) rulesets count. With --log, every shipment of the log is
 judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted.
-Output: text (default), --format md or json; --svg FILE draws the TPP x performance-density plane.)");
+Output: text (default: the short answer, grouped by change; --detail for every region and chip), --format md or
+json (complete); --svg FILE draws the TPP x performance-density plane.)");
   struct Opts {
     std::vector<std::string> sides;
     std::string as_of, vs, log, format = "text", svg, output;
-    bool old_proposed = false, new_proposed = false, both_proposed = false;
+    bool old_proposed = false, new_proposed = false, both_proposed = false, detail = false;
     bool old_unenforced = false, new_unenforced = false, both_unenforced = false;
   };
   auto o = std::make_shared<Opts>();
@@ -39,6 +40,7 @@ Output: text (default), --format md or json; --svg FILE draws the TPP x performa
   app->add_flag("--new-unenforced", o->new_unenforced, "Include unenforced rulesets on the new side");
   app->add_flag("--include-unenforced", o->both_unenforced, "Include unenforced rulesets on both sides");
   app->add_option("--log", o->log, "A shipment log (CSV or JSONL) to judge on both sides");
+  app->add_flag("--detail", o->detail, "Text: every region (with a witness) and every chip per destination, not the short answer");
   app->add_option("--format", o->format, "text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
   app->add_option("--svg", o->svg, "Write the TPP x performance-density picture to FILE");
   app->add_option("-o,--output", o->output, "Write the diff to FILE instead of standard output");
@@ -104,7 +106,7 @@ Output: text (default), --format md or json; --svg FILE draws the TPP x performa
               return exit_bad_input;
             }
             rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::string text = o->format == "json" ? diff_json(rep) : o->format == "md" ? diff_markdown(rep) : diff_text(rep);
+            std::string text = o->format == "json" ? diff_json(rep) : o->format == "md" ? diff_markdown(rep) : diff_text(rep, o->detail);
             if (o->output.empty()) {
               std::cout << text;
             } else {

@@ -23,6 +23,124 @@ std::string input_path(TraceStore& store, int64_t run, uint32_t file) {
   return "input " + std::to_string(file);
 }
 
+struct TraceOpts {
+  std::string db, id, head, format = "jsonl", output;
+  bool json = false, no_rejects = false, rejects_only = false;
+  int64_t run = 0;
+};
+
+// trace verify: every hash and link, and the head if given.
+int verify_store(TraceStore& store, const TraceOpts& o) {
+  VerifyReport r = store.verify();
+  if (!r.ok) {
+    std::cout << "TAMPERED: " << o.db << ": " << r.problem << "\n";
+    return exit_bad_input;
+  }
+  if (!o.head.empty() && o.head != r.head) {
+    std::cout << "TAMPERED: " << o.db << ": the chain head is " << r.head << ", not the expected " << o.head
+              << " (rows were changed, added or removed since)\n";
+    return exit_bad_input;
+  }
+  std::cout << "ok: " << o.db << ": " << group_digits(r.rows) << " rows (" << group_digits(r.decisions)
+            << " decisions, " << group_digits(r.rejects) << " rejects) in " << r.runs << " run"
+            << (r.runs == 1 ? "" : "s") << "; every hash and link checks out\n"
+            << "chain head " << (r.head.empty() ? "(empty store)" : r.head) << "\n";
+  return exit_ok;
+}
+
+// trace show: a record by id (every run that judged it) or by #seq, as `check` prints it or as JSON.
+int show_record(TraceStore& store, const TraceOpts& o) {
+  std::vector<int64_t> seqs;
+  if (!o.id.empty() && o.id[0] == '#') {
+    try {
+      seqs.push_back(std::stoll(o.id.substr(1)));
+    } catch (const std::exception&) {
+      std::cerr << "tollgate: error: '" << o.id << "' is not a row number (#SEQ)\n";
+      return exit_bad_input;
+    }
+  } else {
+    seqs = store.find_by_id(o.id);
+  }
+  bool any = false;
+  for (int64_t seq : seqs) {
+    auto s = store.show(seq);
+    if (!s) continue;
+    if (any && !o.json) std::cout << "\n";
+    any = true;
+    if (o.json) {
+      std::cout << s->json << "\n";
+      continue;
+    }
+    std::cout << "# row " << s->seq << ", run " << s->run << ", " << input_path(store, s->run, s->file) << ":"
+              << s->line << "\n";
+    if (s->reject) {
+      std::cout << "line " << s->line << (s->id.empty() ? "" : " (" + s->id + ")") << ": error[" << s->code << "]"
+                << (s->field.empty() ? "" : " in " + s->field) << ": " << s->message << "\n"
+                << "  row: " << s->raw << "\n";
+    } else {
+      std::cout << decision_text_from_json(s->json, s->subject);
+    }
+  }
+  if (!any) {
+    std::cerr << "tollgate: error: no record '" << o.id << "' in " << o.db << "\n";
+    return exit_bad_input;
+  }
+  return exit_ok;
+}
+
+// One stored record as a row of the CSV export.
+void export_csv_row(std::ostream& out, const TraceStore::Shown& s) {
+  auto j = nlohmann::json::parse(s.json);
+  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+  out << s.seq << "," << s.run << "," << s.line << "," << csv_cell(s.id) << ",";
+  if (s.reject) {
+    const auto& e = j["error"];
+    out << ",,,,,,," << csv_cell(e["code"].get<std::string>()) << ","
+        << csv_cell(e["field"].is_string() ? e["field"].get<std::string>() : "") << ","
+        << csv_cell(e["message"].get<std::string>()) << "," << sha256_hex(s.json + "\n" + s.raw) << "\n";
+  } else {
+    out << str("type") << "," << str("as_of") << "," << str("classification") << "," << str("verdict") << ","
+        << str("review") << "," << str("exception") << "," << j["fee_total_cents"].get<int64_t>() << ",,,,"
+        << sha256_hex(s.json) << "\n";
+  }
+}
+
+// trace export: every stored record (or one run's; decisions or rejects only) as JSONL or CSV.
+int export_records(TraceStore& store, const TraceOpts& o) {
+  std::ofstream file;
+  if (!o.output.empty()) {
+    file.open(o.output, std::ios::binary);
+    if (!file) {
+      std::cerr << "tollgate: error: cannot write '" << o.output << "'\n";
+      return exit_bad_input;
+    }
+  }
+  std::ostream& out = o.output.empty() ? std::cout : file;
+  bool csv = o.format == "csv";
+  if (csv)
+    out << "seq,run,line,id,type,as_of,classification,verdict,review,exception,fee_total_cents,"
+           "error_code,error_field,error_message,sha256\n";
+  std::optional<int64_t> run;
+  if (o.run) run = o.run;
+  store.each(run, !o.rejects_only, !o.no_rejects, [&](const TraceStore::Shown& s) {
+    if (csv) export_csv_row(out, s);
+    else out << s.json << "\n";
+  });
+  return exit_ok;
+}
+
+// trace runs: each run with its status, counts, inputs, options and head.
+int list_runs(TraceStore& store) {
+  for (const auto& r : store.runs()) {
+    std::cout << "run " << r.run << "  " << r.status << "  " << r.started_at << " .. "
+              << (r.finished_at.empty() ? "(unfinished)" : r.finished_at) << "  " << group_digits(r.decisions)
+              << " decisions, " << group_digits(r.rejects) << " rejects\n"
+              << "  inputs  " << r.inputs << "\n  options " << r.options << "\n  head    "
+              << (r.head.empty() ? "-" : r.head) << "\n";
+  }
+  return exit_ok;
+}
+
 }  // namespace
 
 Command add_trace(CLI::App& root, Globals& g) {
@@ -34,12 +152,7 @@ Command add_trace(CLI::App& root, Globals& g) {
   tollgate trace show tollgate-trace.db '#17'         # by row number (seq)
   tollgate trace export tollgate-trace.db --format csv -o decisions.csv
 Exit: 0 ok, 2 the store failed verification, or no such store or record.)");
-  struct Opts {
-    std::string db, id, head, format = "jsonl", output;
-    bool json = false, no_rejects = false, rejects_only = false;
-    int64_t run = 0;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<TraceOpts>();
 
   auto* verify = app->add_subcommand("verify", "Recompute every hash and the chain; name the first row altered, "
                                                "removed, inserted or reordered");
@@ -68,110 +181,10 @@ Exit: 0 ok, 2 the store failed verification, or no such store or record.)");
               std::cerr << "tollgate: error: " << e.what() << "\n";
               return exit_bad_input;
             }
-            if (verify->parsed()) {
-              VerifyReport r = store->verify();
-              if (!r.ok) {
-                std::cout << "TAMPERED: " << o->db << ": " << r.problem << "\n";
-                return exit_bad_input;
-              }
-              if (!o->head.empty() && o->head != r.head) {
-                std::cout << "TAMPERED: " << o->db << ": the chain head is " << r.head << ", not the expected "
-                          << o->head << " (rows were changed, added or removed since)\n";
-                return exit_bad_input;
-              }
-              std::cout << "ok: " << o->db << ": " << group_digits(r.rows) << " rows (" << group_digits(r.decisions)
-                        << " decisions, " << group_digits(r.rejects) << " rejects) in " << r.runs << " run"
-                        << (r.runs == 1 ? "" : "s") << "; every hash and link checks out\n"
-                        << "chain head " << (r.head.empty() ? "(empty store)" : r.head) << "\n";
-              return exit_ok;
-            }
-            if (show->parsed()) {
-              std::vector<int64_t> seqs;
-              if (!o->id.empty() && o->id[0] == '#') {
-                try {
-                  seqs.push_back(std::stoll(o->id.substr(1)));
-                } catch (const std::exception&) {
-                  std::cerr << "tollgate: error: '" << o->id << "' is not a row number (#SEQ)\n";
-                  return exit_bad_input;
-                }
-              } else {
-                seqs = store->find_by_id(o->id);
-              }
-              bool any = false;
-              for (int64_t seq : seqs) {
-                auto s = store->show(seq);
-                if (!s) continue;
-                if (any && !o->json) std::cout << "\n";
-                any = true;
-                if (o->json) {
-                  std::cout << s->json << "\n";
-                  continue;
-                }
-                std::cout << "# row " << s->seq << ", run " << s->run << ", " << input_path(*store, s->run, s->file)
-                          << ":" << s->line << "\n";
-                if (s->reject) {
-                  std::cout << "line " << s->line << (s->id.empty() ? "" : " (" + s->id + ")") << ": error[" << s->code
-                            << "]" << (s->field.empty() ? "" : " in " + s->field) << ": " << s->message << "\n"
-                            << "  row: " << s->raw << "\n";
-                } else {
-                  std::cout << decision_text_from_json(s->json, s->subject);
-                }
-              }
-              if (!any) {
-                std::cerr << "tollgate: error: no record '" << o->id << "' in " << o->db << "\n";
-                return exit_bad_input;
-              }
-              return exit_ok;
-            }
-            if (exp->parsed()) {
-              std::ofstream file;
-              if (!o->output.empty()) {
-                file.open(o->output, std::ios::binary);
-                if (!file) {
-                  std::cerr << "tollgate: error: cannot write '" << o->output << "'\n";
-                  return exit_bad_input;
-                }
-              }
-              std::ostream& out = o->output.empty() ? std::cout : file;
-              bool csv = o->format == "csv";
-              if (csv)
-                out << "seq,run,line,id,type,as_of,classification,verdict,review,exception,fee_total_cents,"
-                       "error_code,error_field,error_message,sha256\n";
-              std::optional<int64_t> run;
-              if (o->run) run = o->run;
-              store->each(run, !o->rejects_only, !o->no_rejects, [&](const TraceStore::Shown& s) {
-                if (!csv) {
-                  out << s.json << "\n";
-                  return;
-                }
-                auto j = nlohmann::json::parse(s.json);
-                auto str = [&](const char* k) {
-                  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
-                };
-                out << s.seq << "," << s.run << "," << s.line << "," << csv_cell(s.id) << ",";
-                if (s.reject) {
-                  const auto& e = j["error"];
-                  out << ",,,,,,," << csv_cell(e["code"].get<std::string>()) << ","
-                      << csv_cell(e["field"].is_string() ? e["field"].get<std::string>() : "") << ","
-                      << csv_cell(e["message"].get<std::string>()) << "," << sha256_hex(s.json + "\n" + s.raw) << "\n";
-                } else {
-                  out << str("type") << "," << str("as_of") << "," << str("classification") << "," << str("verdict")
-                      << "," << str("review") << "," << str("exception") << "," << j["fee_total_cents"].get<int64_t>()
-                      << ",,,," << sha256_hex(s.json) << "\n";
-                }
-              });
-              return exit_ok;
-            }
-            if (runs->parsed()) {
-              for (const auto& r : store->runs()) {
-                std::cout << "run " << r.run << "  " << r.status << "  " << r.started_at << " .. "
-                          << (r.finished_at.empty() ? "(unfinished)" : r.finished_at) << "  "
-                          << group_digits(r.decisions) << " decisions, " << group_digits(r.rejects) << " rejects\n"
-                          << "  inputs  " << r.inputs << "\n  options " << r.options << "\n  head    "
-                          << (r.head.empty() ? "-" : r.head) << "\n";
-              }
-              return exit_ok;
-            }
+            if (verify->parsed()) return verify_store(*store, *o);
+            if (show->parsed()) return show_record(*store, *o);
+            if (exp->parsed()) return export_records(*store, *o);
+            if (runs->parsed()) return list_runs(*store);
             return exit_internal;
           }};
 }

@@ -657,24 +657,99 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
 }
 
 namespace {
-// Thrown by the writer when a speculative start turns out wrong (see run_audit_impl).
+// Thrown by the writer when a speculative start turns out wrong (see AuditRun::open_store).
 struct SpeculationFailed {};
 
-AuditSummary run_audit_impl(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
-                            const AuditOptions& o, bool may_speculate) {
-  auto t0 = Clock::now();
+// What the reader, the workers and the writer share while a run's rows flow through the pipeline.
+struct Pipeline {
+  explicit Pipeline(unsigned n) : jobs(n), in_flight(1 + static_cast<size_t>(n)), work(in_flight), workers_left(n) {}
+  unsigned jobs;
+  // Batches queued for the workers; six times that read but not yet written (measured: a smaller window makes the
+  // writer wait for the batch next in order while later ones are done).
+  const size_t in_flight;
+  Queue<std::shared_ptr<Batch>> work;
+  Reorder done;
+  std::atomic<uint64_t> window{0};  // batches read but not yet written: bounds memory
+  std::mutex window_m;
+  std::condition_variable window_cv;
+  std::atomic<bool> stop{false};
+  std::string reader_error;
+  std::atomic<uint64_t> batches_total{UINT64_MAX};
+  std::vector<std::unique_ptr<std::vector<std::string>>> headers;  // CSV headers, one per input read
+  std::mutex pool_m;
+  std::vector<std::unique_ptr<Result>> pool;  // results recycled by the writer for the workers
+  ListsFull lists_full;
+  std::atomic<unsigned> workers_left;
+  std::mutex worker_error_m;
+  std::string worker_error;
+  std::thread reader;
+  std::vector<std::thread> workers;
+};
+
+// One audit, in its stages: describe the inputs, open or resume the store, start the reader and the workers, write
+// the results in order, finish the run. run() calls them in that order.
+class AuditRun {
+ public:
+  AuditRun(const Program& program, const Catalog& catalog, const std::string& catalog_sha256, const AuditOptions& o,
+           bool may_speculate)
+      : program_(program), catalog_(catalog), catalog_sha256_(catalog_sha256), o_(o), may_speculate_(may_speculate) {}
+  ~AuditRun() {
+    if (hasher_.joinable()) hasher_.join();
+  }
+  AuditSummary run();
+
+ private:
+  void describe_inputs();
+  bool open_store();  // true: the same audit is already complete in the store, and sum_ reports it
+  void start_hashing();
+  bool look_up_run();  // true: already complete
+  void begin_new_run();
+  void ensure_run();
+  void start_reader(Pipeline& p);
+  bool read_input(Pipeline& p, uint32_t f, uint64_t& index);  // false: the pipeline stopped
+  void start_workers(Pipeline& p);
+  void work(Pipeline& p);
+  bool write_in_order(Pipeline& p);  // false: the speculative start was wrong; nothing was written
+  void take(Pipeline& p, Result& r);
+  void list_unstored(Pipeline& p, const Result& r);
+  void commit();
+  AuditSummary finish_run(Pipeline& p);
+
+  const Program& program_;
+  const Catalog& catalog_;
+  const std::string& catalog_sha256_;
+  const AuditOptions& o_;
+  bool may_speculate_;
+  Clock::time_point t0_ = Clock::now();
+  AuditSummary sum_;
+  uint64_t total_bytes_ = 0;
+  std::unique_ptr<TraceStore> store_;
+  TraceStore::Position start_;
+  // Speculation (see open_store): the inputs hashed on another thread while judging starts.
+  std::thread hasher_;
+  std::string hash_error_;
+  bool speculative_ = false, run_ready_ = true;
+  // The writer's state: counts since the last commit, where the run continues, progress.
+  Counts counted_;
+  Tallies delta_;
+  TraceStore::Position pos_;
+  uint64_t pending_rows_ = 0, commits_ = 0, bytes_done_ = 0;
+  Clock::time_point last_commit_, last_progress_, pipeline0_, pipeline1_;
+  Clock::duration writer_waited_{};
+};
+
+// The inputs' formats and sizes (a JSON document is refused before anything is stored), the rulesets and options.
+void AuditRun::describe_inputs() {
 #if defined(__GLIBC__)
   // Batches are allocated and freed all run long: keep the memory instead of returning it to the system and
   // faulting it back in (measured: a tenth of the time went to page faults).
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_TRIM_THRESHOLD, 8 << 20);
 #endif
-  AuditSummary sum;
-  sum.engine = engine_version;
-  sum.db = o.db;
-  if (o.inputs.empty()) throw std::runtime_error("no input logs given");
-  uint64_t total_bytes = 0;
-  for (const auto& path : o.inputs) {
+  sum_.engine = engine_version;
+  sum_.db = o_.db;
+  if (o_.inputs.empty()) throw std::runtime_error("no input logs given");
+  for (const auto& path : o_.inputs) {
     if (path == "-") throw std::runtime_error("audit reads files, not standard input (it hashes and can resume them)");
     InputInfo in;
     in.path = path;
@@ -685,409 +760,419 @@ AuditSummary run_audit_impl(const Program& program, const Catalog& catalog, cons
       in.format = format_of(path, fp.get());
     }
     // With a store, the inputs' hashes key the run (the same audit is found, an interrupted one resumed) and the
-    // store keeps them: below. Without one, nothing is hashed: verdicts and tallies only (hashing the input was a
-    // seventh of such a run).
+    // store keeps them: open_store. Without one, nothing is hashed: verdicts and tallies only (hashing the input was
+    // a seventh of such a run).
     std::error_code ec;
     in.bytes = std::filesystem::file_size(path, ec);
     if (ec) throw std::runtime_error("cannot read '" + path + "': " + ec.message());
-    total_bytes += in.bytes;
-    sum.inputs.push_back(in);
+    total_bytes_ += in.bytes;
+    sum_.inputs.push_back(in);
   }
-  for (const auto& rs : program.rulesets) sum.rulesets.emplace_back(rs.id, rs.sha256);
-  {
-    nlohmann::ordered_json opts;
-    opts["as_of"] = o.as_of ? nlohmann::ordered_json(format_date(*o.as_of)) : nlohmann::ordered_json(nullptr);
-    opts["include_proposed"] = o.include_proposed;
-    if (o.include_unenforced) opts["include_unenforced"] = true;
-    sum.options_json = opts.dump();
-  }
-  std::unique_ptr<TraceStore> store;
-  TraceStore::Position start;
-  auto new_run = [&] {
-    RunRecord r;
-    r.run_key = sum.run_key;
-    r.engine = engine_version;
-    nlohmann::ordered_json rs = nlohmann::ordered_json::array();
-    for (const auto& [id, sha] : sum.rulesets) rs.push_back({{"id", id}, {"sha256", sha}});
-    r.rulesets = rs.dump();
-    r.catalog_sha256 = catalog_sha256;
-    nlohmann::ordered_json ins = nlohmann::ordered_json::array();
-    for (const auto& in : sum.inputs) ins.push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
-    r.inputs = ins.dump();
-    r.options = sum.options_json;
-    r.started_at = sum.started_at;
-    sum.run = store->begin_run(r);
-  };
-  // Speculation: hashing the inputs takes a while (0.9 s for a 10-million-row log) and only then is it known
-  // whether this audit is new. When no run in the store has inputs of these very sizes, it cannot be an earlier one
-  // (the same bytes have the same size): judging starts at once, from the start, while a thread hashes the inputs;
-  // the writer waits for the hash before it writes anything. Should the hash still match a run, the speculative
-  // work is dropped and the audit starts over the careful way.
-  std::thread hasher;
-  std::string hash_error;
-  bool speculative = false;
-  struct JoinHasher {
-    std::thread& t;
-    ~JoinHasher() {
-      if (t.joinable()) t.join();
-    }
-  } join_hasher{hasher};
-  if (!o.db.empty()) {
-    store = std::make_unique<TraceStore>(o.db, TraceStore::Mode::write);
-    std::vector<uint64_t> sizes;
-    for (const auto& in : sum.inputs) sizes.push_back(in.bytes);
-    speculative = may_speculate && !store->has_run_with_input_sizes(sizes);
-    if (speculative) {
-      sum.started_at = utc_now();
-      hasher = std::thread([&] {
-        name_thread("tollgate-hash");
-        try {
-          for (auto& in : sum.inputs) in.sha256 = sha256_file(in.path);  // (the reader reads path and bytes only)
-        } catch (const std::exception& e) {
-          hash_error = e.what();
-        }
-        note_cpu("hasher");
-      });
-    }
-  }
-  if (store && !speculative) {
-    for (auto& in : sum.inputs) in.sha256 = sha256_file(in.path);
-    sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
-    auto prior = store->find_run(sum.run_key);
-    if (prior && prior->status == "complete") {
-      // The same audit (same rules, catalog, options and input bytes) is already in the store: report it.
-      sum.run = prior->run;
-      sum.reused = true;
-      sum.started_at = prior->started_at;
-      sum.finished_at = prior->finished_at;
-      sum.head = prior->head;
-      sum.tallies = store->tallies(prior->run);
-      sum.flagged = store->flagged(prior->run, o.list_limit);
-      sum.rejects = store->rejected(prior->run, o.list_limit);
-      sum.decisions = prior->decisions;
-      sum.rejected = prior->rejects;
-      sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      return sum;
-    }
-    if (prior && !o.resume)
-      throw std::runtime_error("run " + std::to_string(prior->run) + " of this same audit was interrupted after " +
-                               std::to_string(prior->decisions + prior->rejects) +
-                               " records; add --resume to finish it");
-    if (prior) {
-      sum.run = prior->run;
-      sum.resumed = true;
-      sum.started_at = prior->started_at;
-      sum.tallies = store->tallies(prior->run);
-      sum.decisions = prior->decisions;
-      sum.rejected = prior->rejects;
-      start = {prior->next_file, prior->next_offset, prior->next_line};
-    } else {
-      sum.started_at = utc_now();
-      new_run();
-    }
-  } else if (!store) {
-    sum.started_at = utc_now();
-  }
-  // With a speculative start, the run is made (or the speculation found wrong) before the first write.
-  bool run_ready = !speculative;
-  auto ensure_run = [&] {
-    if (run_ready) return;
-    if (hasher.joinable()) hasher.join();
-    if (!hash_error.empty()) throw std::runtime_error(hash_error);
-    sum.run_key = audit_run_key(program, catalog_sha256, o, sum.inputs);
-    if (store->find_run(sum.run_key)) throw SpeculationFailed{};
-    new_run();
-    run_ready = true;
-  };
+  for (const auto& rs : program_.rulesets) sum_.rulesets.emplace_back(rs.id, rs.sha256);
+  nlohmann::ordered_json opts;
+  opts["as_of"] = o_.as_of ? nlohmann::ordered_json(format_date(*o_.as_of)) : nlohmann::ordered_json(nullptr);
+  opts["include_proposed"] = o_.include_proposed;
+  if (o_.include_unenforced) opts["include_unenforced"] = true;
+  sum_.options_json = opts.dump();
+}
 
-  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
-  auto pipeline0 = Clock::now();
-  Clock::duration writer_waited{};
-  // Batches queued for the workers; six times that read but not yet written (measured: a smaller window makes the
-  // writer wait for the batch next in order while later ones are done).
-  const size_t in_flight = 1 + static_cast<size_t>(jobs);
-  Queue<std::shared_ptr<Batch>> work(in_flight);
-  Reorder done;
-  std::atomic<uint64_t> window{0};  // batches read but not yet written: bounds memory
-  std::mutex window_m;
-  std::condition_variable window_cv;
-  std::atomic<bool> stop{false};
-  std::string reader_error;
-  std::atomic<uint64_t> batches_total{UINT64_MAX};
-  uint64_t bytes_before = 0;  // bytes of the inputs already judged by an earlier process (resume)
-  for (uint32_t f = 0; f < start.next_file && f < sum.inputs.size(); ++f) bytes_before += sum.inputs[f].bytes;
-  bytes_before += start.next_offset;
+// Records a new run (status running) in the store.
+void AuditRun::begin_new_run() {
+  RunRecord r;
+  r.run_key = sum_.run_key;
+  r.engine = engine_version;
+  nlohmann::ordered_json rs = nlohmann::ordered_json::array();
+  for (const auto& [id, sha] : sum_.rulesets) rs.push_back({{"id", id}, {"sha256", sha}});
+  r.rulesets = rs.dump();
+  r.catalog_sha256 = catalog_sha256_;
+  nlohmann::ordered_json ins = nlohmann::ordered_json::array();
+  for (const auto& in : sum_.inputs) ins.push_back({{"path", in.path}, {"sha256", in.sha256}, {"bytes", in.bytes}});
+  r.inputs = ins.dump();
+  r.options = sum_.options_json;
+  r.started_at = sum_.started_at;
+  sum_.run = store_->begin_run(r);
+}
 
-  std::vector<std::unique_ptr<std::vector<std::string>>> headers;
-  std::thread reader([&] {
+// Speculation: hashing the inputs takes a while (0.9 s for a 10-million-row log) and only then is it known whether
+// this audit is new. When no run in the store has inputs of these very sizes, it cannot be an earlier one (the same
+// bytes have the same size): judging starts at once, from the start, while a thread hashes the inputs; the writer
+// waits for the hash before it writes anything (ensure_run). Should the hash still match a run, the speculative
+// work is dropped and the audit starts over the careful way.
+void AuditRun::start_hashing() {
+  sum_.started_at = utc_now();
+  hasher_ = std::thread([this] {
+    name_thread("tollgate-hash");
+    try {
+      for (auto& in : sum_.inputs) in.sha256 = sha256_file(in.path);  // (the reader reads path and bytes only)
+    } catch (const std::exception& e) {
+      hash_error_ = e.what();
+    }
+    note_cpu("hasher");
+  });
+}
+
+// The careful way: hash the inputs, then find this audit's earlier run. Reports a complete one (true), resumes an
+// interrupted one with --resume (refuses without it), or begins a new run.
+bool AuditRun::look_up_run() {
+  for (auto& in : sum_.inputs) in.sha256 = sha256_file(in.path);
+  sum_.run_key = audit_run_key(program_, catalog_sha256_, o_, sum_.inputs);
+  auto prior = store_->find_run(sum_.run_key);
+  if (prior && prior->status == "complete") {
+    // The same audit (same rules, catalog, options and input bytes) is already in the store: report it.
+    sum_.run = prior->run;
+    sum_.reused = true;
+    sum_.started_at = prior->started_at;
+    sum_.finished_at = prior->finished_at;
+    sum_.head = prior->head;
+    sum_.tallies = store_->tallies(prior->run);
+    sum_.flagged = store_->flagged(prior->run, o_.list_limit);
+    sum_.rejects = store_->rejected(prior->run, o_.list_limit);
+    sum_.decisions = prior->decisions;
+    sum_.rejected = prior->rejects;
+    sum_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+    return true;
+  }
+  if (prior && !o_.resume)
+    throw std::runtime_error("run " + std::to_string(prior->run) + " of this same audit was interrupted after " +
+                             std::to_string(prior->decisions + prior->rejects) + " records; add --resume to finish it");
+  if (prior) {
+    sum_.run = prior->run;
+    sum_.resumed = true;
+    sum_.started_at = prior->started_at;
+    sum_.tallies = store_->tallies(prior->run);
+    sum_.decisions = prior->decisions;
+    sum_.rejected = prior->rejects;
+    start_ = {prior->next_file, prior->next_offset, prior->next_line};
+  } else {
+    sum_.started_at = utc_now();
+    begin_new_run();
+  }
+  return false;
+}
+
+// Stage 1: open or resume the store (nothing to do without one).
+bool AuditRun::open_store() {
+  if (o_.db.empty()) {
+    sum_.started_at = utc_now();
+    return false;
+  }
+  store_ = std::make_unique<TraceStore>(o_.db, TraceStore::Mode::write);
+  std::vector<uint64_t> sizes;
+  for (const auto& in : sum_.inputs) sizes.push_back(in.bytes);
+  speculative_ = may_speculate_ && !store_->has_run_with_input_sizes(sizes);
+  run_ready_ = !speculative_;
+  if (speculative_) {
+    start_hashing();
+    return false;
+  }
+  return look_up_run();
+}
+
+// With a speculative start, the run is made (or the speculation found wrong) before the first write.
+void AuditRun::ensure_run() {
+  if (run_ready_) return;
+  if (hasher_.joinable()) hasher_.join();
+  if (!hash_error_.empty()) throw std::runtime_error(hash_error_);
+  sum_.run_key = audit_run_key(program_, catalog_sha256_, o_, sum_.inputs);
+  if (store_->find_run(sum_.run_key)) throw SpeculationFailed{};
+  begin_new_run();
+  run_ready_ = true;
+}
+
+// The reader's part for one input: its rows in batches of at most 2,048 rows or 1 MB, each with where to continue.
+bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
+  const std::string& path = sum_.inputs[f].path;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+  InputFormat fmt = sum_.inputs[f].format;
+  RowReader rr(fp.get(), fmt);
+  p.headers.push_back(std::make_unique<std::vector<std::string>>());
+  uint64_t header_id = 0;
+  auto make = [&] {
+    auto b = std::make_shared<Batch>();
+    b->index = index++;
+    b->file = f;
+    b->fmt = fmt;
+    b->header = p.headers.back().get();
+    b->header_id = header_id;
+    return b;
+  };
+  auto send = [&](std::shared_ptr<Batch> b) {
+    {
+      std::unique_lock lk(p.window_m);
+      p.window_cv.wait(lk, [&] { return p.window.load() < p.in_flight * 6 || p.stop; });
+      ++p.window;
+    }
+    return p.work.push(std::move(b));
+  };
+  bool resume_here = f == start_.next_file && start_.next_offset > 0;
+  if (!rr.read_header()) {
+    auto b = make();
+    b->header_error = rr.header_error();
+    b->header_line = rr.header_line();
+    b->end = {f + 1, 0, 1};
+    b->bytes = sum_.inputs[f].bytes;
+    return resume_here || send(std::move(b));
+  }
+  *p.headers.back() = rr.header();
+  header_id = rr.header_id();
+  uint64_t last_offset = 0;
+  if (resume_here) {
+    rr.resume_at(start_.next_offset, start_.next_line);
+    last_offset = start_.next_offset;
+  }
+  auto b = make();
+  RowReader::Row row;
+  for (;;) {
+    bool more = rr.next(row);
+    if (more) {
+      b->rows.push_back({b->text.size(), row.text.size(), row.line});
+      b->text += row.text;
+    }
+    bool full = b->rows.size() >= 2048 || b->text.size() >= (1u << 20);
+    if (!more || full) {
+      uint64_t off = more ? row.end : sum_.inputs[f].bytes;
+      b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
+      b->bytes = off - last_offset;
+      last_offset = off;
+      if (!more && !rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
+      if (!b->rows.empty() || !more)
+        if (!send(std::move(b))) return false;
+      if (!more) return true;
+      b = make();
+    }
+  }
+}
+
+// Stage 2a: the reader thread, from the run's start (or where it stopped) to the end of the last input.
+void AuditRun::start_reader(Pipeline& p) {
+  p.reader = std::thread([this, &p] {
     name_thread("tollgate-read");
     uint64_t index = 0;
     try {
-      for (uint32_t f = start.next_file; f < sum.inputs.size() && !stop; ++f) {
-        const std::string& path = sum.inputs[f].path;
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
-        if (!fp) throw std::runtime_error("cannot read '" + path + "'");
-        InputFormat fmt = sum.inputs[f].format;
-        RowReader rr(fp.get(), fmt);
-        headers.push_back(std::make_unique<std::vector<std::string>>());
-        uint64_t header_id = 0;
-        auto make = [&] {
-          auto b = std::make_shared<Batch>();
-          b->index = index++;
-          b->file = f;
-          b->fmt = fmt;
-          b->header = headers.back().get();
-          b->header_id = header_id;
-          return b;
-        };
-        auto send = [&](std::shared_ptr<Batch> b) {
-          {
-            std::unique_lock lk(window_m);
-            window_cv.wait(lk, [&] { return window.load() < in_flight * 6 || stop; });
-            ++window;
-          }
-          return work.push(std::move(b));
-        };
-        bool resume_here = f == start.next_file && start.next_offset > 0;
-        if (!rr.read_header()) {
-          auto b = make();
-          b->header_error = rr.header_error();
-          b->header_line = rr.header_line();
-          b->end = {f + 1, 0, 1};
-          b->bytes = sum.inputs[f].bytes;
-          if (!resume_here && !send(std::move(b))) return;
-          continue;
-        }
-        *headers.back() = rr.header();
-        header_id = rr.header_id();
-        uint64_t last_offset = 0;
-        if (resume_here) {
-          rr.resume_at(start.next_offset, start.next_line);
-          last_offset = start.next_offset;
-        }
-        auto b = make();
-        RowReader::Row row;
-        for (;;) {
-          bool more = rr.next(row);
-          if (more) {
-            b->rows.push_back({b->text.size(), row.text.size(), row.line});
-            b->text += row.text;
-          }
-          bool full = b->rows.size() >= 2048 || b->text.size() >= (1u << 20);
-          if (!more || full) {
-            uint64_t off = more ? row.end : sum.inputs[f].bytes;
-            b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
-            b->bytes = off - last_offset;
-            last_offset = off;
-            if (!more && !rr.read_error().empty())
-              throw std::runtime_error("reading '" + path + "': " + rr.read_error());
-            if (!b->rows.empty() || !more)
-              if (!send(std::move(b))) return;
-            if (!more) break;
-            b = make();
-          }
-        }
-      }
+      for (uint32_t f = start_.next_file; f < sum_.inputs.size() && !p.stop; ++f)
+        if (!read_input(p, f, index)) break;
     } catch (const std::exception& e) {
-      reader_error = e.what();
+      p.reader_error = e.what();
     }
-    batches_total = index;
-    work.close();
+    p.batches_total = index;
+    p.work.close();
     note_cpu("reader");
   });
+}
 
-  std::mutex pool_m;
-  std::vector<std::unique_ptr<Result>> pool;
-  ListsFull lists_full;
-  std::vector<std::thread> workers;
-  std::atomic<unsigned> workers_left{jobs};
-  std::mutex worker_error_m;
-  std::string worker_error;
-  for (unsigned i = 0; i < jobs; ++i)
-    workers.emplace_back([&] {
-      name_thread("tollgate-judge");
-      if (store) lower_priority();
-      Worker w(program, catalog, o, lists_full);
-      std::shared_ptr<Batch> b;
-      try {
-        while (work.pop(b)) {
-          std::unique_ptr<Result> r;
-          {
-            std::lock_guard lk(pool_m);
-            if (!pool.empty()) {
-              r = std::move(pool.back());
-              pool.pop_back();
-            }
-          }
-          if (!r) r = std::make_unique<Result>();
-          w.run(*b, *r);
-          done.put(b->index, std::move(r));
+// A worker thread: judges batches until the queue closes, recycling results from the pool.
+void AuditRun::work(Pipeline& p) {
+  name_thread("tollgate-judge");
+  if (store_) lower_priority();
+  Worker w(program_, catalog_, o_, p.lists_full);
+  std::shared_ptr<Batch> b;
+  try {
+    while (p.work.pop(b)) {
+      std::unique_ptr<Result> r;
+      {
+        std::lock_guard lk(p.pool_m);
+        if (!p.pool.empty()) {
+          r = std::move(p.pool.back());
+          p.pool.pop_back();
         }
-      } catch (const std::exception& e) {
-        std::lock_guard lk(worker_error_m);
-        worker_error = e.what();
-        stop = true;
-        work.close();
       }
-      note_cpu("worker");
-      if (std::getenv("TOLLGATE_AUDIT_STATS")) {
-        std::lock_guard lk(stats_m);
-        stats_text += "  reasons cache: " + std::to_string(w.hits_) + " hits, " + std::to_string(w.misses_) + " misses\n";
-      }
-      if (--workers_left == 0) done.finish();
-    });
+      if (!r) r = std::make_unique<Result>();
+      w.run(*b, *r);
+      p.done.put(b->index, std::move(r));
+    }
+  } catch (const std::exception& e) {
+    std::lock_guard lk(p.worker_error_m);
+    p.worker_error = e.what();
+    p.stop = true;
+    p.work.close();
+  }
+  note_cpu("worker");
+  if (std::getenv("TOLLGATE_AUDIT_STATS")) {
+    std::lock_guard lk(stats_m);
+    stats_text += "  reasons cache: " + std::to_string(w.hits_) + " hits, " + std::to_string(w.misses_) + " misses\n";
+  }
+  if (--p.workers_left == 0) p.done.finish();
+}
 
-  // The writer: this thread.
-  Counts counted;  // since the last commit
-  Tallies delta;
-  TraceStore::Position pos = start;
-  uint64_t pending_rows = 0, commits = 0, bytes_done = bytes_before;
-  auto last_commit = Clock::now(), last_progress = Clock::now();
+// Stage 2b: the workers.
+void AuditRun::start_workers(Pipeline& p) {
+  for (unsigned i = 0; i < p.jobs; ++i) p.workers.emplace_back([this, &p] { work(p); });
+}
+
+// Without a store, the summary's lists are kept by the writer (with one, they are read back from it at the end).
+void AuditRun::list_unstored(Pipeline& p, const Result& r) {
+  for (size_t i = 0; i < r.used; ++i) {
+    const Entry& e = r.entries[i];
+    auto& list = e.reject ? sum_.rejects : sum_.flagged;
+    if (list.size() >= o_.list_limit) continue;
+    auto text = [&](TextRef t) { return std::string(t.in(r.texts.data())); };
+    Listed l;
+    l.file = e.file;
+    l.line = e.line;
+    l.id = text(e.id);
+    l.verdict = e.verdict;
+    l.review = e.review;
+    l.classification = e.classification;
+    l.subject = text(e.subject);
+    l.as_of = text(e.as_of);
+    l.fee_total_cents = e.fee_total_cents;
+    l.stage = e.stage;
+    l.code = text(e.code);
+    l.field = text(e.field);
+    l.message = text(e.message);
+    list.push_back(std::move(l));
+  }
+  if (sum_.flagged.size() >= o_.list_limit) p.lists_full.flagged = true;
+  if (sum_.rejects.size() >= o_.list_limit) p.lists_full.rejects = true;
+}
+
+// Each batch goes into the open transaction as it comes (so that the writer's work is steady and workers never
+// wait on a commit), and is recycled at once; a commit adds the tallies and the position to the same transaction.
+void AuditRun::take(Pipeline& p, Result& r) {
+  if (store_) {
+    ensure_run();
+    if (!store_->in_transaction()) store_->begin();
+    for (size_t i = 0; i < r.used; ++i) store_->add(sum_.run, r.entries[i], r.texts.data());
+  }
+  sum_.decisions += r.decisions;
+  sum_.rejected += r.rejects;
+  if (!store_) list_unstored(p, r);
+}
+
+void AuditRun::commit() {
+  counted_.spread(delta_);
+  if (store_) {
+    ensure_run();
+    if (!store_->in_transaction()) store_->begin();
+    if (o_.crash_after_commits && commits_ + 1 == o_.crash_after_commits && o_.crash_mid_commit)
+      store_->before_commit = [] { std::raise(SIGKILL); };  // crash test: every row written, nothing committed
+    store_->commit(sum_.run, delta_, pos_);
+    ++commits_;
+    if (o_.crash_after_commits && commits_ == o_.crash_after_commits) std::raise(SIGKILL);
+  }
+  merge(sum_.tallies, delta_);
+  delta_.clear();
+  counted_.clear();
+  pending_rows_ = 0;
+  last_commit_ = Clock::now();
+}
+
+// Stage 3: the writer (this thread) takes the results strictly in batch order and commits every commit_rows rows
+// (or 2 seconds). Errors stay in the pipeline's fields; the store's open transaction is rolled back on one.
+bool AuditRun::write_in_order(Pipeline& p) {
+  pos_ = start_;
+  for (uint32_t f = 0; f < start_.next_file && f < sum_.inputs.size(); ++f) bytes_done_ += sum_.inputs[f].bytes;
+  bytes_done_ += start_.next_offset;  // bytes of the inputs already judged by an earlier process (resume)
+  last_commit_ = last_progress_ = Clock::now();
   std::string writer_error;
   bool speculation_failed = false;
-  // Each batch goes into the open transaction as it comes (so that the writer's work is steady and workers never
-  // wait on a commit), and is recycled at once; a commit adds the tallies and the position to the same transaction.
-  auto take = [&](Result& r) {
-    if (store) {
-      ensure_run();
-      if (!store->in_transaction()) store->begin();
-      for (size_t i = 0; i < r.used; ++i) store->add(sum.run, r.entries[i], r.texts.data());
-    }
-    sum.decisions += r.decisions;
-    sum.rejected += r.rejects;
-    if (!store) {
-      // Without a store, the summary's lists are kept here (with one, they are read back from it at the end).
-      for (size_t i = 0; i < r.used; ++i) {
-        const Entry& e = r.entries[i];
-        auto& list = e.reject ? sum.rejects : sum.flagged;
-        if (list.size() >= o.list_limit) continue;
-        auto text = [&](TextRef t) { return std::string(t.in(r.texts.data())); };
-        Listed l;
-        l.file = e.file;
-        l.line = e.line;
-        l.id = text(e.id);
-        l.verdict = e.verdict;
-        l.review = e.review;
-        l.classification = e.classification;
-        l.subject = text(e.subject);
-        l.as_of = text(e.as_of);
-        l.fee_total_cents = e.fee_total_cents;
-        l.stage = e.stage;
-        l.code = text(e.code);
-        l.field = text(e.field);
-        l.message = text(e.message);
-        list.push_back(std::move(l));
-      }
-      if (sum.flagged.size() >= o.list_limit) lists_full.flagged = true;
-      if (sum.rejects.size() >= o.list_limit) lists_full.rejects = true;
-    }
-  };
-  auto commit = [&] {
-    counted.spread(delta);
-    if (store) {
-      ensure_run();
-      if (!store->in_transaction()) store->begin();
-      if (o.crash_after_commits && commits + 1 == o.crash_after_commits && o.crash_mid_commit)
-        store->before_commit = [] { std::raise(SIGKILL); };  // crash test: every row written, nothing committed
-      store->commit(sum.run, delta, pos);
-      ++commits;
-      if (o.crash_after_commits && commits == o.crash_after_commits) std::raise(SIGKILL);
-    }
-    merge(sum.tallies, delta);
-    delta.clear();
-    counted.clear();
-    pending_rows = 0;
-    last_commit = Clock::now();
-  };
   try {
     std::unique_ptr<Result> r;
-    for (uint64_t next = 0; next < batches_total.load() || batches_total.load() == UINT64_MAX; ++next) {
+    for (uint64_t next = 0; next < p.batches_total.load() || p.batches_total.load() == UINT64_MAX; ++next) {
       auto wait0 = Clock::now();
-      if (!done.take(next, r)) break;
-      writer_waited += Clock::now() - wait0;
+      if (!p.done.take(next, r)) break;
+      writer_waited_ += Clock::now() - wait0;
       {
-        std::lock_guard lk(window_m);
-        --window;
-        window_cv.notify_all();
+        std::lock_guard lk(p.window_m);
+        --p.window;
+        p.window_cv.notify_all();
       }
-      sum.judged_now += r->decisions + r->rejects;
-      pending_rows += r->decisions + r->rejects;
-      bytes_done += r->bytes;
-      counted.add(r->delta);
-      pos = r->end;
-      take(*r);
+      sum_.judged_now += r->decisions + r->rejects;
+      pending_rows_ += r->decisions + r->rejects;
+      bytes_done_ += r->bytes;
+      counted_.add(r->delta);
+      pos_ = r->end;
+      take(p, *r);
       {
-        std::lock_guard lk(pool_m);
-        pool.push_back(std::move(r));
+        std::lock_guard lk(p.pool_m);
+        p.pool.push_back(std::move(r));
       }
       auto now = Clock::now();
-      if (pending_rows >= o.commit_rows || now - last_commit > std::chrono::seconds(2)) commit();
-      if (o.progress && now - last_progress > std::chrono::milliseconds(200)) {
-        last_progress = now;
-        o.progress({sum.judged_now, bytes_done, total_bytes, std::chrono::duration<double>(now - t0).count()});
+      if (pending_rows_ >= o_.commit_rows || now - last_commit_ > std::chrono::seconds(2)) commit();
+      if (o_.progress && now - last_progress_ > std::chrono::milliseconds(200)) {
+        last_progress_ = now;
+        o_.progress({sum_.judged_now, bytes_done_, total_bytes_, std::chrono::duration<double>(now - t0_).count()});
       }
     }
-    if (reader_error.empty() && worker_error.empty()) commit();
+    if (p.reader_error.empty() && p.worker_error.empty()) commit();
   } catch (const SpeculationFailed&) {
     speculation_failed = true;
   } catch (const std::exception& e) {
     writer_error = e.what();
-    if (store) store->rollback();
+    if (store_) store_->rollback();
   }
-  stop = true;
-  work.close();
-  window_cv.notify_all();
-  reader.join();
-  auto pipeline1 = Clock::now();
-  for (auto& w : workers) w.join();
-  if (store && !speculation_failed && writer_error.empty()) {
+  p.stop = true;
+  p.work.close();
+  p.window_cv.notify_all();
+  p.reader.join();
+  pipeline1_ = Clock::now();
+  for (auto& w : p.workers) w.join();
+  if (store_ && !speculation_failed && writer_error.empty()) {
     try {
       ensure_run();  // a run that stopped before its first write is kept all the same (to be resumed)
     } catch (const SpeculationFailed&) {
       speculation_failed = true;
     }
   }
-  if (speculation_failed) {
-    store.reset();  // nothing was written; let go of the store's lock
-    return run_audit_impl(program, catalog, catalog_sha256, o, false);
-  }
+  if (speculation_failed) return false;
   if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
-  if (!worker_error.empty()) throw std::runtime_error(worker_error);
-  if (!reader_error.empty())
-    throw std::runtime_error(reader_error + (store ? " (the run is kept; fix the input and add --resume)" : ""));
+  return true;
+}
 
-  sum.finished_at = utc_now();
-  if (store) {
-    store->finish_run(sum.run, sum.finished_at);
-    auto rec = store->run(sum.run);
+// Stage 4: finish the run: its errors, its status, and the summary's head, counts and lists from the store.
+AuditSummary AuditRun::finish_run(Pipeline& p) {
+  if (!p.worker_error.empty()) throw std::runtime_error(p.worker_error);
+  if (!p.reader_error.empty())
+    throw std::runtime_error(p.reader_error + (store_ ? " (the run is kept; fix the input and add --resume)" : ""));
+  sum_.finished_at = utc_now();
+  if (store_) {
+    store_->finish_run(sum_.run, sum_.finished_at);
+    auto rec = store_->run(sum_.run);
     if (rec) {
-      sum.head = rec->head;
-      sum.decisions = rec->decisions;
-      sum.rejected = rec->rejects;
+      sum_.head = rec->head;
+      sum_.decisions = rec->decisions;
+      sum_.rejected = rec->rejects;
     }
-    sum.flagged = store->flagged(sum.run, o.list_limit);
-    sum.rejects = store->rejected(sum.run, o.list_limit);
+    sum_.flagged = store_->flagged(sum_.run, o_.list_limit);
+    sum_.rejects = store_->rejected(sum_.run, o_.list_limit);
   }
-  if (o.progress)
-    o.progress({sum.judged_now, total_bytes, total_bytes, std::chrono::duration<double>(Clock::now() - t0).count()});
-  sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (o_.progress)
+    o_.progress({sum_.judged_now, total_bytes_, total_bytes_, std::chrono::duration<double>(Clock::now() - t0_).count()});
+  sum_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   note_cpu("writer");
   if (std::getenv("TOLLGATE_AUDIT_STATS")) {
     auto secs = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
     char buf[160];
     std::snprintf(buf, sizeof buf, "before the pipeline %.2f s, pipeline %.2f s (writer waiting %.2f s), after %.2f s\n",
-                  secs(pipeline0 - t0), secs(pipeline1 - pipeline0), secs(writer_waited), secs(Clock::now() - pipeline1));
+                  secs(pipeline0_ - t0_), secs(pipeline1_ - pipeline0_), secs(writer_waited_),
+                  secs(Clock::now() - pipeline1_));
     stats_text += buf;
+    std::fputs(stats_text.c_str(), stderr);
   }
-  if (std::getenv("TOLLGATE_AUDIT_STATS")) std::fputs(stats_text.c_str(), stderr);
-  return sum;
+  return sum_;
+}
+
+AuditSummary AuditRun::run() {
+  describe_inputs();
+  if (open_store()) return sum_;
+  unsigned jobs = o_.jobs ? o_.jobs : std::max(1u, std::thread::hardware_concurrency());
+  pipeline0_ = Clock::now();
+  Pipeline p(jobs);
+  start_reader(p);
+  start_workers(p);
+  if (!write_in_order(p)) {
+    store_.reset();  // nothing was written; let go of the store's lock
+    return AuditRun(program_, catalog_, catalog_sha256_, o_, false).run();
+  }
+  return finish_run(p);
 }
 
 }  // namespace
 
 AuditSummary run_audit(const Program& program, const Catalog& catalog, const std::string& catalog_sha256,
                        const AuditOptions& o) {
-  return run_audit_impl(program, catalog, catalog_sha256, o, true);
+  return AuditRun(program, catalog, catalog_sha256, o, true).run();
 }
 
 }  // namespace tollgate

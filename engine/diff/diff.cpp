@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <atomic>
 #include <set>
@@ -660,10 +663,35 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
   return f;
 }
 
-}  // namespace
+// ---- semantic_diff, step by step -----------------------------------------------------------------------------------
+// 1. the dimensions (Builder), 2. the always-cut combinations, 3. lazy splitting of each combination on all cores
+// (Splitter), 4. joining the parts in combination order, 5. merging the changed cells into boxes, 6. the regions.
 
-SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
-  SemanticDiff out;
+// A cell (or a box of cells left open) that the two sides judge differently.
+struct Changed {
+  std::vector<int> cell;  // -1: every value
+  int sig;                // index into the signatures (old and new outcome)
+  uint64_t cells = 1;
+};
+// What the lazy splitting of one combination of the always-cut dimensions found; signature ids local to it.
+struct Part {
+  std::vector<Changed> changed;
+  std::vector<std::pair<Outcome, Outcome>> sigs;
+  uint64_t judged = 0;
+};
+// A box of changed cells being merged: a set of values per dimension.
+struct Box {
+  std::vector<uint64_t> masks;
+  int sig;
+  std::vector<int> first;  // the witness cell
+  uint64_t cells = 1;
+};
+// Rule id -> the dimensions its conditions read (Rule::reads).
+using RuleDims = std::map<std::string, std::vector<int>>;
+
+// Step 1: the dimensions both sides' rules cut, and the notes on what the analysis cannot take into account
+// (sorted, without repeats).
+void build_dimensions(const DiffSide& a, const DiffSide& b, SemanticDiff& out) {
   Builder bld;
   bld.scan(a, 0);
   bld.scan(b, 1);
@@ -672,52 +700,39 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
   std::sort(bld.notes.begin(), bld.notes.end());
   bld.notes.erase(std::unique(bld.notes.begin(), bld.notes.end()), bld.notes.end());
   out.notes = bld.notes;
-  const auto& dims = out.dims;
+}
+
+// The number of cells of the whole space (the product of the dimensions' sizes).
+uint64_t count_cells(const std::vector<Dim>& dims) {
   uint64_t total = 1;
   for (const auto& d : dims) total *= std::max<size_t>(d.size(), 1);
-  out.cells = total;
-  // Split the space lazily. Dimensions whose absence is itself a case the rules test (a die area, a date first
-  // marketed) are always cut; every other one is left absent until the three-valued evaluation of one side needs it
-  // (evaluate() names the missing field it could not decide without). A box on which both sides decide without a
-  // dimension has one outcome for all of that dimension's values (Kleene logic is sound for every completion), so
-  // it is judged once: exact, and far fewer judgements than one per cell.
-  struct Changed {
-    std::vector<int> cell;  // -1: every value
-    int sig;                // index into sigs
-    uint64_t cells = 1;
-  };
-  std::vector<Changed> changed;
-  std::map<std::string, int> sig_ids;
-  std::vector<std::pair<Outcome, Outcome>> sigs;
+  return total;
+}
+
+// The dimensions each rule's conditions read, on one side: where to split when a rule is undecided for want of a
+// field that is already fixed (an absent date it reads, say) but another open dimension of it may decide it.
+RuleDims rule_dims(const Program& p, const std::vector<Dim>& dims) {
+  RuleDims out_dims;
+  for (const Rule& r : p.rules) {
+    std::vector<int> ds;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      const Dim& d = dims[i];
+      bool read = d.slot < 0 ? ((r.reads >> s_chip_die_area_mm2) & 1u) != 0  // pd: tpp / die area
+                  : d.kind == Dim::text ? ((r.reads_text >> d.slot) & 1u) != 0
+                                        : ((r.reads >> d.slot) & 1u) != 0;
+      if (read) ds.push_back(static_cast<int>(i));
+    }
+    out_dims[r.id] = ds;
+  }
+  return out_dims;
+}
+
+// Step 2: every combination of the dimensions whose absence is itself a case the rules test (a die area, a date
+// first marketed); those are always cut, the others left open (-1).
+std::vector<std::vector<int>> eager_combinations(const std::vector<Dim>& dims) {
   std::vector<int> eager;
   for (size_t i = 0; i < dims.size(); ++i)
     if (dims[i].can_be_absent) eager.push_back(static_cast<int>(i));
-  auto dim_of = [&](const std::string& field) -> int {
-    for (size_t i = 0; i < dims.size(); ++i)
-      if (dims[i].name == field || (dims[i].slot < 0 && field == "chip.die_area_mm2")) return static_cast<int>(i);
-    return -1;
-  };
-  // The dimensions each rule's conditions read (Rule::reads), per side: where to split when a rule is undecided for
-  // want of a field that is already fixed (an absent date it reads, say) but another open dimension of it may decide
-  // it.
-  auto rule_dims = [&](const Program& p) {
-    std::map<std::string, std::vector<int>> out_dims;
-    for (const Rule& r : p.rules) {
-      std::vector<int> ds;
-      for (size_t i = 0; i < dims.size(); ++i) {
-        const Dim& d = dims[i];
-        bool read = d.slot < 0 ? ((r.reads >> s_chip_die_area_mm2) & 1u) != 0  // pd: tpp / die area
-                    : d.kind == Dim::text ? ((r.reads_text >> d.slot) & 1u) != 0
-                                          : ((r.reads >> d.slot) & 1u) != 0;
-        if (read) ds.push_back(static_cast<int>(i));
-      }
-      out_dims[r.id] = ds;
-    }
-    return out_dims;
-  };
-  auto dims_a = rule_dims(*a.program), dims_b = rule_dims(*b.program);
-  // The combinations of the always-cut dimensions are explored independently, on all cores; their results are
-  // joined in combination order, so the regions do not depend on the number of threads.
   std::vector<std::vector<int>> combos(1, std::vector<int>(dims.size(), -1));
   for (int e : eager) {
     std::vector<std::vector<int>> next;
@@ -728,72 +743,109 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
       }
     combos = std::move(next);
   }
-  struct Part {
-    std::vector<Changed> changed;
-    std::vector<std::pair<Outcome, Outcome>> sigs;  // local signature ids
-    uint64_t judged = 0;
-  };
-  std::vector<Part> parts(combos.size());
-  auto run_combo = [&](size_t ci) {
-    Part& part = parts[ci];
+  return combos;
+}
+
+// Step 3: the lazy splitting of one combination. Every dimension not yet cut is left absent until the three-valued
+// evaluation of one side needs it (evaluate() names the missing field it could not decide without). A box on which
+// both sides decide without a dimension has one outcome for all of that dimension's values (Kleene logic is sound
+// for every completion), so it is judged once: exact, and far fewer judgements than one per cell.
+class Splitter {
+ public:
+  Splitter(const std::vector<Dim>& dims, const DiffSide& a, const DiffSide& b)
+      : dims_(dims), a_(a), b_(b), dims_a_(rule_dims(*a.program, dims)), dims_b_(rule_dims(*b.program, dims)) {}
+
+  // The changed cells and boxes under `start` (a combination of the always-cut dimensions).
+  Part explore(const std::vector<int>& start) const {
+    Part part;
     std::map<std::string, int> local_ids;
-    std::vector<int> cell = combos[ci];
-    std::function<void()> explore = [&]() {
-      Facts fa = cell_facts(dims, cell, a.day), fb = fa;
-      fb.set(s_date, b.day);
-      std::string ma, mb, ra, rb;
-      Outcome oa = outcome_of(*a.program, fa, a.day, a.options(), nullptr, &ma, &ra);
-      Outcome ob = outcome_of(*b.program, fb, b.day, b.options(), nullptr, &mb, &rb);
-      ++part.judged;
-      for (int side = 0; side < 2; ++side) {
-        if (!(side == 0 ? oa.error : ob.error)) continue;
-        // Split on the field the side could not decide without. If that one is already fixed, another open
-        // dimension the undecided rule reads may still decide it: split on one of those (countries first, the
-        // usual deciders). Only a cell where the rule reads no open dimension is a real "cannot be judged".
-        int d = dim_of(side == 0 ? ma : mb);
-        if (d >= 0 && cell[static_cast<size_t>(d)] >= 0) d = -1;
-        if (d < 0) {
-          const auto& by_rule = side == 0 ? dims_a : dims_b;
-          auto it = by_rule.find(side == 0 ? ra : rb);
-          for (Dim::Kind k : {Dim::country, Dim::boolean, Dim::text, Dim::number})
-            for (size_t i = 0; it != by_rule.end() && i < it->second.size() && d < 0; ++i) {
-              int c = it->second[i];
-              if (cell[static_cast<size_t>(c)] < 0 && dims[static_cast<size_t>(c)].kind == k) d = c;
-            }
-          if (it == by_rule.end())  // no rule named: any open dimension
-            for (size_t i = 0; i < dims.size() && d < 0; ++i)
-              if (cell[i] < 0) d = static_cast<int>(i);
-        }
-        if (d < 0) continue;
-        for (size_t v = 0; v < dims[static_cast<size_t>(d)].size(); ++v) {
-          cell[static_cast<size_t>(d)] = static_cast<int>(v);
-          explore();
-        }
-        cell[static_cast<size_t>(d)] = -1;
-        return;
-      }
-      if (oa == ob) return;
-      uint64_t n = 1;
-      for (size_t i = 0; i < dims.size(); ++i)
-        if (cell[i] < 0) n *= dims[i].size();
-      auto [it, fresh] = local_ids.emplace(oa.text() + "\n" + ob.text(), static_cast<int>(part.sigs.size()));
-      if (fresh) part.sigs.emplace_back(oa, ob);
-      part.changed.push_back({cell, it->second, n});
-    };
-    explore();
-  };
-  {
-    std::atomic<size_t> next{0};
-    unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                        static_cast<unsigned>(combos.size())));
-    auto worker = [&] {
-      for (size_t ci; (ci = next++) < combos.size();) run_combo(ci);
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& th : pool) th.join();
+    std::vector<int> cell = start;
+    explore_cell(cell, part, local_ids);
+    return part;
   }
+
+ private:
+  // The dimension a field is, or -1 (the density stands for the die area).
+  int dim_of(const std::string& field) const {
+    for (size_t i = 0; i < dims_.size(); ++i)
+      if (dims_[i].name == field || (dims_[i].slot < 0 && field == "chip.die_area_mm2")) return static_cast<int>(i);
+    return -1;
+  }
+
+  // Where to split a cell on which a side could not decide: the field it named, if still open; else another open
+  // dimension the undecided rule reads (countries first, the usual deciders); -1 if the rule reads no open
+  // dimension (a real "cannot be judged").
+  int split_dim(const std::vector<int>& cell, const std::string& missing, const std::string& rule,
+                const RuleDims& by_rule) const {
+    int d = dim_of(missing);
+    if (d >= 0 && cell[static_cast<size_t>(d)] >= 0) d = -1;
+    if (d >= 0) return d;
+    auto it = by_rule.find(rule);
+    for (Dim::Kind k : {Dim::country, Dim::boolean, Dim::text, Dim::number})
+      for (size_t i = 0; it != by_rule.end() && i < it->second.size() && d < 0; ++i) {
+        int c = it->second[i];
+        if (cell[static_cast<size_t>(c)] < 0 && dims_[static_cast<size_t>(c)].kind == k) d = c;
+      }
+    if (it == by_rule.end())  // no rule named: any open dimension
+      for (size_t i = 0; i < dims_.size() && d < 0; ++i)
+        if (cell[i] < 0) d = static_cast<int>(i);
+    return d;
+  }
+
+  // Judges `cell` on both sides; splits it where a side cannot decide, or records it if the sides differ.
+  void explore_cell(std::vector<int>& cell, Part& part, std::map<std::string, int>& local_ids) const {
+    Facts fa = cell_facts(dims_, cell, a_.day), fb = fa;
+    fb.set(s_date, b_.day);
+    std::string ma, mb, ra, rb;
+    Outcome oa = outcome_of(*a_.program, fa, a_.day, a_.options(), nullptr, &ma, &ra);
+    Outcome ob = outcome_of(*b_.program, fb, b_.day, b_.options(), nullptr, &mb, &rb);
+    ++part.judged;
+    for (int side = 0; side < 2; ++side) {
+      if (!(side == 0 ? oa.error : ob.error)) continue;
+      int d = side == 0 ? split_dim(cell, ma, ra, dims_a_) : split_dim(cell, mb, rb, dims_b_);
+      if (d < 0) continue;
+      for (size_t v = 0; v < dims_[static_cast<size_t>(d)].size(); ++v) {
+        cell[static_cast<size_t>(d)] = static_cast<int>(v);
+        explore_cell(cell, part, local_ids);
+      }
+      cell[static_cast<size_t>(d)] = -1;
+      return;
+    }
+    if (oa == ob) return;
+    uint64_t n = 1;
+    for (size_t i = 0; i < dims_.size(); ++i)
+      if (cell[i] < 0) n *= dims_[i].size();
+    auto [it, fresh] = local_ids.emplace(oa.text() + "\n" + ob.text(), static_cast<int>(part.sigs.size()));
+    if (fresh) part.sigs.emplace_back(oa, ob);
+    part.changed.push_back({cell, it->second, n});
+  }
+
+  const std::vector<Dim>& dims_;
+  const DiffSide &a_, &b_;
+  RuleDims dims_a_, dims_b_;
+};
+
+// Step 3, on all cores: each combination explored independently, its result kept at its index (so the regions do
+// not depend on the number of threads).
+std::vector<Part> explore_all(const Splitter& splitter, const std::vector<std::vector<int>>& combos) {
+  std::vector<Part> parts(combos.size());
+  std::atomic<size_t> next{0};
+  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                      static_cast<unsigned>(combos.size())));
+  auto worker = [&] {
+    for (size_t ci; (ci = next++) < combos.size();) parts[ci] = splitter.explore(combos[ci]);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+  return parts;
+}
+
+// Step 4: the parts joined in combination order, their signatures numbered globally; returns the judgements made.
+uint64_t join_parts(std::vector<Part>& parts, std::vector<Changed>& changed,
+                    std::vector<std::pair<Outcome, Outcome>>& sigs) {
+  std::map<std::string, int> sig_ids;
   uint64_t judged = 0;
   for (auto& part : parts) {
     judged += part.judged;
@@ -809,17 +861,11 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
     }
     part = Part{};
   }
-  out.judged = judged;
-  uint64_t changed_cells = 0;
-  for (const auto& c : changed) changed_cells += c.cells;
-  out.changed_cells = changed_cells;
-  // Merge: boxes that agree on every dimension but one become one box (the union on that one), until stable.
-  struct Box {
-    std::vector<uint64_t> masks;
-    int sig;
-    std::vector<int> first;
-    uint64_t cells = 1;
-  };
+  return judged;
+}
+
+// Step 5a: each changed cell or open box as a Box (an open dimension covers all its values); `changed` is emptied.
+std::vector<Box> boxes_of(const std::vector<Dim>& dims, std::vector<Changed>& changed) {
   std::vector<Box> boxes;
   boxes.reserve(changed.size());
   for (auto& c : changed) {
@@ -836,48 +882,76 @@ SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
   }
   changed.clear();
   changed.shrink_to_fit();
-  struct KeyHash {
-    size_t operator()(const std::vector<uint64_t>& k) const {
-      uint64_t h = 1469598103934665603ull;
-      for (uint64_t x : k) h = (h ^ x) * 1099511628211ull;
-      return static_cast<size_t>(h);
-    }
-  };
-  for (bool again = true; again;) {
-    again = false;
-    for (size_t d = 0; d < dims.size(); ++d) {
-      std::unordered_map<std::vector<uint64_t>, size_t, KeyHash> at;
-      at.reserve(boxes.size());
-      std::vector<Box> merged;
-      merged.reserve(boxes.size());
-      std::vector<uint64_t> key;
-      for (auto& bx : boxes) {
-        key = bx.masks;
-        key[d] = static_cast<uint64_t>(bx.sig);  // the signature takes the place of the dimension merged over
-        auto [it, fresh] = at.emplace(key, merged.size());
-        if (fresh) {
-          merged.push_back(std::move(bx));
-        } else {
-          Box& m = merged[it->second];
-          if ((m.masks[d] & bx.masks[d]) == 0) {
-            m.masks[d] |= bx.masks[d];
-            m.cells += bx.cells;
-            again = true;
-          } else {
-            merged.push_back(std::move(bx));  // overlapping on d (cannot happen for disjoint boxes): keep apart
-          }
-        }
+  return boxes;
+}
+
+struct MasksHash {
+  size_t operator()(const std::vector<uint64_t>& k) const {
+    uint64_t h = 1469598103934665603ull;
+    for (uint64_t x : k) h = (h ^ x) * 1099511628211ull;
+    return static_cast<size_t>(h);
+  }
+};
+
+// Step 5b, one pass over dimension d: boxes with the same change that agree on every other dimension become one
+// box (the union on d). Returns whether anything merged.
+bool merge_over(size_t d, std::vector<Box>& boxes) {
+  bool again = false;
+  std::unordered_map<std::vector<uint64_t>, size_t, MasksHash> at;
+  at.reserve(boxes.size());
+  std::vector<Box> merged;
+  merged.reserve(boxes.size());
+  std::vector<uint64_t> key;
+  for (auto& bx : boxes) {
+    key = bx.masks;
+    key[d] = static_cast<uint64_t>(bx.sig);  // the signature takes the place of the dimension merged over
+    auto [it, fresh] = at.emplace(key, merged.size());
+    if (fresh) {
+      merged.push_back(std::move(bx));
+    } else {
+      Box& m = merged[it->second];
+      if ((m.masks[d] & bx.masks[d]) == 0) {
+        m.masks[d] |= bx.masks[d];
+        m.cells += bx.cells;
+        again = true;
+      } else {
+        merged.push_back(std::move(bx));  // overlapping on d (cannot happen for disjoint boxes): keep apart
       }
-      boxes = std::move(merged);
     }
   }
+  boxes = std::move(merged);
+  return again;
+}
+
+// Step 5: merge over every dimension in turn until stable, then largest first.
+void merge_boxes(const std::vector<Dim>& dims, std::vector<Box>& boxes) {
+  for (bool again = true; again;) {
+    again = false;
+    for (size_t d = 0; d < dims.size(); ++d) again |= merge_over(d, boxes);
+  }
   std::stable_sort(boxes.begin(), boxes.end(), [](const Box& x, const Box& y) { return x.cells > y.cells; });
+}
+
+}  // namespace
+
+SemanticDiff semantic_diff(const DiffSide& a, const DiffSide& b) {
+  SemanticDiff out;
+  build_dimensions(a, b, out);
+  out.cells = count_cells(out.dims);
+  // Split the space lazily (Splitter), each combination of the always-cut dimensions on its own.
+  std::vector<Part> parts = explore_all(Splitter(out.dims, a, b), eager_combinations(out.dims));
+  std::vector<Changed> changed;
+  std::vector<std::pair<Outcome, Outcome>> sigs;
+  out.judged = join_parts(parts, changed, sigs);
+  for (const auto& c : changed) out.changed_cells += c.cells;
+  std::vector<Box> boxes = boxes_of(out.dims, changed);
+  merge_boxes(out.dims, boxes);
   for (auto& bx : boxes) {
     Region r;
     r.masks = bx.masks;
     r.old_outcome = sigs[static_cast<size_t>(bx.sig)].first;
     r.new_outcome = sigs[static_cast<size_t>(bx.sig)].second;
-    r.witness = cell_facts(dims, bx.first, b.day);
+    r.witness = cell_facts(out.dims, bx.first, b.day);
     r.cells = bx.cells;
     out.regions.push_back(std::move(r));
   }
@@ -1020,10 +1094,14 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
                      bool use_side_dates) {
   auto t0 = std::chrono::steady_clock::now();
   LogImpact out;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error("'" + path + "' is a folder: --log takes one shipment log file (CSV or JSONL)");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+  if (!fp) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
   char head[256];
   size_t got = std::fread(head, 1, sizeof head, fp.get());
+  if (got == 0) throw std::runtime_error("'" + path + "' is empty: no shipments to compare");
   std::rewind(fp.get());
   InputFormat fmt = guess_format(path, std::string_view(head, got));
   if (fmt == InputFormat::json) throw std::runtime_error("'" + path + "': give a CSV or JSONL log");
@@ -1079,6 +1157,9 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
       out.examples.push_back(path + ":" + std::to_string(r.line) + " " + r.id + " (" + record_subject(r) + "): " +
                              from + " -> " + to + (delta ? ", fee " + dollars(delta) : ""));
   }
+  if (out.records == 0)
+    throw std::runtime_error("'" + path + "' holds no records (" +
+                             (fmt == InputFormat::csv ? "a header only" : "only blank lines") + "): no shipments to compare");
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

@@ -118,6 +118,8 @@ struct LogImpact {
   double seconds = 0;
 };
 // Judges every record of a log on both sides: as of each side's date if `use_side_dates`, else its own date.
+// Throws std::runtime_error (bad input) for a folder, a missing or unreadable file, a JSON array, a bad CSV header,
+// and a log with no records (empty, header only): there is nothing to compare, which is not "no change".
 LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& path, const Catalog& catalog,
                      bool use_side_dates);
 
@@ -130,7 +132,10 @@ struct DiffReport {
   std::optional<LogImpact> log;
   double seconds = 0;
 };
-std::string diff_text(const DiffReport& r);
+// Text: by default the short answer (at most 40 lines of at most 118 bytes: the rule changes, the changes to
+// shipments grouped by old -> new outcome with each one's largest region in words and its catalog chips, the log
+// and the notes); with `detail`, every structural change, region (with a witness) and chip per destination.
+std::string diff_text(const DiffReport& r, bool detail = false);
 std::string diff_markdown(const DiffReport& r);
 std::string diff_json(const DiffReport& r);
 // The TPP x performance-density plane (log scales) for datacenter chips shipped to the first changed destination

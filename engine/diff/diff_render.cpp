@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
+#include <cstdarg>
 #include <cstdio>
 #include <array>
 #include <map>
@@ -33,9 +35,246 @@ std::map<std::string, std::vector<const ChipFlip*>> by_chip(const std::vector<Ch
   return out;
 }
 
+// ---- the short text (the default): grouped by change, at most a screen -----------------------------------------
+
+constexpr size_t screen_lines = 40, screen_width = 118;
+
+// `s` cut to `width` bytes (not inside a UTF-8 sequence), "..." marking the cut.
+std::string clip(const std::string& s, size_t width = screen_width) {
+  if (s.size() <= width) return s;
+  size_t n = width - 3;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
+// A field's name as an analyst says it.
+std::string field_words(const std::string& name) {
+  static const std::map<std::string, std::string> words = {
+      {"chip.tpp", "TPP"},
+      {"pd", "performance density"},
+      {"chip.die_area_mm2", "die area"},
+      {"chip.interconnect_gbps", "interconnect"},
+      {"chip.memory_bw_gbps", "memory bandwidth"},
+      {"chip.datacenter", "datacenter chip"},
+      {"chip.first_marketed", "first marketed"},
+      {"chip.transistors_billion", "transistors"},
+      {"chip.process_nm", "process"},
+      {"chip.peak_dense_tops", "peak dense TOPS"},
+      {"chip.bit_length", "bit length"},
+      {"chip.has_hbm", "HBM"},
+      {"chip.non_planar", "non-planar transistors"},
+      {"chip.name", "chip name"},
+      {"chip.family", "chip family"},
+      {"chip.vendor", "chip vendor"},
+      {"end_user_hq", "end user HQ"},
+      {"export_from", "exported from"},
+  };
+  auto it = words.find(name);
+  return it == words.end() ? name : it->second;
+}
+
+// One dimension of a region in words: its name spelled out and, for a quantity with a unit, the unit after each
+// number ("memory bandwidth <= 4500 GB/s"); "" if the region covers all its values.
+std::string dim_words(const Dim& d, uint64_t mask) {
+  std::string text = d.describe(mask);
+  if (text.empty()) return text;
+  std::string unit;
+  if (const FieldInfo* f = find_field(d.name); f && d.kind == Dim::number) unit = f->unit;
+  if (unit == "mm2") unit = "mm²";
+  std::string out, name = field_words(d.name);
+  for (size_t i = 0; i < text.size();) {
+    if (text.compare(i, d.name.size(), d.name) == 0 && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))) &&
+        (i + d.name.size() == text.size() || !std::isalnum(static_cast<unsigned char>(text[i + d.name.size()])))) {
+      out += name;
+      i += d.name.size();
+    } else if (!unit.empty() && std::isdigit(static_cast<unsigned char>(text[i])) &&
+               (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
+      size_t e = i;
+      while (e < text.size() && (std::isdigit(static_cast<unsigned char>(text[e])) || text[e] == '.')) ++e;
+      out += text.substr(i, e - i) + " " + unit;
+      i = e;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+// A region in words: its conditions, joined.
+std::string region_words(const Region& g, const std::vector<Dim>& dims) {
+  std::string out;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    std::string w = dim_words(dims[i], g.masks[i]);
+    if (!w.empty()) out += (out.empty() ? "" : ", ") + w;
+  }
+  return out.empty() ? "every shipment" : out;
+}
+
+// The regions and catalog chips of one change (old outcome -> new outcome).
+struct ChangeGroup {
+  std::string from, to;                // the outcomes as text (the key)
+  Outcome old_outcome, new_outcome;
+  uint64_t cells = 0;
+  std::vector<const Region*> regions;  // largest first
+  std::vector<std::string> chips;      // catalog chips that make this change for some destination
+};
+
+// The regions grouped by their change, largest total first; the catalog flips attached to their change (those
+// that match no region's change, a chip's own spec being outside the plane of regions, in a group of their own).
+std::vector<ChangeGroup> change_groups(const DiffReport& r) {
+  std::vector<ChangeGroup> groups;
+  std::map<std::pair<std::string, std::string>, size_t> at;
+  for (const auto& g : r.semantic.regions) {
+    auto [it, fresh] = at.emplace(std::make_pair(g.old_outcome.text(), g.new_outcome.text()), groups.size());
+    if (fresh) groups.push_back({g.old_outcome.text(), g.new_outcome.text(), g.old_outcome, g.new_outcome, 0, {}, {}});
+    groups[it->second].cells += g.cells;
+    groups[it->second].regions.push_back(&g);
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const ChangeGroup& x, const ChangeGroup& y) { return x.cells > y.cells; });
+  at.clear();
+  for (size_t i = 0; i < groups.size(); ++i) at[{groups[i].from, groups[i].to}] = i;
+  for (const auto& f : r.chips) {
+    auto key = std::make_pair(f.old_outcome.text(), f.new_outcome.text());
+    auto it = at.find(key);
+    if (it == at.end()) {
+      it = at.emplace(key, groups.size()).first;
+      groups.push_back({key.first, key.second, f.old_outcome, f.new_outcome, 0, {}, {}});
+    }
+    auto& chips = groups[it->second].chips;
+    if (std::find(chips.begin(), chips.end(), f.chip) == chips.end()) chips.push_back(f.chip);
+  }
+  return groups;
+}
+
+// "A800 80GB PCIe, H800 SXM5 and 3 more".
+std::string some_chips(const std::vector<std::string>& chips, size_t shown = 5) {
+  std::string out;
+  for (size_t i = 0; i < chips.size() && i < shown; ++i) out += (i ? ", " : "") + chips[i];
+  if (chips.size() > shown) out += " and " + std::to_string(chips.size() - shown) + " more";
+  return out;
+}
+
+// The short log summary: totals, the largest transitions, the top destinations.
+std::vector<std::string> log_lines(const LogImpact& l) {
+  std::vector<std::string> out;
+  out.push_back("Log: " + group_digits(l.records) + " records, " + group_digits(l.flipped) + " judged differently, " +
+                group_digits(l.unreadable) + " not compared; fees " + dollars(l.old_fees_cents) + " -> " +
+                dollars(l.new_fees_cents) + " (delta " + dollars(l.new_fees_cents - l.old_fees_cents) + ")");
+  std::vector<std::pair<std::string, uint64_t>> trans(l.by_transition.begin(), l.by_transition.end());
+  std::stable_sort(trans.begin(), trans.end(), [](auto& x, auto& y) { return x.second > y.second; });
+  for (size_t i = 0; i < trans.size() && i < 3; ++i) out.push_back("  " + group_digits(trans[i].second) + "  " + trans[i].first);
+  std::vector<std::pair<std::string, std::pair<uint64_t, int64_t>>> dests(l.by_destination.begin(), l.by_destination.end());
+  std::stable_sort(dests.begin(), dests.end(), [](auto& x, auto& y) { return x.second.first > y.second.first; });
+  std::string d;
+  for (size_t i = 0; i < dests.size() && i < 6; ++i) d += (i ? ", " : "") + dests[i].first + " " + group_digits(dests[i].second.first);
+  if (!d.empty()) out.push_back("  by destination: " + d);
+  return out;
+}
+
+// A verdict as an exporter reads it: "LICENSE_REQUIRED (case_by_case)", ", exception NAC" if one applies.
+std::string verdict_words(const Outcome& o) {
+  std::string out = to_string(o.verdict);
+  if (o.review != Review::none) out += std::string(" (") + to_string(o.review) + ")";
+  if (o.exception != LicenseException::none) out += std::string(", exception ") + to_string(o.exception);
+  return out;
+}
+
+// A change said by what changes, what stays before the colon: "3A090.a, fee h20_levy 15%: LICENSE_REQUIRED
+// (presumption_of_denial) -> LICENSE_REQUIRED (case_by_case)"; "none -> 3A090.a: ALLOWED -> LICENSE_REQUIRED
+// (presumption_of_denial)"; "3A090.a, NOTIFY, exception NAC: fee none -> s232_duty 25%".
+std::string change_words(const Outcome& a, const Outcome& b) {
+  auto fees = [](const std::string& f) {  // "h20_levy 15% + s232_duty 25%"
+    std::string out = f.empty() ? "none" : f;
+    for (size_t at; (at = out.find("; ")) != std::string::npos;) out.replace(at, 2, " + ");
+    return out;
+  };
+  auto whole = [&](const Outcome& o) {
+    return o.error ? std::string("cannot be judged (a field is missing)")
+                   : std::string(klass_name(o.klass)) + ", " + verdict_words(o) + (o.fees.empty() ? "" : ", fee " + fees(o.fees));
+  };
+  if (a.error || b.error) return whole(a) + " -> " + whole(b);
+  std::string kept = a.klass == b.klass ? std::string(klass_name(a.klass))
+                                        : std::string(klass_name(a.klass)) + " -> " + klass_name(b.klass);
+  std::vector<std::string> changes;
+  if (verdict_words(a) == verdict_words(b)) kept += ", " + verdict_words(a);
+  else changes.push_back(verdict_words(a) + " -> " + verdict_words(b));
+  if (a.fees == b.fees) {
+    if (!a.fees.empty()) kept += ", fee " + fees(a.fees);
+  } else {
+    changes.push_back("fee " + fees(a.fees) + " -> " + fees(b.fees));
+  }
+  if (changes.empty()) return kept;  // only the classification changes: "none -> 3A090.a, ALLOWED"
+  std::string out = kept + ":";
+  for (size_t i = 0; i < changes.size(); ++i) out += (i ? "; " : " ") + changes[i];
+  return out;
+}
+
+// The lines of one change: what turns into what, where (its largest region, in words), which catalog chips.
+std::vector<std::string> group_lines(size_t n, const ChangeGroup& c, const std::vector<Dim>& dims) {
+  std::vector<std::string> out;
+  std::string count = c.regions.empty() ? "catalog chips only"
+                                        : std::to_string(c.regions.size()) + " region" + (c.regions.size() == 1 ? "" : "s");
+  out.push_back(clip("  " + std::to_string(n) + ". " + change_words(c.old_outcome, c.new_outcome) + "  (" + count + ")"));
+  if (!c.regions.empty())
+    out.push_back(clip(std::string("     ") + (c.regions.size() == 1 ? "where: " : "largest: ") +
+                       region_words(*c.regions.front(), dims)));
+  if (!c.chips.empty()) out.push_back(clip("     catalog chips: " + some_chips(c.chips)));
+  return out;
+}
+
+// The short answer: what changed in the rules, then the changes to shipments grouped by change, catalog, log and
+// notes, in at most `screen_lines` lines of at most `screen_width` bytes; --detail has the rest.
+std::string diff_short_text(const DiffReport& r) {
+  const SemanticDiff& s = r.semantic;
+  std::vector<std::string> head = {"tollgate diff (the short answer; --detail lists every region with a witness, and every chip)",
+                                   clip("  old: " + r.old_side.label), clip("  new: " + r.new_side.label), ""};
+  head.push_back("What changed in the rules (" + std::to_string(r.structure.size()) + ")");
+  if (r.structure.empty()) head.push_back("  none: the same rules are in force on both sides");
+  const size_t rule_lines = 7;
+  for (size_t i = 0; i < r.structure.size() && i < rule_lines; ++i) head.push_back(clip("  " + change_line(r.structure[i])));
+  if (r.structure.size() > rule_lines)
+    head.push_back("  ... " + std::to_string(r.structure.size() - rule_lines) + " more (--detail)");
+  head.push_back("");
+  std::vector<ChangeGroup> groups = change_groups(r);
+  head.push_back(clip("Shipments judged differently: " + std::to_string(s.regions.size()) + " region" +
+                      (s.regions.size() == 1 ? "" : "s") + ", " + std::to_string(groups.size()) + " kind" +
+                      (groups.size() == 1 ? "" : "s") + " of change, largest first (what stays: what changes)"));
+  if (s.regions.empty() && groups.empty()) head.push_back("  none: every shipment is judged the same on both sides");
+  std::vector<std::string> tail;
+  if (!r.chips.empty())
+    tail.push_back("Catalog: " + std::to_string(by_chip(r.chips).size()) +
+                   " chips change for some destination (shipped there, end user there, from US; per destination: --detail)");
+  if (r.log) {
+    if (!tail.empty()) tail.push_back("");
+    for (auto& l : log_lines(*r.log)) tail.push_back(clip(l));
+  }
+  for (const auto& n : s.notes) tail.push_back(clip("note: " + n));
+  if (!tail.empty()) tail.insert(tail.begin(), "");
+  // The changes fill what is left of the screen; the ones that do not fit are counted.
+  size_t room = screen_lines > head.size() + tail.size() + 1 ? screen_lines - head.size() - tail.size() - 1 : 0;
+  std::vector<std::string> body;
+  size_t shown = 0;
+  for (; shown < groups.size(); ++shown) {
+    auto lines = group_lines(shown + 1, groups[shown], s.dims);
+    if (body.size() + lines.size() > room) break;
+    body.insert(body.end(), lines.begin(), lines.end());
+  }
+  if (shown < groups.size()) {
+    size_t regions = 0;
+    for (size_t i = shown; i < groups.size(); ++i) regions += groups[i].regions.size();
+    body.push_back("  ... " + std::to_string(groups.size() - shown) + " more kinds of change, " + std::to_string(regions) +
+                   " regions (--detail)");
+  }
+  std::string out;
+  for (const auto* part : {&head, &body, &tail})
+    for (const auto& l : *part) out += l + "\n";
+  return out;
+}
+
 }  // namespace
 
-std::string diff_text(const DiffReport& r) {
+std::string diff_text(const DiffReport& r, bool detail) {
+  if (!detail) return diff_short_text(r);
   std::string out = "tollgate diff\n  old: " + r.old_side.label + "\n  new: " + r.new_side.label + "\n";
   out += "\nStructural changes (" + std::to_string(r.structure.size()) + ")\n";
   if (r.structure.empty()) out += "  none: the same rules are in force on both sides\n";
@@ -197,17 +436,38 @@ std::string diff_json(const DiffReport& r) {
   return j.dump(2) + "\n";
 }
 
-// ---- SVG -----------------------------------------------------------------------------------------------------------
+namespace {
 
-std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
-  const int W = 1120, H = 660, L = 80, R = 330, T = 70, B = 60;  // plot area: [L, W-R] x [T, H-B]
-  const double x0 = 2, x1 = 5.3, y0 = -1, y1 = 2;              // log10 TPP 100..200k, log10 PD 0.1..100
-  const int nx = 220, ny = 150;                                 // cells of the plane
+// ---- SVG -----------------------------------------------------------------------------------------------------------
+// diff_svg in steps: the slice (which destination; which interconnect and memory bandwidth), the plane judged cell
+// by cell on both sides, its changed cells grouped by change (one colour each), then the layers of the picture in
+// drawing order: title, shaded changes, boundaries, axes and thresholds, catalog chips, legend.
+
+// The page and the plot area: [L, W-R] x [T, H-B]; log10 TPP from x0 to x1 (100..200k), log10 PD from y0 to y1
+// (0.1..100), cut into nx x ny cells.
+struct SvgFrame {
+  static constexpr int W = 1120, H = 660, L = 80, R = 330, T = 70, B = 60;
+  static constexpr double x0 = 2, x1 = 5.3, y0 = -1, y1 = 2;
+  static constexpr int nx = 220, ny = 150;
   double pw = W - L - R, ph = H - T - B;
-  auto X = [&](double lt) { return L + (lt - x0) / (x1 - x0) * pw; };
-  auto Y = [&](double lp) { return T + ph - (lp - y0) / (y1 - y0) * ph; };
-  // The shipment behind the plane: a datacenter chip shipped from the US to China, or, if no changed region
-  // includes China, to the destination of the largest changed region; its end user there.
+  double cw = pw / nx, ch = ph / ny;
+  double X(double lt) const { return L + (lt - x0) / (x1 - x0) * pw; }
+  double Y(double lp) const { return T + ph - (lp - y0) / (y1 - y0) * ph; }
+};
+
+// Appends printf-formatted text (at most 4095 characters, as one buffer holds).
+__attribute__((format(printf, 2, 3))) void appendf(std::string& out, const char* fmt, ...) {
+  char buf[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  out += buf;
+}
+
+// The shipment behind the plane: a datacenter chip shipped from the US to China, or, if no changed region
+// includes China, to the destination of the largest changed region; its end user there.
+int svg_destination(const DiffReport& r) {
   int dest = country_index("CN");
   bool china_changes = false;
   for (const auto& g : r.semantic.regions) {
@@ -225,230 +485,414 @@ std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
   }
   if (!china_changes && !r.semantic.regions.empty())
     dest = static_cast<int>(r.semantic.regions.front().witness.num[s_destination]);
-  auto facts = [&](double tpp, double pd, Day day) {
-    Facts f = as_shipment(Facts{}, dest, day);
-    f.set(s_chip_datacenter, 1);
-    f.set(s_chip_tpp, tpp);
-    f.set(s_chip_die_area_mm2, tpp / pd);
-    f.set(s_chip_interconnect_gbps, 900);
-    f.set(s_chip_memory_bw_gbps, 4800);
-    f.set(s_chip_us_available_on, *parse_date("2025-01-01"));  // on the US market (the H200 rule's condition)
-    f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
-    f.set_text(t_chip_family, "Generic");
-    f.set_text(t_chip_vendor, "Generic");
-    return f;
-  };
-  std::vector<std::string> oa(static_cast<size_t>(nx * ny)), ob(oa.size());
-  for (int j = 0; j < ny; ++j)
-    for (int i = 0; i < nx; ++i) {
-      double lt = x0 + (i + 0.5) / nx * (x1 - x0), lp = y0 + (j + 0.5) / ny * (y1 - y0);
+  return dest;
+}
+
+// The chip fields the plane holds fixed besides TPP and density: interconnect and memory bandwidth, in GB/s.
+struct Slice {
+  double interconnect_gbps = 900, memory_bw_gbps = 4800;
+};
+
+// A generic datacenter accelerator at (tpp, pd) with the slice's other figures, shipped to `dest` on `day`.
+Facts plane_facts(int dest, double tpp, double pd, Day day, const Slice& slice) {
+  Facts f = as_shipment(Facts{}, dest, day);
+  f.set(s_chip_datacenter, 1);
+  f.set(s_chip_tpp, tpp);
+  f.set(s_chip_die_area_mm2, tpp / pd);
+  f.set(s_chip_interconnect_gbps, slice.interconnect_gbps);
+  f.set(s_chip_memory_bw_gbps, slice.memory_bw_gbps);
+  f.set(s_chip_us_available_on, *parse_date("2025-01-01"));  // on the US market (the H200 rule's condition)
+  f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
+  f.set_text(t_chip_family, "Generic");
+  f.set_text(t_chip_vendor, "Generic");
+  return f;
+}
+
+// Each side's outcome (as text) at the centre of every cell of the plane, row by row from the bottom.
+struct PlaneOutcomes {
+  std::vector<std::string> old_side, new_side;
+  bool changed(size_t k) const { return old_side[k] != new_side[k]; }
+  double changed_share() const {
+    size_t n = 0;
+    for (size_t k = 0; k < old_side.size(); ++k) n += changed(k);
+    return old_side.empty() ? 0 : static_cast<double>(n) / static_cast<double>(old_side.size());
+  }
+};
+PlaneOutcomes judge_plane(const DiffReport& r, const SvgFrame& fr, int dest, const Slice& slice) {
+  PlaneOutcomes p;
+  p.old_side.resize(static_cast<size_t>(fr.nx * fr.ny));
+  p.new_side.resize(p.old_side.size());
+  const DiffSide &o = r.old_side, &n = r.new_side;
+  for (int j = 0; j < fr.ny; ++j)
+    for (int i = 0; i < fr.nx; ++i) {
+      double lt = fr.x0 + (i + 0.5) / fr.nx * (fr.x1 - fr.x0), lp = fr.y0 + (j + 0.5) / fr.ny * (fr.y1 - fr.y0);
       double tpp = std::pow(10, lt), pd = std::pow(10, lp);
-      size_t k = static_cast<size_t>(j * nx + i);
-      oa[k] = outcome_of(*r.old_side.program, facts(tpp, pd, r.old_side.day), r.old_side.day, r.old_side.options()).text();
-      ob[k] = outcome_of(*r.new_side.program, facts(tpp, pd, r.new_side.day), r.new_side.day, r.new_side.options()).text();
+      size_t k = static_cast<size_t>(j * fr.nx + i);
+      p.old_side[k] = outcome_of(*o.program, plane_facts(dest, tpp, pd, o.day, slice), o.day, o.options()).text();
+      p.new_side[k] = outcome_of(*n.program, plane_facts(dest, tpp, pd, n.day, slice), n.day, n.options()).text();
     }
-  char buf[4096];
+  return p;
+}
+
+// The slice that shows the change: the default (a current datacenter part: 900 GB/s interconnect, 4,800 GB/s
+// memory) if the changed area covers between 2 % and 85 % of the plane; otherwise, of a few lesser parts, the one
+// whose changed share is nearest a third (a plane shaded edge to edge, or not at all, shows no boundary).
+// `why` receives the reason when the slice is not the default.
+std::pair<Slice, PlaneOutcomes> choose_slice(const DiffReport& r, const SvgFrame& fr, int dest, std::string& why) {
+  static const Slice candidates[] = {{900, 4800}, {600, 3000}, {400, 2000}, {400, 1200}, {200, 800}, {100, 400}};
+  std::pair<Slice, PlaneOutcomes> best{candidates[0], judge_plane(r, fr, dest, candidates[0])};
+  double share = best.second.changed_share();
+  if (share == 0 || (share >= 0.02 && share <= 0.85)) return best;
+  why = std::string("chosen to show the change: at 900 and 4,800 GB/s ") +
+        (share > 0.85 ? "almost the whole plane changes" : "almost nothing changes");
+  double best_score = std::abs(share - 1.0 / 3);
+  for (size_t i = 1; i < std::size(candidates); ++i) {
+    PlaneOutcomes p = judge_plane(r, fr, dest, candidates[i]);
+    double sh = p.changed_share(), score = std::abs(sh - 1.0 / 3);
+    if (sh > 0 && score < best_score) {
+      best = {candidates[i], std::move(p)};
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+// The plane's changed cells by kind of change (old -> new outcome): the largest kinds each an area of its own
+// colour, the rest one area "other changes". `of_cell` is the area of each cell, -1 where the sides agree.
+struct Areas {
+  static constexpr size_t max_areas = 6;
+  std::vector<int> of_cell;
+  std::vector<std::pair<std::string, std::string>> kinds;  // per area: old, new ("" for the other changes)
+  std::vector<size_t> cells;                               // per area
+  size_t other_kinds = 0;                                  // kinds in the last area, if it is "other changes"
+};
+Areas plane_areas(const PlaneOutcomes& p) {
+  std::map<std::pair<std::string, std::string>, size_t> count;
+  for (size_t k = 0; k < p.old_side.size(); ++k)
+    if (p.changed(k)) count[{p.old_side[k], p.new_side[k]}]++;
+  std::vector<std::pair<size_t, std::pair<std::string, std::string>>> sorted;
+  for (auto& [k, v] : count) sorted.push_back({v, k});
+  std::stable_sort(sorted.begin(), sorted.end(), [](auto& x, auto& y) { return x.first > y.first; });
+  Areas a;
+  std::map<std::pair<std::string, std::string>, int> index;
+  bool lump = sorted.size() > Areas::max_areas;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (lump && i + 1 >= Areas::max_areas) {
+      if (a.kinds.size() < Areas::max_areas) {
+        a.kinds.push_back({"", ""});
+        a.cells.push_back(0);
+      }
+      ++a.other_kinds;
+    } else {
+      a.kinds.push_back(sorted[i].second);
+      a.cells.push_back(0);
+    }
+    index[sorted[i].second] = static_cast<int>(a.kinds.size() - 1);
+    a.cells.back() += sorted[i].first;
+  }
+  a.of_cell.assign(p.old_side.size(), -1);
+  for (size_t k = 0; k < p.old_side.size(); ++k)
+    if (p.changed(k)) a.of_cell[k] = index[{p.old_side[k], p.new_side[k]}];
+  return a;
+}
+
+// The fill of each area: light, distinct, none of them the boundaries' orange or blue; grey for "other changes".
+const char* area_colour(size_t area, const Areas& a) {
+  static const char* palette[] = {"#f4a3a3", "#9ecae1", "#b8e186", "#dab6e8", "#fdd87a", "#8fd3c7"};
+  if (a.other_kinds > 0 && area + 1 == a.kinds.size()) return "#c8c8c8";
+  return palette[area % std::size(palette)];
+}
+
+// The svg element (`height` tall, for the legend), a white page, and the title lines: the shipment, the slice and
+// why it was chosen, both sides.
+std::string svg_header(const DiffReport& r, const SvgFrame& fr, int dest, const Slice& slice,
+                       const std::string& why_moved, int height) {
   std::string out;
-  std::snprintf(buf, sizeof buf,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-                "font-family=\"DejaVu Sans, Arial, sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                W, H, W, H);
-  out += buf;
+  appendf(out,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+          "font-family=\"DejaVu Sans, Arial, sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+          fr.W, height, fr.W, height);
   std::string title = "TPP x performance density: a datacenter chip shipped from US to " + country_code(dest) +
                       ", end user there";
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n"
-                "<text x=\"%d\" y=\"40\" font-size=\"11.5\" fill=\"#444\">(interconnect 900 GB/s, memory bandwidth "
-                "4800 GB/s, no first-marketed date; other chip fields as the rules need them)</text>\n"
-                "<text x=\"%d\" y=\"56\" font-size=\"11.5\" fill=\"#444\">old: %s  |  new: %s</text>\n",
-                L, html_escape(title).c_str(), L, L, html_escape(r.old_side.label).c_str(), html_escape(r.new_side.label).c_str());
-  out += buf;
-  double cw = pw / nx, ch = ph / ny;
-  // shaded: judged differently (runs along rows)
-  for (int j = 0; j < ny; ++j)
-    for (int i = 0; i < nx;) {
-      size_t k = static_cast<size_t>(j * nx + i);
-      if (oa[k] == ob[k]) {
+  std::string sub = "slice: interconnect " + format_number(slice.interconnect_gbps) + " GB/s, memory bandwidth " +
+                    group_digits(static_cast<uint64_t>(slice.memory_bw_gbps)) + " GB/s, no first-marketed date" +
+                    (why_moved.empty() ? "; other chip fields as the rules need them" : " (" + why_moved + ")");
+  appendf(out,
+          "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n"
+          "<text x=\"%d\" y=\"40\" font-size=\"11.5\" fill=\"#444\">%s</text>\n"
+          "<text x=\"%d\" y=\"56\" font-size=\"11.5\" fill=\"#444\">old: %s  |  new: %s</text>\n",
+          fr.L, html_escape(title).c_str(), fr.L, html_escape(sub).c_str(), fr.L, html_escape(r.old_side.label).c_str(),
+          html_escape(r.new_side.label).c_str());
+  return out;
+}
+
+// The cells judged differently, shaded in their area's colour (one rectangle per run of an area along a row,
+// marked data-area="N", N from 1, as its legend entry is marked data-legend="N").
+std::string svg_shading(const SvgFrame& fr, const Areas& a) {
+  std::string out;
+  for (int j = 0; j < fr.ny; ++j)
+    for (int i = 0; i < fr.nx;) {
+      int area = a.of_cell[static_cast<size_t>(j * fr.nx + i)];
+      if (area < 0) {
         ++i;
         continue;
       }
       int e = i;
-      while (e + 1 < nx && oa[static_cast<size_t>(j * nx + e + 1)] != ob[static_cast<size_t>(j * nx + e + 1)]) ++e;
-      std::snprintf(buf, sizeof buf, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#f6c1b8\"/>\n",
-                    L + i * cw, T + ph - (j + 1) * ch, (e - i + 1) * cw + 0.3, ch + 0.3);
-      out += buf;
+      while (e + 1 < fr.nx && a.of_cell[static_cast<size_t>(j * fr.nx + e + 1)] == area) ++e;
+      appendf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\" data-area=\"%d\"/>\n",
+              fr.L + i * fr.cw, fr.T + fr.ph - (j + 1) * fr.ch, (e - i + 1) * fr.cw + 0.3, fr.ch + 0.3,
+              area_colour(static_cast<size_t>(area), a), area + 1);
       i = e + 1;
     }
-  // boundaries of each side: edges between cells judged differently
-  auto boundaries = [&](const std::vector<std::string>& o, const char* color, const char* dash, double width) {
-    std::string path;
-    for (int j = 0; j < ny; ++j)
-      for (int i = 0; i < nx; ++i) {
-        size_t k = static_cast<size_t>(j * nx + i);
-        if (i + 1 < nx && o[k] != o[k + 1]) {
-          std::snprintf(buf, sizeof buf, "M%.1f %.1fV%.1f", L + (i + 1) * cw, T + ph - j * ch, T + ph - (j + 1) * ch);
-          path += buf;
-        }
-        if (j + 1 < ny && o[k] != o[k + static_cast<size_t>(nx)]) {
-          std::snprintf(buf, sizeof buf, "M%.1f %.1fH%.1f", L + i * cw, T + ph - (j + 1) * ch, L + (i + 1) * cw);
-          path += buf;
-        }
-      }
-    if (path.empty()) return std::string();
-    return "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"" + std::to_string(width) +
-           "\"" + (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>\n";
-  };
-  out += boundaries(oa, "#d9822b", "6 4", 2.5);
-  out += boundaries(ob, "#1f4e9a", "", 1.6);
-  // axes and ticks
-  std::snprintf(buf, sizeof buf, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n",
-                L, T, pw, ph);
-  out += buf;
-  for (double lt : {2.0, 3.0, 4.0, 5.0}) {
-    std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
-                  "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
-                  X(lt), T, X(lt), T + ph, X(lt), T + ph + 16, group_digits(static_cast<uint64_t>(std::pow(10, lt))).c_str());
-    out += buf;
-  }
-  for (double lp : {-1.0, 0.0, 1.0, 2.0}) {
-    std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
-                  "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n",
-                  L, Y(lp), L + pw, Y(lp), L - 6, Y(lp) + 4, format_number(std::pow(10, lp)).c_str());
-    out += buf;
-  }
-  // the thresholds of both sides on these two axes (a label too close to the previous one is left out)
-  for (const auto& d : r.semantic.dims) {
+  return out;
+}
+
+// One side's boundaries: a path along every edge between cells that side judges differently ("" if none).
+std::string svg_boundaries(const SvgFrame& fr, const std::vector<std::string>& o, const char* color, const char* dash,
+                           double width) {
+  std::string path;
+  for (int j = 0; j < fr.ny; ++j)
+    for (int i = 0; i < fr.nx; ++i) {
+      size_t k = static_cast<size_t>(j * fr.nx + i);
+      if (i + 1 < fr.nx && o[k] != o[k + 1])
+        appendf(path, "M%.1f %.1fV%.1f", fr.L + (i + 1) * fr.cw, fr.T + fr.ph - j * fr.ch, fr.T + fr.ph - (j + 1) * fr.ch);
+      if (j + 1 < fr.ny && o[k] != o[k + static_cast<size_t>(fr.nx)])
+        appendf(path, "M%.1f %.1fH%.1f", fr.L + i * fr.cw, fr.T + fr.ph - (j + 1) * fr.ch, fr.L + (i + 1) * fr.cw);
+    }
+  if (path.empty()) return std::string();
+  return "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"" + std::to_string(width) +
+         "\"" + (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>\n";
+}
+
+// The plot's frame, the decade grid lines with their values, and the axis titles.
+std::string svg_axes(const SvgFrame& fr) {
+  std::string out;
+  appendf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n", fr.L,
+          fr.T, fr.pw, fr.ph);
+  for (double lt : {2.0, 3.0, 4.0, 5.0})
+    appendf(out,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
+            "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
+            fr.X(lt), fr.T, fr.X(lt), fr.T + fr.ph, fr.X(lt), fr.T + fr.ph + 16,
+            group_digits(static_cast<uint64_t>(std::pow(10, lt))).c_str());
+  for (double lp : {-1.0, 0.0, 1.0, 2.0})
+    appendf(out,
+            "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
+            "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n",
+            fr.L, fr.Y(lp), fr.L + fr.pw, fr.Y(lp), fr.L - 6, fr.Y(lp) + 4, format_number(std::pow(10, lp)).c_str());
+  return out;
+}
+
+// The thresholds of both sides on the two axes, in grey (a label too close to the previous one is left out).
+std::string svg_thresholds(const SvgFrame& fr, const SemanticDiff& sem) {
+  std::string out;
+  for (const auto& d : sem.dims) {
     if (d.kind != Dim::number || !(d.slot == s_chip_tpp || d.slot == -1)) continue;
     double last = -1e9;
     for (double c : d.cuts) {
       if (c <= 0) continue;
       double l = std::log10(c);
-      double at = d.slot == s_chip_tpp ? X(l) : -Y(l);
+      double at = d.slot == s_chip_tpp ? fr.X(l) : -fr.Y(l);
       if (at - last < 30) continue;
       last = at;
-      if (d.slot == s_chip_tpp && l > x0 && l < x1) {
-        std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#666\" text-anchor=\"middle\">%s</text>\n",
-                      X(l), T + ph + 30, format_number(c).c_str());
-        out += buf;
-      } else if (d.slot == -1 && l > y0 && l < y1) {
-        std::snprintf(buf, sizeof buf, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\">%s</text>\n",
-                      L + pw + 4, Y(l) + 3, format_number(c).c_str());
-        out += buf;
-      }
+      if (d.slot == s_chip_tpp && l > fr.x0 && l < fr.x1)
+        appendf(out, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#666\" text-anchor=\"middle\">%s</text>\n",
+                fr.X(l), fr.T + fr.ph + 30, format_number(c).c_str());
+      else if (d.slot == -1 && l > fr.y0 && l < fr.y1)
+        appendf(out, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\">%s</text>\n", fr.L + fr.pw + 4,
+                fr.Y(l) + 3, format_number(c).c_str());
     }
   }
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"%.0f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">Total Processing Performance "
-                "(TPP, log scale; threshold values in grey)</text>\n"
-                "<text transform=\"translate(22 %.0f) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">"
-                "performance density (TPP / mm², log scale)</text>\n",
-                L + pw / 2, H - 12, T + ph / 2);
-  out += buf;
-  // catalog chips with a die area
-  std::vector<std::array<double, 3>> labels;  // x, y, width of each label placed
+  return out;
+}
+
+// The axis titles.
+std::string svg_axis_titles(const SvgFrame& fr) {
+  std::string out;
+  appendf(out,
+          "<text x=\"%.0f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">Total Processing Performance "
+          "(TPP, log scale; threshold values in grey)</text>\n"
+          "<text transform=\"translate(22 %.0f) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\">"
+          "performance density (TPP / mm², log scale)</text>\n",
+          fr.L + fr.pw / 2, fr.H - 12, fr.T + fr.ph / 2);
+  return out;
+}
+
+// Boxes labels must not overlap: the labels placed so far and the chips' dots (x, top y, width, height).
+using Boxes = std::vector<std::array<double, 4>>;
+
+bool overlaps(const Boxes& boxes, double x, double y, double w, double h) {
+  for (const auto& b : boxes)
+    if (x < b[0] + b[2] && b[0] < x + w && y < b[1] + b[3] && b[1] < y + h) return true;
+  return false;
+}
+
+// Where a label of width w goes for its dot at (cx, cy): the first of the spots right, left, above and below it,
+// then ever further above and below (up to 75 px away, joined by a leader line), that stays in the plot and overlaps
+// no earlier label and no dot; beside the dot if none does. Returns the baseline's start; the box is remembered.
+std::pair<double, double> place_label(const SvgFrame& fr, double cx, double cy, double w, Boxes& taken) {
+  const double h = 10;  // the text's height above its baseline, with a margin
+  std::vector<std::pair<double, double>> spots = {{cx + 6, cy + 3.5}, {cx - 6 - w, cy + 3.5}, {cx - w / 2, cy - 7},
+                                                  {cx - w / 2, cy + 14}};
+  for (double dy : {-5.0, 9.0, -16.0, 20.0, -27.0, 31.0, -38.0, 42.0, -49.0, 53.0, -60.0, 64.0, -71.0, 75.0})
+    for (bool right : {true, false}) spots.push_back({right ? cx + 6 : cx - 6 - w, cy + dy});
+  std::pair<double, double> at = {cx + 6, cy + 3.5};
+  for (const auto& [tx, ty] : spots) {
+    if (tx < fr.L + 1 || tx + w > fr.L + fr.pw - 1 || ty - h < fr.T || ty > fr.T + fr.ph) continue;
+    if (overlaps(taken, tx - 1, ty - h + 1, w + 2, h + 1)) continue;
+    at = {tx, ty};
+    break;
+  }
+  taken.push_back({at.first - 1, at.second - h + 1, w + 2, h + 1});
+  return at;
+}
+
+// A catalog chip as plotted.
+struct PlottedChip {
+  std::string label;
+  double cx, cy;
+  bool datacenter, flips;
+};
+
+// The catalog's chips with a die area inside the plane, and whether each one itself (its own interconnect, memory,
+// family ...) flips for this destination.
+std::vector<PlottedChip> plotted_chips(const DiffReport& r, const Catalog& catalog, const SvgFrame& fr, int dest) {
+  std::vector<PlottedChip> out;
   for (const auto& [name, f] : catalog.chips()) {
     if (!f.has(s_chip_tpp) || !f.has(s_chip_die_area_mm2)) continue;
     double tpp = f.num[s_chip_tpp], pd = tpp / f.num[s_chip_die_area_mm2];
     double lt = std::log10(tpp), lp = std::log10(pd);
-    if (lt < x0 || lt > x1 || lp < y0 || lp > y1) continue;
-    double cx = X(lt), cy = Y(lp);
-    bool dc = f.has(s_chip_datacenter) && f.num[s_chip_datacenter] != 0;
-    // Does this very chip (its own interconnect, memory, family ...) flip for this destination?
+    if (lt < fr.x0 || lt > fr.x1 || lp < fr.y0 || lp > fr.y1) continue;
     const DiffSide &o = r.old_side, &n = r.new_side;
     bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.options()) ==
                    outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.options()));
-    if (flips) {
-      std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>\n",
-                    cx, cy);
-      out += buf;
-    }
-    std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.7\"/>\n",
-                  cx, cy, dc ? "#222" : "white");
-    out += buf;
-    // place the label beside its dot where it overlaps no earlier label
-    std::string shown = name.size() > 24 ? name.substr(0, 23) + "..." : name;
-    double w = (flips ? 6.3 : 5.4) * static_cast<double>(shown.size()), h = 10;  // bold labels are wider
-    double best_x = cx + 5, best_y = cy - 5;
-    bool found = false;
-    for (double dy : {-5.0, 9.0, -16.0, 20.0, -27.0, 31.0, -38.0, 42.0})
-      for (bool right : {true, false}) {
-        if (found) break;
-        double tx = right ? cx + 6 : cx - 6 - w, ty = cy + dy;
-        if (tx < L || tx + w > L + pw) continue;
-        bool clash = false;
-        for (const auto& l : labels) clash |= tx < l[0] + l[2] && l[0] < tx + w && std::abs(l[1] - ty) < h + 1;
-        if (clash) continue;
-        best_x = tx;
-        best_y = ty;
-        found = true;
-      }
-    labels.push_back({best_x, best_y, w});
-    if (std::abs(best_y - (cy - 5)) > 6 || best_x < cx) {
-      std::snprintf(buf, sizeof buf, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"/>\n",
-                    cx, cy, best_x < cx ? best_x + w : best_x, best_y - 3);
-      out += buf;
-    }
-    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" fill=\"%s\"%s>%s</text>\n", best_x,
-                  best_y, flips ? "#c0392b" : "#222", flips ? " font-weight=\"bold\"" : "", html_escape(shown).c_str());
-    out += buf;
+    bool dc = f.has(s_chip_datacenter) && f.num[s_chip_datacenter] != 0;
+    out.push_back({name.size() > 24 ? name.substr(0, 23) + "..." : name, fr.X(lt), fr.Y(lp), dc, flips});
   }
-  // legend
-  int lx = W - R + 30, ly = T + 10;
-  std::snprintf(buf, sizeof buf,
-                "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"12\" fill=\"#f6c1b8\"/><text x=\"%d\" y=\"%d\" "
-                "font-size=\"12\">judged differently</text>\n"
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d9822b\" stroke-width=\"2.5\" "
-                "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">old boundaries</text>\n"
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f4e9a\" stroke-width=\"1.6\"/>"
-                "<text x=\"%d\" y=\"%d\" font-size=\"12\">new boundaries</text>\n"
-                "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"#222\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">"
-                "catalog chip (datacenter)</text>\n"
-                "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"white\" stroke=\"#222\"/><text x=\"%d\" y=\"%d\" "
-                "font-size=\"12\">catalog chip (other)</text>\n"
-                "<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/><text x=\"%d\" "
-                "y=\"%d\" font-size=\"12\" fill=\"#c0392b\">this chip itself flips (own specs)</text>\n",
-                lx, ly, lx + 20, ly + 11, lx, ly + 30, lx + 14, ly + 30, lx + 20, ly + 34, lx, ly + 52, lx + 14, ly + 52,
-                lx + 20, ly + 56, lx + 7, ly + 74, lx + 20, ly + 78, lx + 7, ly + 96, lx + 20, ly + 100, lx + 7, ly + 118,
-                lx + 20, ly + 122);
-  out += buf;
-  // what the shaded area turns into: the outcomes in the largest changed areas of the plane
-  std::map<std::pair<std::string, std::string>, int> areas;
-  for (size_t k = 0; k < oa.size(); ++k)
-    if (oa[k] != ob[k]) areas[{oa[k], ob[k]}]++;
-  std::vector<std::pair<int, std::pair<std::string, std::string>>> sorted;
-  for (auto& [k, v] : areas) sorted.push_back({v, k});
-  std::sort(sorted.rbegin(), sorted.rend());
-  int ty = ly + 152;
-  for (size_t i = 0; i < sorted.size() && i < 3; ++i) {
-    auto wrap = [&](const std::string& s) {
-      std::string o;
-      size_t col = 0;
-      for (size_t c = 0; c < s.size(); ++c) {
-        if ((s[c] == ' ' && col > 30) || (s[c] == '(' && col > 24)) {
-          std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, o.c_str());
-          out += buf;
-          ty += 14;
-          o = s[c] == '(' ? "  (" : "  ";
-          col = o.size();
-          continue;
-        }
-        o += s[c];
-        ++col;
-      }
-      std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, o.c_str());
-      out += buf;
-      ty += 16;
-    };
-    std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">shaded area %zu:</text>\n",
-                  lx, ty, i + 1);
-    out += buf;
+  return out;
+}
+
+// The chips: a dot each (filled for datacenter chips), a red ring on those that themselves flip; then their labels,
+// those of the flipping chips placed first, none over another label or a dot, with a leader line when moved away.
+std::string svg_chips(const DiffReport& r, const Catalog& catalog, const SvgFrame& fr, int dest) {
+  std::string out;
+  std::vector<PlottedChip> chips = plotted_chips(r, catalog, fr, dest);
+  Boxes taken;
+  for (const auto& c : chips) {
+    if (c.flips)
+      appendf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>\n",
+              c.cx, c.cy);
+    appendf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.7\"/>\n",
+            c.cx, c.cy, c.datacenter ? "#222" : "white");
+    double rr = c.flips ? 7 : 4;
+    taken.push_back({c.cx - rr, c.cy - rr, 2 * rr, 2 * rr});
+  }
+  std::vector<size_t> order(chips.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return chips[x].flips && !chips[y].flips; });
+  for (size_t i : order) {
+    const PlottedChip& c = chips[i];
+    double w = (c.flips ? 6.6 : 5.9) * static_cast<double>(c.label.size());  // DejaVu Sans at 9.5 px; bold wider
+    auto [x, y] = place_label(fr, c.cx, c.cy, w, taken);
+    bool beside = std::abs(y - (c.cy + 3.5)) < 1 && (std::abs(x - (c.cx + 6)) < 1 || std::abs(x + w - (c.cx - 6)) < 1);
+    if (!beside) {
+      double lx = x > c.cx ? x : x + w < c.cx ? x + w : c.cx, ly = y > c.cy ? y - 9 : y;
+      appendf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-width=\"0.5\"/>\n",
+              c.cx, c.cy, lx, ly);
+    }
+    appendf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" fill=\"%s\"%s>%s</text>\n", x, y,
+            c.flips ? "#c0392b" : "#222", c.flips ? " font-weight=\"bold\"" : "", html_escape(c.label).c_str());
+  }
+  return out;
+}
+
+// The legend's key: both sides' boundaries, the chip markers.
+std::string svg_legend_key(int lx, int ly) {
+  std::string out;
+  appendf(out,
+          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d9822b\" stroke-width=\"2.5\" "
+          "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">old boundaries</text>\n"
+          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1f4e9a\" stroke-width=\"1.6\"/>"
+          "<text x=\"%d\" y=\"%d\" font-size=\"12\">new boundaries</text>\n"
+          "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"#222\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">"
+          "catalog chip (datacenter)</text>\n"
+          "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\" fill=\"white\" stroke=\"#222\"/><text x=\"%d\" y=\"%d\" "
+          "font-size=\"12\">catalog chip (other)</text>\n"
+          "<circle cx=\"%d\" cy=\"%d\" r=\"7\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/><text x=\"%d\" "
+          "y=\"%d\" font-size=\"12\" fill=\"#c0392b\">this chip itself flips (own specs)</text>\n",
+          lx, ly, lx + 14, ly, lx + 20, ly + 4, lx, ly + 22, lx + 14, ly + 22, lx + 20, ly + 26, lx + 7, ly + 44, lx + 20,
+          ly + 48, lx + 7, ly + 66, lx + 20, ly + 70, lx + 7, ly + 88, lx + 20, ly + 92);
+  return out;
+}
+
+// `s` as legend lines at x = lx from y = ty on, wrapped at spaces to at most 38 characters a line.
+void svg_wrapped(std::string& out, const std::string& s, int lx, int& ty) {
+  std::vector<std::string> lines(1);
+  size_t from = 0;
+  while (from < s.size()) {
+    size_t sp = s.find(' ', from);
+    std::string word = s.substr(from, sp == std::string::npos ? std::string::npos : sp - from);
+    from = sp == std::string::npos ? s.size() : sp + 1;
+    if (!lines.back().empty() && lines.back().size() + 1 + word.size() > 38) lines.push_back("    ");
+    lines.back() += (lines.back().empty() || lines.back() == "    " ? "" : " ") + word;
+  }
+  for (const auto& l : lines) {
+    appendf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", lx, ty, html_escape(l).c_str());
+    ty += 14;
+  }
+}
+
+// One legend entry per area, in its colour (marked data-legend="N"): what the area was and becomes, and its share
+// of the changed plane. Returns the y below the last line.
+int svg_area_legend(std::string& out, const Areas& a, int lx, int ty) {
+  size_t total = 0;
+  for (size_t c : a.cells) total += c;
+  if (a.kinds.empty()) {
+    appendf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\">no change in this picture</text>\n", lx, ty);
+    return ty + 16;
+  }
+  appendf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">judged differently:</text>\n", lx, ty);
+  ty += 18;
+  for (size_t i = 0; i < a.kinds.size(); ++i) {
+    appendf(out,
+            "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"12\" fill=\"%s\" stroke=\"#555\" stroke-width=\"0.5\" "
+            "data-legend=\"%zu\"/><text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">area %zu (%.0f%% of "
+            "the change)</text>\n",
+            lx, ty - 10, area_colour(i, a), i + 1, lx + 20, ty, i + 1,
+            100.0 * static_cast<double>(a.cells[i]) / static_cast<double>(total));
     ty += 15;
-    wrap("was: " + sorted[i].second.first);
-    wrap("now: " + sorted[i].second.second);
-    ty += 6;
+    if (a.kinds[i].first.empty()) {
+      svg_wrapped(out, "other changes (" + std::to_string(a.other_kinds) + " kinds; all in the text output)", lx + 20, ty);
+    } else {
+      svg_wrapped(out, "was: " + a.kinds[i].first, lx + 20, ty);
+      svg_wrapped(out, "now: " + a.kinds[i].second, lx + 20, ty);
+    }
+    ty += 8;
   }
+  return ty;
+}
+
+}  // namespace
+
+std::string diff_svg(const DiffReport& r, const Catalog& catalog) {
+  const SvgFrame fr;
+  int dest = svg_destination(r);
+  std::string why_moved;
+  auto [slice, plane] = choose_slice(r, fr, dest, why_moved);
+  Areas areas = plane_areas(plane);
+  int lx = fr.W - fr.R + 30, ly = fr.T + 10;
+  std::string legend = svg_legend_key(lx, ly);
+  int bottom = svg_area_legend(legend, areas, lx, ly + 124);
+  if (slice.memory_bw_gbps == Slice{}.memory_bw_gbps) why_moved.clear();
+  std::string out = svg_header(r, fr, dest, slice, why_moved, std::max(fr.H, bottom + 10));
+  out += svg_shading(fr, areas);
+  out += svg_boundaries(fr, plane.old_side, "#d9822b", "6 4", 2.5);
+  out += svg_boundaries(fr, plane.new_side, "#1f4e9a", "", 1.6);
+  out += svg_axes(fr);
+  out += svg_thresholds(fr, r.semantic);
+  out += svg_axis_titles(fr);
+  out += svg_chips(r, catalog, fr, dest);
+  out += legend;
   return out + "</svg>\n";
 }
 

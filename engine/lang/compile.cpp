@@ -398,161 +398,196 @@ class Compiler {
     int ruleset;
   };
 
+  // Each rule's clauses (allowed, given once, required), its record kind, verdict, levy and window, then the
+  // overrides between rules and their order.
   void check_rules() {
     std::map<std::string, int> index;
     for (size_t i = 0; i < rule_decls_.size(); ++i) index[rule_decls_[i].decl->name.text] = static_cast<int>(i);
     p_->rules.resize(rule_decls_.size());
-    for (size_t i = 0; i < rule_decls_.size(); ++i) {
-      const Decl& d = *rule_decls_[i].decl;
-      Rule& r = p_->rules[i];
-      r.id = d.name.text;
-      r.ruleset = rule_decls_[i].ruleset;
-      r.span = d.name.span;
-      r.kind = d.kind == DeclKind::classify ? RuleKind::classify
-             : d.kind == DeclKind::levy    ? RuleKind::levy
-             : d.kind == DeclKind::note    ? RuleKind::note
-                                           : RuleKind::verdict;
-      static const std::map<RuleKind, std::set<std::string>> allowed = {
-          {RuleKind::classify, {"on", "as", "when", "except", "effective", "until", "cite", "quote"}},
-          {RuleKind::verdict, {"on", "when", "except", "then", "review", "exception", "overrides", "effective", "until",
-                               "cite", "quote"}},
-          {RuleKind::levy, {"on", "when", "except", "fee", "of", "effective", "until", "cite", "quote"}},
-          {RuleKind::note, {"on", "as", "when", "effective", "until", "cite", "quote"}}};
-      std::map<std::string, const Clause*> clauses;
-      for (const auto& c : d.clauses) {
-        if (!allowed.at(r.kind).count(c.key)) {
-          error("tollgate.check.clause", "'" + c.key + "' does not belong in " + article(r.kind), c.span,
-                clause_help(r.kind));
-          continue;
-        }
-        if (clauses.count(c.key)) {
-          error("tollgate.check.duplicate-clause", "'" + c.key + "' is given twice in rule '" + r.id + "'", c.span);
-          continue;
-        }
-        clauses[c.key] = &c;
-      }
-      auto need = [&](const char* key, const char* help) {
-        if (clauses.count(key)) return true;
-        error(std::string(key) == "cite" ? "tollgate.check.no-citation" : "tollgate.check.missing-clause",
-              describe(r.kind, r.id) + " has no `" + key + "` clause", d.name.span, help);
-        return false;
-      };
-      need("cite", "every rule cites the law it encodes, e.g. `cite \"15 CFR 742.6(a)(6)(iii)\"`");
-      need("when", "add `when <condition>`");
-      if (need("on", r.kind == RuleKind::classify ? "add `on chip` or `on fab_order`"
-                                                  : "add `on shipment` or `on fab_order`")) {
-        const auto& t = clauses["on"]->token;
-        if (t.text == "chip") r.on = RecordKind::chip;
-        else if (t.text == "shipment") r.on = RecordKind::shipment;
-        else if (t.text == "fab_order") r.on = RecordKind::fab_order;
-        else error("tollgate.check.record-kind", "unknown record kind '" + t.text + "'", t.span,
-                   "records are chip, shipment or fab_order");
-        if (r.kind == RuleKind::classify && r.on == RecordKind::shipment)
-          error("tollgate.check.record-kind", "classify rules apply to a chip or a fab_order, not a shipment",
-                t.span, "a shipment is classified by its chip: write `on chip`");
-        if (r.kind != RuleKind::classify && r.kind != RuleKind::note && r.on == RecordKind::chip)
-          error("tollgate.check.record-kind", "verdict and levy rules apply to shipments or fab orders", t.span);
-      }
-      if (clauses.count("cite")) r.citation = clauses["cite"]->token.text;
-      if (clauses.count("cite") && r.citation.empty())
-        error("tollgate.check.no-citation", "rule '" + r.id + "' has an empty citation", clauses["cite"]->span);
-      if (clauses.count("quote")) r.quote = clauses["quote"]->token.text;
-      // A note's `as` is what it says in the decision (DESIGN §5 `notes`): the uncertainty, the exception that may
-      // apply, the relaxation withheld.
-      if (r.kind == RuleKind::note && clauses.count("as")) r.text = clauses["as"]->token.text;
-      if (r.kind == RuleKind::classify && need("as", "add `as \"3A090.a\"` (or .b, .c, none)")) {
-        const auto& t = clauses["as"]->token;
-        int k = klass_from_name(t.text);
-        if (k < 0) error("tollgate.check.class", "unknown classification '" + t.text + "'", t.span,
-                         "classifications are \"3A090.a\", \"3A090.b\", \"3A090.c\" and \"none\"");
-        else r.klass = k;
-      }
-      if (r.kind == RuleKind::verdict && need("then", "add `then LICENSE_REQUIRED` (or ALLOWED, NOTIFY, PROHIBITED)")) {
-        const auto& t = clauses["then"]->token;
-        static const std::map<std::string, Verdict> verdicts = {{"ALLOWED", Verdict::allowed},
-                                                                {"NOTIFY", Verdict::notify},
-                                                                {"LICENSE_REQUIRED", Verdict::license_required},
-                                                                {"PROHIBITED", Verdict::prohibited}};
-        if (auto it = verdicts.find(t.text); it != verdicts.end()) r.verdict = it->second;
-        else unknown_name(t.text, t.span, "verdict", {"ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED"});
-      }
-      if (clauses.count("review")) {
-        const auto& t = clauses["review"]->token;
-        static const std::map<std::string, Review> reviews = {
-            {"presumption_of_approval", Review::presumption_of_approval}, {"case_by_case", Review::case_by_case},
-            {"congressional_review", Review::congressional_review},
-            {"presumption_of_denial", Review::presumption_of_denial}, {"policy_of_denial", Review::policy_of_denial}};
-        if (auto it = reviews.find(t.text); it != reviews.end()) r.review = it->second;
-        else unknown_name(t.text, t.span, "review policy",
-                          {"presumption_of_approval", "case_by_case", "congressional_review", "presumption_of_denial",
-                           "policy_of_denial"});
-      }
-      if (clauses.count("exception")) {
-        const auto& t = clauses["exception"]->token;
-        if (t.text == "NAC") r.exception = LicenseException::nac;
-        else if (t.text == "ACA") r.exception = LicenseException::aca;
-        else unknown_name(t.text, t.span, "license exception", {"NAC", "ACA"});
-      }
-      if (r.kind == RuleKind::levy) {
-        if (need("fee", "add `fee 15%`") ) {
-          const Expr& e = clauses["fee"]->expr;
-          if (clauses["fee"]->kind != Clause::Kind::expr || e.kind != ExprKind::percent) {
-            error("tollgate.check.fee", "a fee is a percentage, e.g. `fee 15%`", clauses["fee"]->span);
-          } else if (auto ppm = percent_ppm(e.text); !ppm || *ppm > 1'000'000) {
-            error("tollgate.check.fee", "fee rate '" + e.text + "%' must be between 0% and 100% with at most four "
-                                        "decimals", e.span);
-          } else {
-            r.rate_ppm = *ppm;
-            r.rate_text = e.text + "%";
-          }
-        }
-        if (need("of", "add `of value` (quantity × unit_price_usd)")) {
-          const auto& t = clauses["of"]->token;
-          if (t.text != "value")
-            error("tollgate.check.fee-base", "unknown fee base '" + t.text + "'", t.span,
-                  "the base is `value`: quantity × unit_price_usd");
-        }
-      }
-      // Windows: the rule's own, inside its ruleset's.
-      const Ruleset& rs = p_->rulesets[static_cast<size_t>(r.ruleset)];
-      r.from = rs.from;
-      r.until = rs.until;
-      if (clauses.count("effective"))
-        if (auto day = date_of(clauses["effective"]->token)) {
-          if (*day < rs.from)
-            error("tollgate.check.window", "rule '" + r.id + "' starts before its ruleset '" + rs.id +
-                                               "' is in force (" + format_date(rs.from) + ")",
-                  clauses["effective"]->token.span);
-          r.from = *day;
-        }
-      if (clauses.count("until"))
-        if (auto day = date_of(clauses["until"]->token)) {
-          if (*day > rs.until)
-            error("tollgate.check.window", "rule '" + r.id + "' ends after its ruleset '" + rs.id + "' (" +
-                                               format_date(rs.until) + ")", clauses["until"]->token.span);
-          r.until = *day;
-        }
-      if (r.until < r.from)
-        error("tollgate.check.window", "rule '" + r.id + "' ends (" + format_date(r.until) + ") before it starts (" +
-                                           format_date(r.from) + ")", d.name.span);
-      if (clauses.count("overrides")) {
-        for (const auto& t : clauses["overrides"]->tokens) {
-          auto it = index.find(t.text);
-          if (it == index.end()) {
-            std::vector<std::string> names;
-            for (const auto& [k, v] : index) names.push_back(k);
-            unknown_name(t.text, t.span, "rule", names);
-            continue;
-          }
-          r.overrides.push_back(it->second);
-          override_spans_[{static_cast<int>(i), it->second}] = t.span;
-        }
-      }
-      when_[i] = clauses.count("when") ? clauses["when"] : nullptr;
-      except_[i] = clauses.count("except") ? clauses["except"] : nullptr;
-    }
+    for (size_t i = 0; i < rule_decls_.size(); ++i) check_rule(i, index);
     if (has_errors(diags_)) return;
-    // Overrides: between verdict rules on the same record kind, without cycles.
+    check_overrides();
+    if (has_errors(diags_)) return;
+    order_overrides();
+  }
+
+  using ClauseMap = std::map<std::string, const Clause*>;
+
+  // One rule: its clauses by key (unknown or repeated ones reported), then each clause's meaning.
+  void check_rule(size_t i, const std::map<std::string, int>& index) {
+    const Decl& d = *rule_decls_[i].decl;
+    Rule& r = p_->rules[i];
+    r.id = d.name.text;
+    r.ruleset = rule_decls_[i].ruleset;
+    r.span = d.name.span;
+    r.kind = d.kind == DeclKind::classify ? RuleKind::classify
+           : d.kind == DeclKind::levy    ? RuleKind::levy
+           : d.kind == DeclKind::note    ? RuleKind::note
+                                         : RuleKind::verdict;
+    ClauseMap clauses = rule_clauses(d, r);
+    auto need = [&](const char* key, const char* help) {
+      if (clauses.count(key)) return true;
+      error(std::string(key) == "cite" ? "tollgate.check.no-citation" : "tollgate.check.missing-clause",
+            describe(r.kind, r.id) + " has no `" + key + "` clause", d.name.span, help);
+      return false;
+    };
+    need("cite", "every rule cites the law it encodes, e.g. `cite \"15 CFR 742.6(a)(6)(iii)\"`");
+    need("when", "add `when <condition>`");
+    if (need("on", r.kind == RuleKind::classify ? "add `on chip` or `on fab_order`"
+                                                : "add `on shipment` or `on fab_order`"))
+      check_record_kind(r, clauses["on"]->token);
+    if (clauses.count("cite")) r.citation = clauses["cite"]->token.text;
+    if (clauses.count("cite") && r.citation.empty())
+      error("tollgate.check.no-citation", "rule '" + r.id + "' has an empty citation", clauses["cite"]->span);
+    if (clauses.count("quote")) r.quote = clauses["quote"]->token.text;
+    // A note's `as` is what it says in the decision (DESIGN §5 `notes`): the uncertainty, the exception that may
+    // apply, the relaxation withheld.
+    if (r.kind == RuleKind::note && clauses.count("as")) r.text = clauses["as"]->token.text;
+    if (r.kind == RuleKind::classify && need("as", "add `as \"3A090.a\"` (or .b, .c, none)")) {
+      const auto& t = clauses["as"]->token;
+      int k = klass_from_name(t.text);
+      if (k < 0) error("tollgate.check.class", "unknown classification '" + t.text + "'", t.span,
+                       "classifications are \"3A090.a\", \"3A090.b\", \"3A090.c\" and \"none\"");
+      else r.klass = k;
+    }
+    if (r.kind == RuleKind::verdict && need("then", "add `then LICENSE_REQUIRED` (or ALLOWED, NOTIFY, PROHIBITED)"))
+      check_verdict(r, clauses["then"]->token);
+    check_review_and_exception(r, clauses);
+    if (r.kind == RuleKind::levy) {
+      if (need("fee", "add `fee 15%`")) check_fee(r, *clauses["fee"]);
+      if (need("of", "add `of value` (quantity × unit_price_usd)")) {
+        const auto& t = clauses["of"]->token;
+        if (t.text != "value")
+          error("tollgate.check.fee-base", "unknown fee base '" + t.text + "'", t.span,
+                "the base is `value`: quantity × unit_price_usd");
+      }
+    }
+    check_rule_window(r, clauses, d);
+    if (clauses.count("overrides")) {
+      for (const auto& t : clauses["overrides"]->tokens) {
+        auto it = index.find(t.text);
+        if (it == index.end()) {
+          std::vector<std::string> names;
+          for (const auto& [k, v] : index) names.push_back(k);
+          unknown_name(t.text, t.span, "rule", names);
+          continue;
+        }
+        r.overrides.push_back(it->second);
+        override_spans_[{static_cast<int>(i), it->second}] = t.span;
+      }
+    }
+    when_[i] = clauses.count("when") ? clauses["when"] : nullptr;
+    except_[i] = clauses.count("except") ? clauses["except"] : nullptr;
+  }
+
+  // The clauses a rule of its kind may have, each given once.
+  ClauseMap rule_clauses(const Decl& d, const Rule& r) {
+    static const std::map<RuleKind, std::set<std::string>> allowed = {
+        {RuleKind::classify, {"on", "as", "when", "except", "effective", "until", "cite", "quote"}},
+        {RuleKind::verdict, {"on", "when", "except", "then", "review", "exception", "overrides", "effective", "until",
+                             "cite", "quote"}},
+        {RuleKind::levy, {"on", "when", "except", "fee", "of", "effective", "until", "cite", "quote"}},
+        {RuleKind::note, {"on", "as", "when", "effective", "until", "cite", "quote"}}};
+    ClauseMap clauses;
+    for (const auto& c : d.clauses) {
+      if (!allowed.at(r.kind).count(c.key)) {
+        error("tollgate.check.clause", "'" + c.key + "' does not belong in " + article(r.kind), c.span,
+              clause_help(r.kind));
+        continue;
+      }
+      if (clauses.count(c.key)) {
+        error("tollgate.check.duplicate-clause", "'" + c.key + "' is given twice in rule '" + r.id + "'", c.span);
+        continue;
+      }
+      clauses[c.key] = &c;
+    }
+    return clauses;
+  }
+
+  // `on chip | shipment | fab_order`, and whether the rule's kind may judge it.
+  void check_record_kind(Rule& r, const syntax::Token& t) {
+    if (t.text == "chip") r.on = RecordKind::chip;
+    else if (t.text == "shipment") r.on = RecordKind::shipment;
+    else if (t.text == "fab_order") r.on = RecordKind::fab_order;
+    else error("tollgate.check.record-kind", "unknown record kind '" + t.text + "'", t.span,
+               "records are chip, shipment or fab_order");
+    if (r.kind == RuleKind::classify && r.on == RecordKind::shipment)
+      error("tollgate.check.record-kind", "classify rules apply to a chip or a fab_order, not a shipment",
+            t.span, "a shipment is classified by its chip: write `on chip`");
+    if (r.kind != RuleKind::classify && r.kind != RuleKind::note && r.on == RecordKind::chip)
+      error("tollgate.check.record-kind", "verdict and levy rules apply to shipments or fab orders", t.span);
+  }
+
+  void check_verdict(Rule& r, const syntax::Token& t) {
+    static const std::map<std::string, Verdict> verdicts = {{"ALLOWED", Verdict::allowed},
+                                                            {"NOTIFY", Verdict::notify},
+                                                            {"LICENSE_REQUIRED", Verdict::license_required},
+                                                            {"PROHIBITED", Verdict::prohibited}};
+    if (auto it = verdicts.find(t.text); it != verdicts.end()) r.verdict = it->second;
+    else unknown_name(t.text, t.span, "verdict", {"ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED"});
+  }
+
+  void check_review_and_exception(Rule& r, ClauseMap& clauses) {
+    if (clauses.count("review")) {
+      const auto& t = clauses["review"]->token;
+      static const std::map<std::string, Review> reviews = {
+          {"presumption_of_approval", Review::presumption_of_approval}, {"case_by_case", Review::case_by_case},
+          {"congressional_review", Review::congressional_review},
+          {"presumption_of_denial", Review::presumption_of_denial}, {"policy_of_denial", Review::policy_of_denial}};
+      if (auto it = reviews.find(t.text); it != reviews.end()) r.review = it->second;
+      else unknown_name(t.text, t.span, "review policy",
+                        {"presumption_of_approval", "case_by_case", "congressional_review", "presumption_of_denial",
+                         "policy_of_denial"});
+    }
+    if (clauses.count("exception")) {
+      const auto& t = clauses["exception"]->token;
+      if (t.text == "NAC") r.exception = LicenseException::nac;
+      else if (t.text == "ACA") r.exception = LicenseException::aca;
+      else unknown_name(t.text, t.span, "license exception", {"NAC", "ACA"});
+    }
+  }
+
+  // `fee 15%`: a percentage from 0% to 100% with at most four decimals, kept in millionths.
+  void check_fee(Rule& r, const Clause& fee) {
+    const Expr& e = fee.expr;
+    if (fee.kind != Clause::Kind::expr || e.kind != ExprKind::percent) {
+      error("tollgate.check.fee", "a fee is a percentage, e.g. `fee 15%`", fee.span);
+    } else if (auto ppm = percent_ppm(e.text); !ppm || *ppm > 1'000'000) {
+      error("tollgate.check.fee", "fee rate '" + e.text + "%' must be between 0% and 100% with at most four "
+                                  "decimals", e.span);
+    } else {
+      r.rate_ppm = *ppm;
+      r.rate_text = e.text + "%";
+    }
+  }
+
+  // Windows: the rule's own, inside its ruleset's.
+  void check_rule_window(Rule& r, ClauseMap& clauses, const Decl& d) {
+    const Ruleset& rs = p_->rulesets[static_cast<size_t>(r.ruleset)];
+    r.from = rs.from;
+    r.until = rs.until;
+    if (clauses.count("effective"))
+      if (auto day = date_of(clauses["effective"]->token)) {
+        if (*day < rs.from)
+          error("tollgate.check.window", "rule '" + r.id + "' starts before its ruleset '" + rs.id +
+                                             "' is in force (" + format_date(rs.from) + ")",
+                clauses["effective"]->token.span);
+        r.from = *day;
+      }
+    if (clauses.count("until"))
+      if (auto day = date_of(clauses["until"]->token)) {
+        if (*day > rs.until)
+          error("tollgate.check.window", "rule '" + r.id + "' ends after its ruleset '" + rs.id + "' (" +
+                                             format_date(rs.until) + ")", clauses["until"]->token.span);
+        r.until = *day;
+      }
+    if (r.until < r.from)
+      error("tollgate.check.window", "rule '" + r.id + "' ends (" + format_date(r.until) + ") before it starts (" +
+                                         format_date(r.from) + ")", d.name.span);
+  }
+
+  // Overrides: between verdict rules on the same record kind, never a rule itself.
+  void check_overrides() {
     for (size_t i = 0; i < p_->rules.size(); ++i) {
       const Rule& r = p_->rules[i];
       for (int t : r.overrides) {
@@ -569,8 +604,10 @@ class Compiler {
           error("tollgate.check.override-cycle", "rule '" + r.id + "' overrides itself", at);
       }
     }
-    if (has_errors(diags_)) return;
-    // Topological order: a rule comes before every rule it overrides.
+  }
+
+  // Topological order (Program::override_order): a rule comes before every rule it overrides; cycles reported.
+  void order_overrides() {
     std::vector<int> state(p_->rules.size(), 0);
     std::function<bool(int)> visit = [&](int i) -> bool {
       if (state[static_cast<size_t>(i)] == 2) return true;

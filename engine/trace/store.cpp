@@ -715,6 +715,29 @@ class Walker {
   SQLite::Statement dec_, rej_;
   bool has_dec_ = false, has_rej_ = false;
 };
+// After the rows: each run's recorded counts and head against the rows the store holds.
+void check_run_totals(VerifyReport& rep, const std::vector<RunRecord>& all_runs,
+                      std::map<int64_t, std::pair<uint64_t, uint64_t>>& counts,
+                      std::map<int64_t, Sha256>& link_at_last) {
+  for (const auto& r : all_runs) {
+    auto held = counts[r.run];
+    std::string run_name = "run " + std::to_string(r.run);
+    if (held.first != r.decisions || held.second != r.rejects) {
+      rep.ok = false;
+      rep.bad_seq = r.last_seq;
+      rep.problem = run_name + " recorded " + std::to_string(r.decisions) + " decisions and " +
+                    std::to_string(r.rejects) + " rejects; the store holds " + std::to_string(held.first) + " and " +
+                    std::to_string(held.second) + ": rows removed or inserted";
+      return;
+    }
+    if (r.decisions + r.rejects > 0 && to_hex(link_at_last[r.run]) != r.head) {
+      rep.ok = false;
+      rep.bad_seq = r.last_seq;
+      rep.problem = run_name + ": its recorded chain head does not match its last row: altered";
+      return;
+    }
+  }
+}
 }  // namespace
 
 VerifyReport TraceStore::verify(const std::function<void(uint64_t)>& progress) {
@@ -822,20 +845,7 @@ VerifyReport TraceStore::verify(const std::function<void(uint64_t)>& progress) {
   if (hasher.joinable()) hasher.join();
   if (!ok) return rep;
   rep.head = rep.rows ? to_hex(prev) : "";
-  for (const auto& r : all_runs) {
-    auto held = counts[r.run];
-    std::string run_name = "run " + std::to_string(r.run);
-    if (held.first != r.decisions || held.second != r.rejects) {
-      fail(r.last_seq, run_name + " recorded " + std::to_string(r.decisions) + " decisions and " +
-                           std::to_string(r.rejects) + " rejects; the store holds " + std::to_string(held.first) +
-                           " and " + std::to_string(held.second) + ": rows removed or inserted");
-      return rep;
-    }
-    if (r.decisions + r.rejects > 0 && to_hex(link_at_last[r.run]) != r.head) {
-      fail(r.last_seq, run_name + ": its recorded chain head does not match its last row: altered");
-      return rep;
-    }
-  }
+  check_run_totals(rep, all_runs, counts, link_at_last);
   return rep;
 }
 
