@@ -107,6 +107,13 @@ d="$WORK/overwatch.short.txt"
 expect "$d" "3A090.a: LICENSE_REQUIRED (presumption_of_denial) -> PROHIBITED" "Blackwell to China prohibited, grouped"
 expect "$d" "B200 (HGX B200 per GPU)" "the B200 under its change"
 expect "$d" "note: \`chip.memory_bw_gbps + chip.interconnect_gbps >= 1700 GB/s\`" "the note, in short"
+short letter_2022 --as-of 2022-08-25 --vs 2022-08-26
+d="$WORK/letter_2022.short.txt"
+expect "$d" "none: ALLOWED -> LICENSE_REQUIRED (presumption_of_denial)" "the first letter, in short"
+expect "$d" "catalog chips: A100 PCIe 80GB, A100 SXM4 80GB" "the A100 under the letter"
+short diffusion --as-of 2026-06-01 --new-unenforced
+d="$WORK/diffusion.short.txt"
+expect "$d" "3A090.a: ALLOWED -> LICENSE_REQUIRED (presumption_of_approval)" "the worldwide requirement, in short"
 short none --as-of 2024-06-01 --vs 2024-06-02 --svg "$WORK/none.svg"
 expect "$WORK/none.short.txt" "none: every shipment is judged the same on both sides" "no change, in short"
 

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/base/hash.hpp"
@@ -78,6 +79,12 @@ TEST_CASE("an audit stores exactly what check decides, and verifies") {
   std::vector<std::string> stored;
   store.each(std::nullopt, true, true, [&](const TraceStore::Shown& e) { stored.push_back(e.json); });
   CHECK(stored == expected);
+  // The notes (encoding.md r2, DESIGN §5) are stored with the decision: the H20 levy's, the H200 rule's conditions.
+  auto stored_with = [&](const std::string& text) {
+    return std::count_if(stored.begin(), stored.end(), [&](const std::string& j) { return j.find(text) != j.npos; });
+  };
+  CHECK(stored_with("\"notes\":[{\"rule\":\"h20_levy_not_collected\"") >= 1);
+  CHECK(stored_with("\"notes\":[{\"rule\":\"h200_conditions\"") >= 1);
 }
 
 TEST_CASE("the same audit again stores nothing twice; one thread or two give the same store") {
@@ -142,6 +149,11 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
   }
   SUBCASE("a fee altered") {
     auto r = tamper(pristine, s.dir, "fee", "UPDATE decisions SET fee_total_cents = 1 WHERE fee_total_cents > 0");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a note's text altered (the notes are kept, and hashed, with the reasons)") {
+    auto r = tamper(pristine, s.dir, "note", "UPDATE texts SET text = replace(text, 'never codified', 'codified')");
     CHECK_FALSE(r.ok);
     CHECK(r.problem.find("altered") != std::string::npos);
   }
