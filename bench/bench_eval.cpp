@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     f.set(s_date, start + static_cast<Day>(rng() % static_cast<uint64_t>(span)));
     f.set(s_destination, country_index(dests[rng() % std::size(dests)]));
     f.set(s_end_user_hq, country_index(dests[rng() % std::size(dests)]));
+    f.set(s_end_user_parent_hq, f.num[s_end_user_hq]);  // its own ultimate parent (no draw: the same records as before)
     f.set(s_export_from, country_index(rng() % 10 ? "US" : "TW"));
     f.set(s_quantity, static_cast<double>(1 + rng() % 1000));
     bases[i] = static_cast<int64_t>(f.num[s_quantity]) * static_cast<int64_t>(100 + rng() % 4'000'000);
