@@ -53,7 +53,8 @@ their file, line, field and reason, and the run goes on. Auditing the same logs 
 does not store anything twice: the earlier run is reported. A progress bar shows on a terminal.
 --report writes the summary as .html (self-contained, with charts), .md or .json.
 Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 a record could not be judged or bad
-input/rules, 1 internal error.)");
+input/rules (or an input changed while it was read), 5 the store's record of an earlier run was altered,
+1 internal error.)");
   struct Opts {
     std::vector<std::string> inputs;
     std::string db = "tollgate-trace.db";
@@ -61,7 +62,7 @@ input/rules, 1 internal error.)");
     unsigned jobs = 0;
     std::string report, as_of;
     size_t list = 10;
-    uint64_t commit_rows = 65536, crash_after = 0;
+    uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
     bool crash_mid = false;
   };
   auto o = std::make_shared<Opts>();
@@ -81,6 +82,7 @@ input/rules, 1 internal error.)");
   app->add_option("--commit-rows", o->commit_rows, "Rows per transaction")->group("");
   app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
   app->add_flag("--crash-mid-commit", o->crash_mid, "... inside the Nth commit instead")->group("");
+  app->add_option("--stop-after-commits", o->stop_after, "Stop this process (SIGSTOP) after N commits")->group("");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             AuditOptions opts;
@@ -108,11 +110,20 @@ input/rules, 1 internal error.)");
             opts.commit_rows = std::max<uint64_t>(1, o->commit_rows);
             opts.crash_after_commits = o->crash_after;
             opts.crash_mid_commit = o->crash_mid;
+            opts.stop_after_commits = o->stop_after;
             bool bar = !o->no_progress && isatty(STDERR_FILENO);
             if (bar) opts.progress = draw_progress;
             AuditSummary sum;
             try {
               sum = run_audit(*program, *catalog, sha256_file(catalog->path), opts);
+            } catch (const StoreTampered& e) {
+              if (bar) std::fputs("\n", stderr);
+              std::cerr << "tollgate: error: TAMPERED: " << e.what() << "\n";
+              return exit_tampered;
+            } catch (const AuditInternalError& e) {
+              if (bar) std::fputs("\n", stderr);
+              std::cerr << "tollgate: " << e.what() << "\n";
+              return exit_internal;
             } catch (const std::exception& e) {
               if (bar) std::fputs("\n", stderr);
               std::cerr << "tollgate: error: " << e.what() << "\n";
@@ -129,7 +140,7 @@ input/rules, 1 internal error.)");
               }
               std::cout << "\nreport: " << o->report << "\n";
             }
-            if (sum.run) std::cout << "verify: tollgate trace verify " << o->db << "\n";
+            if (sum.run) std::cout << "verify: tollgate trace verify " << o->db << " --head " << sum.seal << "\n";
             return sum.exit_code();
           }};
 }

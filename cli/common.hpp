@@ -16,7 +16,8 @@
 namespace tollgate::cli {
 
 // DESIGN §8.
-enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4 };
+enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4,
+           exit_tampered = 5 /* trace verify: the store was altered */ };
 
 struct Globals {
   std::string error_format = "human";   // human | json
@@ -38,6 +39,7 @@ Command add_generate(CLI::App& root, Globals& g);
 Command add_audit(CLI::App& root, Globals& g);
 Command add_trace(CLI::App& root, Globals& g);
 Command add_diff(CLI::App& root, Globals& g);
+Command add_serve(CLI::App& root, Globals& g);
 
 void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std::ostream& os = std::cerr);
 // Loads and compiles the rules (bundled unless --rules); prints diagnostics; null on errors.

@@ -2,6 +2,8 @@
 // decisions as JSONL or CSV, list its runs.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include "engine/base/text.hpp"
@@ -30,21 +32,37 @@ struct TraceOpts {
 };
 
 // trace verify: every hash and link, and the head if given.
+// With --head, the head an audit printed: the chain must pass through it (a later run adds to the chain after it).
 int verify_store(TraceStore& store, const TraceOpts& o) {
+  std::string want = o.head;
+  for (char& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!want.empty() && (want.size() != 64 || want.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    std::cerr << "tollgate: error: --head '" << o.head << "' is not a chain head (64 hexadecimal digits)\n";
+    return exit_bad_input;
+  }
   VerifyReport r = store.verify();
   if (!r.ok) {
     std::cout << "TAMPERED: " << o.db << ": " << r.problem << "\n";
-    return exit_bad_input;
+    return exit_tampered;
   }
-  if (!o.head.empty() && o.head != r.head) {
-    std::cout << "TAMPERED: " << o.db << ": the chain head is " << r.head << ", not the expected " << o.head
-              << " (rows were changed, added or removed since)\n";
-    return exit_bad_input;
+  auto at = std::find_if(r.seals.begin(), r.seals.end(), [&](const auto& s) { return s.second == want; });
+  if (!want.empty() && at == r.seals.end() && want != r.head) {
+    std::cout << "TAMPERED: " << o.db << ": the chain does not pass through " << want << "; its head is "
+              << (r.head.empty() ? "(empty store)" : r.head)
+              << " (what that head covered was changed, or removed, since)\n";
+    return exit_tampered;
   }
+  if (!want.empty() && want == r.head)
+    std::cout << "note: " << want << " is the rows' chain head: it covers the rows; the runs' records (tallies, "
+              << "inputs, status) are covered by the seal below\n";
+  else if (!want.empty() && want != r.seal)
+    std::cout << "note: " << want << " is the seal run " << at->first << " had at one of its commits: everything "
+              << "up to it is as it was then; what was added after it is covered by the seal below\n";
   std::cout << "ok: " << o.db << ": " << group_digits(r.rows) << " rows (" << group_digits(r.decisions)
             << " decisions, " << group_digits(r.rejects) << " rejects) in " << r.runs << " run"
             << (r.runs == 1 ? "" : "s") << "; every hash and link checks out\n"
-            << "chain head " << (r.head.empty() ? "(empty store)" : r.head) << "\n";
+            << "chain head " << (r.head.empty() ? "(empty store)" : r.head) << "\n"
+            << "seal " << (r.seal.empty() ? "(none)" : r.seal) << "\n";
   return exit_ok;
 }
 
@@ -137,6 +155,7 @@ int list_runs(TraceStore& store) {
               << " decisions, " << group_digits(r.rejects) << " rejects\n"
               << "  inputs  " << r.inputs << "\n  options " << r.options << "\n  head    "
               << (r.head.empty() ? "-" : r.head) << "\n";
+    if (!r.note.empty()) std::cout << "  note    " << r.note << "\n";
   }
   return exit_ok;
 }
@@ -151,13 +170,13 @@ Command add_trace(CLI::App& root, Globals& g) {
   tollgate trace show tollgate-trace.db S-1042        # by record id (every run that judged it)
   tollgate trace show tollgate-trace.db '#17'         # by row number (seq)
   tollgate trace export tollgate-trace.db --format csv -o decisions.csv
-Exit: 0 ok, 2 the store failed verification, or no such store or record.)");
+Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or record, or bad arguments.)");
   auto o = std::make_shared<TraceOpts>();
 
   auto* verify = app->add_subcommand("verify", "Recompute every hash and the chain; name the first row altered, "
                                                "removed, inserted or reordered");
   verify->add_option("db", o->db, "Trace store")->required();
-  verify->add_option("--head", o->head, "Also require this chain head (printed at the end of each audit)");
+  verify->add_option("--head", o->head, "Also require the chain to pass through this head (printed by each audit)");
   auto* show = app->add_subcommand("show", "Print a stored decision as `tollgate check` prints it");
   show->add_option("db", o->db, "Trace store")->required();
   show->add_option("id", o->id, "A record id, or #SEQ for a row number")->required();

@@ -4,12 +4,27 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
       doctest-dev libcli11-dev libssl-dev
-      python3)  # python3: the JSON checks in tests/cli/cli_diff.sh and tests/cli/cli_audit_report.sh
+      python3 sqlite3  # python3: the JSON checks of tests/cli/*; sqlite3: the store edits of cli_audit_input.sh
+      chromium nodejs wrk)  # the web page's browser tests (tests/browser) and the serve benchmark (bench/)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The browser tests' npm packages (puppeteer-core, which drives Debian's chromium and never downloads a browser),
+# installed from tests/browser/package-lock.json when missing or older than the lock file.
+browser_deps() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if [ ! -d "$dir/node_modules/puppeteer-core" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in tests/browser"
+    (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+      { if [ -n "${CI:-}" ]; then echo "setup: npm ci failed in tests/browser (CI: the browser tests must run)" >&2; exit 1; fi
+        echo "setup: warning: npm ci failed in tests/browser; the browser tests will be skipped" >&2; }
+  fi
+}
+command -v npm >/dev/null 2>&1 || missing+=(npm)  # (some Node.js builds bring their own npm)
 if [ ${#missing[@]} -eq 0 ]; then
+  browser_deps
   echo "setup: all build dependencies present"
   exit 0
 fi
@@ -28,4 +43,5 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+browser_deps
 echo "setup: done"

@@ -13,7 +13,8 @@ set(allowed_render base lang eval records grammar)
 set(allowed_trace base lang eval records render grammar)
 set(allowed_audit base lang eval records render trace grammar)
 set(allowed_diff base lang eval records render trace audit grammar)
-set(stages base lang eval records render trace audit diff)
+set(allowed_serve base lang eval records render trace audit diff grammar)
+set(stages base lang eval records render trace audit diff serve)
 
 file(GLOB_RECURSE sources RELATIVE ${SRC} ${SRC}/engine/*.cpp ${SRC}/engine/*.hpp ${SRC}/cli/*.cpp ${SRC}/cli/*.hpp
      ${SRC}/tests/*.cpp ${SRC}/tests/*.hpp ${SRC}/bench/*.cpp ${SRC}/grammar/*.cpp ${SRC}/grammar/*.hpp)

@@ -32,6 +32,9 @@
 #include <unistd.h>
 #include <cerrno>
 #endif
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <cstring>
 #include <unordered_map>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -185,6 +188,94 @@ void bump(Tally& t, int slot, int64_t fee) {
   t.fee_cents += fee;
 }
 
+// What the reader read of one input: the SHA-256 and number of the bytes it read, and the file's size once it had
+// read them. A run's identity is the bytes it read: they must be the bytes its key was made of.
+struct InputRead {
+  uint32_t file = 0;
+  std::string sha256;
+  uint64_t bytes = 0, size_now = 0;
+};
+
+// An input opened for the reader (with a store), hashing every byte it reads, once, and reading no further than the
+// size the run saw at its start. Seeking ahead (a resumed run) hashes the bytes skipped; finish() reads and hashes
+// whatever the reader left, and says what was read.
+class HashedInput {
+ public:
+  HashedInput(const std::string& path, uint64_t limit) : path_(path), limit_(limit) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+    cookie_io_functions_t io{&HashedInput::read, nullptr, &HashedInput::seek, nullptr};
+    file_ = fopencookie(this, "rb", io);
+    if (!file_) {
+      ::close(fd_);
+      throw std::runtime_error("cannot read '" + path + "'");
+    }
+  }
+  ~HashedInput() {
+    std::fclose(file_);
+    ::close(fd_);
+  }
+  HashedInput(const HashedInput&) = delete;
+  HashedInput& operator=(const HashedInput&) = delete;
+  std::FILE* file() { return file_; }
+  std::shared_ptr<InputRead> finish(uint32_t file) {
+    hash_to(limit_);
+    auto out = std::make_shared<InputRead>();
+    out->file = file;
+    out->bytes = hashed_;
+    out->sha256 = to_hex(hash_.final());
+    struct stat st {};
+    out->size_now = ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
+    return out;
+  }
+
+ private:
+  // Hashes the file from where the hash stopped to `to` (or the file's end, if it now ends before).
+  bool hash_to(uint64_t to) {
+    std::string buf;
+    while (hashed_ < to) {
+      buf.resize(std::min<uint64_t>(1 << 20, to - hashed_));
+      ssize_t got = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(hashed_));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;
+      hash_.update(std::string_view(buf.data(), static_cast<size_t>(got)));
+      hashed_ += static_cast<uint64_t>(got);
+    }
+    return true;
+  }
+  static ssize_t read(void* cookie, char* buf, size_t n) {
+    auto* self = static_cast<HashedInput*>(cookie);
+    if (self->pos_ >= self->limit_) return 0;
+    if (self->pos_ > self->hashed_ && !self->hash_to(self->pos_)) return 0;  // the file ends before: cut short
+    n = static_cast<size_t>(std::min<uint64_t>(n, self->limit_ - self->pos_));
+    ssize_t got;
+    do got = ::pread(self->fd_, buf, n, static_cast<off_t>(self->pos_));
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) return got;
+    uint64_t end = self->pos_ + static_cast<uint64_t>(got);
+    if (end > self->hashed_) {
+      self->hash_.update(std::string_view(buf + (self->hashed_ - self->pos_), end - self->hashed_));
+      self->hashed_ = end;
+    }
+    self->pos_ = end;
+    return got;
+  }
+  static int seek(void* cookie, off64_t* off, int whence) {
+    auto* self = static_cast<HashedInput*>(cookie);
+    int64_t to = whence == SEEK_SET ? *off : whence == SEEK_CUR ? static_cast<int64_t>(self->pos_) + *off : -1;
+    if (to < 0) return -1;  // SEEK_END is not needed by the reader
+    self->pos_ = static_cast<uint64_t>(to);
+    *off = to;
+    return 0;
+  }
+
+  std::string path_;
+  uint64_t limit_, pos_ = 0, hashed_ = 0;
+  int fd_ = -1;
+  std::FILE* file_ = nullptr;
+  Sha256Stream hash_;
+};
+
 struct Batch {
   uint64_t index = 0;
   uint32_t file = 0;
@@ -201,6 +292,7 @@ struct Batch {
   uint64_t header_line = 0;
   TraceStore::Position end;  // where to continue after this batch
   uint64_t bytes = 0;        // input bytes this batch covers (progress)
+  std::shared_ptr<InputRead> input_read;  // the last batch of an input read with a store: what was read of it
 };
 
 // A batch's entries. Results are recycled (writer -> pool -> workers) with their strings' capacity, so that the
@@ -214,6 +306,8 @@ struct Result {
   Counts delta;
   TraceStore::Position end;
   uint64_t bytes = 0;
+  uint64_t rows_in = 0;  // rows the batch brought (a CSV header that cannot be read: one); decisions + rejects
+  std::shared_ptr<InputRead> input_read;
 };
 
 // A bounded hand-off between threads.
@@ -496,6 +590,8 @@ class Worker {
   void judge(const Batch& b, Result& out) {
     out.end = b.end;
     out.bytes = b.bytes;
+    out.input_read = b.input_read;
+    out.rows_in = b.header_error.empty() ? b.rows.size() : 1;
     if (!b.header_error.empty()) {
       Record r;
       r.line = b.header_line;
@@ -657,8 +753,28 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
 }
 
 namespace {
+std::string group_digits_(uint64_t n) {
+  std::string d = std::to_string(n), out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
+}
+
+uint64_t tally_total(const Tallies& t) {
+  auto all = t.find(std::string_view("all"));
+  if (all == t.end()) return 0;
+  auto k = all->second.find(std::string_view("total"));
+  return k == all->second.end() ? 0 : k->second.total();
+}
+
 // Thrown by the writer when a speculative start turns out wrong (see AuditRun::open_store).
 struct SpeculationFailed {};
+// Thrown by the writer when an input's bytes as read are not those the run is keyed by.
+struct InputChanged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // What the reader, the workers and the writer share while a run's rows flow through the pipeline.
 struct Pipeline {
@@ -713,6 +829,8 @@ class AuditRun {
   void take(Pipeline& p, Result& r);
   void list_unstored(Pipeline& p, const Result& r);
   void commit();
+  void check_input_read(const InputRead& got);
+  void refuse_changed_resume();
   AuditSummary finish_run(Pipeline& p);
 
   const Program& program_;
@@ -817,6 +935,8 @@ bool AuditRun::look_up_run() {
   for (auto& in : sum_.inputs) in.sha256 = sha256_file(in.path);
   sum_.run_key = audit_run_key(program_, catalog_sha256_, o_, sum_.inputs);
   auto prior = store_->find_run(sum_.run_key);
+  if (prior) store_->check_sealed(prior->run);  // what is reported or resumed is what the chain sealed
+  if (!prior && o_.resume) refuse_changed_resume();
   if (prior && prior->status == "complete") {
     // The same audit (same rules, catalog, options and input bytes) is already in the store: report it.
     sum_.run = prior->run;
@@ -824,6 +944,7 @@ bool AuditRun::look_up_run() {
     sum_.started_at = prior->started_at;
     sum_.finished_at = prior->finished_at;
     sum_.head = prior->head;
+    sum_.seal = store_->last_seal(prior->run);
     sum_.tallies = store_->tallies(prior->run);
     sum_.flagged = store_->flagged(prior->run, o_.list_limit);
     sum_.rejects = store_->rejected(prior->run, o_.list_limit);
@@ -850,6 +971,34 @@ bool AuditRun::look_up_run() {
   return false;
 }
 
+// --resume, and no run of this very audit: if an interrupted run of the same inputs exists, its inputs (or rules,
+// catalog, options) changed since; finishing it with other bytes, or starting over beside it, would store rows that
+// no one read or store them twice. Refused, with what changed.
+void AuditRun::refuse_changed_resume() {
+  std::vector<std::string> paths;
+  for (const auto& in : sum_.inputs) paths.push_back(in.path);
+  for (const RunRecord& r : store_->runs()) {
+    if (r.status != "running") continue;
+    auto ins = nlohmann::json::parse(r.inputs, nullptr, false);
+    std::vector<std::string> theirs;
+    for (const auto& in : ins) theirs.push_back(in.is_object() ? in.value("path", "") : "");
+    if (theirs != paths) continue;
+    std::string what;
+    for (size_t i = 0; i < paths.size() && what.empty(); ++i) {
+      std::string sha = ins[i].value("sha256", "");
+      if (sha != sum_.inputs[i].sha256)
+        what = "'" + paths[i] + "' had " + group_digits_(ins[i].value("bytes", uint64_t{0})) + " bytes with SHA-256 " +
+               sha + " and has " + group_digits_(sum_.inputs[i].bytes) + " bytes with SHA-256 " +
+               sum_.inputs[i].sha256 + " now";
+    }
+    if (what.empty()) what = "the rules, the catalog or the options differ from that run's";
+    throw std::runtime_error("--resume: run " + std::to_string(r.run) + " of these inputs was interrupted after " +
+                             std::to_string(r.decisions + r.rejects) + " records, but " + what +
+                             ": it cannot be finished with what is there now. Restore the inputs as they were to "
+                             "resume it, or audit without --resume (a new run), or into another store");
+  }
+}
+
 // Stage 1: open or resume the store (nothing to do without one).
 bool AuditRun::open_store() {
   if (o_.db.empty()) {
@@ -859,7 +1008,7 @@ bool AuditRun::open_store() {
   store_ = std::make_unique<TraceStore>(o_.db, TraceStore::Mode::write);
   std::vector<uint64_t> sizes;
   for (const auto& in : sum_.inputs) sizes.push_back(in.bytes);
-  speculative_ = may_speculate_ && !store_->has_run_with_input_sizes(sizes);
+  speculative_ = may_speculate_ && !o_.resume && (o_.force_speculation || !store_->has_run_with_input_sizes(sizes));
   run_ready_ = !speculative_;
   if (speculative_) {
     start_hashing();
@@ -882,10 +1031,17 @@ void AuditRun::ensure_run() {
 // The reader's part for one input: its rows in batches of at most 2,048 rows or 1 MB, each with where to continue.
 bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
   const std::string& path = sum_.inputs[f].path;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+  // With a store, the bytes read are hashed as they are read (the run's identity); without one, nothing is hashed.
+  std::unique_ptr<HashedInput> hashed;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(nullptr, &std::fclose);
+  if (store_) {
+    hashed = std::make_unique<HashedInput>(path, sum_.inputs[f].bytes);
+  } else {
+    fp.reset(std::fopen(path.c_str(), "rb"));
+    if (!fp) throw std::runtime_error("cannot read '" + path + "'");
+  }
   InputFormat fmt = sum_.inputs[f].format;
-  RowReader rr(fp.get(), fmt);
+  RowReader rr(hashed ? hashed->file() : fp.get(), fmt);
   p.headers.push_back(std::make_unique<std::vector<std::string>>());
   uint64_t header_id = 0;
   auto make = [&] {
@@ -912,6 +1068,7 @@ bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
     b->header_line = rr.header_line();
     b->end = {f + 1, 0, 1};
     b->bytes = sum_.inputs[f].bytes;
+    if (hashed) b->input_read = hashed->finish(f);
     return resume_here || send(std::move(b));
   }
   *p.headers.back() = rr.header();
@@ -936,6 +1093,7 @@ bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
       b->bytes = off - last_offset;
       last_offset = off;
       if (!more && !rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
+      if (!more && hashed) b->input_read = hashed->finish(f);
       if (!b->rows.empty() || !more)
         if (!send(std::move(b))) return false;
       if (!more) return true;
@@ -1050,12 +1208,25 @@ void AuditRun::commit() {
     store_->commit(sum_.run, delta_, pos_);
     ++commits_;
     if (o_.crash_after_commits && commits_ == o_.crash_after_commits) std::raise(SIGKILL);
+    if (o_.stop_after_commits && commits_ == o_.stop_after_commits) std::raise(SIGSTOP);
   }
   merge(sum_.tallies, delta_);
   delta_.clear();
   counted_.clear();
   pending_rows_ = 0;
   last_commit_ = Clock::now();
+}
+
+// An input's bytes as the reader read them against those the run is keyed by (and the file's size at the start).
+void AuditRun::check_input_read(const InputRead& got) {
+  ensure_run();  // a speculative start: the key's hashes are known only now
+  const InputInfo& in = sum_.inputs[got.file];
+  if (got.bytes == in.bytes && got.size_now == in.bytes && got.sha256 == in.sha256) return;
+  std::string what = got.bytes < in.bytes ? "only " + group_digits_(got.bytes) + " could be read (cut short)"
+                     : got.size_now != in.bytes ? "it has " + group_digits_(got.size_now) + " bytes now"
+                                                : "the bytes read have SHA-256 " + got.sha256;
+  throw InputChanged("'" + in.path + "' changed while it was being audited: it had " + group_digits_(in.bytes) +
+                     " bytes with SHA-256 " + in.sha256 + " when the run started; " + what);
 }
 
 // Stage 3: the writer (this thread) takes the results strictly in batch order and commits every commit_rows rows
@@ -1065,7 +1236,7 @@ bool AuditRun::write_in_order(Pipeline& p) {
   for (uint32_t f = 0; f < start_.next_file && f < sum_.inputs.size(); ++f) bytes_done_ += sum_.inputs[f].bytes;
   bytes_done_ += start_.next_offset;  // bytes of the inputs already judged by an earlier process (resume)
   last_commit_ = last_progress_ = Clock::now();
-  std::string writer_error;
+  std::string writer_error, input_changed, internal_error;
   bool speculation_failed = false;
   try {
     std::unique_ptr<Result> r;
@@ -1078,12 +1249,17 @@ bool AuditRun::write_in_order(Pipeline& p) {
         --p.window;
         p.window_cv.notify_all();
       }
+      if (r->decisions + r->rejects != r->rows_in)  // every row read is judged or rejected, once
+        throw AuditInternalError("internal error: a batch of " + std::to_string(r->rows_in) + " rows came back as " +
+                               std::to_string(r->decisions) + " decisions and " + std::to_string(r->rejects) +
+                               " rejects");
       sum_.judged_now += r->decisions + r->rejects;
       pending_rows_ += r->decisions + r->rejects;
       bytes_done_ += r->bytes;
       counted_.add(r->delta);
       pos_ = r->end;
       take(p, *r);
+      if (store_ && r->input_read) check_input_read(*r->input_read);
       {
         std::lock_guard lk(p.pool_m);
         p.pool.push_back(std::move(r));
@@ -1098,6 +1274,12 @@ bool AuditRun::write_in_order(Pipeline& p) {
     if (p.reader_error.empty() && p.worker_error.empty()) commit();
   } catch (const SpeculationFailed&) {
     speculation_failed = true;
+  } catch (const InputChanged& e) {
+    input_changed = e.what();
+    store_->rollback();
+  } catch (const AuditInternalError& e) {
+    internal_error = e.what();
+    if (store_) store_->rollback();
   } catch (const std::exception& e) {
     writer_error = e.what();
     if (store_) store_->rollback();
@@ -1116,7 +1298,15 @@ bool AuditRun::write_in_order(Pipeline& p) {
     }
   }
   if (speculation_failed) return false;
+  if (!internal_error.empty()) throw AuditInternalError(internal_error);
   if (!writer_error.empty()) throw std::runtime_error("trace store: " + writer_error);
+  if (!input_changed.empty()) {
+    // Not complete, and not to be resumed: the rows of what it read stay, under a run marked failed.
+    store_->fail_run(sum_.run, utc_now(), input_changed);
+    throw std::runtime_error(input_changed + "; run " + std::to_string(sum_.run) +
+                             " is marked failed: it will be neither resumed nor reported as done. Audit the log "
+                             "again once it is complete and stays unchanged");
+  }
   return true;
 }
 
@@ -1131,9 +1321,14 @@ AuditSummary AuditRun::finish_run(Pipeline& p) {
     auto rec = store_->run(sum_.run);
     if (rec) {
       sum_.head = rec->head;
+      sum_.seal = store_->last_seal(sum_.run);
       sum_.decisions = rec->decisions;
       sum_.rejected = rec->rejects;
     }
+    if (tally_total(sum_.tallies) != sum_.decisions + sum_.rejected)  // every row stored is counted, once
+      throw AuditInternalError("internal error: run " + std::to_string(sum_.run) + " holds " +
+                             std::to_string(sum_.decisions + sum_.rejected) + " records but tallies " +
+                             std::to_string(tally_total(sum_.tallies)));
     sum_.flagged = store_->flagged(sum_.run, o_.list_limit);
     sum_.rejects = store_->rejected(sum_.run, o_.list_limit);
   }

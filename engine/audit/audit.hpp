@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct AuditOptions {
   // For crash tests only: raise SIGKILL after this many commits (0: never), or in the middle of one.
   uint64_t crash_after_commits = 0;
   bool crash_mid_commit = false;
+  // For tests only: start judging before the inputs are hashed even when a run has inputs of the same sizes.
+  bool force_speculation = false;
+  // For tests only: stop this process (SIGSTOP) after this many commits, so that a test can change an input while
+  // the run is under way, then let it go on (SIGCONT).
+  uint64_t stop_after_commits = 0;
 };
 
 struct InputInfo {
@@ -50,6 +56,7 @@ struct AuditSummary {
   bool reused = false;      // the same audit was already complete in the store: nothing was judged again
   bool resumed = false;     // an interrupted run was finished
   std::string db, run_key, started_at, finished_at, head, engine, options_json;
+  std::string seal;         // hex link of the run's last seal: its rows and its record (`trace verify --head`)
   std::vector<InputInfo> inputs;
   std::vector<std::pair<std::string, std::string>> rulesets;  // id, sha256
   Tallies tallies;          // dim -> key -> tally; see store.hpp
@@ -59,6 +66,11 @@ struct AuditSummary {
   double seconds = 0;
   // DESIGN §8: 4 if any record is prohibited, else 2 if any could not be judged, else 3 if any needs a licence.
   int exit_code() const;
+};
+
+// A count that does not add up (a row judged twice or not at all): a bug in tollgate, never bad input.
+struct AuditInternalError : std::logic_error {
+  using std::logic_error::logic_error;
 };
 
 // Throws std::runtime_error on what stops a run as a whole (an unreadable input, a store that is not a store or is

@@ -98,7 +98,9 @@ std::string dollars(int64_t cents) {
 
 std::string summary_text(const AuditSummary& s, size_t list_rows) {
   std::string out = "audit: " + headline(s) + "\n";
-  if (s.run) out += "store: " + s.db + ", run " + std::to_string(s.run) + ", chain head " + s.head + "\n";
+  if (s.run)
+    out += "store: " + s.db + ", run " + std::to_string(s.run) + ", chain head " + s.head + "\n" +
+           "seal:  " + s.seal + " (the rows and this run's record, tallies included)\n";
   else out += "store: none (--no-store)\n";
   Tally t = total_of(s);
   uint64_t n = t.total();
@@ -170,6 +172,7 @@ std::string report_json(const AuditSummary& s) {
   j["run"] = s.run ? ojson(s.run) : ojson(nullptr);
   j["store"] = s.db.empty() ? ojson(nullptr) : ojson(s.db);
   j["chain_head"] = s.head.empty() ? ojson(nullptr) : ojson(s.head);
+  j["seal"] = s.seal.empty() ? ojson(nullptr) : ojson(s.seal);
   j["reused"] = s.reused;
   j["resumed"] = s.resumed;
   j["started_at"] = s.started_at;
@@ -228,6 +231,7 @@ std::vector<std::pair<std::string, std::string>> meta_of(const AuditSummary& s) 
   std::vector<std::pair<std::string, std::string>> m = {{"engine", s.engine}};
   if (s.run) m.emplace_back("store", s.db + ", run " + std::to_string(s.run));
   if (!s.head.empty()) m.emplace_back("chain head", s.head);
+  if (!s.seal.empty()) m.emplace_back("seal (trace verify --head)", s.seal);
   m.emplace_back("started / finished", s.started_at + " / " + s.finished_at);
   m.emplace_back("options", s.options_json);
   for (const auto& in : s.inputs)

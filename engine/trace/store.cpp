@@ -8,7 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -30,7 +33,8 @@ CREATE TABLE runs(
   options TEXT NOT NULL,
   started_at TEXT NOT NULL,
   finished_at TEXT,
-  status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+  note TEXT,
   next_file INTEGER NOT NULL DEFAULT 0,
   next_offset INTEGER NOT NULL DEFAULT 0,
   next_line INTEGER NOT NULL DEFAULT 1,
@@ -40,6 +44,14 @@ CREATE TABLE runs(
   last_seq INTEGER,
   head BLOB);
 CREATE INDEX runs_by_key ON runs(run_key);
+-- The chain's seals: after each commit, the state of the run it committed (its runs row but head, and its tallies),
+-- hashed and chained between the rows (after row after_seq). The run's head is the link of its last seal.
+CREATE TABLE seals(
+  n INTEGER PRIMARY KEY,
+  run INTEGER NOT NULL,
+  after_seq INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  link BLOB NOT NULL);
 -- Texts that many decisions share (the fired array with its reasons, the rulesets array), once each; found by
 -- their SHA-256 (an index of long texts slowed every insert as the store grew).
 CREATE TABLE texts(id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL UNIQUE, text TEXT NOT NULL);
@@ -140,33 +152,122 @@ RunRecord read_run(SQLite::Statement& q) {
   r.first_seq = q.getColumn(15).getInt64();
   r.last_seq = q.getColumn(16).getInt64();
   r.head = hex_or_empty(q.getColumn(17));
+  r.note = q.getColumn(18).getString();
   return r;
 }
 
 const char* run_columns =
     "run, run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, finished_at, status, next_file, "
-    "next_offset, next_line, decisions, rejects, first_seq, last_seq, head";
+    "next_offset, next_line, decisions, rejects, first_seq, last_seq, head, note";
 
 
 }  // namespace
 
 Sha256 chain_link(const Sha256& prev, int64_t seq, int64_t run, uint32_t file, uint64_t line, char kind,
-                  const Sha256& sha) {
-  std::array<char, 32 + 8 + 8 + 4 + 8 + 1 + 32> buf;  // on the stack: one link per stored row
+                  const Sha256& sha, std::string_view shown) {
+  constexpr size_t fixed = 32 + 8 + 8 + 4 + 8 + 1 + 32 + 4;
+  std::array<char, 512> stack;  // one link per stored row: on the stack unless the shown text is long
+  std::string heap;
+  char* buf = stack.data();
+  if (fixed + shown.size() > stack.size()) {
+    heap.resize(fixed + shown.size());
+    buf = heap.data();
+  }
   size_t at = 0;
   auto put = [&](uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i) buf[at++] = static_cast<char>((v >> (8 * i)) & 0xff);
   };
-  std::memcpy(buf.data(), prev.data(), 32);
+  std::memcpy(buf, prev.data(), 32);
   at = 32;
   put(static_cast<uint64_t>(seq), 8);
   put(static_cast<uint64_t>(run), 8);
   put(file, 4);
   put(line, 8);
   buf[at++] = kind;
-  std::memcpy(buf.data() + at, sha.data(), 32);
+  std::memcpy(buf + at, sha.data(), 32);
   at += 32;
-  return sha256(std::string_view(buf.data(), at));
+  put(shown.size(), 4);
+  if (!shown.empty()) std::memcpy(buf + at, shown.data(), shown.size());
+  at += shown.size();
+  return sha256(std::string_view(buf, at));
+}
+
+Sha256 seal_link(const Sha256& prev, int64_t n, int64_t run, int64_t after_seq, const Sha256& row_link,
+                 const Sha256& state) {
+  std::string buf(reinterpret_cast<const char*>(prev.data()), 32);
+  auto put = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) buf += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  put(static_cast<uint64_t>(n));
+  put(static_cast<uint64_t>(run));
+  put(static_cast<uint64_t>(after_seq));
+  buf += 'S';
+  buf.append(reinterpret_cast<const char*>(row_link.data()), 32);
+  buf.append(reinterpret_cast<const char*>(state.data()), 32);
+  return sha256(buf);
+}
+
+namespace {
+// Every column of the current row of `q` (but `skip`), as name, type and value, appended to `out`.
+void put_row(std::string& out, SQLite::Statement& q, const char* skip) {
+  for (int i = 0; i < q.getColumnCount(); ++i) {
+    const char* name = q.getColumnName(i);
+    if (skip && std::strcmp(name, skip) == 0) continue;
+    SQLite::Column c = q.getColumn(i);
+    out += name;
+    switch (c.getType()) {
+      case SQLITE_INTEGER: out += "=i" + std::to_string(c.getInt64()); break;
+      case SQLITE_NULL: out += "=n"; break;
+      case SQLITE_FLOAT: out += "=f" + std::string(c.getText()); break;
+      default: {  // text or blob: length, then the bytes
+        out += c.getType() == SQLITE_TEXT ? "=t" : "=b";
+        out += std::to_string(c.getBytes()) + ":";
+        out.append(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+      }
+    }
+    out += ';';
+  }
+  out += '\n';
+}
+}  // namespace
+
+Sha256 run_state(SQLite::Database& db, int64_t run) {
+  std::string text = "runs\n";
+  SQLite::Statement r(db, "SELECT * FROM runs WHERE run = ?");
+  r.bind(1, run);
+  if (r.executeStep()) put_row(text, r, "head");
+  text += "run_stats\n";
+  SQLite::Statement t(db, "SELECT * FROM run_stats WHERE run = ? ORDER BY dim, key");
+  t.bind(1, run);
+  while (t.executeStep()) put_row(text, t, nullptr);
+  return sha256(text);
+}
+
+// Makes a new store whole or not at all: the schema is written to a file of its own, which is then linked under
+// the store's name (a kill before that leaves no store, only that file; one after it, an empty store that verifies).
+void TraceStore::create(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::string tmp = path + ".new-" + std::to_string(::getpid());
+  fs::remove(tmp);
+  fs::remove(tmp + "-journal");
+  {
+    SQLite::Database db(tmp, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA page_size = 65536");
+    SQLite::Transaction tx(db);
+    db.exec(schema_sql);
+    SQLite::Statement m(db, "INSERT INTO meta VALUES ('schema', ?)");
+    m.bind(1, trace_schema);
+    m.exec();
+    tx.commit();
+  }
+  bool empty_file = fs::exists(path) && fs::file_size(path) == 0;
+  int rc = empty_file ? ::rename(tmp.c_str(), path.c_str()) : ::link(tmp.c_str(), path.c_str());
+  int err = errno;
+  if (!empty_file) fs::remove(tmp);
+  if (rc != 0 && err != EEXIST) {
+    fs::remove(tmp);
+    throw std::runtime_error("cannot create trace store '" + path + "': " + std::strerror(err));
+  }
 }
 
 TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
@@ -177,6 +278,13 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
   std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   bool exists = fs::exists(path);
   if (mode == Mode::read && !exists) throw std::runtime_error("no trace store at '" + path + "'");
+  if (mode == Mode::write && (!exists || fs::file_size(path) == 0)) {
+    try {
+      create(path);
+    } catch (const SQLite::Exception& e) {
+      throw std::runtime_error("cannot create trace store '" + path + "': " + e.what());
+    }
+  }
   try {
     // Read mode still opens read-write when it can: the first opener after a crash rolls back the journal.
     // One connection, used by one thread at a time: SQLite's own mutexes are not needed.
@@ -190,23 +298,15 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
     }
     db_->setBusyTimeout(2000);
     bool has_meta = db_->tableExists("meta");
-    if (!has_meta) {
-      int64_t objects = db_->execAndGet("SELECT count(*) FROM sqlite_master").getInt64();
-      if (objects != 0 || mode == Mode::read) throw std::runtime_error("'" + path + "' is not a tollgate trace store");
-      db_->exec("PRAGMA page_size = 65536");
-      SQLite::Transaction tx(*db_);
-      db_->exec(schema_sql);
-      SQLite::Statement m(*db_, "INSERT INTO meta VALUES ('schema', ?), ('created_by', ?)");
-      m.bind(1, trace_schema);
-      m.bind(2, "tollgate");
-      m.exec();
-      tx.commit();
+    if (!has_meta) {  // (a new store was made whole by create(), above)
+      throw std::runtime_error("'" + path + "' is not a tollgate trace store");
     } else {
       SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'schema'");
       std::string schema = q.executeStep() ? q.getColumn(0).getString() : "";
       if (schema != trace_schema)
         throw std::runtime_error("'" + path + "' is a trace store of schema '" + schema + "'; this tollgate reads " +
-                                 trace_schema);
+                                 trace_schema + " only (its chain covers more of what a store shows): audit the " +
+                                 "logs again into a new store, or read this one with the tollgate that wrote it");
     }
     if (mode == Mode::write) {
       // One writer at a time: the lock is held from the first write until the store is closed. A rollback journal,
@@ -225,6 +325,11 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
           last_seq_ = q.getColumn(0).getInt64();
           last_link_ = blob_hash(q.getColumn(1));
         }
+      }
+      SQLite::Statement q(*db_, "SELECT n, link FROM seals ORDER BY n DESC LIMIT 1");
+      if (q.executeStep()) {
+        last_seal_ = q.getColumn(0).getInt64();
+        last_seal_link_ = blob_hash(q.getColumn(1));
       }
       prepare_writes();
     } else {
@@ -270,7 +375,8 @@ void TraceStore::prepare_writes() {
 }
 
 std::optional<RunRecord> TraceStore::find_run(const std::string& run_key) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + run_columns + " FROM runs WHERE run_key = ? ORDER BY run DESC LIMIT 1");
+  SQLite::Statement q(*db_, std::string("SELECT ") + run_columns +
+                               " FROM runs WHERE run_key = ? AND status != 'failed' ORDER BY run DESC LIMIT 1");
   q.bind(1, run_key);
   if (!q.executeStep()) return std::nullopt;
   return read_run(q);
@@ -304,18 +410,75 @@ std::vector<RunRecord> TraceStore::runs() {
 }
 
 int64_t TraceStore::begin_run(const RunRecord& r) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO runs(run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, status) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, 'running')");
-  q.bind(1, r.run_key);
-  q.bind(2, r.engine);
-  q.bind(3, r.rulesets);
-  q.bind(4, r.catalog_sha256);
-  q.bind(5, r.inputs);
-  q.bind(6, r.options);
-  q.bind(7, r.started_at);
+  begin();
+  try {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO runs(run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, status) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, 'running')");
+    q.bind(1, r.run_key);
+    q.bind(2, r.engine);
+    q.bind(3, r.rulesets);
+    q.bind(4, r.catalog_sha256);
+    q.bind(5, r.inputs);
+    q.bind(6, r.options);
+    q.bind(7, r.started_at);
+    q.exec();
+    int64_t id = db_->getLastInsertRowid();
+    seal(id);
+    db_->exec("COMMIT");
+    in_tx_ = false;
+    return id;
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
+void TraceStore::seal(int64_t run_id) {
+  Sha256 state = run_state(*db_, run_id);
+  int64_t n = last_seal_ + 1;
+  Sha256 link = seal_link(last_seal_link_, n, run_id, last_seq_, last_link_, state);
+  SQLite::Statement q(*db_, "INSERT INTO seals VALUES (?, ?, ?, ?, ?)");
+  q.bind(1, n);
+  q.bind(2, run_id);
+  q.bind(3, last_seq_);
+  q.bind(4, state.data(), 32);
+  q.bind(5, link.data(), 32);
   q.exec();
-  return db_->getLastInsertRowid();
+  last_seal_ = n;
+  last_seal_link_ = link;
+}
+
+std::string TraceStore::last_seal(int64_t run_id) {
+  SQLite::Statement q(*db_, "SELECT link FROM seals WHERE run = ? ORDER BY n DESC LIMIT 1");
+  q.bind(1, run_id);
+  return q.executeStep() ? hex_or_empty(q.getColumn(0)) : "";
+}
+
+void TraceStore::check_sealed(int64_t run_id) {
+  SQLite::Statement q(*db_, "SELECT n, after_seq, state, link FROM seals WHERE run = ? ORDER BY n DESC LIMIT 1");
+  q.bind(1, run_id);
+  auto tampered = [&](const std::string& what) {
+    throw StoreTampered("trace store '" + path_ + "': run " + std::to_string(run_id) + " " + what +
+                        ": the store was altered (tollgate trace verify " + path_ + " names what)");
+  };
+  if (!q.executeStep()) tampered("has no seal");
+  int64_t n = q.getColumn(0).getInt64(), after = q.getColumn(1).getInt64();
+  Sha256 state = blob_hash(q.getColumn(2)), link = blob_hash(q.getColumn(3));
+  if (run_state(*db_, run_id) != state) tampered("no longer matches its last seal (its record or tallies changed)");
+  // The seal follows the seal before it and covers the row chain up to row after_seq.
+  Sha256 prev{}, row{};
+  SQLite::Statement p(*db_, "SELECT link FROM seals WHERE n = ?");
+  p.bind(1, n - 1);
+  if (p.executeStep()) prev = blob_hash(p.getColumn(0));
+  else if (n != 1) tampered("has lost the seal before its last");
+  if (after > 0) {
+    SQLite::Statement l(*db_, "SELECT link FROM decisions WHERE seq = ?1 UNION ALL SELECT link FROM rejects WHERE seq = ?1");
+    l.bind(1, after);
+    if (!l.executeStep()) tampered("has lost the row its last seal follows");
+    row = blob_hash(l.getColumn(0));
+  }
+  if (seal_link(prev, n, run_id, after, row, state) != link) tampered("has a last seal that does not follow the chain");
 }
 
 void TraceStore::begin() {
@@ -323,7 +486,9 @@ void TraceStore::begin() {
   db_->exec("BEGIN");
   in_tx_ = true;
   tx_seq0_ = last_seq_;
+  tx_seal0_ = last_seal_;
   tx_link0_ = last_link_;
+  tx_seal_link0_ = last_seal_link_;
   tx_first_ = 0;
   tx_decisions_ = tx_rejects_ = 0;
 }
@@ -340,7 +505,9 @@ void TraceStore::rollback() {
   } catch (...) {  // SQLite may have rolled back already (after an I/O error); nothing of it stays either way
   }
   last_seq_ = tx_seq0_;
+  last_seal_ = tx_seal0_;
   last_link_ = tx_link0_;
+  last_seal_link_ = tx_seal_link0_;
   texts_.clear();  // ids added in the rolled-back transaction are gone
   by_key_.clear();
   outcomes_.clear();
@@ -350,7 +517,8 @@ void TraceStore::add(int64_t run_id, const Entry& entry, const char* texts) {
   const Entry* e = &entry;
   if (!in_tx_) throw std::logic_error("trace store: add() outside a transaction");
   int64_t seq = last_seq_ + 1;
-  Sha256 link = chain_link(last_link_, seq, run_id, e->file, e->line, e->reject ? 'R' : 'D', e->sha);
+  Sha256 link = chain_link(last_link_, seq, run_id, e->file, e->line, e->reject ? 'R' : 'D', e->sha,
+                           e->reject ? std::string_view(e->stage) : e->subject.in(texts));
   if (!e->reject) {
     int64_t rulesets;
     auto k = e->rulesets_key ? by_key_.find(e->rulesets_key) : by_key_.end();
@@ -443,6 +611,7 @@ void TraceStore::commit(int64_t run_id, const Tallies& delta, const Position& po
   u.bind(9, run_id);
   u.exec();
   u.reset();
+  seal(run_id);
   if (before_commit) before_commit();
   db_->exec("COMMIT");
   in_tx_ = false;
@@ -499,11 +668,32 @@ int64_t TraceStore::text_id(std::string_view text, const Sha256& sha) {
   return id;
 }
 
+void TraceStore::set_status(int64_t run_id, const char* status, const std::string& finished_at,
+                            const std::string& note) {
+  begin();
+  try {
+    SQLite::Statement q(*db_, "UPDATE runs SET status = ?, finished_at = ?, note = ? WHERE run = ?");
+    q.bind(1, status);
+    q.bind(2, finished_at);
+    if (note.empty()) q.bind(3);
+    else q.bind(3, note);
+    q.bind(4, run_id);
+    q.exec();
+    seal(run_id);
+    db_->exec("COMMIT");
+    in_tx_ = false;
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
 void TraceStore::finish_run(int64_t run_id, const std::string& finished_at) {
-  SQLite::Statement q(*db_, "UPDATE runs SET status = 'complete', finished_at = ? WHERE run = ?");
-  q.bind(1, finished_at);
-  q.bind(2, run_id);
-  q.exec();
+  set_status(run_id, "complete", finished_at, "");
+}
+
+void TraceStore::fail_run(int64_t run_id, const std::string& finished_at, const std::string& note) {
+  set_status(run_id, "failed", finished_at, note);
 }
 
 Tallies TraceStore::tallies(int64_t run_id) {
@@ -655,6 +845,9 @@ void read_decision(SQLite::Statement& q, Shared& shared, TraceStore::Shown& s, S
                       q.getColumn(8).getInt64()};
   s.json = decision_json_from_parts(parts);
   s.subject.assign(text_of(q.getColumn(11)));
+  s.verdict = o.verdict;
+  s.fee_total_cents = q.getColumn(8).getInt64();
+  s.stage.clear();
   s.raw.clear();
   s.code.clear();
   s.field.clear();
@@ -664,7 +857,8 @@ void read_decision(SQLite::Statement& q, Shared& shared, TraceStore::Shown& s, S
   link = blob_hash(q.getColumn(14));
 }
 
-const char* reject_select = "SELECT seq, run, file, line, id, json, raw, sha256, link, code, field, message FROM rejects ";
+const char* reject_select =
+    "SELECT seq, run, file, line, id, json, raw, sha256, link, code, field, message, stage FROM rejects ";
 
 void read_reject(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
   s = {};
@@ -681,6 +875,7 @@ void read_reject(SQLite::Statement& q, TraceStore::Shown& s, Sha256& sha, Sha256
   s.code = q.getColumn(9).getString();
   s.field = q.getColumn(10).getString();
   s.message = q.getColumn(11).getString();
+  s.stage = q.getColumn(12).getString();
 }
 
 // Both tables merged in seq order.
@@ -715,137 +910,314 @@ class Walker {
   SQLite::Statement dec_, rej_;
   bool has_dec_ = false, has_rej_ = false;
 };
-// After the rows: each run's recorded counts and head against the rows the store holds.
-void check_run_totals(VerifyReport& rep, const std::vector<RunRecord>& all_runs,
-                      std::map<int64_t, std::pair<uint64_t, uint64_t>>& counts,
-                      std::map<int64_t, Sha256>& link_at_last) {
-  for (const auto& r : all_runs) {
-    auto held = counts[r.run];
-    std::string run_name = "run " + std::to_string(r.run);
-    if (held.first != r.decisions || held.second != r.rejects) {
-      rep.ok = false;
-      rep.bad_seq = r.last_seq;
-      rep.problem = run_name + " recorded " + std::to_string(r.decisions) + " decisions and " +
-                    std::to_string(r.rejects) + " rejects; the store holds " + std::to_string(held.first) + " and " +
-                    std::to_string(held.second) + ": rows removed or inserted";
-      return;
-    }
-    if (r.decisions + r.rejects > 0 && to_hex(link_at_last[r.run]) != r.head) {
-      rep.ok = false;
-      rep.bad_seq = r.last_seq;
-      rep.problem = run_name + ": its recorded chain head does not match its last row: altered";
-      return;
-    }
-  }
-}
-}  // namespace
+// A row as verify reads it: where it sits, what its hashes cover, and what its run's tallies count of it.
+struct VRow {
+  int64_t seq = 0, run = 0;
+  uint32_t file = 0;
+  uint64_t line = 0;
+  bool reject = false;
+  std::string content;  // what `sha` covers
+  std::string shown;    // what the link covers besides: the subject, or the reject's stage
+  int slot = Tally::error;
+  int64_t fee = 0;
+  std::string id, code, field, message;  // a reject's columns, checked against its error JSON
+  std::string mismatch;                  // the first of them that disagrees (found by the hashing thread)
+  Sha256 sha{}, link{}, computed{};
+};
 
-VerifyReport TraceStore::verify(const std::function<void(uint64_t)>& progress) {
-  VerifyReport rep;
-  auto all_runs = runs();
-  rep.runs = all_runs.size();
-  std::map<int64_t, const RunRecord*> by_id;
-  for (const auto& r : all_runs) by_id[r.run] = &r;
-  std::map<int64_t, std::pair<uint32_t, uint64_t>> last_pos;  // run -> last (file, line)
-  std::map<int64_t, std::pair<uint64_t, uint64_t>> counts;    // run -> decisions, rejects
-  std::map<int64_t, Sha256> link_at_last;
-  Sha256 prev{};
-  int64_t prev_seq = 0;
-  auto fail = [&](int64_t seq, std::string what) {
-    rep.ok = false;
-    rep.bad_seq = seq;
-    rep.problem = std::move(what);
+struct Seal {
+  int64_t n = 0, run = 0, after = 0;
+  Sha256 state{}, link{};
+};
+
+int verdict_slot_of(std::string_view v) {
+  if (v == "ALLOWED") return Tally::allowed;
+  if (v == "NOTIFY") return Tally::notify;
+  if (v == "LICENSE_REQUIRED") return Tally::license_required;
+  if (v == "PROHIBITED") return Tally::prohibited;
+  return Tally::error;
+}
+
+// A reject's id, line, code, field and message columns against its error JSON (which its hash covers).
+std::string reject_mismatch(const VRow& r) {
+  auto j = nlohmann::json::parse(r.content.substr(0, r.content.rfind('\n')), nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return "error JSON";
+  const auto& e = j["error"];
+  auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  if (str(j.value("id", nlohmann::json())) != r.id) return "id";
+  if (!e.contains("line") || !e["line"].is_number_unsigned() || e["line"].get<uint64_t>() != r.line) return "line";
+  if (str(e.value("code", nlohmann::json())) != r.code) return "code";
+  if (str(e.value("field", nlohmann::json())) != r.field) return "field";
+  if (str(e.value("message", nlohmann::json())) != r.message) return "message";
+  return "";
+}
+
+// The objects (tables, indexes, views, triggers) of a database and their SQL, by type and name.
+std::vector<std::string> schema_objects(SQLite::Database& db) {
+  std::vector<std::string> out;
+  SQLite::Statement q(db, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master "
+                          "WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name");
+  while (q.executeStep())
+    out.push_back(q.getColumn(0).getString() + " " + q.getColumn(1).getString() + " on " +
+                  q.getColumn(2).getString() + ": " + q.getColumn(3).getString());
+  return out;
+}
+
+// trace verify, step by step; the first problem found is the report's.
+class Verifier {
+ public:
+  Verifier(SQLite::Database& db, VerifyReport& rep, const std::function<void(uint64_t)>& progress)
+      : db_(db), rep_(rep), progress_(progress) {}
+
+  void run() {
+    if (!check_schema() || !check_texts()) return;
+    SQLite::Statement q(db_, "SELECT run, first_seq, last_seq FROM runs ORDER BY run");
+    while (q.executeStep())
+      runs_[q.getColumn(0).getInt64()].span = {q.getColumn(1).getInt64(), q.getColumn(2).getInt64()};
+    rep_.runs = runs_.size();
+    SQLite::Statement s(db_, "SELECT n, run, after_seq, state, link FROM seals ORDER BY n");
+    while (s.executeStep())
+      seals_.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), s.getColumn(2).getInt64(),
+                        blob_hash(s.getColumn(3)), blob_hash(s.getColumn(4))});
+    if (!walk() || !seals_before(INT64_MAX)) return;
+    rep_.head = prev_seq_ ? to_hex(prev_) : "";
+    rep_.seal = seals_.empty() ? "" : to_hex(prev_seal_);
+    check_runs();
+  }
+
+ private:
+  struct Held {
+    std::pair<int64_t, int64_t> span;  // first_seq, last_seq as the run recorded them
+    uint64_t decisions = 0, rejects = 0;
+    Tally all;  // recomputed from the rows
+    std::pair<uint32_t, uint64_t> last_pos{0, 0};
+    Sha256 last_link{};
+    bool any_row = false;
+    const Seal* seal = nullptr;  // the run's last
   };
-  // Rows are read in batches; while this thread checks one batch in order (sequence, position, chain), another
-  // hashes the next batch's contents (the SHA-256 of each JSON is most of the work).
-  struct Row {
-    int64_t seq = 0, run = 0;
-    uint32_t file = 0;
-    uint64_t line = 0;
-    bool reject = false;
-    std::string content;  // what `sha` covers
-    Sha256 sha{}, link{}, computed{};
-  };
-  auto check = [&](const Row& s) {
-    ++rep.rows;
-    (s.reject ? rep.rejects : rep.decisions)++;
+
+  bool fail(int64_t seq, std::string what) {
+    rep_.ok = false;
+    rep_.bad_seq = seq;
+    rep_.problem = std::move(what);
+    return false;
+  }
+
+  // The schema must be this tollgate's, views included (a view rewritten would show other values than those hashed).
+  bool check_schema() {
+    SQLite::Database expected(":memory:", SQLite::OPEN_READWRITE);
+    expected.exec(schema_sql);
+    auto want = schema_objects(expected), have = schema_objects(db_);
+    for (size_t i = 0; i < std::max(want.size(), have.size()); ++i) {
+      if (i < want.size() && i < have.size() && want[i] == have[i]) continue;
+      std::string what = i < have.size() ? have[i] : want[i];
+      return fail(0, "the store's schema is not " + std::string(trace_schema) + "'s: " +
+                         what.substr(0, what.find(" on ")) + " was added, removed or rewritten: altered");
+    }
+    if (db_.execAndGet("SELECT count(*) FROM meta").getInt64() != 1)
+      return fail(0, "the meta table holds rows other than the schema: altered");
+    return true;
+  }
+
+  // Each shared text's SHA-256 (by which the writer finds it) is that of its text.
+  bool check_texts() {
+    SQLite::Statement q(db_, "SELECT id, sha256, text FROM texts");
+    while (q.executeStep())
+      if (blob_hash(q.getColumn(1)) != sha256(text_of(q.getColumn(2))) || q.getColumn(1).getBytes() != 32)
+        return fail(0, "shared text " + std::to_string(q.getColumn(0).getInt64()) +
+                           " does not match its SHA-256: altered");
+    return true;
+  }
+
+  // Seals come in the chain after the row they follow; those before row `seq` are checked now.
+  bool seals_before(int64_t seq) {
+    for (; next_seal_ < seals_.size() && seals_[next_seal_].after < seq; ++next_seal_) {
+      const Seal& s = seals_[next_seal_];
+      std::string name = "seal " + std::to_string(s.n) + " (run " + std::to_string(s.run) + ")";
+      if (s.n != last_n_ + 1)
+        return fail(0, "seal " + std::to_string(last_n_ + 1) + " is missing: removed (or seals were renumbered)");
+      if (s.after != prev_seq_)
+        return fail(0, name + " follows row " + std::to_string(s.after) + ", which " +
+                           (s.after > prev_seq_ ? "is missing: removed" : "comes earlier in the chain: reordered"));
+      auto it = runs_.find(s.run);
+      if (it == runs_.end()) return fail(0, name + " seals a run the store does not hold: removed or renumbered");
+      if (seal_link(prev_seal_, s.n, s.run, s.after, prev_, s.state) != s.link)
+        return fail(0, name + ": the hash chain breaks here (the seal was rewritten, or what comes before it)");
+      rep_.seals.emplace_back(s.run, to_hex(s.link));
+      it->second.seal = &s;
+      prev_seal_ = s.link;
+      last_n_ = s.n;
+    }
+    return true;
+  }
+
+  bool check_row(const VRow& s) {
+    ++rep_.rows;
+    (s.reject ? rep_.rejects : rep_.decisions)++;
     auto where = [&] {
       return "row " + std::to_string(s.seq) + " (run " + std::to_string(s.run) + ", input " + std::to_string(s.file) +
              ", line " + std::to_string(s.line) + ")";
     };
-    if (s.seq <= 0) return fail(s.seq, where() + " has a sequence number before the first: inserted"), false;
-    if (s.seq != prev_seq + 1) {
-      fail(prev_seq + 1, s.seq - prev_seq == 2
-                             ? "row " + std::to_string(prev_seq + 1) + " is missing: removed"
-                             : "rows " + std::to_string(prev_seq + 1) + " to " + std::to_string(s.seq - 1) +
-                                   " are missing: removed");
-      return false;
-    }
-    auto run_it = by_id.find(s.run);
-    if (run_it == by_id.end() || s.seq < run_it->second->first_seq || s.seq > run_it->second->last_seq)
-      return fail(s.seq, where() + " lies outside the rows its run recorded: inserted"), false;
+    if (s.seq <= 0) return fail(s.seq, where() + " has a sequence number before the first: inserted");
+    if (s.seq != prev_seq_ + 1)
+      return fail(prev_seq_ + 1, s.seq - prev_seq_ == 2 ? "row " + std::to_string(prev_seq_ + 1) + " is missing: removed"
+                                                        : "rows " + std::to_string(prev_seq_ + 1) + " to " +
+                                                              std::to_string(s.seq - 1) + " are missing: removed");
+    if (!seals_before(s.seq)) return false;
+    auto run_it = runs_.find(s.run);
+    if (run_it == runs_.end() || s.seq < run_it->second.span.first || s.seq > run_it->second.span.second)
+      return fail(s.seq, where() + " lies outside the rows its run recorded: inserted");
+    Held& h = run_it->second;
     if (s.computed != s.sha)
       return fail(s.seq, where() + ": its " + (s.reject ? "rejected record" : "decision JSON") +
-                             " does not match its SHA-256: altered"),
-             false;
-    auto lp = last_pos.find(s.run);
-    if (lp != last_pos.end() && std::make_pair(s.file, s.line) <= lp->second)
-      return fail(s.seq, where() + " comes after input " + std::to_string(lp->second.first) + " line " +
-                             std::to_string(lp->second.second) + " of the same run: reordered"),
-             false;
-    Sha256 want = chain_link(prev, s.seq, s.run, s.file, s.line, s.reject ? 'R' : 'D', s.sha);
-    if (want != s.link)
-      return fail(s.seq, where() + ": the hash chain breaks here (the row or its hash was rewritten, or rows were "
-                                   "inserted or reordered before it)"),
-             false;
-    last_pos[s.run] = {s.file, s.line};
-    auto& c = counts[s.run];
-    (s.reject ? c.second : c.first)++;
-    link_at_last[s.run] = s.link;
-    prev = s.link;
-    prev_seq = s.seq;
-    if (progress && rep.rows % 65536 == 0) progress(rep.rows);
+                             " does not match its SHA-256: altered");
+    if (!s.mismatch.empty())
+      return fail(s.seq, where() + ": its " + s.mismatch + " is not the one in its error JSON: altered");
+    if (h.any_row && std::make_pair(s.file, s.line) <= h.last_pos)
+      return fail(s.seq, where() + " comes after input " + std::to_string(h.last_pos.first) + " line " +
+                             std::to_string(h.last_pos.second) + " of the same run: reordered");
+    if (chain_link(prev_, s.seq, s.run, s.file, s.line, s.reject ? 'R' : 'D', s.sha, s.shown) != s.link)
+      return fail(s.seq, where() + ": the hash chain breaks here (the row, its subject or stage, or its hash was "
+                                   "rewritten, or rows were inserted or reordered before it)");
+    h.any_row = true;
+    h.last_pos = {s.file, s.line};
+    h.last_link = s.link;
+    (s.reject ? h.rejects : h.decisions)++;
+    ++h.all.n[s.slot];
+    h.all.fee_cents += s.fee;
+    prev_ = s.link;
+    prev_seq_ = s.seq;
+    if (progress_ && rep_.rows % 65536 == 0) progress_(rep_.rows);
     return true;
-  };
-  Walker w(*db_, std::nullopt, true, true);
-  Shown shown;
-  auto read_batch = [&](std::vector<Row>& batch) {
-    batch.clear();
-    Row r;
-    while (batch.size() < 4096 && w.next(shown, r.sha, r.link)) {
-      r.seq = shown.seq;
-      r.run = shown.run;
-      r.file = shown.file;
-      r.line = shown.line;
-      r.reject = shown.reject;
-      r.content = shown.reject ? shown.json + "\n" + shown.raw : shown.json;
-      batch.push_back(std::move(r));
-      r = Row{};
-    }
-  };
-  auto hash_batch = [](std::vector<Row>* batch) {
-    for (Row& r : *batch) r.computed = sha256(r.content);
-  };
-  // Three batches turn: one is checked, one hashed by the helper thread, one read, all at once.
-  std::vector<Row> a, b, c;
-  std::vector<Row>*checking = &a, *hashing = &b, *reading = &c;
-  read_batch(*hashing);
-  std::thread hasher(hash_batch, hashing);
-  bool ok = true;
-  for (;;) {
-    read_batch(*reading);
-    hasher.join();
-    std::swap(checking, hashing);  // the batch just hashed is checked next
-    std::swap(hashing, reading);   // the batch just read is hashed next
-    if (!hashing->empty()) hasher = std::thread(hash_batch, hashing);
-    for (const Row& r : *checking)
-      if (!(ok = check(r))) break;
-    if (!ok || hashing->empty()) break;
   }
-  if (hasher.joinable()) hasher.join();
-  if (!ok) return rep;
-  rep.head = rep.rows ? to_hex(prev) : "";
-  check_run_totals(rep, all_runs, counts, link_at_last);
+
+  // Rows are read in batches; while this thread checks one batch in order (sequence, position, chain), another
+  // hashes the next batch's contents (the SHA-256 of each JSON is most of the work).
+  bool walk() {
+    Walker w(db_, std::nullopt, true, true);
+    TraceStore::Shown shown;
+    auto read_batch = [&](std::vector<VRow>& batch) {
+      batch.clear();
+      VRow r;
+      while (batch.size() < 4096 && w.next(shown, r.sha, r.link)) {
+        r.seq = shown.seq;
+        r.run = shown.run;
+        r.file = shown.file;
+        r.line = shown.line;
+        r.reject = shown.reject;
+        r.content = shown.reject ? shown.json + "\n" + shown.raw : shown.json;
+        r.shown = shown.reject ? shown.stage : shown.subject;
+        r.slot = shown.reject ? Tally::error : verdict_slot_of(shown.verdict);
+        r.fee = shown.reject ? 0 : shown.fee_total_cents;
+        if (shown.reject) {
+          r.id = shown.id;
+          r.code = shown.code;
+          r.field = shown.field;
+          r.message = shown.message;
+        }
+        batch.push_back(std::move(r));
+        r = VRow{};
+      }
+    };
+    auto hash_batch = [](std::vector<VRow>* batch) {
+      for (VRow& r : *batch) {
+        r.computed = sha256(r.content);
+        if (r.reject) r.mismatch = reject_mismatch(r);
+      }
+    };
+    // Three batches turn: one is checked, one hashed by the helper thread, one read, all at once.
+    std::vector<VRow> a, b, c;
+    std::vector<VRow>*checking = &a, *hashing = &b, *reading = &c;
+    read_batch(*hashing);
+    std::thread hasher(hash_batch, hashing);
+    bool ok = true;
+    for (;;) {
+      read_batch(*reading);
+      hasher.join();
+      std::swap(checking, hashing);  // the batch just hashed is checked next
+      std::swap(hashing, reading);   // the batch just read is hashed next
+      if (!hashing->empty()) hasher = std::thread(hash_batch, hashing);
+      for (const VRow& r : *checking)
+        if (!(ok = check_row(r))) break;
+      if (!ok || hashing->empty()) break;
+    }
+    if (hasher.joinable()) hasher.join();
+    return ok;
+  }
+
+  // Each run: sealed, its record as sealed, its head its last seal's, its counts those of its rows, its tallies
+  // adding up to what its rows say (verdicts, rejects and fees), in every dimension.
+  bool check_runs() {
+    for (auto& [id, h] : runs_) {
+      std::string name = "run " + std::to_string(id);
+      int64_t at = h.span.second;
+      if (!h.seal) return fail(at, name + " has no seal: inserted");
+      if (run_state(db_, id) != h.seal->state)
+        return fail(at, name + ": its record (runs row or run_stats) does not match its last seal (seal " +
+                            std::to_string(h.seal->n) + "): altered");
+      SQLite::Statement q(db_, "SELECT head, decisions, rejects FROM runs WHERE run = ?");
+      q.bind(1, id);
+      q.executeStep();
+      if (hex_or_empty(q.getColumn(0)) != (h.any_row ? to_hex(h.last_link) : ""))
+        return fail(at, name + ": its recorded chain head does not match its last row: altered");
+      auto decisions = static_cast<uint64_t>(q.getColumn(1).getInt64()),
+           rejects = static_cast<uint64_t>(q.getColumn(2).getInt64());
+      if (h.decisions != decisions || h.rejects != rejects)
+        return fail(at, name + " recorded " + std::to_string(decisions) + " decisions and " + std::to_string(rejects) +
+                            " rejects; the store holds " + std::to_string(h.decisions) + " and " +
+                            std::to_string(h.rejects) + ": rows removed or inserted");
+      if (!check_tallies(id, h)) return false;
+    }
+    return true;
+  }
+
+  bool check_tallies(int64_t id, const Held& h) {
+    Tallies t;
+    SQLite::Statement q(db_, "SELECT dim, key, allowed, notify, license_required, prohibited, errors, fee_cents "
+                             "FROM run_stats WHERE run = ?");
+    q.bind(1, id);
+    while (q.executeStep()) {
+      Tally& v = t[q.getColumn(0).getString()][q.getColumn(1).getString()];
+      for (int i = 0; i < Tally::kinds; ++i) v.n[i] = static_cast<uint64_t>(q.getColumn(2 + i).getInt64());
+      v.fee_cents = q.getColumn(7).getInt64();
+    }
+    auto same = [](const Tally& a, const Tally& b) {
+      return std::equal(a.n, a.n + Tally::kinds, b.n) && a.fee_cents == b.fee_cents;
+    };
+    for (const auto& [dim, keys] : t) {
+      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return dim == d; });
+      if (!known || (dim == "all" && (keys.size() != 1 || !keys.count("total"))))
+        return fail(h.span.second, "run " + std::to_string(id) + ": its tallies have a dimension '" + dim +
+                                       "' that tollgate does not keep: inserted");
+    }
+    for (const char* dim : tally_dims) {
+      Tally sum;
+      if (auto d = t.find(std::string_view(dim)); d != t.end())
+        for (const auto& [key, v] : d->second) sum += v;
+      if (!same(sum, h.all))
+        return fail(h.span.second, "run " + std::to_string(id) + ": its tallies by " + dim + " add up to " +
+                                       std::to_string(sum.total()) + " records and " + std::to_string(sum.fee_cents) +
+                                       " cents of fees by verdict other than its rows' " +
+                                       std::to_string(h.all.total()) + " and " + std::to_string(h.all.fee_cents) +
+                                       ": altered");
+    }
+    return true;
+  }
+
+  SQLite::Database& db_;
+  VerifyReport& rep_;
+  const std::function<void(uint64_t)>& progress_;
+  std::map<int64_t, Held> runs_;
+  std::vector<Seal> seals_;
+  size_t next_seal_ = 0;
+  int64_t last_n_ = 0, prev_seq_ = 0;
+  Sha256 prev_{}, prev_seal_{};  // the last row's link, the last seal's
+};
+}  // namespace
+
+VerifyReport TraceStore::verify(const std::function<void(uint64_t)>& progress) {
+  VerifyReport rep;
+  Verifier(*db_, rep, progress).run();
   return rep;
 }
 

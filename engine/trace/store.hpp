@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <string>
 #include <vector>
@@ -28,7 +29,13 @@ class Statement;
 
 namespace tollgate {
 
-inline constexpr const char* trace_schema = "tollgate.trace/2";
+inline constexpr const char* trace_schema = "tollgate.trace/3";
+
+// Thrown when a store's own records contradict its hash chain (found without a full `trace verify`, e.g. when an
+// audit reads an earlier run back): the store was altered. The CLI exits with its own code for it (5).
+struct StoreTampered : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // Counts by verdict and fees for one key of one dimension (a destination, a month, ...).
 struct Tally {
@@ -94,6 +101,7 @@ struct Entry {
 struct RunRecord {
   int64_t run = 0;
   std::string run_key, engine, rulesets, catalog_sha256, inputs, options, started_at, finished_at, status;
+  std::string note;  // why a run failed ("" otherwise)
   uint32_t next_file = 0;
   uint64_t next_offset = 0, next_line = 1, decisions = 0, rejects = 0;
   int64_t first_seq = 0, last_seq = 0;
@@ -116,6 +124,8 @@ struct VerifyReport {
   int64_t bad_seq = 0;      // the row it concerns (0: none / the run table)
   uint64_t rows = 0, decisions = 0, rejects = 0, runs = 0;
   std::string head;         // hex link of the last row
+  std::string seal;         // hex link of the last seal: the rows up to it and every run's record as committed
+  std::vector<std::pair<int64_t, std::string>> seals;  // every seal's run and hex link, in order
 };
 
 class TraceStore {
@@ -130,14 +140,19 @@ class TraceStore {
 
   const std::string& path() const { return path_; }
 
-  // The most recent run with this key, if any.
+  // The most recent run with this key that has not failed, if any.
   std::optional<RunRecord> find_run(const std::string& run_key);
   std::optional<RunRecord> run(int64_t id);
   // Whether any run's inputs have exactly these sizes, in this order (a run of the same inputs would).
   bool has_run_with_input_sizes(const std::vector<uint64_t>& sizes);
   std::vector<RunRecord> runs();
-  // Starts a run (status running). Fields other than the descriptive ones are ignored.
+  // Starts a run (status running), sealed in the chain in the same transaction. Fields other than the descriptive
+  // ones are ignored.
   int64_t begin_run(const RunRecord& r);
+  // Throws StoreTampered if the run's record (its `runs` row and tallies) no longer matches its last seal, or the
+  // seal does not follow the chain element before it (a quick check; `verify` checks everything).
+  void check_sealed(int64_t run);
+  std::string last_seal(int64_t run);  // hex link of the run's last seal ("" if none)
 
   // Entries are appended in order, each given its seq and chain link, in transactions that also add to the run's
   // tallies and record where the run continues.
@@ -153,13 +168,18 @@ class TraceStore {
   void commit(int64_t run, const Tallies& delta, const Position& pos);
   void rollback();
   bool in_transaction() const { return in_tx_; }
+  // Marks the run complete, or failed with a note (an input changed while it was read: the run is never resumed
+  // nor reported as done), and seals it.
   void finish_run(int64_t run, const std::string& finished_at);
+  void fail_run(int64_t run, const std::string& finished_at, const std::string& note);
 
   Tallies tallies(int64_t run);
   std::vector<Listed> flagged(int64_t run, size_t limit);   // LICENSE_REQUIRED and PROHIBITED, in input order
   std::vector<Listed> rejected(int64_t run, size_t limit);
 
-  // Recomputes every hash and link in order; stops at the first problem.
+  // Checks the whole store: its schema against this tollgate's (views included), every text's hash, every row's
+  // JSON, hash and link and every seal in chain order, and each run's record against its last seal, its counts and
+  // tallies against its rows. Stops at the first problem.
   VerifyReport verify(const std::function<void(uint64_t rows)>& progress = {});
 
   // The full §5 JSON (or error JSON) of the entry with this seq, its subject, and whether it is a reject.
@@ -168,7 +188,8 @@ class TraceStore {
     uint32_t file = 0;
     uint64_t line = 0;
     bool reject = false;
-    std::string id, json, subject, raw, code, field, message;
+    std::string id, json, subject, raw, code, field, message, stage, verdict;
+    int64_t fee_total_cents = 0;
     std::string input_path;
   };
   std::optional<Shown> show(int64_t seq);
@@ -183,6 +204,9 @@ class TraceStore {
 
  private:
   void prepare_writes();
+  void create(const std::string& path);
+  void seal(int64_t run);  // inside a transaction: the run's state, chained; the run's head set to its link
+  void set_status(int64_t run, const char* status, const std::string& finished_at, const std::string& note);
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   // The id of a text in `texts` (found by its SHA-256, given), adding it if new.
@@ -215,18 +239,28 @@ class TraceStore {
   std::map<OutcomeKey, int64_t> outcomes_;
   std::unordered_map<Sha256, int64_t, ShaHash> texts_;  // a cache of `texts`: id by the text's SHA-256
   std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
-  int64_t last_seq_ = 0;
-  Sha256 last_link_{};
+  int64_t last_seq_ = 0, last_seal_ = 0;
+  Sha256 last_link_{}, last_seal_link_{};  // of the last row, of the last seal
   // The open transaction: where it started, and what it added so far.
   bool in_tx_ = false;
-  int64_t tx_seq0_ = 0, tx_first_ = 0;
-  Sha256 tx_link0_{};
+  int64_t tx_seq0_ = 0, tx_first_ = 0, tx_seal0_ = 0;
+  Sha256 tx_link0_{}, tx_seal_link0_{};
   uint64_t tx_decisions_ = 0, tx_rejects_ = 0;
 };
 
-// The chain: link(n) = SHA-256(link(n-1) || seq || run || file || line || kind || sha), integers as 8-byte
-// little-endian, kind one byte ('D' decision, 'R' reject), link(0) = 32 zero bytes.
+// The chain (docs/trace.md): a row's link = SHA-256(prev || le64 seq || le64 run || le32 file || le64 line || kind
+// || sha || le32 len(shown) || shown), kind one byte ('D' decision, 'R' reject), shown the decision's subject or the
+// reject's stage; prev the link of the row before, 32 zero bytes for the first.
 Sha256 chain_link(const Sha256& prev, int64_t seq, int64_t run, uint32_t file, uint64_t line, char kind,
-                  const Sha256& sha);
+                  const Sha256& sha, std::string_view shown);
+// A seal's link = SHA-256(prev || le64 n || le64 run || le64 after_seq || 'S' || row_link || state), state =
+// run_state(): the state of the run at a commit. Seals are chained among themselves and each covers the row chain up to its place: prev is the seal before (32 zero
+// bytes for the first), row_link the link of row after_seq (zero bytes for none). The rows' chain does not depend on
+// where the commits fall (time, thread count); the seals' does.
+Sha256 seal_link(const Sha256& prev, int64_t n, int64_t run, int64_t after_seq, const Sha256& row_link,
+                 const Sha256& state);
+// The SHA-256 of a run's state: every column of its `runs` row but `head`, and every row of its `run_stats`
+// (by dim and key), each value with its type.
+Sha256 run_state(SQLite::Database& db, int64_t run);
 
 }  // namespace tollgate

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "engine/base/hash.hpp"
 #include "engine/audit/audit.hpp"
@@ -27,8 +29,9 @@ struct Scratch {
   ~Scratch() { fs::remove_all(dir); }
 };
 
-AuditSummary audit_into(const std::string& db, unsigned jobs = 2) {
+AuditSummary audit_into(const std::string& db, unsigned jobs = 2, bool force_speculation = false) {
   AuditOptions o;
+  o.force_speculation = force_speculation;
   o.inputs = {test::source_dir() + "/fixtures/orders/sample_orders.csv",
               test::source_dir() + "/fixtures/orders/sample_orders.jsonl"};
   o.db = db;
@@ -45,8 +48,15 @@ VerifyReport tamper(const fs::path& pristine, const fs::path& dir, const std::st
     SQLite::Database db(copy.string(), SQLite::OPEN_READWRITE);
     db.exec(sql);
   }
-  TraceStore store(copy.string(), TraceStore::Mode::read);
-  return store.verify();
+  try {
+    TraceStore store(copy.string(), TraceStore::Mode::read);
+    return store.verify();
+  } catch (const std::runtime_error& e) {  // not a store of this schema any more
+    VerifyReport r;
+    r.ok = false;
+    r.problem = e.what();
+    return r;
+  }
 }
 
 }  // namespace
@@ -113,11 +123,9 @@ TEST_CASE("a speculative start that meets the same audit once the inputs are has
     TraceStore store(db, TraceStore::Mode::read);
     CHECK(store.runs().at(0).inputs.find("\"sha256\":\"\"") == std::string::npos);  // the hashes were stored
   }
-  {
-    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    raw.exec("UPDATE runs SET inputs = replace(inputs, '\"bytes\":', '\"bytes\":1')");
-  }
-  AuditSummary again = audit_into(db);
+  // (The store's record of the sizes cannot be edited to force this any more: the run's record is sealed. The
+  // audit is told to speculate instead.)
+  AuditSummary again = audit_into(db, 2, /*force_speculation=*/true);
   CHECK(again.reused);
   CHECK(again.run == first.run);
   TraceStore store(db, TraceStore::Mode::read);
@@ -267,10 +275,17 @@ TEST_CASE("a transaction rolled back leaves nothing behind, and the chain goes o
       e.sha = sha256(decision_json_from_parts(parts));  // what verify recomputes
       return e;
     };
-    Tallies none;
+    // The tallies committed with the rows: verify checks that they add up to the rows, in every dimension.
+    auto allowed = [](uint64_t n) {
+      Tallies t;
+      Tally one;
+      one.n[Tally::allowed] = n;
+      for (const char* dim : tally_dims) t[dim][std::string(dim) == "all" ? "total" : "x"] = one;
+      return t;
+    };
     store.begin();
     store.add(run, entry(2), texts.data());
-    store.commit(run, none, {0, 10, 3});
+    store.commit(run, allowed(1), {0, 10, 3});
     store.begin();
     store.add(run, entry(3), texts.data());
     store.add(run, entry(4), texts.data());
@@ -280,12 +295,120 @@ TEST_CASE("a transaction rolled back leaves nothing behind, and the chain goes o
     CHECK(store.run(run)->next_offset == 10);
     store.begin();
     store.add(run, entry(3), texts.data());
-    store.commit(run, none, {0, 20, 4});
+    store.commit(run, allowed(1), {0, 20, 4});
     auto v = store.verify();
-    CHECK(v.ok);
+    CHECK_MESSAGE(v.ok, v.problem);
     CHECK(v.rows == 2);
   }
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("SELECT group_concat(seq) FROM decisions").getString() == "1,2");
   CHECK(raw.execAndGet("SELECT count(*) FROM texts").getInt() == 1);  // "[]" once, for fired and rulesets alike
+}
+
+namespace {
+// The columns `trace verify` checks by recomputing them from covered values, and a word of the message it gives
+// when one is edited (docs/trace.md, "What the chain covers", has the same list). Every other column is covered
+// directly: by a row's JSON (rebuilt from its parts and hashed), by its link, or by its run's seal.
+const std::map<std::string, std::string> derived_columns = {
+    {"decisions.sha256", "does not match its SHA-256"},  // SHA-256 of the decision JSON rebuilt from its parts
+    {"rejects.sha256", "does not match its SHA-256"},    // SHA-256 of error JSON + "\n" + raw row
+    {"decisions.link", "chain breaks"},                  // chain_link() of the row before and this one
+    {"rejects.link", "chain breaks"},
+    {"seals.link", "chain breaks"},                      // seal_link() of the element before and the state
+    {"seals.state", "chain breaks"},                     // run_state() of the run (for its last seal)
+    {"texts.sha256", "does not match its SHA-256"},      // SHA-256 of the text
+    {"runs.head", "head"},                               // the link of the run's last seal
+    {"rejects.id", "error JSON"},                        // the id, line, code, field, message of the error JSON
+    {"rejects.code", "error JSON"},
+    {"rejects.field", "error JSON"},
+    {"rejects.message", "error JSON"},
+};
+
+// Every table of a store and its columns, from the store's own schema; and the primary key's columns.
+struct Column {
+  std::string table, name;
+  bool pk;
+};
+std::vector<Column> store_columns(const std::string& db) {
+  SQLite::Database d(db, SQLite::OPEN_READONLY);
+  std::vector<Column> out;
+  SQLite::Statement t(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  while (t.executeStep()) {
+    std::string table = t.getColumn(0).getString();
+    SQLite::Statement c(d, "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid");
+    c.bind(1, table);
+    while (c.executeStep()) out.push_back({table, c.getColumn(0).getString(), c.getColumn(1).getInt() > 0});
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("trace verify fails when any column of any table is edited (generated from the store's schema)") {
+  Scratch s;
+  fs::path pristine = s.dir / "pristine.db";
+  audit_into(pristine.string());
+  {
+    TraceStore store(pristine.string(), TraceStore::Mode::read);
+    REQUIRE(store.verify().ok);
+  }
+  auto columns = store_columns(pristine.string());
+  REQUIRE(columns.size() > 40);
+  std::set<std::string> seen;
+  for (const Column& c : columns) {
+    std::string key = c.table + "." + c.name;
+    seen.insert(key);
+    // A different value of the same type: numbers moved far (past every key), text lengthened, blobs redrawn.
+    std::string value = "CASE typeof(" + c.name + ") WHEN 'integer' THEN " + c.name + " + 1000003 WHEN 'real' THEN " +
+                        c.name + " + 7 WHEN 'text' THEN " + c.name + " || 'x' WHEN 'blob' THEN randomblob(length(" +
+                        c.name + ")) ELSE 'x' END";
+    std::string pk;
+    for (const Column& p : columns)
+      if (p.table == c.table && p.pk) pk += (pk.empty() ? "" : ", ") + p.name;
+    for (bool one_row : {false, true}) {
+      CAPTURE(key);
+      CAPTURE(one_row);
+      std::string sql = "PRAGMA ignore_check_constraints = ON; UPDATE " + c.table + " SET " + c.name + " = " + value;
+      if (one_row) sql += " WHERE (" + pk + ") = (SELECT " + pk + " FROM " + c.table + " ORDER BY " + pk + " LIMIT 1)";
+      auto r = tamper(pristine, s.dir, "col", sql);
+      CHECK_FALSE(r.ok);
+      auto d = derived_columns.find(key);
+      if (d != derived_columns.end()) CHECK_MESSAGE(r.problem.find(d->second) != std::string::npos, r.problem);
+    }
+  }
+  for (const auto& [column, how] : derived_columns) CHECK_MESSAGE(seen.count(column), column);  // the list is true
+  // The schema itself: each view rewritten (it would show other values than those hashed), a trigger added.
+  SQLite::Database d(pristine.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement v(d, "SELECT name, sql FROM sqlite_master WHERE type = 'view'");
+  int views = 0;
+  while (v.executeStep()) {
+    ++views;
+    std::string name = v.getColumn(0).getString();
+    auto r = tamper(pristine, s.dir, "view", "DROP VIEW " + name + "; " + v.getColumn(1).getString() + " LIMIT 1");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("schema") != std::string::npos);
+  }
+  CHECK(views == 2);
+  auto r = tamper(pristine, s.dir, "trigger",
+                  "CREATE TRIGGER t AFTER INSERT ON decisions BEGIN UPDATE decisions SET subject = 'x'; END");
+  CHECK_FALSE(r.ok);
+}
+
+TEST_CASE("a reject's stage and a decision's subject are chained; an edited run record is refused on reuse") {
+  Scratch s;
+  fs::path pristine = s.dir / "pristine.db";
+  audit_into(pristine.string());
+  auto r = tamper(pristine, s.dir, "subject", "UPDATE decisions SET subject = 'chip H20 -> US' WHERE seq = 2");
+  CHECK_FALSE(r.ok);
+  CHECK(r.bad_seq == 2);
+  CHECK(r.problem.find("chain breaks") != std::string::npos);
+  r = tamper(pristine, s.dir, "stage",
+             "PRAGMA ignore_check_constraints = ON; UPDATE rejects SET stage = 'evaluation' WHERE stage = 'input'");
+  CHECK_FALSE(r.ok);
+  CHECK(r.problem.find("chain breaks") != std::string::npos);
+  // A re-run of the same audit reads the earlier run back: an edited tally is caught there, not reported.
+  {
+    SQLite::Database raw(pristine.string(), SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE run_stats SET fee_cents = 0");
+  }
+  CHECK_THROWS_AS(audit_into(pristine.string()), StoreTampered);
 }

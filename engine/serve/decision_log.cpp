@@ -1,0 +1,174 @@
+// tollgate serve — the decision log's writer thread and group commits (see decision_log.hpp).
+#include "engine/serve/decision_log.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <vector>
+
+#include "engine/base/hash.hpp"
+#include "engine/base/text.hpp"
+#include "engine/render/render.hpp"
+
+namespace tollgate::serve {
+
+std::string utc_now();  // server.cpp
+
+DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsync)
+    : path_(path), instance_(std::move(instance)) {
+  store_ = std::make_unique<TraceStore>(path, TraceStore::Mode::write);
+  // OFF: COMMIT returns once SQLite has handed the pages to the operating system, which keeps them whatever
+  // happens to this process; the store's own NORMAL waits for the disk, so that they also survive a power cut.
+  if (!fsync) store_->db().exec("PRAGMA synchronous = OFF");
+  // Crash tests only: hold each transaction open a while after its rows are written, so that a SIGKILL lands
+  // inside one (tests/cli/cli_serve.py checks that no answered decision is lost even then).
+  if (const char* ms = std::getenv("TOLLGATE_SERVE_TEST_COMMIT_DELAY_MS")) {
+    int delay = std::atoi(ms);
+    store_->before_commit = [delay] { std::this_thread::sleep_for(std::chrono::milliseconds(delay)); };
+  }
+  thread_ = std::thread([this] { writer(); });
+}
+
+DecisionLog::~DecisionLog() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void DecisionLog::submit(LogBatch batch, Done done) {
+  if (batch.entries.empty()) return done(true, "");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      done(false, "");
+      return;
+    }
+    queue_.push_back({std::move(batch), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+void DecisionLog::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  if (!store_) return;
+  std::string now = utc_now();
+  for (const auto& [key, rs] : runs_) store_->finish_run(rs.run, now);
+  store_.reset();
+}
+
+DecisionLog::Stats DecisionLog::stats() const {
+  Stats s;
+  s.rows = rows_.load();
+  s.commits = commits_.load();
+  s.requests = requests_.load();
+  s.failures = failures_.load();
+  s.commit_seconds = static_cast<double>(commit_ns_.load()) / 1e9;
+  return s;
+}
+
+void DecisionLog::writer() {
+  for (;;) {
+    std::deque<Pending> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything committed
+      group.swap(queue_);
+    }
+    // Whatever arrived while the last commit waited for the disk goes in together: one commit for many requests.
+    write_group(group);
+  }
+}
+
+int64_t DecisionLog::run_for(const LogBatch& b) {
+  auto key = std::make_pair(b.token, b.engine->generation);
+  auto it = runs_.find(key);
+  if (it != runs_.end()) return it->second.run;
+  RunRecord r;
+  r.run_key = sha256_hex("tollgate serve\n" + instance_ + "\n" + b.token + "\n" + std::to_string(b.engine->generation));
+  r.engine = engine_version;
+  r.rulesets = b.engine->rulesets_json;
+  r.catalog_sha256 = b.engine->catalog_sha256;
+  r.inputs = "[]";
+  std::string options = "{\"serve\":{\"instance\":";
+  append_json_string(options, instance_);
+  options += ",\"token\":";
+  append_json_string(options, b.token);
+  options += ",\"rules_generation\":" + std::to_string(b.engine->generation) + "}}";
+  r.options = options;
+  r.started_at = utc_now();
+  int64_t run = store_->begin_run(r);
+  runs_.emplace(key, RunState{run, 0});
+  return run;
+}
+
+void DecisionLog::write_group(std::deque<Pending>& group) {
+  // One transaction per run present (a run is a token and rules generation: usually one), in arrival order.
+  std::vector<std::pair<std::string, uint64_t>> order;
+  std::map<std::pair<std::string, uint64_t>, std::vector<Pending*>> by_run;
+  for (auto& p : group) {
+    auto key = std::make_pair(p.batch.token, p.batch.engine->generation);
+    auto& v = by_run[key];
+    if (v.empty()) order.push_back(key);
+    v.push_back(&p);
+  }
+  for (const auto& key : order) {
+    auto& items = by_run[key];
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::string> ids;
+    bool ok = true;
+    RunState* rs = nullptr;
+    uint32_t first_request = 0;
+    try {
+      int64_t run = run_for(items.front()->batch);
+      rs = &runs_[key];
+      first_request = rs->next_request;
+      store_->begin();
+      Tallies delta;
+      for (Pending* p : items) {
+        uint32_t file = rs->next_request++;
+        uint64_t last_line = 0;
+        for (Entry& e : p->batch.entries) {
+          e.file = file;
+          if (e.line <= last_line) e.line = last_line + 1;  // lines strictly increase within an input
+          last_line = e.line;
+          store_->add(run, e, p->batch.texts.data());
+        }
+        for (const auto& [dim, keys] : p->batch.delta)
+          for (const auto& [k, t] : keys) delta[dim][k] += t;
+        ids.push_back(std::to_string(run) + "-" + std::to_string(file));
+      }
+      store_->commit(run, delta, TraceStore::Position{rs->next_request, 0, 1});
+    } catch (const std::exception&) {
+      ok = false;
+      try {
+        store_->rollback();
+      } catch (...) {
+      }
+      if (rs) rs->next_request = first_request;
+    }
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    commit_ns_ += static_cast<uint64_t>(ns);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (ok) {
+        rows_ += items[i]->batch.entries.size();
+        ++requests_;
+      } else {
+        ++failures_;
+      }
+      items[i]->done(ok, ok ? ids[i] : std::string());
+    }
+    if (ok) ++commits_;
+  }
+}
+
+}  // namespace tollgate::serve

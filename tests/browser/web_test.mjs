@@ -1,0 +1,141 @@
+// Browser tests of the officer's web page served by `tollgate serve`, in Debian's headless Chromium driven by
+// puppeteer-core (which never downloads a browser). Traffic goes to 127.0.0.1 only.
+//
+//   node web_test.mjs TOLLGATE SOURCE_DIR WORK_DIR
+//
+// Fills the order form for an H20 to CN on 2025-09-01 and expects LICENSE_REQUIRED, case-by-case review and the
+// 15 % fee with its citation; uploads the sample log and expects the summary; opens the diff tab and expects the
+// regions and the chart. Screenshots go to WORK_DIR (check-*.png, batch.png, diff.png, print.png).
+// Exit 0: all passed; 1: a check failed; 77: Chromium or puppeteer-core is not installed (CTest: skipped; with
+// CI set, 1).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const [TG, SRC, WORK] = process.argv.slice(2);
+const CHROMIUM = process.env.TOLLGATE_CHROMIUM || "/usr/bin/chromium";
+// In CI (CI=true) a missing browser or package is a failure, not a skip: the web page must be tested there.
+const SKIP = process.env.CI ? 1 : 77;
+if (!fs.existsSync(CHROMIUM)) {
+  console.log("skipped: no " + CHROMIUM + " (bash scripts/setup.sh installs it)");
+  process.exit(SKIP);
+}
+let puppeteer;
+try {
+  puppeteer = (await import("puppeteer-core")).default;
+} catch {
+  console.log("skipped: puppeteer-core is not installed (bash scripts/setup.sh runs npm ci in tests/browser)");
+  process.exit(SKIP);
+}
+
+fs.rmSync(WORK, { recursive: true, force: true });
+fs.mkdirSync(WORK, { recursive: true });
+const fails = [];
+const check = (cond, what) => {
+  console.log((cond ? "ok   " : "FAIL ") + what);
+  if (!cond) fails.push(what);
+};
+
+const portFile = path.join(WORK, "port");
+const server = spawn(TG, ["serve", "--listen", "127.0.0.1:0", "--db", path.join(WORK, "decisions.db"),
+                          "--port-file", portFile, "--spool", path.join(WORK, "spool")],
+                     { stdio: ["ignore", "inherit", "inherit"] });
+for (let i = 0; i < 400 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 25));
+const base = "http://127.0.0.1:" + fs.readFileSync(portFile, "utf8").trim();
+
+const browser = await puppeteer.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  userDataDir: path.join(WORK, "profile"),
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage"],
+});
+const offsite = [];
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  page.setDefaultTimeout(20000);
+  // Self-contained: every request the page makes goes to the server itself.
+  page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) offsite.push(r.url()); });
+  await page.goto(base + "/", { waitUntil: "networkidle0" });
+  check((await page.title()).includes("tollgate"), "the page loads");
+
+  // ---- the order form ----
+  await page.type("#chip", "H20");
+  await page.waitForFunction(() => !document.getElementById("chip-info").hidden);
+  const info = await page.$eval("#chip-info", (e) => e.textContent);
+  check(info.includes("2368") && info.includes("814"), "the catalog chip's TPP and die area show: " + info.replace(/\s+/g, " "));
+  await page.type("#destination", "cn");
+  await page.type("#end-user", "Example Cloud Co.");
+  await page.type("#end-user-hq", "CN");
+  await page.click("#quantity", { clickCount: 3 });
+  await page.type("#quantity", "10");
+  await page.type("#price", "12000.00");
+  await page.$eval("#date", (e) => { e.value = "2025-09-01"; });
+  await page.click("#check-btn");
+  await page.waitForSelector("#verdict-card .verdict");
+  const card = await page.$eval("#verdict-card", (e) => e.innerText);
+  check(card.includes("LICENSE_REQUIRED"), "verdict LICENSE_REQUIRED");
+  check(/case by case/i.test(card), "review policy: case by case");
+  check(card.includes("15%") && card.includes("$18,000.00"), "the 15 % fee: $18,000.00 on $120,000.00");
+  check(card.includes("H20/MI308 revenue-share arrangement"), "the fee's citation");
+  check(card.includes("h20_license_case_by_case") && card.includes("because"), "the reasons, with rule and values");
+  check(card.includes("Performance density") && card.includes("2368 / 814"), "the TPP/PD arithmetic");
+  await page.screenshot({ path: path.join(WORK, "check-h20.png"), fullPage: true });
+
+  // A form error is said next to the form, and the field is marked.
+  await page.$eval("#destination", (e) => { e.value = ""; });
+  await page.click("#check-btn");
+  const err = await page.$eval("#form-error", (e) => e.textContent);
+  check(err.includes("destination"), "a missing destination is reported: " + err);
+  check(await page.$eval("#destination", (e) => e.getAttribute("aria-invalid") === "true"), "the field is marked invalid");
+
+  await page.emulateMediaType("print");
+  await page.screenshot({ path: path.join(WORK, "print.png"), fullPage: true });
+  await page.emulateMediaType("screen");
+
+  // ---- keyboard: the tabs move with the arrow keys ----
+  await page.focus("#tab-check");
+  await page.keyboard.press("ArrowRight");
+  check(await page.$eval("#tab-batch", (e) => e.getAttribute("aria-selected") === "true" && document.activeElement === e),
+        "ArrowRight moves to the next tab");
+
+  // ---- the batch tab ----
+  const input = await page.$("#log-file");
+  await input.uploadFile(path.join(SRC, "fixtures/orders/sample_log.csv"));
+  await page.click("#batch-btn");
+  await page.waitForFunction(() => document.getElementById("batch-summary").innerText.includes("Summary"), { timeout: 60000 });
+  const summary = await page.$eval("#batch-summary", (e) => e.innerText);
+  check(summary.includes("2,000"), "the summary counts the 2,000 records");
+  check(/Need a licence\s+419/.test(summary) && /Could not be judged\s+36/.test(summary),
+        "the summary's counts: 419 need a licence, 36 could not be judged (tollgate audit's figures)");
+  check(summary.includes("Flagged records first") && summary.includes("LICENSE_REQUIRED"), "flagged records listed");
+  check(await page.$eval("#batch-progress", (e) => e.value === 100), "the progress bar is full");
+  const links = await page.$$eval("#batch-summary a", (as) => as.map((a) => a.getAttribute("href")));
+  check(links.some((h) => h.includes("/report")), "the report can be downloaded");
+  await page.screenshot({ path: path.join(WORK, "batch.png") });
+
+  // ---- the diff tab ----
+  await page.click("#tab-diff");
+  await page.click("#diff-btn");
+  await page.waitForSelector("#diff-result img.diffimg", { timeout: 60000 });
+  const diff = await page.$eval("#diff-result", (e) => e.innerText);
+  check(diff.includes("Shipments judged differently") && diff.includes("→"), "the regions, in words");
+  await page.waitForFunction(() => document.querySelector("#diff-result img").naturalWidth > 0);
+  check(true, "the chart is shown");
+  await page.screenshot({ path: path.join(WORK, "diff.png") });
+  await page.evaluate(() => document.querySelector("#diff-result img").scrollIntoView());
+  await page.screenshot({ path: path.join(WORK, "diff-chart.png") });
+  check(offsite.length === 0, "no request leaves the server" + (offsite.length ? ": " + offsite.join(", ") : ""));
+} catch (e) {
+  check(false, "browser test: " + e.message);
+} finally {
+  await browser.close();
+  server.kill("SIGTERM");
+}
+if (fails.length) {
+  console.log(fails.length + " check(s) failed");
+  process.exit(1);
+}
+console.log("all checks passed");

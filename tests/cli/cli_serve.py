@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""API tests of `tollgate serve` against a real server on an ephemeral port of 127.0.0.1 (docs/server.md).
+
+    python3 cli_serve.py TOLLGATE SOURCE_DIR WORK_DIR
+
+Each endpoint and each error status; a batch with bad records (the others still judged); decisions byte for byte
+those of `tollgate check --json`; malformed HTTP and slow clients (the server stays up); a reload with a broken
+rules file (the old rules keep serving); bearer tokens; SIGTERM drains and commits; every answered request id is in
+the store and `trace verify` passes; and SIGKILL during a load loop loses no answered decision.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+TG, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+FAILS = []
+
+H20 = {"type": "shipment", "id": "S-1", "date": "2025-09-01", "chip": "H20", "destination": "CN",
+       "end_user_hq": "CN", "quantity": 10, "unit_price_usd": "12000.00"}
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        FAILS.append(what)
+
+
+class Server:
+    def __init__(self, name, *args, expect_start=True, env=None):
+        self.dir = os.path.join(WORK, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.db = os.path.join(self.dir, "decisions.db")
+        self.port_file = os.path.join(self.dir, "port")
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen([TG, "serve", "--listen", "127.0.0.1:0", "--db", self.db, "--port-file",
+                                      self.port_file, "--spool", os.path.join(self.dir, "spool"), *args],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        if not expect_start:
+            return
+        for _ in range(400):
+            if os.path.exists(self.port_file):
+                break
+            if self.proc.poll() is not None:
+                raise SystemExit("server exited: " + open(self.log.name).read())
+            time.sleep(0.025)
+        self.port = int(open(self.port_file).read())
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=60)
+        self.log.close()
+        return rc
+
+
+def check_cli_json(record):
+    out = subprocess.run([TG, "check", "--json", "-"], input=json.dumps(record).encode(), capture_output=True)
+    return out.stdout
+
+
+def raw_exchange(port, data, wait=2.0):
+    """Sends raw bytes; returns what the server answers before it closes (or `wait` passes)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=wait)
+    try:
+        s.sendall(data)
+        got = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            got += chunk
+        return got
+    finally:
+        s.close()
+
+
+def test_endpoints(srv):
+    st, h, body = srv.request("GET", "/healthz")
+    check(st == 200 and json.loads(body)["status"] == "ok", "GET /healthz")
+    st, h, body = srv.request("GET", "/v1/openapi.json")
+    doc = json.loads(body)
+    check(st == 200 and doc["openapi"].startswith("3.") and "/v1/check" in doc["paths"], "GET /v1/openapi.json is OpenAPI 3")
+    st, h, body = srv.request("GET", "/")
+    check(st == 200 and b"<form" in body and b"http://" not in body.replace(b"http://www.w3.org", b""),
+          "GET / is the self-contained web page")
+    st, h, body = srv.request("GET", "/v1/rulesets")
+    ids = [r["id"] for r in json.loads(body)["rulesets"]]
+    check(st == 200 and "us_2025_h20" in ids, "GET /v1/rulesets")
+    st, h, body = srv.request("GET", "/v1/catalog?q=h20")
+    chips = json.loads(body)["chips"]
+    check(st == 200 and any(c["name"] == "H20" and c["tpp"] == 2368 for c in chips), "GET /v1/catalog?q=h20 finds H20")
+    # One record: byte for byte what `tollgate check --json` prints, answered with its request id.
+    st, h, body = srv.request("POST", "/v1/check", H20)
+    check(st == 200 and body == check_cli_json(H20), "POST /v1/check: the same decision object as check --json")
+    d = json.loads(body)
+    check(d["verdict"] == "LICENSE_REQUIRED" and d["review"] == "case_by_case" and d["fee_total_cents"] == 1800000,
+          "H20 to CN on 2025-09-01: LICENSE_REQUIRED, case_by_case, 15 % fee")
+    check("X-Request-Id" in h, "a decision is answered with its request id")
+    # as_of and include_proposed
+    st, h, body = srv.request("POST", "/v1/check?as_of=2026-03-01&include_proposed=true", H20)
+    check(st == 200 and json.loads(body)["as_of"] == "2026-03-01", "as_of query parameter")
+    st, h, body = srv.request("POST", "/v1/check?as_of=2026-13-01", H20)
+    check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.date", "a bad as_of is a 400")
+
+
+def test_batches(srv):
+    bad_chip = dict(H20, id="S-2", chip="H2O")
+    no_field = dict(H20, id="S-3")
+    del no_field["end_user_hq"]
+    ok2 = dict(H20, id="S-4", destination="DE", end_user_hq="DE")
+    st, h, body = srv.request("POST", "/v1/check", [H20, bad_chip, no_field, ok2])
+    out = json.loads(body)
+    check(st == 400 and len(out) == 4, "a batch with bad records: 400, one answer per record")
+    check(out[0]["verdict"] == "LICENSE_REQUIRED" and "error" in out[1] and out[3]["verdict"] == "ALLOWED",
+          "the good records of the batch are still judged")
+    check(out[1]["error"]["field"] == "chip", "a bad record names its field: " + json.dumps(out[1]["error"]))
+    jsonl = "\n".join(json.dumps(r) for r in [H20, ok2]) + "\n"
+    st, h, body = srv.request("POST", "/v1/check", jsonl, {"Content-Type": "application/x-ndjson"})
+    lines = body.decode().splitlines()
+    check(st == 200 and len(lines) == 2 and json.loads(lines[1])["id"] == "S-4", "JSON lines in, JSON lines out")
+    st, h, body = srv.request("POST", "/v1/check", '{"type": "shipment", ', {"Content-Type": "application/json"})
+    check(st == 400 and "error" in json.loads(body), "bad JSON: 400 with a JSON error")
+    undated = dict(H20)
+    del undated["date"]
+    st, h, body = srv.request("POST", "/v1/check", undated)
+    check(st == 400 and json.loads(body)["error"]["field"] == "date", "no date and no as_of: an error, not the clock")
+    st, h, body = srv.request("POST", "/v1/classify?as_of=2025-09-01", {"name": "H100 SXM5 80GB"})
+    d = json.loads(body)
+    check(st == 200 and d["classification"] == "3A090.a" and "performance_density" in d["arithmetic"],
+          "POST /v1/classify: class and arithmetic")
+
+
+def test_errors(srv):
+    st, h, body = srv.request("GET", "/v1/nothing")
+    check(st == 404 and json.loads(body)["error"]["status"] == 404, "unknown path: 404")
+    st, h, body = srv.request("GET", "/v1/check")
+    check(st == 405 and h.get("Allow") == "POST", "GET /v1/check: 405 with Allow")
+    big = "[" + ",".join([json.dumps(H20)] * 20000) + "]"  # about 3 MB
+    try:
+        st, h, body = srv.request("POST", "/v1/check", big, {"Content-Type": "application/json"})
+        check(st == 413, "a body over --max-body: 413")
+    except (ConnectionError, BrokenPipeError):
+        check(True, "a body over --max-body: 413 (connection closed before the body was sent)")
+    got = raw_exchange(srv.port, b"GARBAGE / HTTP/9.9\r\n\r\n")
+    check(got.startswith(b"HTTP/1.1 400") and b"/" + b"tmp" not in got, "malformed HTTP: 400")
+    got = raw_exchange(srv.port, b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+    check(got.startswith(b"HTTP/1.1 400"), "bad Content-Length: 400")
+    got = raw_exchange(srv.port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n")
+    check(got.startswith(b"HTTP/1.1 431") or got == b"", "a header over the limit: 431 (or closed)")
+    got = raw_exchange(srv.port, b"\x00\xff\x13\x37" * 1000)
+    check(got.startswith(b"HTTP/1.1 400") or got == b"", "binary garbage: 400 (or closed)")
+    # A client that stops halfway through its header is disconnected after the request timeout (1 s here).
+    t0 = time.time()
+    got = raw_exchange(srv.port, b"POST /v1/check HTTP/1.1\r\nHost: x\r\n", wait=10)
+    check(time.time() - t0 < 8, "a stalled request is cut off by the timeout (%.1f s)" % (time.time() - t0))
+    st, h, body = srv.request("GET", "/healthz")
+    check(st == 200, "the server is still up after malformed requests")
+    st, h, body = srv.request("POST", "/v1/screen", {})
+    check(st == 501, "POST /v1/screen: not available yet (501)")
+
+
+def test_diff_metrics(srv):
+    st, h, body = srv.request("GET", "/v1/diff?as_of=2023-06-01&vs=2023-12-01")
+    d = json.loads(body)
+    check(st == 200 and len(d["regions"]) > 0, "GET /v1/diff: regions between the 2022 and 2023 rules")
+    st, h, body = srv.request("GET", "/v1/diff?as_of=2023-06-01&vs=2023-12-01&format=svg")
+    check(st == 200 and h["Content-Type"].startswith("image/svg") and b"<svg" in body, "GET /v1/diff as SVG")
+    st, h, body = srv.request("GET", "/v1/diff?as_of=someday")
+    check(st == 400, "GET /v1/diff with a bad date: 400")
+    st, h, body = srv.request("GET", "/metrics")
+    text = body.decode()
+    check(st == 200 and 'tollgate_decisions_total{verdict="LICENSE_REQUIRED"}' in text and
+          "tollgate_http_request_duration_seconds_bucket" in text and "tollgate_store_rows_total" in text and
+          'endpoint="/v1/check"' in text, "GET /metrics: requests, latency histogram, verdicts, store rows")
+
+
+def test_audit(srv):
+    log = os.path.join(SRC, "fixtures/orders/sample_log.csv")
+    with open(log, "rb") as f:
+        data = f.read()
+    st, h, body = srv.request("POST", "/v1/audits", data, {"Content-Type": "text/csv"})
+    check(st == 202, "POST /v1/audits: 202 with a run id")
+    run = json.loads(body)["id"]
+    status = {}
+    for _ in range(600):
+        st, h, body = srv.request("GET", "/v1/audits/" + run)
+        status = json.loads(body)
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    check(status.get("status") == "done", "the audit finishes: " + status.get("error", status.get("status", "")))
+    summary = status.get("summary", {})
+    check(summary.get("records") == 2000 and summary["decisions"] + summary["rejects"] == 2000,
+          "the summary accounts for all 2,000 rows")
+    check(SRC not in json.dumps(status) and WORK not in json.dumps(status), "no server path in the audit status")
+    st, h, body = srv.request("GET", "/v1/audits/" + run + "/report")
+    check(st == 200 and b"<html" in body.lower(), "GET /v1/audits/{id}/report: the HTML report")
+    st, h, body = srv.request("GET", "/v1/audits/nope")
+    check(st == 404, "an unknown audit: 404")
+
+
+def test_reload(srv, rules):
+    st, h, before = srv.request("POST", "/v1/check", H20)
+    with open(os.path.join(rules, "zz_broken.tg"), "w") as f:
+        f.write("ruleset broken {\n  this is not a rule\n")
+    st, h, body = srv.request("POST", "/v1/reload")
+    r = json.loads(body)
+    check(st == 422 and not r["ok"] and "zz_broken.tg" in r["message"], "reload with a broken rules file: refused, says where")
+    check(rules not in r["message"], "the reload error does not show the server's folders")
+    st, h, after = srv.request("POST", "/v1/check", H20)
+    check(st == 200 and after == before, "the old rules keep serving after a failed reload")
+    os.remove(os.path.join(rules, "zz_broken.tg"))
+    srv.proc.send_signal(signal.SIGHUP)
+    for _ in range(200):
+        st, h, body = srv.request("GET", "/healthz")
+        if json.loads(body)["rules_generation"] == 2:
+            break
+        time.sleep(0.05)
+    check(json.loads(body)["rules_generation"] == 2, "SIGHUP reloads the rules (generation 2)")
+
+
+def answered_ids_in_store(db, ids):
+    con = sqlite3.connect(db)
+    have = set()
+    for table in ("decisions", "rejects"):
+        for run, file in con.execute("SELECT DISTINCT run, file FROM " + table):
+            have.add("%d-%d" % (run, file))
+    con.close()
+    return [i for i in ids if i not in have]
+
+
+def verify(db):
+    out = subprocess.run([TG, "trace", "verify", db], capture_output=True, text=True)
+    return out.returncode == 0, out.stdout + out.stderr
+
+
+def load_loop(srv, ids, stop, errors):
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    n = 0
+    while not stop.is_set():
+        try:
+            rec = dict(H20, id="L-%d-%d" % (threading.get_ident() % 1000, n))
+            c.request("POST", "/v1/check", json.dumps(rec), {"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            if r.status == 200:
+                ids.append(r.getheader("X-Request-Id"))
+            n += 1
+        except Exception as e:  # the server was killed: this request was not answered
+            errors.append(str(e))
+            return
+
+
+def test_sigkill():
+    # Each transaction is held open 20 ms after its rows are written, so that the kill lands inside one: a
+    # server that answered before its commit would lose answered decisions here.
+    srv = Server("sigkill", env=dict(os.environ, TOLLGATE_SERVE_TEST_COMMIT_DELAY_MS="20"))
+    ids, errors, stop = [], [], threading.Event()
+    threads = [threading.Thread(target=load_loop, args=(srv, ids, stop, errors)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    srv.proc.send_signal(signal.SIGKILL)
+    srv.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join(timeout=20)
+    answered = list(ids)
+    ok, text = verify(srv.db)
+    check(len(answered) > 50, "load loop answered %d requests before SIGKILL" % len(answered))
+    check(ok, "trace verify after SIGKILL: " + text.strip().splitlines()[0])
+    missing = answered_ids_in_store(srv.db, answered)
+    check(not missing, "every answered request id is in the store after SIGKILL (%d missing)" % len(missing))
+
+
+def test_tokens():
+    tokens = os.path.join(WORK, "tokens.txt")
+    with open(tokens, "w") as f:
+        f.write("# name token\norder-system s3cret-token-0123456789\n")
+    srv = Server("tokens", "--token-file", tokens)
+    st, h, body = srv.request("POST", "/v1/check", H20)
+    check(st == 401 and h.get("WWW-Authenticate") == "Bearer", "no bearer token: 401")
+    st, h, body = srv.request("POST", "/v1/check", H20, {"Authorization": "Bearer wrong-token-0123456789"})
+    check(st == 401, "a wrong token: 401")
+    st, h, body = srv.request("POST", "/v1/check", H20, {"Authorization": "Bearer s3cret-token-0123456789"})
+    check(st == 200, "a valid token: 200")
+    st, h, body = srv.request("GET", "/healthz")
+    check(st == 200, "/healthz needs no token")
+    srv.stop()
+    con = sqlite3.connect(srv.db)
+    opts = [o for (o,) in con.execute("SELECT options FROM runs")]
+    con.close()
+    check(any('"token":"order-system"' in o for o in opts), "the caller's token name is in its run")
+    out = subprocess.run([TG, "serve", "--listen", "0.0.0.0:0", "--db", os.path.join(WORK, "x.db")],
+                         capture_output=True, text=True, timeout=30)
+    check(out.returncode == 2 and "--token-file" in out.stderr, "another address without --token-file is refused")
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    rules = os.path.join(WORK, "rules")
+    shutil.copytree(os.path.join(SRC, "rules"), rules)
+    srv = Server("main", "--rules", rules, "--max-body", "1000000", "--request-timeout", "1")
+    ids = []
+    try:
+        test_endpoints(srv)
+        test_batches(srv)
+        test_errors(srv)
+        test_diff_metrics(srv)
+        test_audit(srv)
+        test_reload(srv, rules)
+        for i in range(20):
+            st, h, body = srv.request("POST", "/v1/check", dict(H20, id="T-%d" % i))
+            ids.append(h.get("X-Request-Id"))
+    finally:
+        rc = srv.stop()
+    check(rc == 0, "SIGTERM: the server drains, commits and exits 0")
+    ok, text = verify(srv.db)
+    check(ok, "trace verify after SIGTERM: " + text.strip().splitlines()[0])
+    missing = answered_ids_in_store(srv.db, ids)
+    check(not missing, "every answered request id is in the store")
+    con = sqlite3.connect(srv.db)
+    n = con.execute("SELECT count(*) FROM decisions WHERE id = 'S-4'").fetchone()[0]
+    r = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+    con.close()
+    check(n >= 2 and r >= 3, "decisions and rejects of the batches are in the store")
+    test_tokens()
+    test_sigkill()
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
