@@ -122,7 +122,6 @@ struct Counts {
   std::array<Tally, country_slots + 2> dest{};        // by country index; no destination; unread
   std::map<int, Tally> month;                         // by month_index(); k_no_month
   std::map<std::string, Tally, std::less<>> chip;     // by name, or (fab order), (inline spec), (error)
-  std::map<std::string, Tally, std::less<>> note;     // by note rule (encoding.md r2): the decisions it fired in
   bool any = false;
 
   void clear() {
@@ -131,7 +130,6 @@ struct Counts {
     dest.fill(Tally{});
     month.clear();
     chip.clear();
-    note.clear();
     any = false;
   }
   void add(const Counts& o) {
@@ -144,7 +142,6 @@ struct Counts {
       if (it == chip.end()) it = chip.emplace(k, Tally{}).first;
       it->second += t;
     }
-    for (const auto& [k, t] : o.note) note[k] += t;
     any = true;
   }
   // Adds these counts to `t`, by name.
@@ -176,10 +173,6 @@ struct Counts {
                                                  : country_code(static_cast<int>(i)), dest[i]);
     for (const auto& [m, v] : month) add(by_month, m == k_no_month ? std::string("(no date)") : format_month(m), v);
     for (const auto& [c, v] : chip) add(by_chip, c, v);
-    if (!note.empty()) {
-      TallyMap& by_note = dim("note");
-      for (const auto& [n, v] : note) add(by_note, n, v);
-    }
   }
 };
 
@@ -411,10 +404,7 @@ class Worker {
  public:
   Worker(const Program& p, const Catalog& c, const AuditOptions& o, const ListsFull& full)
       : p_(p), catalog_(c), o_(o), full_(full), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
-        chip_counts_(3) {
-    for (size_t i = 0; i < p.rules.size(); ++i)
-      if (p.rules[i].kind == RuleKind::note) note_mask_[i / 64] |= uint64_t{1} << (i % 64);
-  }
+        chip_counts_(3) {}
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
@@ -550,17 +540,6 @@ class Worker {
     if (!chip_counts_[chip].total()) chips_touched_.push_back(chip);
     bump(chip_counts_[chip], slot, fee);
   }
-  // The notes a decision carries, by note rule (the report's "notes" table).
-  void tally_notes(Counts& c, const Decision& d) {
-    for (size_t w = 0; w < d.fired.size(); ++w)
-      for (uint64_t bits = d.fired[w] & note_mask_[w]; bits; bits &= bits - 1) {
-        const Rule& rule = p_.rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))];
-        auto it = c.note.find(std::string_view(rule.id));
-        if (it == c.note.end()) it = c.note.emplace(rule.id, Tally{}).first;
-        bump(it->second, verdict_slot(d.verdict), d.fee_total_cents);
-        c.any = true;
-      }
-  }
   static size_t destination_key(const Record& r) {
     return r.facts.has(s_destination) ? static_cast<size_t>(r.facts.num[s_destination]) : k_no_destination;
   }
@@ -621,7 +600,6 @@ class Worker {
       ++out.decisions;
       tally(out.delta, static_cast<size_t>(d.klass), destination_key(r), r, chip_key(r), verdict_slot(d.verdict),
             d.fee_total_cents);
-      tally_notes(out.delta, d);
       // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
       bool flagged = d.verdict >= Verdict::license_required;
       if (!store_ && (!flagged || full_.flagged.load(std::memory_order_relaxed) || listed_flagged_++ >= o_.list_limit))
@@ -707,7 +685,6 @@ class Worker {
   std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
   std::string rule_key_, fired_, subject_;
   ClassCache cache_;
-  std::array<uint64_t, max_rules / 64> note_mask_{};  // bit per note rule
   std::string json_;
   struct SvHash {
     using is_transparent = void;

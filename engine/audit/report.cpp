@@ -131,7 +131,6 @@ std::string summary_text(const AuditSummary& s, size_t list_rows) {
   table("classification", "classification", 10);
   table("destination", "destination", 10);
   table("chip (by fees)", "chip", 10);
-  table("note (decisions carrying it)", "note", 10);
   auto months = rows_of(s, "month");
   while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
   if (!months.empty()) {
@@ -196,10 +195,9 @@ std::string report_json(const AuditSummary& s) {
     return o;
   };
   j["total"] = tally(total_of(s));
-  for (const char* dim : {"classification", "destination", "month", "chip", "note"}) {
+  for (const char* dim : {"classification", "destination", "month", "chip"}) {
     ojson d = ojson::object();
     for (const auto& [k, t] : rows_of(s, dim)) d[k] = tally(t);
-    if (d.empty() && std::string_view(dim) == "note") continue;  // by_note only when some decision carries a note
     j[std::string("by_") + dim] = d;
   }
   j["flagged"] = ojson::array();
@@ -253,7 +251,7 @@ Table verdict_table(const AuditSummary& s) {
 
 std::vector<Table> detail_tables(const AuditSummary& s) {
   std::vector<Table> out;
-  for (const char* dim : {"classification", "destination", "month", "chip", "note"}) {
+  for (const char* dim : {"classification", "destination", "month", "chip"}) {
     auto rows = rows_of(s, dim);
     if (rows.empty()) continue;
     Table t{std::string("By ") + dim, "",
