@@ -53,13 +53,14 @@ int main(int argc, char** argv) {
     Facts& f = records[i];
     f = *chips[rng() % chips.size()];
     f.kind = RecordKind::shipment;
-    f.set(s_date, start + static_cast<Day>(rng() % static_cast<uint64_t>(span)));
-    f.set(s_destination, country_index(dests[rng() % std::size(dests)]));
-    f.set(s_end_user_hq, country_index(dests[rng() % std::size(dests)]));
-    f.set(s_end_user_parent_hq, f.num[s_end_user_hq]);  // its own ultimate parent (no draw: the same records as before)
-    f.set(s_export_from, country_index(rng() % 10 ? "US" : "TW"));
-    f.set(s_quantity, static_cast<double>(1 + rng() % 1000));
-    bases[i] = static_cast<int64_t>(f.num[s_quantity]) * static_cast<int64_t>(100 + rng() % 4'000'000);
+    f.set_raw(s_date, start + static_cast<Day>(rng() % static_cast<uint64_t>(span)));
+    f.set_raw(s_destination, country_index(dests[rng() % std::size(dests)]));
+    f.set_raw(s_end_user_hq, country_index(dests[rng() % std::size(dests)]));
+    f.set_raw(s_end_user_parent_hq, f.num[s_end_user_hq]);  // its own ultimate parent (no draw: the same records as before)
+    f.set_raw(s_export_from, country_index(rng() % 10 ? "US" : "TW"));
+    const int64_t quantity = static_cast<int64_t>(1 + rng() % 1000);
+    f.set_number(s_quantity, quantity * micro_per_unit);
+    bases[i] = quantity * static_cast<int64_t>(100 + rng() % 4'000'000);
   }
   if (sorted) {  // as in a real shipment log: chronological
     std::vector<size_t> idx(n);

@@ -2,11 +2,97 @@
 #include <cstdio>
 
 #include "engine/base/date.hpp"
+#include "engine/base/money.hpp"
 #include "engine/base/number.hpp"
 #include "cli/common.hpp"
 #include "engine/render/render.hpp"
 
 namespace tollgate::cli {
+
+namespace {
+
+struct Opts {
+  std::string name, json_input, as_of;
+  // Numbers as the text typed, read exactly (parse_micro), never through a double.
+  std::optional<std::string> tpp, die_area, interconnect, memory_bw, peak, bits;
+  bool datacenter = false, no_datacenter = false;
+  bool json = false, include_proposed = false;
+};
+
+// The chip given by flags, into r.facts; false (with a message on stderr) if a flag's value is not a number a
+// record may give. --datacenter / --no-datacenter are never assumed: with neither, the fact is not given, and a
+// rule it decides makes the answer an error naming chip.datacenter (as for a chip given as JSON).
+bool chip_from_flags(const Opts& o, Record& r) {
+  r.facts.kind = RecordKind::chip;
+  r.id = "(chip from flags)";
+  bool ok = true;
+  auto put = [&](const std::optional<std::string>& v, int slot, const char* flag) {
+    if (!v || !ok) return;
+    NumberError why = NumberError::none;
+    auto m = parse_micro(*v, &why);
+    if (m && *m < 0) why = NumberError::syntax;
+    if (!m || *m < 0) {
+      std::cerr << "tollgate: error: " << flag << " '" << *v << "' " << (m ? "must not be negative" : describe(why))
+                << "\n";
+      ok = false;
+      return;
+    }
+    r.facts.set_number(slot, *m);
+  };
+  put(o.tpp, s_chip_tpp, "--tpp");
+  put(o.peak, s_chip_peak_dense_tops, "--peak-dense-tops");
+  put(o.bits, s_chip_bit_length, "--bit-length");
+  put(o.die_area, s_chip_die_area_mm2, "--die-area");
+  put(o.interconnect, s_chip_interconnect_gbps, "--interconnect");
+  put(o.memory_bw, s_chip_memory_bw_gbps, "--memory-bw");
+  if (!ok) return false;
+  if (o.datacenter && o.no_datacenter) {
+    std::cerr << "tollgate: error: give --datacenter or --no-datacenter, not both\n";
+    return false;
+  }
+  if (o.datacenter || o.no_datacenter) r.facts.set_raw(s_chip_datacenter, o.datacenter ? 1 : 0);
+  const auto bits = r.facts.num[s_chip_bit_length];
+  if (r.facts.has(s_chip_bit_length) && (bits % micro_per_unit != 0 || bits < micro_per_unit || bits > 64 * micro_per_unit)) {
+    std::cerr << "tollgate: error: --bit-length must be a whole number of bits from 1 to 64\n";
+    return false;
+  }
+  if (!r.facts.has(s_chip_tpp) && r.facts.has(s_chip_peak_dense_tops) && r.facts.has(s_chip_bit_length)) {
+    const i128 tpp = static_cast<i128>(r.facts.num[s_chip_peak_dense_tops]) * (bits / micro_per_unit);
+    if (tpp <= micro_max) r.facts.set_number(s_chip_tpp, static_cast<int64_t>(tpp));
+  }
+  if (!r.facts.has(s_chip_tpp)) {
+    std::cerr << "tollgate: error: give a catalog name, --tpp (or --peak-dense-tops with --bit-length), "
+                 "or --json-input\n";
+    return false;
+  }
+  r.canonical = "{}";
+  return true;
+}
+
+// The arithmetic behind the class, with the exact values compared: PD exactly where its decimal ends ("5.92"),
+// else to six significant digits, marked "≈".
+void print_arithmetic(const Facts& f) {
+  std::cout << "  arithmetic\n";
+  if (f.has(s_chip_tpp)) {
+    std::cout << "    TPP = " << format_micro(f.num[s_chip_tpp]);
+    if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
+      std::cout << " (" << format_micro(f.num[s_chip_peak_dense_tops]) << " dense TOPS x "
+                << format_micro(f.num[s_chip_bit_length]) << " bits)";
+    std::cout << "\n";
+  }
+  Exact pd;
+  if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2) &&
+      exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_from_micro(f.num[s_chip_die_area_mm2]), pd)) {
+    auto exact = format_exact_terminating(pd);
+    std::cout << "    PD  = TPP / die area = " << format_micro(f.num[s_chip_tpp]) << " / "
+              << format_micro(f.num[s_chip_die_area_mm2]) << " mm2 "
+              << (exact ? "= " + *exact : "\u2248 " + format_exact_rounded(pd, 4)) << "\n";
+  } else {
+    std::cout << "    PD  = not computable (no die area): judged on TPP alone\n";
+  }
+}
+
+}  // namespace
 
 Command add_classify(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand("classify", "Classify a chip (catalog name, flags, or JSON) as of a date");
@@ -15,12 +101,6 @@ Command add_classify(CLI::App& root, Globals& g) {
   tollgate classify --tpp 4706.4 --die-area 609 --no-datacenter --as-of 2024-06-01
   echo '{"tpp": 2368, "die_area_mm2": 814, "datacenter": true}' | tollgate classify --json-input -
 Exit: 0 classified, 2 bad input or rules.)");
-  struct Opts {
-    std::string name, json_input, as_of;
-    std::optional<double> tpp, die_area, interconnect, memory_bw, peak, bits;
-    std::optional<bool> datacenter;
-    bool json = false, include_proposed = false;
-  };
   auto o = std::make_shared<Opts>();
   app->add_option("name", o->name, "Catalog chip name (see fixtures/chips.csv)");
   app->add_option("--tpp", o->tpp, "Total processing performance");
@@ -29,7 +109,9 @@ Exit: 0 classified, 2 bad input or rules.)");
   app->add_option("--die-area", o->die_area, "Applicable die area, mm2");
   app->add_option("--interconnect", o->interconnect, "Aggregate bidirectional interconnect, GB/s");
   app->add_option("--memory-bw", o->memory_bw, "Total DRAM bandwidth, GB/s");
-  app->add_flag("--datacenter,!--no-datacenter", o->datacenter, "Designed or marketed for datacenters");
+  app->add_flag("--datacenter", o->datacenter, "Designed or marketed for datacenters (give this or --no-datacenter "
+                "where it decides: it is never assumed)");
+  app->add_flag("--no-datacenter", o->no_datacenter, "Not designed or marketed for datacenters");
   app->add_option("--json-input", o->json_input, "A chip as a JSON object, from a file or - (stdin)");
   app->add_option("--as-of", o->as_of, "Date to classify under (default: today)");
   app->add_flag("--json", o->json, "Print the decision as JSON");
@@ -66,26 +148,8 @@ Exit: 0 classified, 2 bad input or rules.)");
               r.facts = *c;
               r.id = o->name;
               r.canonical = "{\"name\":\"" + o->name + "\"}";
-            } else {
-              r.facts.kind = RecordKind::chip;
-              r.id = "(chip from flags)";
-              auto put = [&](const std::optional<double>& v, int slot) {
-                if (v) r.facts.set(slot, *v);
-              };
-              put(o->tpp, s_chip_tpp);
-              put(o->peak, s_chip_peak_dense_tops);
-              put(o->bits, s_chip_bit_length);
-              put(o->die_area, s_chip_die_area_mm2);
-              put(o->interconnect, s_chip_interconnect_gbps);
-              put(o->memory_bw, s_chip_memory_bw_gbps);
-              if (o->datacenter) r.facts.set(s_chip_datacenter, *o->datacenter ? 1 : 0);
-              if (!r.facts.has(s_chip_tpp) && o->peak && o->bits) r.facts.set(s_chip_tpp, *o->peak * *o->bits);
-              if (!r.facts.has(s_chip_tpp)) {
-                std::cerr << "tollgate: error: give a catalog name, --tpp (or --peak-dense-tops with --bit-length), "
-                             "or --json-input\n";
-                return exit_bad_input;
-              }
-              r.canonical = "{}";
+            } else if (!chip_from_flags(*o, r)) {
+              return exit_bad_input;
             }
             r.kind = RecordKind::chip;
             r.facts.kind = RecordKind::chip;
@@ -96,32 +160,15 @@ Exit: 0 classified, 2 bad input or rules.)");
               return exit_bad_input;
             }
             Decision d = evaluate(*program, r.facts, -1, day, EvalOptions{o->include_proposed});
+            const bool from_flags = o->json_input.empty() && o->name.empty();
+            if (d.failed && from_flags && d.error().field == "chip.datacenter")
+              std::cerr << "tollgate: give --datacenter or --no-datacenter: the class depends on it\n";
             if (o->json) {
               std::cout << decision_json(*program, r, d) << "\n";
               return d.failed ? exit_bad_input : exit_ok;
             }
             std::cout << decision_text(*program, r, d);
-            if (!d.failed) {
-              const Facts& f = r.facts;
-              std::cout << "  arithmetic\n";
-              if (f.has(s_chip_tpp)) {
-                std::cout << "    TPP = " << format_number(f.num[s_chip_tpp]);
-                if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
-                  std::cout << " (" << format_number(f.num[s_chip_peak_dense_tops]) << " dense TOPS x "
-                            << format_number(f.num[s_chip_bit_length]) << " bits)";
-                std::cout << "\n";
-              }
-              if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2))
-                std::cout << "    PD  = TPP / die area = " << format_number(f.num[s_chip_tpp]) << " / "
-                          << format_number(f.num[s_chip_die_area_mm2])
-                          << " mm2 = " << [&] {
-                               char buf[32];
-                               std::snprintf(buf, sizeof buf, "%.6g", f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2]);
-                               return std::string(buf);
-                             }() << "\n";
-              else
-                std::cout << "    PD  = not computable (no die area): judged on TPP alone\n";
-            }
+            if (!d.failed) print_arithmetic(r.facts);
             return d.failed ? exit_bad_input : exit_ok;
           }};
 }

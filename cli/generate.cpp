@@ -10,6 +10,7 @@
 #include "engine/base/date.hpp"
 #include "engine/base/country.hpp"
 #include "engine/base/money.hpp"
+#include "engine/base/number.hpp"
 #include "engine/base/text.hpp"
 #include "cli/common.hpp"
 
@@ -81,9 +82,10 @@ Command add_generate(CLI::App& root, Globals& g) {
   app->footer(R"(Examples:
   tollgate generate --rows 1000000 --format csv -o /tmp/log.csv
   tollgate generate --rows 5000 --seed 7 --bad-share 0.01 | tollgate check --json -
-Rows are in date order from 2022-08-26 (the first date tollgate covers) to 2027-12-31. About 2% are foundry orders; --bad-share of the rows
-(default 0.002) are deliberately invalid (unknown country, impossible date, negative quantity, bad amount,
-unknown field), so that a run exercises error reporting.)");
+Rows are in date order over the period the rules cover (the bundled rules: from 2022-08-26) to 2027-12-31. About
+2% are foundry orders; --bad-share of the rows (default 0.002) are deliberately invalid (unknown country,
+impossible date, negative quantity, bad amount, unknown field, a date before the rules' coverage), so that a run
+exercises error reporting.)");
   struct Opts {
     uint64_t rows = 10000, seed = 1;
     std::string format = "csv", out;
@@ -99,11 +101,14 @@ unknown field), so that a run exercises error reporting.)");
   return {app, [o, &g]() -> int {
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
+            auto program = load_program(g);  // the period its rules cover bounds the dates
+            if (!program) return exit_bad_input;
             // 90% of rows name chips whose specs are complete (with the die area where the Oct 2023 test needs it,
             // encoding.md r2); the rest any catalog chip (some fail closed; a few are HBM stacks).
             std::vector<std::string> chips = catalog->names(), full;
             for (const auto& [name, f] : catalog->chips()) {
-              const bool area_needed = f.has(s_chip_tpp) && f.num[s_chip_tpp] >= 1600 && f.num[s_chip_tpp] < 4800;
+              const bool area_needed = f.has(s_chip_tpp) && f.num[s_chip_tpp] >= 1600 * micro_per_unit &&
+                                       f.num[s_chip_tpp] < 4800 * micro_per_unit;
               if (f.has(s_chip_tpp) && f.has(s_chip_interconnect_gbps) && f.has(s_chip_memory_bw_gbps) &&
                   f.has(s_chip_datacenter) && (!area_needed || f.has(s_chip_die_area_mm2)))
                 full.push_back(name);
@@ -128,7 +133,8 @@ unknown field), so that a run exercises error reporting.)");
                     "process_nm,non_planar,transistors_billion,has_hbm,packaged_by,packaged_in,designer_applied_on,"
                     "designer_location,designer_parent_hq\n";
             Gen gen{std::mt19937_64(o->seed)};
-            const Day first = *parse_date("2022-08-26"), last = *parse_date("2027-12-31");
+            const Day first = std::max(program->covers_from, *parse_date("2022-01-01"));
+            const Day last = std::max(first, std::min(program->covers_until, *parse_date("2027-12-31")));
             const char* const users[] = {"Example Cloud Co.", "Research Institute", "Hosting Co, Ltd",
                                          "Example AI Lab", "Retail Distributor", "Telecom Operator"};
             for (uint64_t i = 0; i < o->rows; ++i) {
@@ -138,9 +144,10 @@ unknown field), so that a run exercises error reporting.)");
               std::string dest = gen.chance(0.7) ? gen.pick(head) : tail[gen.below(tail.size())];
               std::string hq = gen.chance(0.85) ? dest : gen.pick(head);
               bool bad = gen.chance(o->bad_share);
-              int flaw = static_cast<int>(gen.below(5));
+              int flaw = static_cast<int>(gen.below(6));
               if (bad && flaw == 0) dest = "XX";
               if (bad && flaw == 1) date = date.substr(0, 8) + "32";
+              if (bad && flaw == 5) date = format_date(first - 1 - static_cast<Day>(gen.below(365)));  // not covered
               if (gen.chance(0.02)) {  // a foundry order
                 write_fab_order(os, gen, csv, id, date, dest, hq, day);
                 continue;

@@ -38,7 +38,7 @@ const x3::rule<ruleset_decl_class, ast::declaration> ruleset_decl = "a ruleset h
 const x3::rule<def_decl_class, ast::declaration> def_decl = "a definition";
 const x3::rule<rule_decl_class, ast::declaration> rule_decl = "a rule";
 const x3::rule<header_item_class, ast::clause> header_item =
-    "a ruleset item (source, status, effective, until, replaces, replaced_by) or '}'";
+    "a ruleset item (source, status, effective, until, replaces, replaced_by, covers_from, covers_until) or '}'";
 const x3::rule<clause_class, ast::clause> clause = "a clause";
 const x3::rule<ident_token_class, ast::token> ident_token = "an identifier";
 const x3::rule<string_token_class, ast::token> string_token = "a string in double quotes";
@@ -47,14 +47,14 @@ const x3::rule<quoted_text_class, std::string> quoted_text = "a string in double
 const x3::rule<token_list_class, std::vector<ast::token>> token_list = "a list of rule names";
 const x3::rule<when_kw_class> when_kw = "'when'";
 const x3::rule<close_brace_class> close_brace =
-    "'}' or a ruleset item (source, status, effective, until, replaces, replaced_by)";
+    "'}' or a ruleset item (source, status, effective, until, replaces, replaced_by, covers_from, covers_until)";
 
 // ---- Grammar ------------------------------------------------------------------------------------------------
 // declaration = include | ruleset | definition | rule ;
 // include     = "include" string ;
 // ruleset     = "ruleset" ident string "{" { header_item } "}" ;
 // header_item = "source" string | "status" ident | "effective" date | "until" date
-//             | "replaces" ident | "replaced_by" ident ;
+//             | "replaces" ident | "replaced_by" ident | "covers_from" date | "covers_until" date ;
 // definition  = ("group" | "metric" | "condition") ident "=" expression ;
 // rule        = ("classify" | "rule" | "levy" | "note") ident { clause } ;
 // clause      = "on" ident | "as" string | "when" expression | "except" "when" expression | "then" ident
@@ -82,7 +82,9 @@ const auto header_item_def = (kwa("source") > string_token)
                            | (kwa("effective") > date_token)
                            | (kwa("until") > date_token)
                            | (kwa("replaces") > ident_token)
-                           | (kwa("replaced_by") > ident_token);
+                           | (kwa("replaced_by") > ident_token)
+                           | (kwa("covers_from") > date_token)
+                           | (kwa("covers_until") > date_token);
 
 const auto when_kw_def = kw("when");
 const auto close_brace_def = x3::lit('}');

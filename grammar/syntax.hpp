@@ -112,7 +112,7 @@ struct Token {
 struct Clause {
   std::string key;  // "on", "as", "when", "except", "then", "review", "exception", "overrides", "fee", "of",
                     // "effective", "until", "cite", "quote"; in ruleset headers also "source", "status",
-                    // "replaces", "replaced_by"
+                    // "replaces", "replaced_by", "covers_from", "covers_until"
   Span span;        // the keyword
   enum class Kind { expr, token, tokens } kind = Kind::token;
   Expr expr;

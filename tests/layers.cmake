@@ -15,6 +15,12 @@ set(allowed_audit base lang eval records render trace grammar)
 set(allowed_diff base lang eval records render trace audit grammar)
 set(allowed_serve base lang eval records render trace audit diff grammar)
 set(stages base lang eval records render trace audit diff serve)
+# screen (party screening) uses base only; the stages that will act on its matches may use it.
+set(allowed_screen base)
+list(APPEND stages screen)
+foreach(s eval render trace audit diff serve)
+  list(APPEND allowed_${s} screen)
+endforeach()
 
 file(GLOB_RECURSE sources RELATIVE ${SRC} ${SRC}/engine/*.cpp ${SRC}/engine/*.hpp ${SRC}/cli/*.cpp ${SRC}/cli/*.hpp
      ${SRC}/tests/*.cpp ${SRC}/tests/*.hpp ${SRC}/bench/*.cpp ${SRC}/grammar/*.cpp ${SRC}/grammar/*.hpp)

@@ -28,6 +28,36 @@
 namespace tollgate {
 namespace {
 
+// The diff cuts the space into regions with numbers as doubles in their units (its cuts and representatives);
+// Facts hold numbers exactly, in millionths. These convert at that boundary: a double that came from a rule's
+// decimal constant prints as that decimal (shortest round trip) and is read back from it exactly.
+bool number_slot(int slot) {
+  for (const auto& fi : all_fields())
+    if (fi.slot == slot && fi.type == ValueType::number) return true;
+  return false;
+}
+double held_to_units(int slot, int64_t v) {
+  return number_slot(slot) ? static_cast<double>(v) / static_cast<double>(micro_per_unit) : static_cast<double>(v);
+}
+int64_t units_to_micro(double x) {
+  if (auto m = parse_micro(format_number(x))) return *m;
+  return std::llround(x * static_cast<double>(micro_per_unit));  // a representative between cuts, not a cut
+}
+void set_units(Facts& f, int slot, double x) {
+  if (number_slot(slot)) f.set_number(slot, units_to_micro(x));
+  else f.set_raw(slot, std::llround(x));
+}
+Exact units_exact(double x) {
+  if (auto e = parse_exact(format_number(x))) return *e;
+  return exact_from_micro(units_to_micro(x));
+}
+// A rule constant in the diff's units.
+double const_units(const Node& c) {
+  return c.type == ValueType::number ? static_cast<double>(c.exact.num) / static_cast<double>(c.exact.den)
+                                     : static_cast<double>(c.value);
+}
+
+
 const ActiveSet& active_of(const DiffSide& s) { return s.program->active(s.day, s.options()); }
 
 std::vector<int> rules_in_force(const DiffSide& s) {
@@ -132,12 +162,12 @@ std::string members_text(const std::array<uint64_t, 11>& bits, size_t limit = 12
 Facts as_shipment(const Facts& chip, int destination, Day day) {
   Facts f = chip;
   f.kind = RecordKind::shipment;
-  f.set(s_date, day);
-  f.set(s_quantity, 1);
-  f.set(s_destination, destination);
-  f.set(s_end_user_hq, destination);
-  f.set(s_end_user_parent_hq, destination);  // its own ultimate parent
-  f.set(s_export_from, country_index("US"));
+  f.set_raw(s_date, day);
+  f.set_number(s_quantity, micro_per_unit);
+  f.set_raw(s_destination, destination);
+  f.set_raw(s_end_user_hq, destination);
+  f.set_raw(s_end_user_parent_hq, destination);  // its own ultimate parent
+  f.set_raw(s_export_from, country_index("US"));
   return f;
 }
 
@@ -149,6 +179,7 @@ Outcome outcome_of(const Program& p, const Facts& f, Day day, const EvalOptions&
   Decision d = evaluate(p, f, 100, day, options, cache);
   if (d.failed) {
     o.error = true;
+    o.uncovered = d.error().code == "tollgate.eval.coverage";
     if (missing) *missing = d.error().field;
     if (rule) {  // "rule ID (citation) cannot be decided: ..."
       const std::string& m = d.error().message;
@@ -168,6 +199,7 @@ Outcome outcome_of(const Program& p, const Facts& f, Day day, const EvalOptions&
 }
 
 std::string Outcome::text() const {
+  if (uncovered) return "not covered (the date is outside the rules' coverage)";
   if (error) return "cannot be judged (a field a rule needs is missing)";
   std::string out = std::string(klass_name(klass)) + ", " + to_string(verdict);
   if (review != Review::none) out += std::string(" (") + to_string(review) + ")";
@@ -288,6 +320,18 @@ int number_index(const Dim& d, double v) {
   auto it = std::lower_bound(d.cuts.begin(), d.cuts.end(), v);
   size_t k = static_cast<size_t>(it - d.cuts.begin());
   if (it != d.cuts.end() && *it == v) return static_cast<int>(base + 2 * k + 1);
+  return static_cast<int>(base + 2 * k);
+}
+
+// The same, compared exactly with each cut (read back from its decimal text).
+int number_index_exact(const Dim& d, Exact v) {
+  size_t base = d.can_be_absent ? 1 : 0;
+  size_t k = 0;
+  for (; k < d.cuts.size(); ++k) {
+    const int c = exact_cmp(v, units_exact(d.cuts[k]));
+    if (c == 0) return static_cast<int>(base + 2 * k + 1);
+    if (c < 0) break;
+  }
   return static_cast<int>(base + 2 * k);
 }
 }  // namespace
@@ -468,7 +512,7 @@ struct Builder {
           if (f->op == Node::ref && label(p, *f) == "pd") {
             Dim& d = dim(Dim::number, "pd", -1);
             d.can_be_absent = true;
-            d.cuts.push_back(c->value);
+            d.cuts.push_back(const_units(*c));
             break;
           }
           if (f->op != Node::field) {
@@ -482,11 +526,11 @@ struct Builder {
           if (!shipment_slot(f->slot)) break;
           if (f->type == ValueType::country) {
             dim(Dim::country, label(p, *f), f->slot);
-            country_sets[f->slot].push_back({side, -1, static_cast<int>(c->value)});
+            country_sets[f->slot].push_back({side, -1, static_cast<int>(c->value)});  // a country index
           } else if (f->type == ValueType::boolean) {
             dim(Dim::boolean, label(p, *f), f->slot);
           } else {
-            dim(Dim::number, label(p, *f), f->slot).cuts.push_back(c->value);
+            dim(Dim::number, label(p, *f), f->slot).cuts.push_back(const_units(*c));
           }
           break;
         }
@@ -612,18 +656,48 @@ int representative(const std::vector<int>& members) {
   return members.front();
 }
 
+// Whether value v of a number dimension is one of its cuts (values: [absent], below, cut, between, cut, ..., above).
+bool on_cut(const Dim& d, int v) {
+  const int k = v - (d.can_be_absent ? 1 : 0);
+  return !d.cuts.empty() && k >= 0 && k % 2 == 1;
+}
+
+// The die area that gives the cell's pd with its tpp. Between pd thresholds: the nearest millionth of a mm2 (pd
+// stays between them). On a pd threshold: exactly, tpp / pd, if that is a whole number of millionths; else the
+// next whole mm2 above tpp / pd, with tpp raised to pd × area (by less than pd). When tpp is itself on a threshold
+// (tpp 4000 and pd 5.92: the die area would be 675.675...), no record has the cell's values; it is then judged as
+// the point just above that tpp, the side `>=` thresholds put it on.
+void set_pd(const std::vector<Dim>& dims, const std::vector<int>& cell, double pd, Facts& f) {
+  bool pd_cut = false;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (cell[i] >= 0 && dims[i].kind == Dim::number && dims[i].slot < 0) pd_cut = on_cut(dims[i], cell[i]);
+  const Exact exact_pd = units_exact(pd);
+  const double tpp_units = held_to_units(s_chip_tpp, f.num[s_chip_tpp]);
+  Exact area, tpp;
+  std::optional<int64_t> micro, tpp_micro;
+  if (exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_pd, area)) micro = micro_from_exact(area);
+  const Exact whole{std::max<int64_t>(1, static_cast<int64_t>(std::ceil(tpp_units / pd))), 1};
+  if (!micro && pd_cut && exact_mul(exact_pd, whole, tpp)) tpp_micro = micro_from_exact(tpp);
+  if (tpp_micro) {
+    f.set_number(s_chip_tpp, *tpp_micro);
+    f.set_number(s_chip_die_area_mm2, whole.num * micro_per_unit);
+  } else {
+    f.set_number(s_chip_die_area_mm2, micro ? *micro : units_to_micro(tpp_units / pd));
+  }
+}
+
 // The shipment of one cell; a dimension at -1 is left absent (the three-valued evaluation then tells whether the
 // outcome depends on it). Fields no rule reads get plain defaults.
 Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day day) {
   Facts f;
   f.kind = RecordKind::shipment;
-  f.set(s_date, day);
-  f.set(s_quantity, 1);
+  f.set_raw(s_date, day);
+  f.set_number(s_quantity, micro_per_unit);
   auto is_dim = [&](int slot) {
     return std::any_of(dims.begin(), dims.end(), [&](const Dim& d) { return d.slot == slot && d.kind == Dim::country; });
   };
-  if (!is_dim(s_destination)) f.set(s_destination, country_index("CN"));
-  if (!is_dim(s_export_from)) f.set(s_export_from, country_index("US"));
+  if (!is_dim(s_destination)) f.set_raw(s_destination, country_index("CN"));
+  if (!is_dim(s_export_from)) f.set_raw(s_export_from, country_index("US"));
   double pd = std::nan("");
   bool pd_dim = false;
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -638,7 +712,7 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
           pd_dim = true;
           pd = x;
         } else if (!is_absent_value(x)) {
-          f.set(d.slot, x);
+          set_units(f, d.slot, x);
         }
         break;
       }
@@ -646,20 +720,14 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
         f.set_text(d.slot, d.texts[static_cast<size_t>(v)].empty() ? "Other" : d.texts[static_cast<size_t>(v)]);
         break;
       case Dim::country:
-        f.set(d.slot, d.representatives[static_cast<size_t>(v)]);
+        f.set_raw(d.slot, d.representatives[static_cast<size_t>(v)]);
         break;
     }
   }
-  if (!is_dim(s_end_user_hq) && f.has(s_destination)) f.set(s_end_user_hq, f.num[s_destination]);
+  if (!is_dim(s_end_user_hq) && f.has(s_destination)) f.set_raw(s_end_user_hq, f.num[s_destination]);
   // The end user is its own ultimate parent (end_user_parent_hq is not a dimension of the regions).
-  if (f.has(s_end_user_hq)) f.set(s_end_user_parent_hq, f.num[s_end_user_hq]);
-  if (pd_dim && !is_absent_value(pd) && f.has(s_chip_tpp)) {
-    double tpp = f.num[s_chip_tpp];
-    double area = tpp / pd;
-    // Make tpp / area come out as pd exactly (the cell may be the threshold itself).
-    for (int k = 0; k < 8 && tpp / area != pd; ++k) area = std::nextafter(area, tpp / area > pd ? INFINITY : 0.0);
-    f.set(s_chip_die_area_mm2, area);
-  }
+  if (f.has(s_end_user_hq)) f.set_raw(s_end_user_parent_hq, f.num[s_end_user_hq]);
+  if (pd_dim && !is_absent_value(pd) && f.has(s_chip_tpp)) set_pd(dims, cell, pd, f);
   return f;
 }
 
@@ -795,7 +863,7 @@ class Splitter {
   // Judges `cell` on both sides; splits it where a side cannot decide, or records it if the sides differ.
   void explore_cell(std::vector<int>& cell, Part& part, std::map<std::string, int>& local_ids) const {
     Facts fa = cell_facts(dims_, cell, a_.day), fb = fa;
-    fb.set(s_date, b_.day);
+    fb.set_raw(s_date, b_.day);
     std::string ma, mb, ra, rb;
     Outcome oa = outcome_of(*a_.program, fa, a_.day, a_.options(), nullptr, &ma, &ra);
     Outcome ob = outcome_of(*b_.program, fb, b_.day, b_.options(), nullptr, &mb, &rb);
@@ -966,12 +1034,15 @@ std::optional<std::vector<int>> SemanticDiff::cell_of(const Facts& f) const {
       case Dim::boolean: {
         bool present;
         double v = 0;
+        int exact_index = -1;  // pd: its cell found exactly (on a threshold or not)
         if (d.slot < 0) {
           present = f.has(s_chip_die_area_mm2) && f.has(s_chip_tpp);
-          if (present) v = f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2];
+          Exact pd;
+          if (present && exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_from_micro(f.num[s_chip_die_area_mm2]), pd))
+            exact_index = number_index_exact(d, pd);
         } else {
           present = f.has(d.slot);
-          if (present) v = f.num[static_cast<size_t>(d.slot)];
+          if (present) v = held_to_units(d.slot, f.num[static_cast<size_t>(d.slot)]);
         }
         if (!present) {
           if (!d.can_be_absent) return std::nullopt;
@@ -979,7 +1050,7 @@ std::optional<std::vector<int>> SemanticDiff::cell_of(const Facts& f) const {
         } else if (d.kind == Dim::boolean) {
           cell.push_back((d.can_be_absent ? 1 : 0) + (v != 0 ? 1 : 0));
         } else {
-          cell.push_back(number_index(d, v));
+          cell.push_back(exact_index >= 0 ? exact_index : number_index(d, v));
         }
         break;
       }
@@ -1039,10 +1110,10 @@ std::string Region::witness_json(const std::vector<Dim>&) const {
     if (fi.type == ValueType::text) {
       if (f.has_text(fi.slot)) chip[key] = std::string(f.text(fi.slot));
     } else if (f.has(fi.slot)) {
-      double v = f.num[static_cast<size_t>(fi.slot)];
+      const int64_t v = f.num[static_cast<size_t>(fi.slot)];
       if (fi.type == ValueType::boolean) chip[key] = v != 0;
       else if (fi.type == ValueType::date) chip[key] = format_date(static_cast<Day>(v));
-      else chip[key] = nlohmann::ordered_json::parse(format_number(v));
+      else chip[key] = nlohmann::ordered_json::parse(format_micro(v));
     }
   }
   if (!chip.contains("name")) chip["name"] = "witness";

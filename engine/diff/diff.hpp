@@ -35,6 +35,7 @@ struct DiffSide {
 // What one side decides for a shipment, in the terms the diff compares.
 struct Outcome {
   bool error = false;
+  bool uncovered = false;  // the error is tollgate.eval.coverage: the side's date is outside the rules' coverage
   int klass = k_none;
   Verdict verdict = Verdict::allowed;
   Review review = Review::none;

@@ -189,7 +189,8 @@ std::string change_words(const Outcome& a, const Outcome& b) {
     return out;
   };
   auto whole = [&](const Outcome& o) {
-    return o.error ? std::string("cannot be judged (a field is missing)")
+    return o.uncovered ? std::string("not covered (the date is outside the rules' coverage)")
+           : o.error   ? std::string("cannot be judged (a field is missing)")
                    : std::string(klass_name(o.klass)) + ", " + verdict_words(o) + (o.fees.empty() ? "" : ", fee " + fees(o.fees));
   };
   if (a.error || b.error) return whole(a) + " -> " + whole(b);
@@ -473,7 +474,7 @@ int svg_destination(const DiffReport& r) {
   for (const auto& g : r.semantic.regions) {
     auto cell = r.semantic.cell_of([&] {
       Facts f = g.witness;
-      f.set(s_destination, dest);
+      f.set_raw(s_destination, dest);
       return f;
     }());
     if (!cell) continue;
@@ -496,12 +497,14 @@ struct Slice {
 // A generic datacenter accelerator at (tpp, pd) with the slice's other figures, shipped to `dest` on `day`.
 Facts plane_facts(int dest, double tpp, double pd, Day day, const Slice& slice) {
   Facts f = as_shipment(Facts{}, dest, day);
-  f.set(s_chip_datacenter, 1);
-  f.set(s_chip_tpp, tpp);
-  f.set(s_chip_die_area_mm2, tpp / pd);
-  f.set(s_chip_interconnect_gbps, slice.interconnect_gbps);
-  f.set(s_chip_memory_bw_gbps, slice.memory_bw_gbps);
-  f.set(s_chip_us_available_on, *parse_date("2025-01-01"));  // on the US market (the H200 rule's condition)
+  // A point of the chart (a cell's centre), to the nearest millionth.
+  auto micro = [](double x) { return std::llround(x * static_cast<double>(micro_per_unit)); };
+  f.set_raw(s_chip_datacenter, 1);
+  f.set_number(s_chip_tpp, micro(tpp));
+  f.set_number(s_chip_die_area_mm2, micro(tpp / pd));
+  f.set_number(s_chip_interconnect_gbps, micro(slice.interconnect_gbps));
+  f.set_number(s_chip_memory_bw_gbps, micro(slice.memory_bw_gbps));
+  f.set_raw(s_chip_us_available_on, *parse_date("2025-01-01"));  // on the US market (the H200 rule's condition)
   f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
   f.set_text(t_chip_family, "Generic");
   f.set_text(t_chip_vendor, "Generic");
@@ -760,7 +763,9 @@ std::vector<PlottedChip> plotted_chips(const DiffReport& r, const Catalog& catal
   std::vector<PlottedChip> out;
   for (const auto& [name, f] : catalog.chips()) {
     if (!f.has(s_chip_tpp) || !f.has(s_chip_die_area_mm2)) continue;
-    double tpp = f.num[s_chip_tpp], pd = tpp / f.num[s_chip_die_area_mm2];
+    // Where to plot it (display only): the exact values as doubles.
+    double tpp = static_cast<double>(f.num[s_chip_tpp]) / static_cast<double>(micro_per_unit);
+    double pd = static_cast<double>(f.num[s_chip_tpp]) / static_cast<double>(f.num[s_chip_die_area_mm2]);
     double lt = std::log10(tpp), lp = std::log10(pd);
     if (lt < fr.x0 || lt > fr.x1 || lp < fr.y0 || lp > fr.y1) continue;
     const DiffSide &o = r.old_side, &n = r.new_side;

@@ -32,7 +32,10 @@ struct Ctx {
   // evaluate() stays a pure function. A node that reads `class` is evaluated only after classification ends (the
   // checker forbids `class` in classify rules), so no memoized value changes within an evaluation.
   mutable std::array<uint8_t, max_memo> memo;
-  mutable std::array<double, max_memo> memo_num;  // shared numeric nodes (a metric used twice): the value
+  mutable std::array<Exact, max_memo> memo_num;   // shared numeric nodes (a metric used twice): the value
+  // Set when a computed number did not fit (engine/base/number.hpp: Exact); that value is then unknown, and a
+  // record it decides fails with tollgate.eval.overflow instead of a rounded answer.
+  mutable bool overflow = false;
 
   Ctx(const Program& prog, const Facts& facts, Day day, int k, const ActiveSet& active)
       : p(prog), f(facts), as_of(day), klass(k), act(&active) {
@@ -44,7 +47,7 @@ struct Ctx {
     return (bits[static_cast<size_t>(country) / 64] >> (country % 64)) & 1u;
   }
 
-  static bool compare(double a, uint8_t op, double b) {
+  static bool compare(int64_t a, uint8_t op, int64_t b) {
     switch (op) {
       case 0: return a < b;
       case 1: return a <= b;
@@ -58,9 +61,9 @@ struct Ctx {
   const Node& child(const Node& n, uint32_t i) const { return p.nodes[p.children[n.first_child + i]]; }
   const Node& eval_child(const Node& n, uint32_t i) const { return p.nodes[p.eval_children[n.first_child + i]]; }
 
-  // A number (or date / country / bool as number); false if unknown.
-  // A number; false if unknown. Shared numeric nodes (a metric used in several rules) are computed once.
-  bool num(const Node& n, double& out) const {
+  // A number (or date / country / bool as a whole number), exactly; false if unknown (a field not given, a division
+  // by zero, or an overflow). Shared numeric nodes (a metric used in several rules) are computed once.
+  bool num(const Node& n, Exact& out) const {
     if (n.memo < 0 || n.type == ValueType::boolean) return num_uncached(n, out);
     uint8_t& m = memo[static_cast<size_t>(n.memo)];
     if (m == 0xff) {
@@ -70,38 +73,41 @@ struct Ctx {
     return m == 1;
   }
 
-  bool num_uncached(const Node& n, double& out) const {
+  bool num_uncached(const Node& n, Exact& out) const {
     switch (n.op) {
-      case Node::const_num: case Node::const_bool: out = n.value; return true;
+      case Node::const_num: case Node::const_bool: out = n.exact; return true;
       case Node::field:
-        if (n.slot == -2) { out = as_of; return true; }
-        if (n.slot == s_class) { out = klass; return true; }
+        if (n.slot == -2) { out = {as_of, 1}; return true; }
+        if (n.slot == s_class) { out = {klass, 1}; return true; }
         if (!f.has(n.slot)) return false;
-        out = f.num[static_cast<size_t>(n.slot)];
+        // A number as micro / 10^6, unreduced: pd = tpp / area then divides two fractions with the same
+        // denominator, which needs no 128-bit gcd (engine/base/number.cpp).
+        out = n.type == ValueType::number ? Exact{f.num[static_cast<size_t>(n.slot)], micro_per_unit}
+                                          : Exact{f.num[static_cast<size_t>(n.slot)], 1};
         return true;
       case Node::ref: return num(child(n, 0), out);
       case Node::neg: {
         if (!num(child(n, 0), out)) return false;
-        out = -out;
+        out.num = -out.num;  // |num| < 2^63: cannot overflow
         return true;
       }
       case Node::add: case Node::sub: case Node::mul: case Node::div: {
-        double a, b;
+        Exact a, b;
         if (!num(child(n, 0), a) || !num(child(n, 1), b)) return false;
+        bool ok, by_zero = false;
         switch (n.op) {
-          case Node::add: out = a + b; break;
-          case Node::sub: out = a - b; break;
-          case Node::mul: out = a * b; break;
-          default:
-            if (b == 0) return false;  // undefined, treated as unknown
-            out = a / b;
+          case Node::add: ok = exact_add(a, b, out); break;
+          case Node::sub: ok = exact_sub(a, b, out); break;
+          case Node::mul: ok = exact_mul(a, b, out); break;
+          default: ok = exact_div(a, b, out, &by_zero);  // by zero: undefined, treated as unknown
         }
-        return true;
+        if (!ok && !by_zero) overflow = true;
+        return ok;
       }
       default: {
         Tri t = tri(n);
         if (t == U) return false;
-        out = t == T ? 1 : 0;
+        out = {t == T ? 1 : 0, 1};
         return true;
       }
     }
@@ -161,9 +167,9 @@ struct Ctx {
     switch (n.op) {
       case Node::const_bool: return n.value != 0 ? T : F;
       case Node::field: {
-        double v;
+        Exact v;
         if (!num(n, v)) return U;
-        return v != 0 ? T : F;
+        return v.num != 0 ? T : F;
       }
       case Node::ref: return tri(child(n, 0));
       case Node::not_: {
@@ -189,9 +195,9 @@ struct Ctx {
         return acc;
       }
       case Node::cmp: {
-        double a, b;
+        Exact a, b;
         if (!num(child(n, 0), a) || !num(child(n, 1), b)) return U;
-        return compare(a, n.cmp_op, b) ? T : F;
+        return exact_holds(a, n.cmp_op, b) ? T : F;
       }
       case Node::cmp_field_const: {
         if (n.slot == -2) return compare(as_of, n.cmp_op, n.value) ? T : F;
@@ -203,9 +209,9 @@ struct Ctx {
         return in_set(n.set_index, static_cast<int>(f.num[static_cast<size_t>(n.slot)])) ? T : F;
       }
       case Node::in_countries: {
-        double c;
+        Exact c;
         if (!num(child(n, 0), c)) return U;
-        return in_set(n.set_index, static_cast<int>(c)) ? T : F;
+        return in_set(n.set_index, static_cast<int>(c.num)) ? T : F;
       }
       case Node::in_classes: {
         const Node& c = child(n, 0);
@@ -292,7 +298,28 @@ std::string first_missing(const Ctx& c, const Node& n) {
   }
 }
 
+// A date the loaded rules do not speak for (before their coverage starts, after it ends, or with no ruleset in force):
+// an error, never ALLOWED (encoding.md §0, Coverage).
+[[gnu::noinline, gnu::cold]] void fail_coverage(const Program& p, Decision& d, Day as_of, const EvalOptions& o) {
+  std::string period = "from " + format_date(p.covers_from) +
+                       (p.covers_until < day_max ? " to " + format_date(p.covers_until) : std::string(" on"));
+  std::string why = as_of < p.covers_from || as_of > p.covers_until
+                        ? "the loaded rules cover " + period
+                        : std::string("no ruleset is in force on that date") +
+                              (o.include_proposed ? "" : " (proposed rulesets are left out without --include-proposed)");
+  d.fail({"tollgate.eval.coverage", "date",
+          "no rules speak for " + format_date(as_of) + ": " + why + "; tollgate does not judge a record its rules do "
+          "not cover"});
+}
+
 void fail_unknown(Decision& d, const Ctx& c, const Rule& r) {
+  if (c.overflow) {
+    d.fail({"tollgate.eval.overflow", "",
+            "rule " + r.id + " (" + r.citation + ") cannot be decided: a number it computes from this record does not "
+            "fit tollgate's exact arithmetic (a fraction of 64-bit integers); tollgate does not round, so this record "
+            "is not judged"});
+    return;
+  }
   std::string field = first_missing(c, c.p.nodes[static_cast<size_t>(r.when)]);
   if (field.empty() && r.except >= 0) field = first_missing(c, c.p.nodes[static_cast<size_t>(r.except)]);
   std::string message = "rule " + r.id + " (" + r.citation + ") cannot be decided: " +
@@ -428,7 +455,7 @@ ClassCache::Entry* cache_slot(const Program& p, ClassCache& cache, const ActiveS
   uint64_t h = (static_cast<uint64_t>(static_cast<uint32_t>(act.start)) << 8 | static_cast<uint64_t>(f.kind)) *
                0x9e3779b97f4a7c15ULL;
   const size_t n = p.class_inputs.size();
-  std::array<double, 16> values;  // entries [0, n) are used; unknown inputs hold 0
+  std::array<int64_t, 16> values;  // entries [0, n) are used; unknown inputs hold 0
   for (size_t k = 0; k < n; ++k) {
     values[k] = 0;
     const int slot = p.class_inputs[k];
@@ -447,9 +474,9 @@ ClassCache::Entry* cache_slot(const Program& p, ClassCache& cache, const ActiveS
   h *= 0xc4ceb9fe1a85ec53ULL;
   h ^= h >> 33;
   ClassCache::Entry& e = cache.table_[h & (cache.table_.size() - 1)];  // a power of two: no division
-  // Bitwise comparison: exact (the reader admits no NaN), and no floating-point compare per value.
+  // Exact comparison of the inputs as Facts holds them (whole numbers).
   hit = e.segment == &act && e.kind == f.kind && e.known == known &&
-        std::memcmp(values.data(), e.values.data(), n * sizeof(double)) == 0;
+        std::memcmp(values.data(), e.values.data(), n * sizeof(int64_t)) == 0;
   if (!hit) {
     e.segment = nullptr;  // filled by the caller once classification succeeds
     e.kind = f.kind;
@@ -479,6 +506,10 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
   }
   const ActiveSet& act = *active;
   d.active = &act;
+  if (!act.covered) [[unlikely]] {
+    fail_coverage(p, d, as_of, o);
+    return d;
+  }
   Ctx c{p, f, as_of, k_none, act};
   ScalarOutcome out{c};
   ClassCache::Entry* slot = nullptr;
@@ -515,15 +546,36 @@ struct Explainer {
   std::string value_text(const Node& n) const {
     if (n.op == Node::text_field)
       return c.f.has_text(n.slot) ? enclose('"', c.f.text(n.slot), '"') : "(not given)";
-    double v;
+    Exact v;
     if (!c.num(n, v)) return "(not given)";
     switch (n.type) {
-      case ValueType::date: return format_date(static_cast<Day>(v));
-      case ValueType::country: return country_code(static_cast<int>(v));
-      case ValueType::boolean: return v != 0 ? "true" : "false";
-      case ValueType::klass: return klass_name(static_cast<int>(v));
-      default: return format_number(v);
+      case ValueType::date: return format_date(static_cast<Day>(v.num));
+      case ValueType::country: return country_code(static_cast<int>(v.num));
+      case ValueType::boolean: return v.num != 0 ? "true" : "false";
+      case ValueType::klass: return klass_name(static_cast<int>(v.num));
+      default: return number_text(v);
     }
+  }
+
+  // Decimal places that show about six significant digits of v (as printf's %.6g would).
+  static int six_digits(Exact v) {
+    const uint64_t den = static_cast<uint64_t>(v.den);
+    uint64_t whole = static_cast<uint64_t>(v.num < 0 ? -v.num : v.num) / den;
+    if (whole > 0) {
+      int digits = 0;
+      for (; whole > 0; whole /= 10) ++digits;
+      return std::max(0, 6 - digits);
+    }
+    uint64_t rem = static_cast<uint64_t>(v.num < 0 ? -v.num : v.num) % den;  // < den < 2^63
+    int zeros = 0;
+    while (rem != 0 && rem < (den + 9) / 10 && zeros < 30) { rem *= 10; ++zeros; }  // rem × 10 < den
+    return zeros + 6;
+  }
+
+  // A computed number: exactly if its decimal expansion ends ("5.92"), else to about six significant digits.
+  static std::string number_text(Exact v) {
+    if (auto t = format_exact_terminating(v)) return *t;
+    return format_exact_rounded(v, six_digits(v));
   }
 
   // "chip.tpp = 15831.2" for inputs, "4800" for constants.
@@ -532,29 +584,24 @@ struct Explainer {
     return label(n) + " = " + value_text(n);
   }
 
-  // Shortest text of a value that still compares with `other` the way the value does: "19.4486" rather than
-  // "19.44864864864865", but never a rounding that would seem to cross the threshold.
-  std::string shown(double v, const Node& n, double other, int cmp_op) const {
+  // The text of a value that still compares with `other` the way the value does: exact when its decimal
+  // expansion ends ("5.92"), else rounded to six significant digits ("19.4486"), with more digits only if the
+  // rounding would seem to cross the threshold. So every comparison printed holds for the values printed.
+  std::string shown(Exact v, const Node& n, Exact other, int cmp_op) const {
     if (n.type != ValueType::number) return value_text(n);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    double r = std::strtod(buf, nullptr);
-    auto holds = [&](double x) {
-      switch (cmp_op) {
-        case 0: return x < other;
-        case 1: return x <= other;
-        case 2: return x > other;
-        case 3: return x >= other;
-        case 4: return x == other;
-        default: return x != other;
-      }
-    };
-    return holds(r) == holds(v) ? std::string(buf) : format_number(v);
+    if (auto t = format_exact_terminating(v)) return *t;
+    const bool truth = exact_holds(v, cmp_op, other);
+    for (int places = six_digits(v); places <= 36; ++places) {
+      std::string text = format_exact_rounded(v, places);
+      auto r = parse_exact(text);
+      if (r && exact_holds(*r, cmp_op, other) == truth) return text;
+    }
+    return std::to_string(v.num) + "/" + std::to_string(v.den);
   }
 
   std::string side(const Node& n, const Node& other, int cmp_op, bool left) const {
     if (n.op == Node::const_num || n.op == Node::const_bool) return label(n);
-    double v, o = 0;
+    Exact v, o;
     if (!c.num(n, v)) return label(n) + " = (not given)";
     c.num(other, o);
     // Mirror the operator when this side is on the right: `c < x` tests x against c with `>`.
@@ -569,9 +616,13 @@ struct Explainer {
       case Node::cmp: case Node::cmp_field_const: {
         const Node& a = c.child(n, 0);
         const Node& b = c.child(n, 1);
-        int op = truth ? n.cmp_op : negated[n.cmp_op];
+        // The operator as written: the compiler turns `c < x` into `x > c` (cmp_field_const) but keeps the children
+        // in the written order, which is the order printed here.
+        static const int mirror[] = {2, 3, 0, 1, 4, 5};
+        const int written = n.op == Node::cmp_field_const && a.op == Node::const_num ? mirror[n.cmp_op] : n.cmp_op;
+        int op = truth ? written : negated[written];
         // Equality with a constant country, bool or date reads better as "field = value".
-        bool simple = (n.cmp_op == 4 || n.cmp_op == 5) && b.op == Node::const_num && b.type != ValueType::number;
+        bool simple = (written == 4 || written == 5) && b.op == Node::const_num && b.type != ValueType::number;
         if (simple) return label(a) + " = " + value_text(a);
         return side(a, b, op, true) + " " + ops[op] + " " + side(b, a, op, false);
       }

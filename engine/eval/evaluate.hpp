@@ -59,7 +59,7 @@ class ClassCache {
     const ActiveSet* segment = nullptr;       // null: empty
     RecordKind kind = RecordKind::shipment;
     uint64_t known = 0;                       // known bits of the inputs
-    std::array<double, 16> values{};          // the inputs, in Program::class_inputs order
+    std::array<int64_t, 16> values{};         // the inputs, in Program::class_inputs order (as Facts holds them)
     int klass = k_none;
     std::array<uint64_t, 4> fired{};          // classify rules and chip notes that fired
   };

@@ -314,6 +314,8 @@ class Compiler {
         } else if (c.key == "replaces") {
           if (!ruleset_ids_.count(c.token.text))
             unknown_name(c.token.text, c.token.span, "ruleset", ruleset_names());
+        } else if (c.key == "covers_from" || c.key == "covers_until") {
+          if (auto day = date_of(c.token)) coverage_bound(c.key, *day, c.token.span);
         }
       }
       if (!has_source) error("tollgate.check.no-source", "ruleset '" + rs.id + "' has no source", d.name.span,
@@ -335,6 +337,14 @@ class Compiler {
       }
       p_->rulesets[i].until = p_->rulesets[it->second].from - 1;
     }
+    if (!coverage_span_.count("covers_from") && !p_->rulesets.empty()) {
+      p_->covers_from = day_max;
+      for (const auto& rs : p_->rulesets) p_->covers_from = std::min(p_->covers_from, rs.from);
+    }
+    if (p_->covers_until < p_->covers_from)
+      error("tollgate.check.coverage", "the rules' coverage ends (" + format_date(p_->covers_until) +
+                                           ") before it starts (" + format_date(p_->covers_from) + ")",
+            coverage_span_.count("covers_until") ? coverage_span_["covers_until"] : Span{});
     for (size_t i = 0; i < ruleset_decls_.size(); ++i) {
       const Ruleset& rs = p_->rulesets[i];
       if (rs.until < rs.from)
@@ -342,6 +352,23 @@ class Compiler {
                                            ") before it starts (" + format_date(rs.from) + ")",
               ruleset_decls_[i]->name.span);
     }
+  }
+
+  // `covers_from` / `covers_until` in a ruleset header: the period all the loaded rules speak for. Several rulesets
+  // may say it, with the same date.
+  void coverage_bound(const std::string& key, Day day, const Span& span) {
+    Day& bound = key == "covers_from" ? p_->covers_from : p_->covers_until;
+    if (auto it = coverage_span_.find(key); it != coverage_span_.end()) {
+      if (bound == day) return;
+      Diagnostic d = make_diag("tollgate.check.coverage", "`" + key + " " + format_date(day) + "` disagrees with `" +
+                                                              key + " " + format_date(bound) + "`", span,
+                               "the loaded rules cover one period: give the same date, or give it once");
+      d.notes.push_back({it->second, "given here"});
+      diags_.push_back(std::move(d));
+      return;
+    }
+    bound = day;
+    coverage_span_[key] = span;
   }
 
   std::vector<std::string> ruleset_names() const {
@@ -706,6 +733,8 @@ class Compiler {
     put(&n.slot, sizeof n.slot);
     put(&n.text_slot, sizeof n.text_slot);
     put(&n.value, sizeof n.value);
+    put(&n.exact.num, sizeof n.exact.num);
+    put(&n.exact.den, sizeof n.exact.den);
     put(&n.set_index, sizeof n.set_index);
     put(&n.mask, sizeof n.mask);
     if (n.name_index >= 0) key += p_->names[static_cast<size_t>(n.name_index)];
@@ -746,9 +775,15 @@ class Compiler {
     Node n;
     switch (e.kind) {
       case ExprKind::number: {
-        auto v = parse_number(e.text);
+        auto v = parse_exact(e.text);
+        if (!v) {
+          error("tollgate.check.number", "'" + e.text + "' cannot be kept exactly", e.span,
+                "a number in a rule has at most 18 significant digits and fits in 64 bits as a fraction");
+          return -1;
+        }
         n.op = Node::const_num;
-        n.value = v ? *v : 0;
+        n.exact = *v;
+        n.value = micro_from_exact(*v).value_or(0);  // used only if exact (see specialise)
         n.name_index = name_id(e.text + (e.unit.empty() ? "" : " " + e.unit));
         t = {TypeInfo::number, e.unit};
         return emit(n, {});
@@ -766,6 +801,7 @@ class Compiler {
         n.op = Node::const_num;
         n.type = ValueType::date;
         n.value = *d;
+        n.exact = {*d, 1};
         n.name_index = name_id(e.text);
         t = {TypeInfo::date, ""};
         return emit(n, {});
@@ -777,6 +813,7 @@ class Compiler {
         n.op = Node::const_bool;
         n.type = ValueType::boolean;
         n.value = e.flag ? 1 : 0;
+        n.exact = {n.value, 1};
         n.name_index = name_id(e.flag ? "true" : "false");
         t = {TypeInfo::boolean, ""};
         return emit(n, {});
@@ -900,6 +937,7 @@ class Compiler {
       n.op = Node::const_num;
       n.type = ValueType::country;
       n.value = c;
+      n.exact = {c, 1};
       n.name_index = name_id(e.text);
       t = {TypeInfo::country, ""};
       return emit(n, {});
@@ -1319,7 +1357,8 @@ class Compiler {
 
   // ---- stage 6: reachability ----------------------------------------------------------------------------------------
   struct Bound {
-    double lo = -INFINITY, hi = INFINITY;
+    Exact lo, hi;                        // exact; meaningful only when has_lo / has_hi
+    bool has_lo = false, has_hi = false;
     bool lo_open = false, hi_open = false;
     std::vector<std::string> why;
   };
@@ -1338,18 +1377,20 @@ class Compiler {
     bool lc = l.op == Node::const_num, rc = r.op == Node::const_num;
     if (!((lf && rc) || (lc && rf))) return;
     const Node& f = lf ? l : r;
-    double v = lf ? r.value : l.value;
+    const Exact v = lf ? r.exact : l.exact;
     int op = n.cmp_op;
     if (!lf) op = op == 0 ? 2 : op == 1 ? 3 : op == 2 ? 0 : op == 3 ? 1 : op;  // mirror: c < x  ==  x > c
     const std::string& name = p_->names[static_cast<size_t>(f.name_index)];
     Bound& b = bounds[name];
     static const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
     b.why.push_back(name + " " + ops[op] + " " + p_->names[static_cast<size_t>((lf ? r : l).name_index)]);
-    auto lower_to = [&](double x, bool open) {
-      if (x > b.lo || (x == b.lo && open)) { b.lo = x; b.lo_open = open; }
+    auto lower_to = [&](Exact x, bool open) {
+      const int c = b.has_lo ? exact_cmp(x, b.lo) : 1;
+      if (c > 0 || (c == 0 && open)) { b.lo = x; b.lo_open = open; b.has_lo = true; }
     };
-    auto upper_to = [&](double x, bool open) {
-      if (x < b.hi || (x == b.hi && open)) { b.hi = x; b.hi_open = open; }
+    auto upper_to = [&](Exact x, bool open) {
+      const int c = b.has_hi ? exact_cmp(x, b.hi) : -1;
+      if (c < 0 || (c == 0 && open)) { b.hi = x; b.hi_open = open; b.has_hi = true; }
     };
     switch (op) {
       case 0: upper_to(v, true); break;
@@ -1367,7 +1408,8 @@ class Compiler {
       std::map<std::string, Bound> bounds;
       gather(r.when, bounds);
       for (const auto& [name, b] : bounds) {
-        bool empty = b.lo > b.hi || (b.lo == b.hi && (b.lo_open || b.hi_open));
+        const int c = b.has_lo && b.has_hi ? exact_cmp(b.lo, b.hi) : -1;
+        bool empty = c > 0 || (c == 0 && (b.lo_open || b.hi_open));
         if (!empty) continue;
         std::string why;
         for (size_t i = 0; i < b.why.size(); ++i) why += (i ? " and " : "") + b.why[i];
@@ -1493,15 +1535,20 @@ class Compiler {
     auto plain_field = [](const Node& n) {
       return n.op == Node::field && n.slot != s_class && (n.type == ValueType::number || n.type == ValueType::date);
     };
+    // A constant the fast path compares as Facts holds numbers (millionths): only if it is exactly that. A constant
+    // with more decimals stays a general comparison, done on exact fractions.
+    auto as_held = [](const Node& n) {
+      return n.op == Node::const_num && (n.type != ValueType::number || micro_from_exact(n.exact));
+    };
     for (auto& n : p_->nodes) {
       if (n.op == Node::cmp) {
         const Node& a = p_->nodes[p_->children[n.first_child]];
         const Node& b = p_->nodes[p_->children[n.first_child + 1]];
-        if (plain_field(a) && b.op == Node::const_num) {
+        if (plain_field(a) && as_held(b)) {
           n.op = Node::cmp_field_const;
           n.slot = a.slot;
           n.value = b.value;
-        } else if (a.op == Node::const_num && plain_field(b)) {
+        } else if (as_held(a) && plain_field(b)) {
           n.op = Node::cmp_field_const;
           n.slot = b.slot;
           n.value = a.value;
@@ -1519,7 +1566,8 @@ class Compiler {
 
   // ---- stage 8: time -------------------------------------------------------------------------------------------------
   void partition_time() {
-    std::vector<Day> cuts{day_min};
+    std::vector<Day> cuts{day_min, p_->covers_from};
+    if (p_->covers_until < day_max) cuts.push_back(p_->covers_until + 1);
     for (const auto& rs : p_->rulesets) {
       cuts.push_back(rs.from);
       if (rs.until < day_max) cuts.push_back(rs.until + 1);
@@ -1559,6 +1607,7 @@ class Compiler {
           const auto& on = a.rules[static_cast<size_t>(r.on)][static_cast<size_t>(RuleKind::verdict)];
           if (!r.overrides.empty() && std::find(on.begin(), on.end(), ri) != on.end()) a.overriders.push_back(ri);
         }
+        a.covered = !a.rulesets.empty() && p_->covers_from <= s && s <= p_->covers_until;
         for (const auto& set : p_->country_sets) {
           size_t seg = 0;
           for (size_t k = 0; k < set.starts.size(); ++k)
@@ -1588,6 +1637,7 @@ class Compiler {
   Program* p_ = nullptr;
   std::vector<Diagnostic> diags_;
   std::map<std::string, int> ruleset_ids_;
+  std::map<std::string, Span> coverage_span_;  // where covers_from / covers_until were given
   std::vector<const Decl*> ruleset_decls_;
   std::map<std::string, DefInfo> defs_;
   std::vector<RuleDecl> rule_decls_;

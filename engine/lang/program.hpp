@@ -23,6 +23,7 @@
 
 #include "engine/base/date.hpp"
 #include "engine/base/hash.hpp"
+#include "engine/base/number.hpp"
 #include "grammar/syntax.hpp"
 
 namespace tollgate {
@@ -81,14 +82,19 @@ int klass_from_name(std::string_view s);  // -1 if unknown
 // runs stream millions of them: the text fields share one buffer.
 struct Facts {
   RecordKind kind = RecordKind::shipment;
-  std::array<double, slot_count> num{};     // numbers; bools as 0/1; dates as Day; countries as index
+  // Exact values: numbers as Micro (whole millionths, engine/base/number.hpp: "4114.4" is 4'114'400'000); bools as
+  // 0/1; dates as Day; countries as index. No binary floating point: every comparison on them is exact.
+  std::array<int64_t, slot_count> num{};
   uint64_t known = 0;                       // bit per Slot: the value is given
   uint32_t text_known = 0;                  // bit per TextSlot
   std::array<uint16_t, text_slot_count> text_at{}, text_len{};  // each text's place in text_buf
   std::string text_buf;                     // the text fields, one after another
 
   bool has(int slot) const { return (known >> slot) & 1u; }
-  void set(int slot, double v) { num[static_cast<size_t>(slot)] = v; known |= uint64_t{1} << slot; }
+  // A number field (ValueType::number), in millionths (parse_micro).
+  void set_number(int slot, int64_t micro) { num[static_cast<size_t>(slot)] = micro; known |= uint64_t{1} << slot; }
+  // A bool (0/1), date (Day) or country (index) field, as is.
+  void set_raw(int slot, int64_t v) { num[static_cast<size_t>(slot)] = v; known |= uint64_t{1} << slot; }
   bool has_text(int slot) const { return (text_known >> slot) & 1u; }
   std::string_view text(int slot) const {
     return std::string_view(text_buf).substr(text_at[static_cast<size_t>(slot)], text_len[static_cast<size_t>(slot)]);
@@ -138,7 +144,9 @@ struct Node {
   ValueType type = ValueType::number;
   int slot = -1;                // field / text_field / is_given / is_absent: Slot or TextSlot; text fields negative-free
   bool text_slot = false;       // is_given / is_absent on a text field
-  double value = 0;             // const_num / const_bool
+  int64_t value = 0;            // const_num / const_bool / cmp_field_const: a number in millionths (Micro), a date,
+                                // country or bool as Facts holds it
+  Exact exact;                  // const_num: the constant exactly (numbers as written; others value/1)
   uint32_t first_child = 0;     // children are children_[first_child .. first_child + child_count)
   uint32_t child_count = 0;
   int set_index = -1;           // in_countries: Program::country_sets; in_classes: class bitmask in `mask`;
@@ -209,6 +217,9 @@ struct ActiveSet {
   std::vector<int> rulesets;
   std::vector<std::array<uint64_t, 11>> country_bits;     // each country set's members on this stretch of time
   std::vector<int> overriders;   // verdict rules in force that override others, overriders before their targets
+  // The loaded rules speak for this stretch of time: it lies inside Program::covers_from .. covers_until and some
+  // ruleset is in force. A record dated on a stretch that is not covered is an error (tollgate.eval.coverage).
+  bool covered = false;
 };
 
 struct Program {
@@ -228,6 +239,9 @@ struct Program {
   std::vector<std::vector<std::string>> text_sets;
   std::vector<std::string> names;        // metric / condition names for ref nodes
   std::vector<int> override_order;       // verdict rules, overriders before the rules they override
+  // The period the loaded rules cover (inclusive): from a ruleset's `covers_from` / `covers_until` (the same date
+  // wherever several give one), else from the earliest ruleset's effective date, with no end.
+  Day covers_from = day_min, covers_until = day_max;
   // Time partition, computed once: [EvalOptions::mode()][segment].
   std::array<std::vector<ActiveSet>, 4> segments;
   std::vector<std::shared_ptr<const SourceFile>> sources;  // keeps spans valid

@@ -28,6 +28,12 @@
 namespace tollgate {
 namespace {
 
+// Numbers a record gives, exactly (whole millionths): at most 1e12, and bit_length a whole number from 1 to 64.
+constexpr int64_t max_number_micro = 1'000'000'000'000 * micro_per_unit;
+bool whole_bits(int64_t micro) {
+  return micro % micro_per_unit == 0 && micro >= micro_per_unit && micro <= 64 * micro_per_unit;
+}
+
 // A parsed value: JSON with number texts kept, or a CSV cell (kind cell, typed by the schema later).
 struct JV {
   enum K { null_, boolean, number, string, object, array, cell } k = null_;
@@ -151,65 +157,10 @@ void canonical(const JV& v, std::string& out, bool cell_as_string) {
   }
 }
 
-// ---- exact decimals, for the TPP products (encoding.md §0: numbers compared exactly on their decimal text) ---------
-// A non-negative decimal m / 10^scale read from its text: up to 24 significant digits and 12 decimals, so that any
-// two (and a product by a bit length of at most 64) align within 128 bits.
-struct ExactDecimal {
-  i128 m = 0;
-  int scale = 0;
-  bool valid_nonnegative() const { return m >= 0; }
-  ExactDecimal times(int k) const { return {m * k, scale}; }
-  bool less(const ExactDecimal& o) const {
-    i128 a = m, b = o.m;
-    for (int s = scale; s < o.scale; ++s) a *= 10;
-    for (int s = o.scale; s < scale; ++s) b *= 10;
-    return a < b;
-  }
-  std::string text() const {
-    std::string rev;  // the digits, least significant first, at least scale + 1 of them
-    for (i128 v = m; v > 0 || static_cast<int>(rev.size()) <= scale; v /= 10)
-      rev.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
-    std::string out(rev.rbegin(), rev.rend());
-    std::string frac = out.substr(out.size() - static_cast<size_t>(scale));
-    out.resize(out.size() - static_cast<size_t>(scale));
-    while (!frac.empty() && frac.back() == '0') frac.pop_back();
-    return frac.empty() ? out : out + "." + frac;
-  }
-};
-
-// Digits, an optional fraction and an optional exponent (no sign); nullopt if not such a number or too precise.
-std::optional<ExactDecimal> exact_decimal(std::string_view t) {
-  ExactDecimal d;
-  size_t i = 0, sig = 0;
-  auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
-  if (!digit(0)) return std::nullopt;
-  for (; digit(i); ++i) {
-    d.m = d.m * 10 + (t[i] - '0');
-    if (d.m != 0 && ++sig > 24) return std::nullopt;
-  }
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    if (!digit(i)) return std::nullopt;
-    for (; digit(i); ++i) {
-      d.m = d.m * 10 + (t[i] - '0');
-      ++d.scale;
-      if ((d.m != 0 && ++sig > 24) || d.scale > 24) return std::nullopt;
-    }
-  }
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    int sign = 1, e = 0;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) sign = t[i++] == '-' ? -1 : 1;
-    if (!digit(i)) return std::nullopt;
-    for (; digit(i); ++i)
-      if ((e = e * 10 + (t[i] - '0')) > 40) return std::nullopt;
-    d.scale -= sign * e;
-  }
-  if (i != t.size()) return std::nullopt;
-  for (; d.scale < 0; ++d.scale) d.m *= 10;
-  while (d.scale > 0 && d.m % 10 == 0) { d.m /= 10; --d.scale; }
-  if (d.scale > 12 || d.m > static_cast<i128>(1'000'000'000'000) * 1'000'000'000'000) return std::nullopt;
-  return d;
+// A Micro product that may exceed int64 (a peak_dense_tops × bit_length), as decimal text.
+std::string format_product(i128 micro) {
+  const int64_t whole = static_cast<int64_t>(micro / micro_per_unit), frac = static_cast<int64_t>(micro % micro_per_unit);
+  return std::to_string(whole) + (frac ? format_micro(frac).substr(1) : std::string());
 }
 
 // ---- the schema of input fields ---------------------------------------------------------------------------------
@@ -268,9 +219,9 @@ struct Builder {
   const Catalog* catalog;
   bool bare_chip = false;  // no "type" means chip
   int64_t qty = -1, price = -1;
-  // The chip's TPP inputs as written (exact), for the highest-TPP rule (encoding.md r2, Technical Note 2).
-  std::string_view tpp_text{}, pdt_text{}, bl_text{};
-  std::optional<ExactDecimal> best_product{};  // the highest peak_dense_tops × bit_length of tops_by_precision
+  // The highest peak_dense_tops × bit_length of tops_by_precision, in millionths (exact; may exceed int64's Micro
+  // range, so i128), for the highest-TPP rule (encoding.md r2, Technical Note 2).
+  std::optional<i128> best_product{};
   std::string best_product_why{};             // "1978.9 × 8"
 
   bool fail(std::string code, std::string field, std::string message) {
@@ -325,7 +276,7 @@ struct Builder {
         if (!want_string(v, path, s)) return false;
         auto d = parse_date(s);
         if (!d) return fail("tollgate.input.date", path, path + " '" + std::string(s) + "' is not a real date (YYYY-MM-DD)");
-        facts.set(f.slot, *d);
+        facts.set_raw(f.slot, *d);
         if (f.slot == s_date) { rec.date = *d; rec.has_date = true; }
         return true;
       }
@@ -339,7 +290,7 @@ struct Builder {
           return fail("tollgate.input.country", path,
                       path + " '" + std::string(s) + "' is not an ISO 3166-1 alpha-2 country code" + help);
         }
-        facts.set(f.slot, c);
+        facts.set_raw(f.slot, c);
         return true;
       }
       case In::integer: {
@@ -350,7 +301,7 @@ struct Builder {
         int64_t q = std::stoll(t);
         if (q < 1 || q > 1'000'000'000) return fail("tollgate.input.value", path, path + " " + t + " must be from 1 to 1000000000");
         qty = q;
-        facts.set(f.slot, static_cast<double>(q));
+        facts.set_number(f.slot, q * micro_per_unit);
         return true;
       }
       case In::money: {
@@ -364,20 +315,19 @@ struct Builder {
       }
       case In::number: {
         if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
-        auto d = parse_number(v.text);
-        if (!d || !std::isfinite(*d)) return fail("tollgate.input.value", path, path + " '" + v.text + "' is not a number");
+        // Exact: the decimal text as whole millionths, never a binary double (engine/base/number.hpp).
+        NumberError why = NumberError::none;
+        auto d = parse_micro(v.text, &why);
+        if (!d) return fail("tollgate.input.value", path, path + " '" + v.text + "' " + describe(why));
         if (*d < 0) return fail("tollgate.input.value", path, path + " " + v.text + " must not be negative");
-        if (*d > 1e12) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
+        if (*d > max_number_micro) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
         if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
           return fail("tollgate.input.value", path, path + " must be greater than 0");
-        if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d)))
+        if (f.slot == s_chip_bit_length && !whole_bits(*d))
           return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
         if (f.slot == s_chip_package_area_mm2 && *d == 0)
           return fail("tollgate.input.value", path, path + " must be greater than 0");
-        if (f.slot == s_chip_tpp) tpp_text = v.text;
-        if (f.slot == s_chip_peak_dense_tops) pdt_text = v.text;
-        if (f.slot == s_chip_bit_length) bl_text = v.text;
-        facts.set(f.slot, *d);
+        facts.set_number(f.slot, *d);
         return true;
       }
       case In::tops_by_precision: return tops_list(v, path);
@@ -386,7 +336,7 @@ struct Builder {
         if (v.k == JV::boolean) b = v.b;
         else if (v.k == JV::cell && (v.text == "true" || v.text == "false")) b = v.text == "true";
         else return fail("tollgate.input.type", path, path + " must be true or false");
-        facts.set(f.slot, b ? 1 : 0);
+        facts.set_raw(f.slot, b ? 1 : 0);
         return true;
       }
       case In::chip: {
@@ -433,16 +383,18 @@ struct Builder {
       }
       if (pdt.empty() || bl.empty())
         return fail("tollgate.input.missing-field", at, at + " needs both peak_dense_tops and bit_length");
-      auto p = exact_decimal(pdt);
-      auto bits = parse_number(bl);
-      if (!p || !p->valid_nonnegative())
+      NumberError why = NumberError::none;
+      auto p = parse_micro(pdt, &why);
+      auto bits = parse_micro(bl);
+      if (!p) return fail("tollgate.input.value", at + ".peak_dense_tops", at + ".peak_dense_tops '" + std::string(pdt) + "' " + describe(why));
+      if (*p < 0 || *p > max_number_micro)
         return fail("tollgate.input.value", at + ".peak_dense_tops",
                     at + ".peak_dense_tops '" + std::string(pdt) + "' is not a number from 0 to 10^12");
-      if (!bits || *bits < 1 || *bits > 64 || *bits != static_cast<int>(*bits))
+      if (!bits || !whole_bits(*bits))
         return fail("tollgate.input.value", at + ".bit_length",
                     at + ".bit_length " + std::string(bl) + " must be a whole number of bits from 1 to 64");
-      ExactDecimal prod = p->times(static_cast<int>(*bits));
-      if (!best_product || best_product->less(prod)) {
+      const i128 prod = static_cast<i128>(*p) * (*bits / micro_per_unit);
+      if (!best_product || *best_product < prod) {
         best_product = prod;
         best_product_why = std::string(pdt) + " × " + std::string(bl);
       }
@@ -454,40 +406,33 @@ struct Builder {
   // peak_dense_tops × bit_length (the single pair and each entry of tops_by_precision), computed exactly on the
   // decimal texts. A given tpp lower than a product is an error; without a tpp, the highest product is the TPP.
   bool finish_tpp(Facts& f, const std::string& prefix) {
-    std::optional<ExactDecimal> best = best_product;
+    std::optional<i128> best = best_product;
     std::string why = best_product_why;
-    if (!pdt_text.empty() && !bl_text.empty()) {
-      auto p = exact_decimal(pdt_text);
-      auto bits = parse_number(bl_text);
-      if (!p) return fail("tollgate.input.value", prefix + "peak_dense_tops", prefix + "peak_dense_tops " +
-                                                   std::string(pdt_text) + " has more digits than tollgate compares exactly");
-      if (bits && (!best || best->less(p->times(static_cast<int>(*bits))))) {
-        best = p->times(static_cast<int>(*bits));
-        why = std::string(pdt_text) + " × " + std::string(bl_text);
+    if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length)) {
+      const i128 prod = static_cast<i128>(f.num[s_chip_peak_dense_tops]) * (f.num[s_chip_bit_length] / micro_per_unit);
+      if (!best || *best < prod) {
+        best = prod;
+        why = format_micro(f.num[s_chip_peak_dense_tops]) + " × " + format_micro(f.num[s_chip_bit_length]);
       }
     }
     if (!best) return true;
     if (f.has(s_chip_tpp)) {
-      auto t = exact_decimal(tpp_text);
-      if (!t) return fail("tollgate.input.value", prefix + "tpp", prefix + "tpp " + std::string(tpp_text) +
-                                                                    " has more digits than tollgate compares exactly");
-      if (t->less(*best))
+      if (static_cast<i128>(f.num[s_chip_tpp]) < *best)
         return fail("tollgate.input.tpp", prefix + "tpp",
-                    prefix + "tpp " + std::string(tpp_text) + " is lower than peak_dense_tops × bit_length = " + why +
-                        " = " + best->text() + "; TPP is the highest value over all bit lengths (15 CFR 774 Supp. 1, "
-                        "3A090 Technical Note 2)");
+                    prefix + "tpp " + format_micro(f.num[s_chip_tpp]) + " is lower than peak_dense_tops × bit_length = " +
+                        why + " = " + format_product(*best) + "; TPP is the highest value over all bit lengths " +
+                        "(15 CFR 774 Supp. 1, 3A090 Technical Note 2)");
       return true;
     }
-    auto d = parse_number(best->text());
-    if (!d || *d > 1e12)
-      return fail("tollgate.input.value", prefix + "tpp", prefix + "tpp " + best->text() + " is absurdly large");
-    f.set(s_chip_tpp, *d);
+    if (*best > max_number_micro)
+      return fail("tollgate.input.value", prefix + "tpp", prefix + "tpp " + format_product(*best) + " is absurdly large");
+    f.set_number(s_chip_tpp, static_cast<int64_t>(*best));
     return true;
   }
 
   static void copy_chip(const Facts& from, Facts& to) {
     for (int s = s_chip_datacenter; s <= s_chip_us_available_on; ++s)
-      if (from.has(s)) to.set(s, from.num[static_cast<size_t>(s)]);
+      if (from.has(s)) to.set_raw(s, from.num[static_cast<size_t>(s)]);  // copied as held
     for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
       if (from.has_text(t)) to.set_text(t, from.text(t));
   }
@@ -589,7 +534,7 @@ struct Builder {
     }
     static const int us = country_index("US");
     if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
-      rec.facts.set(s_export_from, us);  // DESIGN §4: export_from defaults to US
+      rec.facts.set_raw(s_export_from, us);  // DESIGN §4: export_from defaults to US
     if (qty >= 0 && price >= 0) {
       i128 base = static_cast<i128>(qty) * price;
       if (base > max_money_cents) {
@@ -703,7 +648,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
     case In::date: {
       auto d = parse_date(s);
       if (!d) return false;
-      facts.set(f.slot, *d);
+      facts.set_raw(f.slot, *d);
       if (f.slot == s_date) {
         b.rec.date = *d;
         b.rec.has_date = true;
@@ -713,7 +658,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
     case In::country: {
       int c = country_index(s);
       if (c < 0) return false;
-      facts.set(f.slot, c);
+      facts.set_raw(f.slot, c);
       return true;
     }
     case In::integer: {
@@ -725,7 +670,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       }
       if (q < 1 || q > 1'000'000'000) return false;
       b.qty = q;
-      facts.set(f.slot, static_cast<double>(q));
+      facts.set_number(f.slot, q * micro_per_unit);
       return true;
     }
     case In::money: {
@@ -735,17 +680,18 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       return true;
     }
     case In::number: {
-      auto d = parse_number(s);
-      if (!d || !std::isfinite(*d) || *d < 0 || *d > 1e12) return false;
-      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
+      auto d = parse_micro(s);
+      if (!d || *d < 0 || *d > max_number_micro) return false;
+      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm ||
+           f.slot == s_chip_package_area_mm2) && *d == 0)
         return false;
-      if (f.slot == s_chip_bit_length && (*d < 1 || *d > 64 || *d != static_cast<int>(*d))) return false;
-      facts.set(f.slot, *d);
+      if (f.slot == s_chip_bit_length && !whole_bits(*d)) return false;
+      facts.set_number(f.slot, *d);
       return true;
     }
     case In::boolean:
-      if (s == "true") facts.set(f.slot, 1);
-      else if (s == "false") facts.set(f.slot, 0);
+      if (s == "true") facts.set_raw(f.slot, 1);
+      else if (s == "false") facts.set_raw(f.slot, 0);
       else return false;
       return true;
     case In::chip: {

@@ -241,17 +241,19 @@ std::string arithmetic_json(const Facts& f) {
     append_json_string(out, text);
   };
   if (f.has(s_chip_tpp)) {
-    std::string tpp = format_number(f.num[s_chip_tpp]);
+    std::string tpp = format_micro(f.num[s_chip_tpp]);
     if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
-      tpp += " = " + format_number(f.num[s_chip_peak_dense_tops]) + " dense TOPS x " +
-             format_number(f.num[s_chip_bit_length]) + " bits";
+      tpp += " = " + format_micro(f.num[s_chip_peak_dense_tops]) + " dense TOPS x " +
+             format_micro(f.num[s_chip_bit_length]) + " bits";
     field("tpp", tpp);
   }
-  if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2)) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", f.num[s_chip_tpp] / f.num[s_chip_die_area_mm2]);
-    field("performance_density", std::string(buf) + " = TPP / die area = " + format_number(f.num[s_chip_tpp]) +
-                                     " / " + format_number(f.num[s_chip_die_area_mm2]) + " mm2");
+  Exact pd;  // exactly where its decimal expansion ends ("5.92"), else about six significant digits, marked "≈"
+  if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2) &&
+      exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_from_micro(f.num[s_chip_die_area_mm2]), pd)) {
+    auto exact = format_exact_terminating(pd);
+    field("performance_density", (exact ? *exact : "\u2248 " + format_exact_rounded(pd, 4)) + " = TPP / die area = " +
+                                     format_micro(f.num[s_chip_tpp]) + " / " + format_micro(f.num[s_chip_die_area_mm2]) +
+                                     " mm2");
   } else {
     field("performance_density", "not computable (no die area): judged on TPP alone");
   }
@@ -348,10 +350,10 @@ void chip_json(std::string& out, const std::string& name, const Facts& f) {
     }
     if (!f.has(fi.slot)) continue;
     out += ",\"" + std::string(n) + "\":";
-    double v = f.num[static_cast<size_t>(fi.slot)];
+    const int64_t v = f.num[static_cast<size_t>(fi.slot)];
     if (fi.type == ValueType::boolean) out += v != 0 ? "true" : "false";
     else if (fi.type == ValueType::date) out += "\"" + format_date(static_cast<Day>(v)) + "\"";
-    else out += format_number(v);
+    else out += format_micro(v);
   }
   out += ",\"arithmetic\":" + arithmetic_json(f) + "}";
 }

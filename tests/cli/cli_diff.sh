@@ -55,12 +55,13 @@ grep -A6 "^  B200 (HGX B200 per GPU)" "$d" | grep -qF "to CN, HK, MO: 3A090.a, L
 expect "$d" "note: \`chip.memory_bw_gbps + chip.interconnect_gbps >= 1700 GB/s\`" "the one threshold that is not a box"
 
 # The first is-informed letter (2022-08-26; encoding.md r2, NVIDIA Form 8-K of 2022-08-31): the A100 and H100 to
-# China need a licence from that day, under no classification yet.
+# China need a licence from that day, under no classification yet. The day before is outside the bundled rules'
+# coverage (encoding.md §0: covers_from 2022-08-26), so the old side is "not covered", never ALLOWED.
 d="$WORK/letter_2022.txt"
 "$TG" diff --as-of 2022-08-25 --vs 2022-08-26 --detail > "$d" || { echo "FAIL: diff letters"; fail=1; }
 expect "$d" "ruleset added  us_2022_letters" "the letters' ruleset"
 expect "$d" "chip.name mentions {\"A100\", \"H100\", \"MI250\"}, destination in {CN, HK}" "the named chips to China"
-grep -A1 "^  A100 SXM4 80GB" "$d" | grep -qF "to CN, HK: none, ALLOWED, no fee  ->  none, LICENSE_REQUIRED (presumption_of_denial), no fee" \
+grep -A8 "^  A100 SXM4 80GB" "$d" | grep -qF "to CN, HK: not covered (the date is outside the rules' coverage)  ->  none, LICENSE_REQUIRED (presumption_of_denial), no fee" \
   || { echo "FAIL: A100 to China does not need a licence from 2022-08-26"; fail=1; }
 
 # Enacted vs enacted + unenforced (encoding.md r2, the AI Diffusion rule, 90 FR 4544): datacenter 3A090.a outside
@@ -109,7 +110,7 @@ expect "$d" "B200 (HGX B200 per GPU)" "the B200 under its change"
 expect "$d" "note: \`chip.memory_bw_gbps + chip.interconnect_gbps >= 1700 GB/s\`" "the note, in short"
 short letter_2022 --as-of 2022-08-25 --vs 2022-08-26
 d="$WORK/letter_2022.short.txt"
-expect "$d" "none: ALLOWED -> LICENSE_REQUIRED (presumption_of_denial)" "the first letter, in short"
+expect "$d" "not covered (the date is outside the rules' coverage) -> none, LICENSE_REQUIRED (presumption_of_denial)" "the first letter, in short (the day before is not covered)"
 expect "$d" "catalog chips: A100 PCIe 80GB, A100 SXM4 80GB" "the A100 under the letter"
 short diffusion --as-of 2026-06-01 --new-unenforced
 d="$WORK/diffusion.short.txt"

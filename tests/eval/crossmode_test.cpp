@@ -34,11 +34,11 @@ TEST_CASE("a ClassCache never changes a decision") {
             Facts f = chip;
             f.kind = RecordKind::shipment;
             Day day = *parse_date(date);
-            f.set(s_date, day);
-            f.set(s_destination, country_index(dest));
-            f.set(s_end_user_hq, country_index(hq));
-            f.set(s_export_from, country_index("US"));
-            f.set(s_quantity, 3);
+            f.set_raw(s_date, day);
+            f.set_raw(s_destination, country_index(dest));
+            f.set_raw(s_end_user_hq, country_index(hq));
+            f.set_raw(s_export_from, country_index("US"));
+            f.set_number(s_quantity, 3 * micro_per_unit);
             Decision plain = evaluate(p, f, 300000, day, o);
             Decision cached = evaluate(p, f, 300000, day, o, &cache);
             CAPTURE(name);

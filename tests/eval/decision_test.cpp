@@ -168,7 +168,7 @@ TEST_CASE("the hand-written JSON renderer gives nlohmann's bytes, on every sampl
   int compared = 0;
   for (const auto& r : records) {
     if (!r.ok) continue;
-    for (Day day : {*parse_date("2022-06-01"), *parse_date("2023-12-01"), *parse_date("2025-09-01"),
+    for (Day day : {*parse_date("2022-11-01"), *parse_date("2023-12-01"), *parse_date("2025-09-01"),
                     *parse_date("2026-03-01")})  // 2025-09-01 and 2026-03-01 carry notes (H20 levy, H200, Diffusion)
       for (bool proposed : {false, true}) {
         Decision d = evaluate(test::bundled(), r.facts, r.base_cents, day, EvalOptions{proposed});

@@ -90,7 +90,7 @@ TEST_CASE("CSV rows: catalog chip or chip_ columns, empty cells are absent, bad 
   CHECK(recs[0].error.field == "unit_price_usd");
   CHECK(recs[0].line == 2);
   CHECK(recs[1].ok);
-  CHECK(recs[1].facts.num[s_chip_tpp] == 5000);
+  CHECK(recs[1].facts.num[s_chip_tpp] == 5000 * micro_per_unit);
   CHECK(recs[1].base_cents == 100500);
   CHECK_FALSE(recs[2].ok);
   CHECK(recs[2].error.field == "chip.datacenter");
@@ -105,7 +105,7 @@ TEST_CASE("CSV rows: catalog chip or chip_ columns, empty cells are absent, bad 
 TEST_CASE("TPP is derived from peak dense TOPS x bit length when not given") {
   auto r = record_from_json(R"({"type":"chip","name":"X","peak_dense_tops":600,"bit_length":8})", 1, nullptr);
   REQUIRE(r.ok);
-  CHECK(r.facts.num[s_chip_tpp] == 4800);
+  CHECK(r.facts.num[s_chip_tpp] == 4800 * micro_per_unit);
 }
 
 TEST_CASE("the CSV fast path and the general path build the same records") {
