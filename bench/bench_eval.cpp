@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     f.set_raw(s_date, start + static_cast<Day>(rng() % static_cast<uint64_t>(span)));
     f.set_raw(s_destination, country_index(dests[rng() % std::size(dests)]));
     f.set_raw(s_end_user_hq, country_index(dests[rng() % std::size(dests)]));
+    f.set_raw(s_end_user_parent_hq, f.num[s_end_user_hq]);  // its own ultimate parent (no draw: the same records as before)
     f.set_raw(s_export_from, country_index(rng() % 10 ? "US" : "TW"));
     const int64_t quantity = static_cast<int64_t>(1 + rng() % 1000);
     f.set_number(s_quantity, quantity * micro_per_unit);

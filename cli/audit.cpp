@@ -58,7 +58,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   struct Opts {
     std::vector<std::string> inputs;
     std::string db = "tollgate-trace.db";
-    bool no_store = false, resume = false, include_proposed = false, no_progress = false;
+    bool no_store = false, resume = false, include_proposed = false, no_progress = false, include_unenforced = false;
     unsigned jobs = 0;
     std::string report, as_of;
     size_t list = 10;
@@ -74,6 +74,8 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   app->add_flag("--resume", o->resume, "Finish an interrupted run of the same audit");
   app->add_option("--as-of", o->as_of, "Judge every record as of this date (YYYY-MM-DD) instead of its own");
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
+  app->add_flag("--include-unenforced", o->include_unenforced,
+                "Also apply rulesets on the books but not enforced (status unenforced)");
   app->add_option("--list", o->list, "Flagged and rejected records listed in the printed summary")->capture_default_str();
   app->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
   // For the crash tests (tests/cli/cli_audit_crash.sh): not for users.
@@ -102,6 +104,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             opts.inputs = o->inputs;
             opts.include_proposed = o->include_proposed;
+            opts.include_unenforced = o->include_unenforced;
             opts.jobs = o->jobs;
             opts.db = o->no_store ? "" : o->db;
             opts.resume = o->resume;

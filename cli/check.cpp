@@ -17,19 +17,22 @@ Command add_check(CLI::App& root, Globals& g) {
   echo '{"type":"shipment","id":"S-1","date":"2025-09-01","chip":"H20","destination":"CN",
          "end_user_hq":"CN","quantity":10,"unit_price_usd":"12000.00"}' | tollgate check -
 Records are judged by the rules in force on their `date`, unless --as-of is given. Proposed rules (the AI
-OVERWATCH Act) are left out unless --include-proposed.
+OVERWATCH Act) are left out unless --include-proposed; rules on the books but not enforced (the AI Diffusion
+rule's worldwide licence requirement) unless --include-unenforced.
 Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input or rules, 1 internal error.)");
   struct Opts {
     std::vector<std::string> inputs;
     bool json = false;
     std::string as_of;
-    bool include_proposed = false;
+    bool include_proposed = false, include_unenforced = false;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("input", o->inputs, "Records: .jsonl, .json or .csv files, or - for standard input")->required();
   app->add_flag("--json", o->json, "Print one tollgate.decision/1 JSON object per record");
   app->add_option("--as-of", o->as_of, "Judge every record as of this date (YYYY-MM-DD) instead of its own");
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
+  app->add_flag("--include-unenforced", o->include_unenforced,
+                "Also apply rulesets on the books but not enforced (status unenforced)");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             std::optional<Day> as_of;
@@ -45,7 +48,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
-            EvalOptions opts{o->include_proposed};
+            EvalOptions opts{o->include_proposed, o->include_unenforced};
             ClassCache cache;  // logs repeat chips: classify each once per stretch of time
             std::map<std::string, int> counts;
             bool any_error = false, any_license = false, any_prohibited = false;

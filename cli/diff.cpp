@@ -15,9 +15,10 @@ Command add_diff(CLI::App& root, Globals& g) {
   tollgate diff --as-of 2023-06-01 --vs 2023-12-01                 # the Oct 2022 rule vs the Oct 2023 rule
   tollgate diff --as-of 2025-12-31 --vs 2026-03-01 --svg h200.svg  # the H200 opening and its 25% duty
   tollgate diff --as-of 2026-06-01 --new-proposed                  # enacted vs enacted + the AI OVERWATCH Act
+  tollgate diff --as-of 2026-06-01 --new-unenforced                # enacted vs + the AI Diffusion rule's worldwide scope
   tollgate diff old-rules/ new-rules/ --as-of 2026-06-01 --log shipments.csv --format json
 Each side is a set of rules (a file or folder; default the bundled rules/), a date (--as-of for the old side,
---vs for the new, default the same) and whether proposed rulesets count. With --log, every shipment of the log is
+--vs for the new, default the same) and whether proposed (and unenforced) rulesets count. With --log, every shipment of the log is
 judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted.
 Output: text (default: the short answer, grouped by change; --detail for every region and chip), --format md or
 json (complete); --svg FILE draws the TPP x performance-density plane.)");
@@ -25,6 +26,7 @@ json (complete); --svg FILE draws the TPP x performance-density plane.)");
     std::vector<std::string> sides;
     std::string as_of, vs, log, format = "text", svg, output;
     bool old_proposed = false, new_proposed = false, both_proposed = false, detail = false;
+    bool old_unenforced = false, new_unenforced = false, both_unenforced = false;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("rules", o->sides, "OLD and NEW rules (files or folders); default: the bundled rules on both sides")
@@ -34,6 +36,9 @@ json (complete); --svg FILE draws the TPP x performance-density plane.)");
   app->add_flag("--old-proposed", o->old_proposed, "Include proposed rulesets on the old side");
   app->add_flag("--new-proposed", o->new_proposed, "Include proposed rulesets on the new side");
   app->add_flag("--include-proposed", o->both_proposed, "Include proposed rulesets on both sides");
+  app->add_flag("--old-unenforced", o->old_unenforced, "Include unenforced rulesets on the old side");
+  app->add_flag("--new-unenforced", o->new_unenforced, "Include unenforced rulesets on the new side");
+  app->add_flag("--include-unenforced", o->both_unenforced, "Include unenforced rulesets on both sides");
   app->add_option("--log", o->log, "A shipment log (CSV or JSONL) to judge on both sides");
   app->add_flag("--detail", o->detail, "Text: every region (with a witness) and every chip per destination, not the short answer");
   app->add_option("--format", o->format, "text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
@@ -74,15 +79,22 @@ json (complete); --svg FILE draws the TPP x performance-density plane.)");
             if (!pb) return exit_bad_input;
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
-            auto label = [&](const std::string& rules, Day d, bool proposed) {
+            auto label = [&](const std::string& rules, Day d, bool proposed, bool unenforced) {
               return (rules.empty() ? std::string("bundled rules") : rules) + " as of " + format_date(d) +
-                     (proposed ? ", with proposed rules" : ", enacted rules only");
+                     (proposed ? ", with proposed rules" : ", enacted rules only") +
+                     (unenforced ? ", with unenforced rules" : "");
             };
+            const bool old_unenforced = o->old_unenforced || o->both_unenforced;
+            const bool new_unenforced = o->new_unenforced || o->both_unenforced;
             DiffReport rep;
             rep.old_side = {pa.get(), d1, o->old_proposed || o->both_proposed,
-                            label(o->sides.size() == 2 ? o->sides[0] : "", d1, o->old_proposed || o->both_proposed)};
+                            label(o->sides.size() == 2 ? o->sides[0] : "", d1, o->old_proposed || o->both_proposed,
+                                  old_unenforced),
+                            old_unenforced};
             rep.new_side = {pb.get(), d2, o->new_proposed || o->both_proposed,
-                            label(o->sides.size() == 2 ? o->sides[1] : "", d2, o->new_proposed || o->both_proposed)};
+                            label(o->sides.size() == 2 ? o->sides[1] : "", d2, o->new_proposed || o->both_proposed,
+                                  new_unenforced),
+                            new_unenforced};
             try {
               rep.structure = structural_diff(rep.old_side, rep.new_side);
               rep.semantic = semantic_diff(rep.old_side, rep.new_side);

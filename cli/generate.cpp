@@ -10,6 +10,7 @@
 #include "engine/base/date.hpp"
 #include "engine/base/country.hpp"
 #include "engine/base/money.hpp"
+#include "engine/base/number.hpp"
 #include "engine/base/text.hpp"
 #include "cli/common.hpp"
 
@@ -26,13 +27,52 @@ struct Gen {
 
 // Destinations: a weighted head (the real trade) and a long tail of other countries.
 const char* const head[] = {"CN", "CN", "CN", "HK", "HK", "SG", "SG", "TW", "TW", "US", "US", "US", "JP", "KR", "DE",
-                            "NL", "GB", "FR", "IN", "VN", "MY", "TH", "AE", "SA", "IL", "MO", "RU", "KZ"};
+                            "NL", "GB", "FR", "IN", "VN", "MY", "TH", "AE", "SA", "IL", "MO", "RU", "KZ", "IR", "BY"};
 
 std::string money(uint64_t cents) { return std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100); }
 
 
 std::string json_str(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Ultimate parents (encoding.md r2): most end users are their own parent; some are subsidiaries of a group
+// headquartered elsewhere (a Singapore subsidiary of a Chinese group, a Chinese subsidiary of a US group).
+const char* const parents[] = {"CN", "CN", "CN", "HK", "US", "US", "JP", "KR", "TW", "SG", "DE", "RU"};
+
+// One foundry order (CSV cells in the header's order, or a JSON object).
+void write_fab_order(std::ostream& os, Gen& gen, bool csv, const std::string& id, const std::string& date,
+                     const std::string& dest, const std::string& hq, Day day) {
+  const char* const designers[] = {"Designer Co", "Startup Inc", "Accelerator Ltd"};
+  const char* const statuses[] = {"approved", "authorized", "none"};
+  const char* const packagers[] = {"front_end_fabricator", "front_end_fabricator", "approved_osat", "other"};
+  std::string role = gen.chance(0.8) ? "front_end_fabricator" : "osat";
+  std::string nm = std::to_string(gen.pick({3, 5, 7, 12, 16, 28}));
+  std::string tb = std::to_string(10 + gen.below(60)) + "." + std::to_string(gen.below(10));
+  std::string parent = gen.chance(0.85) ? hq : gen.pick(parents);
+  std::string location = gen.chance(0.9) ? hq : gen.pick(head);
+  std::string status = gen.pick(statuses);
+  // Authorized designers that applied for approved status, a few months before the order (Note 1 (a)(3)).
+  std::string applied = status == "authorized" && gen.chance(0.5) ? format_date(day - static_cast<Day>(gen.below(300))) : "";
+  std::string f[] = {"fab_order", "F-" + id, date, "", dest, "", "", std::to_string(100 + gen.below(5000)),
+                     money(2000 + gen.below(50000)), "", "", role, gen.pick(designers), hq, status,
+                     gen.chance(0.5) ? "true" : "false", nm, nm == "28" ? "false" : "true", tb,
+                     gen.chance(0.5) ? "true" : "false", gen.pick(packagers), gen.chance(0.8) ? "TW" : gen.pick(head),
+                     applied, location, parent};
+  if (csv) {
+    for (size_t k = 0; k < std::size(f); ++k) os << (k ? "," : "") << csv_cell(f[k]);
+    os << "\n";
+    return;
+  }
+  os << "{\"type\":\"fab_order\",\"id\":" << json_str(f[1]) << ",\"date\":" << json_str(f[2])
+     << ",\"role\":" << json_str(role) << ",\"designer\":" << json_str(f[12]) << ",\"designer_hq\":"
+     << json_str(hq) << ",\"designer_status\":" << json_str(f[14])
+     << ",\"designer_attests_not_3a090a\":" << f[15] << ",\"process_nm\":" << nm << ",\"non_planar\":" << f[17]
+     << ",\"transistors_billion\":" << tb << ",\"has_hbm\":" << f[19] << ",\"packaged_by\":" << json_str(f[20])
+     << ",\"packaged_in\":" << json_str(f[21]) << (applied.empty() ? "" : ",\"designer_applied_on\":" + json_str(applied))
+     << ",\"designer_location\":" << json_str(location) << ",\"designer_parent_hq\":" << json_str(parent)
+     << ",\"destination\":" << json_str(dest) << ",\"quantity\":" << f[7]
+     << ",\"unit_price_usd\":" << json_str(f[8]) << "}\n";
 }
 
 }  // namespace
@@ -42,7 +82,7 @@ Command add_generate(CLI::App& root, Globals& g) {
   app->footer(R"(Examples:
   tollgate generate --rows 1000000 --format csv -o /tmp/log.csv
   tollgate generate --rows 5000 --seed 7 --bad-share 0.01 | tollgate check --json -
-Rows are in date order over the period the rules cover (the bundled rules: from 2022-10-21) to 2027-12-31. About
+Rows are in date order over the period the rules cover (the bundled rules: from 2022-08-26) to 2027-12-31. About
 2% are foundry orders; --bad-share of the rows (default 0.002) are deliberately invalid (unknown country,
 impossible date, negative quantity, bad amount, unknown field, a date before the rules' coverage), so that a run
 exercises error reporting.)");
@@ -63,12 +103,16 @@ exercises error reporting.)");
             if (!catalog) return exit_bad_input;
             auto program = load_program(g);  // the period its rules cover bounds the dates
             if (!program) return exit_bad_input;
-            // 90% of rows name chips whose specs are complete; the rest any catalog chip (some fail closed).
+            // 90% of rows name chips whose specs are complete (with the die area where the Oct 2023 test needs it,
+            // encoding.md r2); the rest any catalog chip (some fail closed; a few are HBM stacks).
             std::vector<std::string> chips = catalog->names(), full;
-            for (const auto& [name, f] : catalog->chips())
+            for (const auto& [name, f] : catalog->chips()) {
+              const bool area_needed = f.has(s_chip_tpp) && f.num[s_chip_tpp] >= 1600 * micro_per_unit &&
+                                       f.num[s_chip_tpp] < 4800 * micro_per_unit;
               if (f.has(s_chip_tpp) && f.has(s_chip_interconnect_gbps) && f.has(s_chip_memory_bw_gbps) &&
-                  f.has(s_chip_datacenter))
+                  f.has(s_chip_datacenter) && (!area_needed || f.has(s_chip_die_area_mm2)))
                 full.push_back(name);
+            }
             if (full.empty()) full = chips;
             std::vector<std::string> tail;  // every assigned ISO code: the long tail of destinations
             for (int c = 0; c < country_slots; ++c)
@@ -84,16 +128,15 @@ exercises error reporting.)");
             std::ostream& os = o->out.empty() ? std::cout : file;
             const bool csv = o->format == "csv";
             if (csv)
-              os << "type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd,export_from,role,"
-                    "designer,designer_hq,designer_status,designer_attests_not_3a090a,process_nm,non_planar,"
-                    "transistors_billion,has_hbm,packager_approved,packaged_in\n";
+              os << "type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd,export_from,"
+                    "end_user_parent_hq,role,designer,designer_hq,designer_status,designer_attests_not_3a090a,"
+                    "process_nm,non_planar,transistors_billion,has_hbm,packaged_by,packaged_in,designer_applied_on,"
+                    "designer_location,designer_parent_hq\n";
             Gen gen{std::mt19937_64(o->seed)};
             const Day first = std::max(program->covers_from, *parse_date("2022-01-01"));
             const Day last = std::max(first, std::min(program->covers_until, *parse_date("2027-12-31")));
             const char* const users[] = {"Example Cloud Co.", "Research Institute", "Hosting Co, Ltd",
                                          "Example AI Lab", "Retail Distributor", "Telecom Operator"};
-            const char* const designers[] = {"Designer Co", "Startup Inc", "Accelerator Ltd"};
-            const char* const statuses[] = {"approved", "authorized", "none"};
             for (uint64_t i = 0; i < o->rows; ++i) {
               Day day = first + static_cast<Day>(static_cast<i128>(i) * (last - first) / static_cast<i128>(o->rows));
               std::string date = format_date(day);
@@ -106,27 +149,7 @@ exercises error reporting.)");
               if (bad && flaw == 1) date = date.substr(0, 8) + "32";
               if (bad && flaw == 5) date = format_date(first - 1 - static_cast<Day>(gen.below(365)));  // not covered
               if (gen.chance(0.02)) {  // a foundry order
-                std::string role = gen.chance(0.8) ? "front_end_fabricator" : "osat";
-                std::string nm = std::to_string(gen.pick({3, 5, 7, 12, 16, 28}));
-                std::string tb = std::to_string(10 + gen.below(60)) + "." + std::to_string(gen.below(10));
-                std::string f[] = {"fab_order", "F-" + id, date, "", dest, "", "", std::to_string(100 + gen.below(5000)),
-                                   money(2000 + gen.below(50000)), "", role, gen.pick(designers), hq,
-                                   gen.pick(statuses), gen.chance(0.5) ? "true" : "false", nm,
-                                   nm == "28" ? "false" : "true", tb, gen.chance(0.5) ? "true" : "false",
-                                   gen.chance(0.3) ? "true" : "false", gen.chance(0.8) ? "TW" : gen.pick(head)};
-                if (csv) {
-                  for (size_t k = 0; k < std::size(f); ++k) os << (k ? "," : "") << csv_cell(f[k]);
-                  os << "\n";
-                } else {
-                  os << "{\"type\":\"fab_order\",\"id\":" << json_str(f[1]) << ",\"date\":" << json_str(f[2])
-                     << ",\"role\":" << json_str(role) << ",\"designer\":" << json_str(f[11]) << ",\"designer_hq\":"
-                     << json_str(hq) << ",\"designer_status\":" << json_str(f[13])
-                     << ",\"designer_attests_not_3a090a\":" << f[14] << ",\"process_nm\":" << nm
-                     << ",\"non_planar\":" << f[16] << ",\"transistors_billion\":" << tb << ",\"has_hbm\":" << f[18]
-                     << ",\"packager_approved\":" << f[19] << ",\"packaged_in\":" << json_str(f[20])
-                     << ",\"destination\":" << json_str(dest) << ",\"quantity\":" << f[7]
-                     << ",\"unit_price_usd\":" << json_str(f[8]) << "}\n";
-                }
+                write_fab_order(os, gen, csv, id, date, dest, hq, day);
                 continue;
               }
               std::string qty = std::to_string(1 + gen.below(gen.chance(0.9) ? 64 : 5000));
@@ -137,14 +160,17 @@ exercises error reporting.)");
               std::string chip = gen.chance(0.9) ? full[gen.below(full.size())] : chips[gen.below(chips.size())];
               if (bad && flaw == 4 && csv) chip = "no such chip";  // CSV has no per-row unknown field: an unknown chip
               std::string user = gen.pick(users);
+              std::string parent = gen.chance(0.85) ? hq : gen.pick(parents);
               if (csv) {
                 os << "shipment," << id << "," << date << "," << csv_cell(chip) << "," << dest << "," << csv_cell(user)
-                   << "," << hq << "," << qty << "," << price << "," << from << ",,,,,,,,,,,\n";
+                   << "," << hq << "," << qty << "," << price << "," << from << "," << parent
+                   << ",,,,,,,,,,,,,,\n";
               } else {
                 os << "{\"type\":\"shipment\",\"id\":" << json_str(id) << ",\"date\":" << json_str(date)
                    << ",\"chip\":" << json_str(chip) << ",\"destination\":" << json_str(dest) << ",\"end_user\":"
                    << json_str(user) << ",\"end_user_hq\":" << json_str(hq) << ",\"quantity\":" << qty
                    << ",\"unit_price_usd\":" << json_str(price) << ",\"export_from\":" << json_str(from)
+                   << ",\"end_user_parent_hq\":" << json_str(parent)
                    << (bad && flaw == 4 ? ",\"colour\":\"red\"" : "") << "}\n";
               }
             }

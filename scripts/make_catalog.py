@@ -10,6 +10,12 @@ Columns are the record field names of DESIGN §4 plus `source`. Derivations (eac
   first_marketed     a launch/announcement date quoted in the notes when there is one; otherwise the catalog
                      year as YYYY-01-01 (every rule that reads it has its threshold in 2026, so for chips of
                      2025 and earlier only the year matters)
+  us_available_on    (encoding.md r2; the H200 rule, 91 FR 1684) the date by which the chip was commercially
+                     available in the United States, for US-market products only (US_MARKET below): the launch
+                     date quoted in the notes, else the end of the launch year ("available by"). China-only
+                     variants, Chinese chips, unreleased and cloud-only parts stay empty: then no H200 relaxation.
+  hbm_stack,         HBM stacks shipped as such (HBM_STACKS below, not in the reference list): 3A090.c.
+  package_area_mm2
 Empty cells stay empty: tollgate treats them as unknown and refuses to guess (fail closed).
 """
 import csv, re, sys
@@ -17,7 +23,30 @@ import csv, re, sys
 src = sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/chips.csv"
 cols = ["name", "vendor", "family", "datacenter", "tpp", "peak_dense_tops", "bit_length", "die_area_mm2",
         "interconnect_gbps", "memory_bw_gbps", "transistors_billion", "process_nm", "non_planar", "has_hbm",
-        "first_marketed", "source"]
+        "first_marketed", "us_available_on", "hbm_stack", "package_area_mm2", "source"]
+
+# US-market products (sold to US customers by the vendor or its OEMs), by catalog name. Not listed: the China
+# variants (A800, H800, H20, L20, L2, RTX 4090D, RTX 5090D and V2, RTX Pro 6000D, B30A, MI308X), Chinese chips
+# (Ascend, Kunlun, Cambricon, Moore Threads, T-Head), and parts not sold as merchant chips (Google TPUs).
+US_MARKET = {"A100 SXM4 80GB", "A100 PCIe 80GB", "A30", "H100 SXM5 80GB", "H100 PCIe 80GB", "H200 SXM 141GB",
+             "L40", "L40S", "L4", "GeForce RTX 4090", "GeForce RTX 5090", "B200 (HGX B200 per GPU)",
+             "GB200 (per B200 GPU in GB200 NVL72)", "B300 (HGX B300 per GPU)", "B300 in GB300 NVL72 (per GPU)",
+             "Instinct MI250X", "Instinct MI300X", "Instinct MI325X", "Instinct MI355X", "Gaudi 2",
+             "Gaudi 3 (HL-325L OAM)"}
+
+# TPP for the chips the rules name that lack it (encoding.md r2, issue 14 item 4): no public figure was found.
+NO_PUBLIC_TPP = {"Instinct MI308X", "Kunlun P800", "T-Head PPU", "B30A"}
+
+# HBM stacks shipped as such (3A090.c, 89 FR 96790). Bandwidth = pin rate x 1024-bit interface / 8. Package area:
+# the JEDEC HBM3 stack footprint of 11 mm x 11 mm (JESD238; approximate, vendors' package drawings not read).
+HBM_STACKS = [
+    ("HBM3E 12-High stack (9.6 Gb/s)", "SK hynix / Micron / Samsung", "HBM3E", "1228.8", "121",
+     "HBM3E at 9.6 Gb/s per pin x 1024 bits = 1228.8 GB/s; 11 x 11 mm package (JEDEC HBM3 footprint, approximate); "
+     "MBD ~10.2 GB/s/mm2 > 2 (BIS: all HBM stacks in production exceed the threshold)"),
+    ("HBM3 8-High stack (6.4 Gb/s)", "SK hynix / Samsung", "HBM3", "819.2", "121",
+     "HBM3 at 6.4 Gb/s per pin x 1024 bits = 819.2 GB/s; 11 x 11 mm package (JEDEC HBM3 footprint, approximate); "
+     "MBD ~6.8 GB/s/mm2"),
+]
 out = csv.writer(sys.stdout, lineterminator="\n")
 out.writerow(cols)
 with open(src, newline="") as f:
@@ -46,6 +75,20 @@ with open(src, newline="") as f:
         elif row.get("year", "").strip():
             r["first_marketed"] = row["year"].strip() + "-01-01"
             derived.append("first_marketed: year only")
+        if r["name"] in US_MARKET:
+            if m:
+                r["us_available_on"] = m.group(1)
+                derived.append("us_available_on: the launch or announcement date quoted in the notes (US-market product)")
+            elif row.get("year", "").strip():
+                r["us_available_on"] = row["year"].strip() + "-12-31"
+                derived.append("us_available_on: by the end of the launch year (US-market product)")
+        if r["name"] in NO_PUBLIC_TPP:
+            derived.append("TPP: no public compute figure found (2026-11-30; left empty)")
         r["source"] = "shared/reference/chips.csv" + ("; " + "; ".join(derived) if derived else "") + \
                       " | " + notes
         out.writerow([r[c] for c in cols])
+for name, vendor, family, bw, area, why in HBM_STACKS:
+    r = {c: "" for c in cols}
+    r.update(name=name, vendor=vendor, family=family, memory_bw_gbps=bw, hbm_stack="true", package_area_mm2=area,
+             has_hbm="true", source="scripts/make_catalog.py (HBM stack) | " + why)
+    out.writerow([r[c] for c in cols])

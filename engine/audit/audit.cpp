@@ -507,6 +507,7 @@ class Worker {
       out += it->second;
     }
     out += ']';
+    append_notes(out, p_, d);  // the notes follow the fired array (render.hpp, JsonLayout); they depend on the same rules
   }
 
   static Entry& next(Result& out) {
@@ -593,7 +594,7 @@ class Worker {
         continue;
       }
       Day day = o_.as_of ? *o_.as_of : r.date;
-      Decision d = evaluate(p_, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed}, &cache_);
+      Decision d = evaluate(p_, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
       if (d.failed) {
         reject(out, b.file, r, "evaluation", d.error().code, d.error().field, d.error().message, text);
         continue;
@@ -725,6 +726,7 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
   j["catalog"] = catalog_sha256;
   j["as_of"] = o.as_of ? format_date(*o.as_of) : "";
   j["include_proposed"] = o.include_proposed;
+  if (o.include_unenforced) j["include_unenforced"] = true;  // (absent when false: earlier runs keep their keys)
   for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
   return sha256_hex(j.dump());
 }
@@ -867,6 +869,7 @@ void AuditRun::describe_inputs() {
   nlohmann::ordered_json opts;
   opts["as_of"] = o_.as_of ? nlohmann::ordered_json(format_date(*o_.as_of)) : nlohmann::ordered_json(nullptr);
   opts["include_proposed"] = o_.include_proposed;
+  if (o_.include_unenforced) opts["include_unenforced"] = true;
   sum_.options_json = opts.dump();
 }
 

@@ -28,6 +28,7 @@ struct AuditOptions {
   std::vector<std::string> inputs;   // CSV or JSONL files
   std::optional<Day> as_of;          // judge every record as of this date instead of its own
   bool include_proposed = false;
+  bool include_unenforced = false;   // apply rulesets with status unenforced
   unsigned jobs = 0;                 // worker threads; 0: one per core
   std::string db;                    // trace store; "" for none (--no-store)
   bool resume = false;               // finish an interrupted run of the same audit

@@ -45,7 +45,7 @@ CaseReport run_case_files(const Program& p, const Catalog& catalog, const std::v
       std::string where = file + ": " + name;
       std::vector<std::string> diffs;
       try {
-        check_keys(c, {"name", "source", "as_of", "include_proposed", "record", "expect"}, where);
+        check_keys(c, {"name", "source", "as_of", "include_proposed", "include_unenforced", "record", "expect"}, where);
         if (!c.contains("record")) throw std::runtime_error("no record");
         if (!c.contains("expect") || !c["expect"].is_object() || c["expect"].empty())
           throw std::runtime_error("the case asserts nothing (\"expect\" is missing or empty)");
@@ -61,7 +61,7 @@ CaseReport run_case_files(const Program& p, const Catalog& catalog, const std::v
         } else if (!r.has_date && r.ok) {
           throw std::runtime_error("a chip case needs \"as_of\"");
         }
-        EvalOptions opts{c.value("include_proposed", false)};
+        EvalOptions opts{c.value("include_proposed", false), c.value("include_unenforced", false)};
         std::string err_code, err_field;
         Decision d;
         if (!r.ok) {

@@ -58,7 +58,7 @@ double const_units(const Node& c) {
 }
 
 
-const ActiveSet& active_of(const DiffSide& s) { return s.program->active(s.day, EvalOptions{s.proposed}); }
+const ActiveSet& active_of(const DiffSide& s) { return s.program->active(s.day, s.options()); }
 
 std::vector<int> rules_in_force(const DiffSide& s) {
   const ActiveSet& a = active_of(s);
@@ -166,18 +166,20 @@ Facts as_shipment(const Facts& chip, int destination, Day day) {
   f.set_number(s_quantity, micro_per_unit);
   f.set_raw(s_destination, destination);
   f.set_raw(s_end_user_hq, destination);
+  f.set_raw(s_end_user_parent_hq, destination);  // its own ultimate parent
   f.set_raw(s_export_from, country_index("US"));
   return f;
 }
 
 // ---- outcomes ------------------------------------------------------------------------------------------------------
 
-Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache, std::string* missing,
+Outcome outcome_of(const Program& p, const Facts& f, Day day, const EvalOptions& options, ClassCache* cache, std::string* missing,
                    std::string* rule) {
   Outcome o;
-  Decision d = evaluate(p, f, 100, day, EvalOptions{proposed}, cache);
+  Decision d = evaluate(p, f, 100, day, options, cache);
   if (d.failed) {
     o.error = true;
+    o.uncovered = d.error().code == "tollgate.eval.coverage";
     if (missing) *missing = d.error().field;
     if (rule) {  // "rule ID (citation) cannot be decided: ..."
       const std::string& m = d.error().message;
@@ -197,6 +199,7 @@ Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, Cla
 }
 
 std::string Outcome::text() const {
+  if (uncovered) return "not covered (the date is outside the rules' coverage)";
   if (error) return "cannot be judged (a field a rule needs is missing)";
   std::string out = std::string(klass_name(klass)) + ", " + to_string(verdict);
   if (review != Review::none) out += std::string(" (") + to_string(review) + ")";
@@ -308,7 +311,7 @@ bool is_absent_value(double v) { return std::isnan(v); }
 
 std::string num_text(double v, bool date) { return date ? format_date(static_cast<Day>(v)) : format_number(v); }
 
-bool is_date_dim(const Dim& d) { return d.slot == s_chip_first_marketed; }
+bool is_date_dim(const Dim& d) { return d.slot == s_chip_first_marketed || d.slot == s_chip_us_available_on; }
 
 // The value index of a number within a number dimension's values (cuts are points; between them, intervals).
 int number_index(const Dim& d, double v) {
@@ -485,9 +488,11 @@ struct Builder {
   void scan(const DiffSide& s, int side) {
     const Program& p = *s.program;
     std::vector<char> seen(p.nodes.size(), 0);
-    for (int r : rules_in_force(s))
+    for (int r : rules_in_force(s)) {
+      if (p.rules[static_cast<size_t>(r)].on == RecordKind::fab_order) continue;  // the regions are of shipments
       for (int root : {p.rules[static_cast<size_t>(r)].when, p.rules[static_cast<size_t>(r)].except})
         if (root >= 0) reachable(p, static_cast<uint32_t>(root), seen);
+    }
     for (size_t ni = 0; ni < p.nodes.size(); ++ni) {
       if (!seen[ni]) continue;
       const Node& n = p.nodes[ni];
@@ -720,6 +725,8 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
     }
   }
   if (!is_dim(s_end_user_hq) && f.has(s_destination)) f.set_raw(s_end_user_hq, f.num[s_destination]);
+  // The end user is its own ultimate parent (end_user_parent_hq is not a dimension of the regions).
+  if (f.has(s_end_user_hq)) f.set_raw(s_end_user_parent_hq, f.num[s_end_user_hq]);
   if (pd_dim && !is_absent_value(pd) && f.has(s_chip_tpp)) set_pd(dims, cell, pd, f);
   return f;
 }
@@ -858,8 +865,8 @@ class Splitter {
     Facts fa = cell_facts(dims_, cell, a_.day), fb = fa;
     fb.set_raw(s_date, b_.day);
     std::string ma, mb, ra, rb;
-    Outcome oa = outcome_of(*a_.program, fa, a_.day, a_.proposed, nullptr, &ma, &ra);
-    Outcome ob = outcome_of(*b_.program, fb, b_.day, b_.proposed, nullptr, &mb, &rb);
+    Outcome oa = outcome_of(*a_.program, fa, a_.day, a_.options(), nullptr, &ma, &ra);
+    Outcome ob = outcome_of(*b_.program, fb, b_.day, b_.options(), nullptr, &mb, &rb);
     ++part.judged;
     for (int side = 0; side < 2; ++side) {
       if (!(side == 0 ? oa.error : ob.error)) continue;
@@ -1112,7 +1119,7 @@ std::string Region::witness_json(const std::vector<Dim>&) const {
   if (!chip.contains("name")) chip["name"] = "witness";
   j["chip"] = chip;
   for (auto [k, s] : {std::pair<const char*, int>{"destination", s_destination}, {"end_user_hq", s_end_user_hq},
-                      {"export_from", s_export_from}})
+                      {"end_user_parent_hq", s_end_user_parent_hq}, {"export_from", s_export_from}})
     if (f.has(s)) j[k] = country_code(static_cast<int>(f.num[static_cast<size_t>(s)]));
   j["quantity"] = 1;
   j["unit_price_usd"] = "1.00";
@@ -1131,8 +1138,8 @@ std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const
   for (const auto& [name, chip] : catalog.chips()) {
     for (const auto& cls : classes) {
       int rep = representative(cls);
-      Outcome oa = outcome_of(*a.program, as_shipment(chip, rep, a.day), a.day, a.proposed);
-      Outcome ob = outcome_of(*b.program, as_shipment(chip, rep, b.day), b.day, b.proposed);
+      Outcome oa = outcome_of(*a.program, as_shipment(chip, rep, a.day), a.day, a.options());
+      Outcome ob = outcome_of(*b.program, as_shipment(chip, rep, b.day), b.day, b.options());
       if (oa == ob) continue;
       ChipFlip fl;
       fl.chip = name;
@@ -1182,8 +1189,8 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
       continue;
     }
     Day da = use_side_dates ? a.day : r.date, db = use_side_dates ? b.day : r.date;
-    Decision x = evaluate(*a.program, r.facts, r.base_cents, da, EvalOptions{a.proposed}, &ca);
-    Decision y = evaluate(*b.program, r.facts, r.base_cents, db, EvalOptions{b.proposed}, &cb);
+    Decision x = evaluate(*a.program, r.facts, r.base_cents, da, a.options(), &ca);
+    Decision y = evaluate(*b.program, r.facts, r.base_cents, db, b.options(), &cb);
     if (x.failed || y.failed) {
       if (x.failed != y.failed) {
         ++out.flipped;

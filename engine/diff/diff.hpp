@@ -28,11 +28,14 @@ struct DiffSide {
   Day day = 0;
   bool proposed = false;
   std::string label;  // "bundled rules as of 2023-06-01"
+  bool unenforced = false;  // apply rulesets with status unenforced (--include-unenforced)
+  EvalOptions options() const { return EvalOptions{proposed, unenforced}; }
 };
 
 // What one side decides for a shipment, in the terms the diff compares.
 struct Outcome {
   bool error = false;
+  bool uncovered = false;  // the error is tollgate.eval.coverage: the side's date is outside the rules' coverage
   int klass = k_none;
   Verdict verdict = Verdict::allowed;
   Review review = Review::none;
@@ -43,7 +46,7 @@ struct Outcome {
 };
 // `missing` and `rule`, if given, receive the field that kept a side from deciding and the rule it could not decide
 // (when the outcome is an error).
-Outcome outcome_of(const Program& p, const Facts& f, Day day, bool proposed, ClassCache* cache = nullptr,
+Outcome outcome_of(const Program& p, const Facts& f, Day day, const EvalOptions& options, ClassCache* cache = nullptr,
                    std::string* missing = nullptr, std::string* rule = nullptr);
 
 // A chip (catalog facts) as a shipment of one unit from the US to `destination`, its end user there, on `day`.

@@ -189,7 +189,8 @@ std::string change_words(const Outcome& a, const Outcome& b) {
     return out;
   };
   auto whole = [&](const Outcome& o) {
-    return o.error ? std::string("cannot be judged (a field is missing)")
+    return o.uncovered ? std::string("not covered (the date is outside the rules' coverage)")
+           : o.error   ? std::string("cannot be judged (a field is missing)")
                    : std::string(klass_name(o.klass)) + ", " + verdict_words(o) + (o.fees.empty() ? "" : ", fee " + fees(o.fees));
   };
   if (a.error || b.error) return whole(a) + " -> " + whole(b);
@@ -373,7 +374,9 @@ std::string diff_json(const DiffReport& r) {
   ojson j;
   j["schema"] = "tollgate.diff/1";
   auto side = [](const DiffSide& s) {
-    return ojson{{"label", s.label}, {"as_of", format_date(s.day)}, {"include_proposed", s.proposed}};
+    ojson o{{"label", s.label}, {"as_of", format_date(s.day)}, {"include_proposed", s.proposed}};
+    if (s.unenforced) o["include_unenforced"] = true;  // (absent when false, as before rulesets could be unenforced)
+    return o;
   };
   j["old"] = side(r.old_side);
   j["new"] = side(r.new_side);
@@ -501,6 +504,7 @@ Facts plane_facts(int dest, double tpp, double pd, Day day, const Slice& slice) 
   f.set_number(s_chip_die_area_mm2, micro(tpp / pd));
   f.set_number(s_chip_interconnect_gbps, micro(slice.interconnect_gbps));
   f.set_number(s_chip_memory_bw_gbps, micro(slice.memory_bw_gbps));
+  f.set_raw(s_chip_us_available_on, *parse_date("2025-01-01"));  // on the US market (the H200 rule's condition)
   f.set_text(t_chip_name, "Generic accelerator");  // matches no rule's name or family constant
   f.set_text(t_chip_family, "Generic");
   f.set_text(t_chip_vendor, "Generic");
@@ -527,8 +531,8 @@ PlaneOutcomes judge_plane(const DiffReport& r, const SvgFrame& fr, int dest, con
       double lt = fr.x0 + (i + 0.5) / fr.nx * (fr.x1 - fr.x0), lp = fr.y0 + (j + 0.5) / fr.ny * (fr.y1 - fr.y0);
       double tpp = std::pow(10, lt), pd = std::pow(10, lp);
       size_t k = static_cast<size_t>(j * fr.nx + i);
-      p.old_side[k] = outcome_of(*o.program, plane_facts(dest, tpp, pd, o.day, slice), o.day, o.proposed).text();
-      p.new_side[k] = outcome_of(*n.program, plane_facts(dest, tpp, pd, n.day, slice), n.day, n.proposed).text();
+      p.old_side[k] = outcome_of(*o.program, plane_facts(dest, tpp, pd, o.day, slice), o.day, o.options()).text();
+      p.new_side[k] = outcome_of(*n.program, plane_facts(dest, tpp, pd, n.day, slice), n.day, n.options()).text();
     }
   return p;
 }
@@ -765,8 +769,8 @@ std::vector<PlottedChip> plotted_chips(const DiffReport& r, const Catalog& catal
     double lt = std::log10(tpp), lp = std::log10(pd);
     if (lt < fr.x0 || lt > fr.x1 || lp < fr.y0 || lp > fr.y1) continue;
     const DiffSide &o = r.old_side, &n = r.new_side;
-    bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.proposed) ==
-                   outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.proposed));
+    bool flips = !(outcome_of(*o.program, as_shipment(f, dest, o.day), o.day, o.options()) ==
+                   outcome_of(*n.program, as_shipment(f, dest, n.day), n.day, n.options()));
     bool dc = f.has(s_chip_datacenter) && f.num[s_chip_datacenter] != 0;
     out.push_back({name.size() > 24 ? name.substr(0, 23) + "..." : name, fr.X(lt), fr.Y(lp), dc, flips});
   }

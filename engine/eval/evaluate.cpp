@@ -492,7 +492,7 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
   Decision d;
   d.as_of = as_of;
   const ActiveSet* active;
-  if (cache && cache->last && cache->last_proposed == o.include_proposed && cache->last_from <= as_of &&
+  if (cache && cache->last && cache->last_mode == o.mode() && cache->last_from <= as_of &&
       as_of < cache->last_to) {
     active = cache->last;
   } else {
@@ -501,7 +501,7 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
       cache->last = active;
       cache->last_from = active->start;
       cache->last_to = p.active_end(*active, o);
-      cache->last_proposed = o.include_proposed;
+      cache->last_mode = o.mode();
     }
   }
   const ActiveSet& act = *active;

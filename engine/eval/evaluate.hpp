@@ -71,7 +71,7 @@ class ClassCache {
   // The stretch of time found last, for runs of records in date order: [from, to) under `options`.
   const ActiveSet* last = nullptr;
   Day last_from = 0, last_to = 0;
-  bool last_proposed = false;
+  size_t last_mode = 0;  // EvalOptions::mode() of `last`
 };
 
 // Judges one record. `base_cents` holds quantity × unit price in cents (the levy base), or -1 if not given.

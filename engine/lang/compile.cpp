@@ -308,8 +308,9 @@ class Compiler {
           if (c.token.text == "enacted") rs.status = Status::enacted;
           else if (c.token.text == "arrangement") rs.status = Status::arrangement;
           else if (c.token.text == "proposed") rs.status = Status::proposed;
+          else if (c.token.text == "unenforced") rs.status = Status::unenforced;
           else error("tollgate.check.status", "unknown status '" + c.token.text + "'", c.token.span,
-                     "a ruleset's status is enacted, arrangement or proposed");
+                     "a ruleset's status is enacted, arrangement, proposed or unenforced");
         } else if (c.key == "effective") {
           has_effective = true;
           if (auto day = date_of(c.token)) rs.from = *day;
@@ -475,6 +476,9 @@ class Compiler {
     if (clauses.count("cite") && r.citation.empty())
       error("tollgate.check.no-citation", "rule '" + r.id + "' has an empty citation", clauses["cite"]->span);
     if (clauses.count("quote")) r.quote = clauses["quote"]->token.text;
+    // A note's `as` is what it says in the decision (DESIGN §5 `notes`): the uncertainty, the exception that may
+    // apply, the relaxation withheld.
+    if (r.kind == RuleKind::note && clauses.count("as")) r.text = clauses["as"]->token.text;
     if (r.kind == RuleKind::classify && need("as", "add `as \"3A090.a\"` (or .b, .c, none)")) {
       const auto& t = clauses["as"]->token;
       int k = klass_from_name(t.text);
@@ -519,7 +523,7 @@ class Compiler {
         {RuleKind::verdict, {"on", "when", "except", "then", "review", "exception", "overrides", "effective", "until",
                              "cite", "quote"}},
         {RuleKind::levy, {"on", "when", "except", "fee", "of", "effective", "until", "cite", "quote"}},
-        {RuleKind::note, {"on", "when", "effective", "until", "cite", "quote"}}};
+        {RuleKind::note, {"on", "as", "when", "effective", "until", "cite", "quote"}}};
     ClauseMap clauses;
     for (const auto& c : d.clauses) {
       if (!allowed.at(r.kind).count(c.key)) {
@@ -565,10 +569,11 @@ class Compiler {
       static const std::map<std::string, Review> reviews = {
           {"presumption_of_approval", Review::presumption_of_approval}, {"case_by_case", Review::case_by_case},
           {"congressional_review", Review::congressional_review},
-          {"presumption_of_denial", Review::presumption_of_denial}};
+          {"presumption_of_denial", Review::presumption_of_denial}, {"policy_of_denial", Review::policy_of_denial}};
       if (auto it = reviews.find(t.text); it != reviews.end()) r.review = it->second;
       else unknown_name(t.text, t.span, "review policy",
-                        {"presumption_of_approval", "case_by_case", "congressional_review", "presumption_of_denial"});
+                        {"presumption_of_approval", "case_by_case", "congressional_review", "presumption_of_denial",
+                         "policy_of_denial"});
     }
     if (clauses.count("exception")) {
       const auto& t = clauses["exception"]->token;
@@ -688,7 +693,7 @@ class Compiler {
       case RuleKind::verdict:
         return "a rule takes: on, when, except when, then, review, exception, overrides, effective, until, cite, quote";
       case RuleKind::levy: return "a levy takes: on, when, except when, fee, of, effective, until, cite, quote";
-      case RuleKind::note: return "a note takes: on, when, effective, until, cite, quote";
+      case RuleKind::note: return "a note takes: on, as (what it says), when, effective, until, cite, quote";
     }
     return "";
   }
@@ -976,6 +981,18 @@ class Compiler {
     }
     int acc = lower(e.args[0], first);
     if (acc < 0) return -1;
+    // One date minus another is the number of days between them (`date - designer_applied_on < 180`).
+    if (first.k == TypeInfo::date && e.args.size() == 2 && e.ops[0] == "-") {
+      TypeInfo rt;
+      int k = lower(e.args[1], rt);
+      if (k < 0) return -1;
+      if (rt.k != TypeInfo::date) return type_error(e.args[1], rt, "a date (a date minus a date is a number of days)");
+      Node n;
+      n.op = Node::sub;
+      n.name_index = name_id(label_of(acc) + " - " + label_of(k));
+      t = {TypeInfo::number, ""};
+      return emit(n, {acc, k});
+    }
     if (first.k != TypeInfo::number) return type_error(e.args[0], first, "a number");
     std::string unit = first.unit;
     std::string label = p_->names[static_cast<size_t>(p_->nodes[static_cast<size_t>(acc)].name_index)];
@@ -1009,6 +1026,10 @@ class Compiler {
     }
     t = {TypeInfo::number, unit};
     return acc;
+  }
+
+  const std::string& label_of(int node) const {
+    return p_->names[static_cast<size_t>(p_->nodes[static_cast<size_t>(node)].name_index)];
   }
 
   bool is_set_expr(const Expr& e) const {
@@ -1567,20 +1588,26 @@ class Compiler {
     for (const auto& set : p_->country_sets) cuts.insert(cuts.end(), set.starts.begin(), set.starts.end());
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    for (int proposed = 0; proposed < 2; ++proposed) {
-      auto& segs = p_->segments[static_cast<size_t>(proposed)];
+    // One partition per option mode (EvalOptions::mode()): bit 0 applies proposed rulesets, bit 1 unenforced ones.
+    auto applies = [](const Ruleset& rs, int mode) {
+      if (rs.status == Status::proposed) return (mode & 1) != 0;
+      if (rs.status == Status::unenforced) return (mode & 2) != 0;
+      return true;
+    };
+    for (int mode = 0; mode < 4; ++mode) {
+      auto& segs = p_->segments[static_cast<size_t>(mode)];
       for (Day s : cuts) {
         ActiveSet a;
         a.start = s;
         for (size_t i = 0; i < p_->rulesets.size(); ++i) {
           const Ruleset& rs = p_->rulesets[i];
-          if (rs.from <= s && s <= rs.until && (proposed || rs.status != Status::proposed))
+          if (rs.from <= s && s <= rs.until && applies(rs, mode))
             a.rulesets.push_back(static_cast<int>(i));
         }
         for (size_t i = 0; i < p_->rules.size(); ++i) {
           const Rule& r = p_->rules[i];
           const Ruleset& rs = p_->rulesets[static_cast<size_t>(r.ruleset)];
-          if (!(rs.from <= s && s <= rs.until) || (!proposed && rs.status == Status::proposed)) continue;
+          if (!(rs.from <= s && s <= rs.until) || !applies(rs, mode)) continue;
           if (!(r.from <= s && s <= r.until)) continue;
           a.rules[static_cast<size_t>(r.on)][static_cast<size_t>(r.kind)].push_back(static_cast<int>(i));
         }

@@ -40,11 +40,17 @@ enum Slot : uint8_t {
   s_chip_datacenter, s_chip_tpp, s_chip_peak_dense_tops, s_chip_bit_length, s_chip_die_area_mm2,
   s_chip_interconnect_gbps, s_chip_memory_bw_gbps, s_chip_transistors_billion, s_chip_process_nm,
   s_chip_non_planar, s_chip_has_hbm, s_chip_first_marketed,
+  // chip, encoding.md r2: an HBM stack shipped as such (3A090.c), its package area, and the date it became
+  // commercially available in the United States (the H200 rule). Keep the chip slots contiguous, from
+  // s_chip_datacenter to s_chip_us_available_on (the reader copies a catalog chip by that range).
+  s_chip_hbm_stack, s_chip_package_area_mm2, s_chip_us_available_on,
   // shipment
   s_date, s_destination, s_end_user_hq, s_quantity, s_export_from,
+  s_end_user_parent_hq,  // r2: the ultimate parent's headquarters (15 CFR 744.23(a)(3))
   // fab order
   s_designer_hq, s_designer_attests_not_3a090a, s_process_nm, s_non_planar, s_transistors_billion, s_has_hbm,
   s_packager_approved, s_packaged_in,
+  s_designer_applied_on, s_designer_location, s_designer_parent_hq,  // r2: Note 1 to 3A090.a (a)(2)-(3)
   // computed while judging
   s_class,
   slot_count
@@ -52,6 +58,7 @@ enum Slot : uint8_t {
 // Text fields live apart from numbers.
 enum TextSlot : uint8_t {
   t_chip_name, t_chip_vendor, t_chip_family, t_id, t_end_user, t_license, t_role, t_designer, t_designer_status,
+  t_packaged_by,  // r2: front_end_fabricator | approved_osat | other
   text_slot_count
 };
 
@@ -104,14 +111,21 @@ struct Facts {
 
 // ---- verdicts -------------------------------------------------------------------------------------------------
 enum class Verdict : uint8_t { allowed, notify, license_required, prohibited };
-// Review policies in order of strictness (the strictest among the rules at the final verdict stands).
-enum class Review : uint8_t { none, presumption_of_approval, case_by_case, congressional_review, presumption_of_denial };
+// Review policies in order of strictness (the strictest among the rules at the final verdict stands). DESIGN §5 and
+// encoding.md r2: presumption_of_approval < case_by_case < congressional_review < presumption_of_denial <
+// policy_of_denial (the embargoes of 15 CFR 746).
+enum class Review : uint8_t {
+  none, presumption_of_approval, case_by_case, congressional_review, presumption_of_denial, policy_of_denial
+};
 enum class LicenseException : uint8_t { none, nac, aca };
 const char* to_string(Verdict v);
 const char* to_string(Review r);   // "" for none
 const char* to_string(LicenseException e);  // "" for none
 
-enum class Status : uint8_t { enacted, arrangement, proposed };
+// A ruleset's standing: enacted law, an unpublished government arrangement, a bill (applied only with
+// --include-proposed), or a rule on the books that the government does not enforce (applied only with
+// --include-unenforced; encoding.md r2, the AI Diffusion rule).
+enum class Status : uint8_t { enacted, arrangement, proposed, unenforced };
 const char* to_string(Status s);
 
 // ---- the compiled program -------------------------------------------------------------------------------------
@@ -158,6 +172,7 @@ struct Rule {
   int ruleset = -1;              // index into Program::rulesets
   std::string citation;
   std::string quote;             // the legal text, if given
+  std::string text;              // note: what the note says (its `as` clause); "" if none
   Day from = day_min, until = day_max;  // the rule's own window (inclusive), within its ruleset's
   int when = -1, except = -1;    // node indices; except = -1 if none (identical subtrees are shared)
   Span when_span;                // the rule's own `when` text (its node may be shared with another rule)
@@ -189,7 +204,10 @@ struct Ruleset {
 };
 
 struct EvalOptions {
-  bool include_proposed = false;
+  bool include_proposed = false;    // apply rulesets with status proposed (bills)
+  bool include_unenforced = false;  // apply rulesets with status unenforced
+  // Index into Program::segments.
+  size_t mode() const { return (include_proposed ? 1u : 0u) | (include_unenforced ? 2u : 0u); }
 };
 
 // The rules in force on one stretch of time, by record kind and rule kind, in program order.
@@ -224,8 +242,8 @@ struct Program {
   // The period the loaded rules cover (inclusive): from a ruleset's `covers_from` / `covers_until` (the same date
   // wherever several give one), else from the earliest ruleset's effective date, with no end.
   Day covers_from = day_min, covers_until = day_max;
-  // Time partition, computed once: [with proposed][segment].
-  std::array<std::vector<ActiveSet>, 2> segments;
+  // Time partition, computed once: [EvalOptions::mode()][segment].
+  std::array<std::vector<ActiveSet>, 4> segments;
   std::vector<std::shared_ptr<const SourceFile>> sources;  // keeps spans valid
 
   const ActiveSet& active(Day d, const EvalOptions& o) const;

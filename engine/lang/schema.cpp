@@ -24,11 +24,15 @@ const std::vector<FieldInfo>& all_fields() {
       {"chip.non_planar", ValueType::boolean, "", s_chip_non_planar, CHIP | SHIP},
       {"chip.has_hbm", ValueType::boolean, "", s_chip_has_hbm, CHIP | SHIP},
       {"chip.first_marketed", ValueType::date, "", s_chip_first_marketed, CHIP | SHIP},
+      {"chip.hbm_stack", ValueType::boolean, "", s_chip_hbm_stack, CHIP | SHIP},
+      {"chip.package_area_mm2", ValueType::number, "mm2", s_chip_package_area_mm2, CHIP | SHIP},
+      {"chip.us_available_on", ValueType::date, "", s_chip_us_available_on, CHIP | SHIP},
       {"chip.name", ValueType::text, "", t_chip_name, CHIP | SHIP},
       {"chip.vendor", ValueType::text, "", t_chip_vendor, CHIP | SHIP},
       {"chip.family", ValueType::text, "", t_chip_family, CHIP | SHIP},
       {"destination", ValueType::country, "", s_destination, SHIP | FAB},
       {"end_user_hq", ValueType::country, "", s_end_user_hq, SHIP},
+      {"end_user_parent_hq", ValueType::country, "", s_end_user_parent_hq, SHIP},
       {"quantity", ValueType::number, "", s_quantity, SHIP | FAB},
       {"export_from", ValueType::country, "", s_export_from, SHIP},
       {"end_user", ValueType::text, "", t_end_user, SHIP},
@@ -45,6 +49,10 @@ const std::vector<FieldInfo>& all_fields() {
       {"has_hbm", ValueType::boolean, "", s_has_hbm, FAB},
       {"packager_approved", ValueType::boolean, "", s_packager_approved, FAB},
       {"packaged_in", ValueType::country, "", s_packaged_in, FAB},
+      {"packaged_by", ValueType::text, "", t_packaged_by, FAB},
+      {"designer_applied_on", ValueType::date, "", s_designer_applied_on, FAB},
+      {"designer_location", ValueType::country, "", s_designer_location, FAB},
+      {"designer_parent_hq", ValueType::country, "", s_designer_parent_hq, FAB},
       {"class", ValueType::klass, "", s_class, SHIP | FAB},
   };
   return fields;
@@ -99,6 +107,7 @@ const char* to_string(Review r) {
     case Review::case_by_case: return "case_by_case";
     case Review::congressional_review: return "congressional_review";
     case Review::presumption_of_denial: return "presumption_of_denial";
+    case Review::policy_of_denial: return "policy_of_denial";
   }
   return "?";
 }
@@ -117,12 +126,13 @@ const char* to_string(Status s) {
     case Status::enacted: return "enacted";
     case Status::arrangement: return "arrangement";
     case Status::proposed: return "proposed";
+    case Status::unenforced: return "unenforced";
   }
   return "?";
 }
 
 const ActiveSet& Program::active(Day d, const EvalOptions& o) const {
-  const auto& segs = segments[o.include_proposed ? 1 : 0];
+  const auto& segs = segments[o.mode()];
   size_t lo = 0, hi = segs.size();
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
@@ -132,7 +142,7 @@ const ActiveSet& Program::active(Day d, const EvalOptions& o) const {
 }
 
 Day Program::active_end(const ActiveSet& a, const EvalOptions& o) const {
-  const auto& segs = segments[o.include_proposed ? 1 : 0];
+  const auto& segs = segments[o.mode()];
   auto i = static_cast<size_t>(&a - segs.data());
   return i + 1 < segs.size() ? segs[i + 1].start : day_max;
 }

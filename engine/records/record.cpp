@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -234,8 +235,18 @@ void canonical(const JV& v, std::string& out, bool cell_as_string) {
   }
 }
 
+// A Micro product that may exceed int64 (a peak_dense_tops × bit_length), as decimal text.
+std::string format_product(i128 micro) {
+  const int64_t whole = static_cast<int64_t>(micro / micro_per_unit), frac = static_cast<int64_t>(micro % micro_per_unit);
+  return std::to_string(whole) + (frac ? format_micro(frac).substr(1) : std::string());
+}
+
 // ---- the schema of input fields ---------------------------------------------------------------------------------
-enum class In { text, date, country, integer, money, number, boolean, chip, type, role, designer_status };
+enum class In {
+  text, date, country, integer, money, number, boolean, chip, type, role, designer_status,
+  packaged_by,        // front_end_fabricator | approved_osat | other (encoding.md r2, §5)
+  tops_by_precision   // [{"peak_dense_tops": N, "bit_length": B}, ...] (encoding.md r2, §2 TPP)
+};
 struct InField {
   const char* name;
   In in;
@@ -251,14 +262,17 @@ const std::vector<InField>& chip_fields() {
       {"memory_bw_gbps", In::number, s_chip_memory_bw_gbps},
       {"transistors_billion", In::number, s_chip_transistors_billion}, {"process_nm", In::number, s_chip_process_nm},
       {"non_planar", In::boolean, s_chip_non_planar}, {"has_hbm", In::boolean, s_chip_has_hbm},
-      {"first_marketed", In::date, s_chip_first_marketed}};
+      {"first_marketed", In::date, s_chip_first_marketed}, {"hbm_stack", In::boolean, s_chip_hbm_stack},
+      {"package_area_mm2", In::number, s_chip_package_area_mm2}, {"us_available_on", In::date, s_chip_us_available_on},
+      {"tops_by_precision", In::tops_by_precision, -1}};
   return f;
 }
 const std::vector<InField>& shipment_fields() {
   static const std::vector<InField> f = {
       {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"chip", In::chip, -1},
       {"destination", In::country, s_destination}, {"end_user", In::text, t_end_user},
-      {"end_user_hq", In::country, s_end_user_hq}, {"quantity", In::integer, s_quantity},
+      {"end_user_hq", In::country, s_end_user_hq}, {"end_user_parent_hq", In::country, s_end_user_parent_hq},
+      {"quantity", In::integer, s_quantity},
       {"unit_price_usd", In::money, -1}, {"export_from", In::country, s_export_from}, {"license", In::text, t_license}};
   return f;
 }
@@ -272,7 +286,9 @@ const std::vector<InField>& fab_fields() {
       {"transistors_billion", In::number, s_transistors_billion}, {"has_hbm", In::boolean, s_has_hbm},
       {"packager_approved", In::boolean, s_packager_approved}, {"packaged_in", In::country, s_packaged_in},
       {"destination", In::country, s_destination}, {"quantity", In::integer, s_quantity},
-      {"unit_price_usd", In::money, -1}};
+      {"unit_price_usd", In::money, -1}, {"packaged_by", In::packaged_by, t_packaged_by},
+      {"designer_applied_on", In::date, s_designer_applied_on}, {"designer_location", In::country, s_designer_location},
+      {"designer_parent_hq", In::country, s_designer_parent_hq}};
   return f;
 }
 
@@ -281,6 +297,10 @@ struct Builder {
   const Catalog* catalog;
   bool bare_chip = false;  // no "type" means chip
   int64_t qty = -1, price = -1;
+  // The highest peak_dense_tops × bit_length of tops_by_precision, in millionths (exact; may exceed int64's Micro
+  // range, so i128), for the highest-TPP rule (encoding.md r2, Technical Note 2).
+  std::optional<i128> best_product{};
+  std::string best_product_why{};             // "1978.9 × 8"
 
   bool fail(std::string code, std::string field, std::string message) {
     if (rec.ok) rec.error = {std::move(code), printable(field), printable(message)};
@@ -319,11 +339,12 @@ struct Builder {
                                                         " is a control character or not UTF-8)");
         facts.set_text(f.slot, s);
         return true;
-      case In::role: case In::designer_status: {
+      case In::role: case In::designer_status: case In::packaged_by: {
         if (!want_string(v, path, s)) return false;
         static const std::vector<std::string> roles = {"front_end_fabricator", "osat"};
         static const std::vector<std::string> statuses = {"approved", "authorized", "none"};
-        const auto& ok = f.in == In::role ? roles : statuses;
+        static const std::vector<std::string> packagers = {"front_end_fabricator", "approved_osat", "other"};
+        const auto& ok = f.in == In::role ? roles : f.in == In::designer_status ? statuses : packagers;
         if (std::find(ok.begin(), ok.end(), s) == ok.end()) {
           std::string list;
           for (const auto& o : ok) list += (list.empty() ? "" : ", ") + o;
@@ -385,9 +406,12 @@ struct Builder {
           return fail("tollgate.input.value", path, path + " must be greater than 0");
         if (f.slot == s_chip_bit_length && !whole_bits(*d))
           return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
+        if (f.slot == s_chip_package_area_mm2 && *d == 0)
+          return fail("tollgate.input.value", path, path + " must be greater than 0");
         facts.set_number(f.slot, *d);
         return true;
       }
+      case In::tops_by_precision: return tops_list(v, path);
       case In::boolean: {
         bool b;
         if (v.k == JV::boolean) b = v.b;
@@ -412,8 +436,80 @@ struct Builder {
     return true;
   }
 
+  // tops_by_precision: a non-empty array of {peak_dense_tops, bit_length}; keeps the highest product, exactly.
+  bool tops_list(const JV& v, const std::string& path) {
+    JV parsed;  // in CSV the cell holds the array as JSON text
+    const JV* arr = &v;
+    if (v.k == JV::cell) {
+      std::string err;
+      if (!parse_json(v.text, parsed, err)) return fail("tollgate.input.value", path, path + " is not a JSON array: " + err);
+      arr = &parsed;
+    }
+    if (arr->k != JV::array || arr->items.empty())
+      return fail("tollgate.input.type", path, path + " must be a non-empty array of {peak_dense_tops, bit_length}");
+    for (size_t i = 0; i < arr->items.size(); ++i) {
+      const JV& e = arr->items[i];
+      const std::string at = path + "[" + std::to_string(i) + "]";
+      if (e.k != JV::object) return fail("tollgate.input.type", at, at + " must be an object");
+      std::string_view pdt, bl;
+      for (const auto& [k, x] : e.members) {
+        if (x.k != JV::number) return fail("tollgate.input.type", at + "." + k, at + "." + k + " must be a number");
+        if (k == "peak_dense_tops") pdt = x.text;
+        else if (k == "bit_length") bl = x.text;
+        else return fail("tollgate.input.unknown-field", at + "." + k,
+                         "unknown field '" + k + "' in " + at + "; expected peak_dense_tops and bit_length");
+      }
+      if (pdt.empty() || bl.empty())
+        return fail("tollgate.input.missing-field", at, at + " needs both peak_dense_tops and bit_length");
+      NumberError why = NumberError::none;
+      auto p = parse_micro(pdt, &why);
+      auto bits = parse_micro(bl);
+      if (!p) return fail("tollgate.input.value", at + ".peak_dense_tops", at + ".peak_dense_tops '" + std::string(pdt) + "' " + describe(why));
+      if (*p < 0 || *p > max_number_micro)
+        return fail("tollgate.input.value", at + ".peak_dense_tops",
+                    at + ".peak_dense_tops '" + std::string(pdt) + "' is not a number from 0 to 10^12");
+      if (!bits || !whole_bits(*bits))
+        return fail("tollgate.input.value", at + ".bit_length",
+                    at + ".bit_length " + std::string(bl) + " must be a whole number of bits from 1 to 64");
+      const i128 prod = static_cast<i128>(*p) * (*bits / micro_per_unit);
+      if (!best_product || *best_product < prod) {
+        best_product = prod;
+        best_product_why = std::string(pdt) + " × " + std::string(bl);
+      }
+    }
+    return true;
+  }
+
+  // TPP (encoding.md r2; 15 CFR 774 Supp. 1, 3A090 Technical Notes 1-2): the highest of the given tpp and every
+  // peak_dense_tops × bit_length (the single pair and each entry of tops_by_precision), computed exactly on the
+  // decimal texts. A given tpp lower than a product is an error; without a tpp, the highest product is the TPP.
+  bool finish_tpp(Facts& f, const std::string& prefix) {
+    std::optional<i128> best = best_product;
+    std::string why = best_product_why;
+    if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length)) {
+      const i128 prod = static_cast<i128>(f.num[s_chip_peak_dense_tops]) * (f.num[s_chip_bit_length] / micro_per_unit);
+      if (!best || *best < prod) {
+        best = prod;
+        why = format_micro(f.num[s_chip_peak_dense_tops]) + " × " + format_micro(f.num[s_chip_bit_length]);
+      }
+    }
+    if (!best) return true;
+    if (f.has(s_chip_tpp)) {
+      if (static_cast<i128>(f.num[s_chip_tpp]) < *best)
+        return fail("tollgate.input.tpp", prefix + "tpp",
+                    prefix + "tpp " + format_micro(f.num[s_chip_tpp]) + " is lower than peak_dense_tops × bit_length = " +
+                        why + " = " + format_product(*best) + "; TPP is the highest value over all bit lengths " +
+                        "(15 CFR 774 Supp. 1, 3A090 Technical Note 2)");
+      return true;
+    }
+    if (*best > max_number_micro)
+      return fail("tollgate.input.value", prefix + "tpp", prefix + "tpp " + format_product(*best) + " is absurdly large");
+    f.set_number(s_chip_tpp, static_cast<int64_t>(*best));
+    return true;
+  }
+
   static void copy_chip(const Facts& from, Facts& to) {
-    for (int s = s_chip_datacenter; s <= s_chip_first_marketed; ++s)
+    for (int s = s_chip_datacenter; s <= s_chip_us_available_on; ++s)
       if (from.has(s)) to.set_raw(s, from.num[static_cast<size_t>(s)]);  // copied as held
     for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
       if (from.has_text(t)) to.set_text(t, from.text(t));
@@ -433,18 +529,8 @@ struct Builder {
       }
       if (!field(*it, v, prefix + k, facts)) return false;
     }
-    derive_tpp(facts, prefix);
+    finish_tpp(facts, prefix);
     return rec.ok;
-  }
-
-  // TPP is taken as given; if only peak_dense_tops and bit_length are given, tpp = their product (encoding.md),
-  // exactly (bit_length is a whole number). A product beyond the largest number kept leaves tpp not given, so a
-  // rule that needs it fails closed.
-  static void derive_tpp(Facts& f, const std::string&) {
-    if (!f.has(s_chip_tpp) && f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length)) {
-      const i128 tpp = static_cast<i128>(f.num[s_chip_peak_dense_tops]) * (f.num[s_chip_bit_length] / micro_per_unit);
-      if (tpp <= micro_max) f.set_number(s_chip_tpp, static_cast<int64_t>(tpp));
-    }
   }
 
   void build(const JV& obj) {
@@ -514,6 +600,16 @@ struct Builder {
           fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
           return;
         }
+    }
+    // packager_approved: true stays accepted as a synonym of packaged_by: approved_osat (encoding.md r2, §5).
+    if (rec.kind == RecordKind::fab_order && rec.facts.has(s_packager_approved) &&
+        rec.facts.num[s_packager_approved] != 0) {
+      if (rec.facts.has_text(t_packaged_by) && rec.facts.text(t_packaged_by) != "approved_osat") {
+        fail("tollgate.input.value", "packaged_by", "packager_approved is true but packaged_by is '" +
+                                                        std::string(rec.facts.text(t_packaged_by)) + "'; give one");
+        return;
+      }
+      rec.facts.set_text(t_packaged_by, "approved_osat");
     }
     static const int us = country_index("US");
     if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
@@ -636,6 +732,11 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       if (s != "approved" && s != "authorized" && s != "none") return false;
       facts.set_text(f.slot, s);
       return true;
+    case In::packaged_by:
+      if (s != "front_end_fabricator" && s != "approved_osat" && s != "other") return false;
+      facts.set_text(f.slot, s);
+      return true;
+    case In::tops_by_precision: return false;  // the general path reads the array
     case In::date: {
       auto d = parse_date(s);
       if (!d) return false;
@@ -673,7 +774,8 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
     case In::number: {
       auto d = parse_micro(s);
       if (!d || *d < 0 || *d > max_number_micro) return false;
-      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
+      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm ||
+           f.slot == s_chip_package_area_mm2) && *d == 0)
         return false;
       if (f.slot == s_chip_bit_length && !whole_bits(*d)) return false;
       facts.set_number(f.slot, *d);
@@ -794,9 +896,11 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
       if (cell.empty()) continue;
       int f = plan.chip_field[i];
       if (f < 0) return false;
+      // TPP from peak rates is derived and checked exactly, on the cells' texts, by the general path.
+      const int slot = chip_fields()[static_cast<size_t>(f)].slot;
+      if (slot == s_chip_peak_dense_tops || slot == s_chip_bit_length) return false;
       if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
     }
-    Builder::derive_tpp(rec.facts, "chip.");
     seen |= uint64_t{1} << field_index(schema, "chip");
   }
   b.complete(seen);

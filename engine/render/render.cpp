@@ -76,6 +76,23 @@ void render_fired(std::string& out, const Program& p, const Record& r, const Dec
   }
   out += ']';
 }
+void render_notes(std::string& out, const Program& p, const Decision& d) {
+  out += ",\"notes\":[";
+  bool first = true;
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    const Rule& rule = p.rules[i];
+    if (rule.kind != RuleKind::note || !d.has_fired(static_cast<int>(i))) continue;
+    if (!first) out += ',';
+    first = false;
+    out += '{';
+    put_member(out, "rule", rule.id);
+    put_member(out, "citation", rule.citation);
+    put_key(out, "text");
+    put_string(out, rule.text);
+    out += '}';
+  }
+  out += ']';
+}
 void render_rulesets(std::string& out, const Program& p, const Decision& d) {
   out += '[';
   for (size_t i = 0; i < d.active->rulesets.size(); ++i) {
@@ -152,6 +169,7 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
   if (!fired) {
     fired_text.clear();
     render_fired(fired_text, p, r, d);
+    render_notes(fired_text, p, d);
     fired = &fired_text;
   }
   if (!rulesets) {
@@ -206,6 +224,8 @@ void append_fired_entry(std::string& out, const Program& p, int rule_index, cons
   out += '}';
 }
 
+void append_notes(std::string& out, const Program& p, const Decision& d) { render_notes(out, p, d); }
+
 std::string decision_json_from_parts(const DecisionParts& d) {
   std::string out;
   assemble(out, d, nullptr);
@@ -244,6 +264,10 @@ void record_subject_into(std::string& out, const Record& r) {
     out += f.has_text(t_chip_name) ? f.text(t_chip_name) : std::string_view("(inline spec)");
     code(" -> ", s_destination);
     code(", end user HQ ", s_end_user_hq);
+    // The ultimate parent, when it is not the end user's own headquarters (encoding.md r2).
+    if (f.has(s_end_user_parent_hq) &&
+        (!f.has(s_end_user_hq) || f.num[s_end_user_parent_hq] != f.num[s_end_user_hq]))
+      code(", parent HQ ", s_end_user_parent_hq);
     code(", from ", s_export_from);
   } else if (r.kind == RecordKind::fab_order) {
     out += f.has_text(t_role) ? f.text(t_role) : std::string_view("fab order");
@@ -294,6 +318,13 @@ std::string decision_text_from_json(std::string_view decision, std::string_view 
   for (const auto& f : j["fired"]) {
     out += "    - " + str(f["rule"]) + "  [" + str(f["citation"]) + "]\n";
     out += "      " + str(f["because"]) + "\n";
+  }
+  if (j.contains("notes") && !j["notes"].empty()) {
+    out += "  notes\n";
+    for (const auto& n : j["notes"]) {
+      out += "    * " + str(n["rule"]) + "  [" + str(n["citation"]) + "]\n";
+      out += "      " + str(n["text"]) + "\n";
+    }
   }
   out += "  rules in force  ";
   bool first = true;

@@ -16,7 +16,9 @@ inline constexpr const char* decision_schema = "tollgate.decision/1";
 // One line of JSON (no trailing newline), fields in the contract's order. Deterministic: the same program,
 // record and as-of give the same bytes.
 // `layout`, if given, receives where the arrays sit (the trace store keeps each part once; see store.hpp):
-// [fees_begin, fees_end) is the fees array's text "[…]", and so on.
+// [fees_begin, fees_end) is the fees array's text "[…]", and so on. The fired part runs on over the notes:
+// [fired_begin, fired_end) is `[…fired…],"notes":[…notes…]`, so that the store keeps, and hashes, a decision's notes
+// with its reasons (both depend only on the rules that fired).
 struct JsonLayout {
   size_t fees_begin = 0, fees_end = 0, fired_begin = 0, fired_end = 0, rulesets_begin = 0, rulesets_end = 0;
 };
@@ -30,10 +32,15 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
                         const Sha256* input_sha = nullptr, const std::string* rulesets = nullptr);
 // One element of the fired array: {"rule", "ruleset", "citation", "because"} of a rule that fired for `d`.
 void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d);
+// `,"notes":[…]`: one {"rule", "citation", "text"} per note rule that fired for `d`, in program order (DESIGN §5;
+// encoding.md r2: uncertain strict readings, exceptions that may apply, relaxations withheld). A caller that passes
+// its own fired text to decision_json_into appends this after the fired array.
+void append_notes(std::string& out, const Program& p, const Decision& d);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 // The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together
-// byte for byte as decision_json() wrote them (review/exception "" stand for null).
+// byte for byte as decision_json() wrote them (review/exception "" stand for null; `fired` includes the notes array,
+// as JsonLayout says).
 struct DecisionParts {
   std::string_view id, type, as_of, classification, verdict, review, exception, fees, fired, rulesets, input_sha256,
       engine;

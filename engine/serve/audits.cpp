@@ -85,6 +85,7 @@ void AuditJobs::run(Job& job) {
   ao.inputs = {job.file};
   ao.as_of = job.options.as_of;
   ao.include_proposed = job.options.include_proposed;
+  ao.include_unenforced = job.options.include_unenforced;
   ao.jobs = 1;  // the server's cores serve requests first
   ao.db = db_;
   ao.progress = [&job](const AuditProgress& p) {

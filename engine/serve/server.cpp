@@ -366,6 +366,9 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
   auto proposed = flag(t, "include_proposed");
   if (!proposed) return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes true or false"));
   o.include_proposed = *proposed;
+  auto unenforced = flag(t, "include_unenforced");
+  if (!unenforced) return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes true or false"));
+  o.include_unenforced = *unenforced;
   auto e = current();
   auto j = std::make_shared<Judgement>(
       classify ? classify_body(*e, req.body, o) : judge_body(*e, req.body, body_format(req.content_type, req.body), o));
@@ -500,6 +503,12 @@ void Server::Impl::audit_upload(HttpRequest& req, const Target& t, Respond& resp
     return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes true or false"));
   }
   o.include_proposed = *proposed;
+  auto unenforced = flag(t, "include_unenforced");
+  if (!unenforced) {
+    audits->abandon(id);
+    return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes true or false"));
+  }
+  o.include_unenforced = *unenforced;
   if (req.body_bytes == 0) {
     audits->abandon(id);
     return respond(error_reply(400, "tollgate.serve.upload", "the upload is empty"));

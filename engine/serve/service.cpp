@@ -88,7 +88,7 @@ class Judge {
       return reject(r, "input", "tollgate.input.missing", "date",
                     "the record has no date and no as_of query parameter was given", raw, out);
     Day day = o_.as_of ? *o_.as_of : r.date;
-    Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed}, &cache_);
+    Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
     if (d.failed) return reject(r, "evaluation", d.error().code, d.error().field, d.error().message, raw, out);
     decision(r, d, day, out);
   }

@@ -34,6 +34,7 @@ struct Engine {
 struct JudgeOptions {
   std::optional<Day> as_of;  // judge every record as of this date instead of its own
   bool include_proposed = false;
+  bool include_unenforced = false;  // rulesets on the books but not enforced (encoding.md r2, the AI Diffusion rule)
 };
 
 // How a /v1/check body is laid out: one JSON object, a JSON array of objects, JSON lines, or CSV with a header.

@@ -130,7 +130,8 @@ def test_batches(srv):
     bad_chip = dict(H20, id="S-2", chip="H2O")
     no_field = dict(H20, id="S-3")
     del no_field["end_user_hq"]
-    ok2 = dict(H20, id="S-4", destination="DE", end_user_hq="DE")
+    # (encoding.md r2: the end user's ultimate parent decides the H20 notice outside China; it is its own parent)
+    ok2 = dict(H20, id="S-4", destination="DE", end_user_hq="DE", end_user_parent_hq="DE")
     st, h, body = srv.request("POST", "/v1/check", [H20, bad_chip, no_field, ok2])
     out = json.loads(body)
     check(st == 400 and len(out) == 4, "a batch with bad records: 400, one answer per record")

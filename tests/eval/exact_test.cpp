@@ -300,9 +300,10 @@ TEST_CASE("coverage: a date the rules do not cover is an error, never ALLOWED") 
   CHECK(d.failed);
   CHECK(d.error().code == "tollgate.eval.coverage");
   CHECK(d.error().field == "date");
-  // The day before the earliest ruleset (us_2022_ac, 2022-10-21) and that day itself.
-  CHECK(judge(p, h100, "2022-10-20").error().code == "tollgate.eval.coverage");
-  Decision first = judge(p, h100, "2022-10-21");
+  // The day before the bundled rules' coverage starts and that day itself: encoding.md §0 puts it at 2022-08-26, the
+  // first is-informed letters (covers_from in rules/us_2022_letters.tg; main had 2022-10-21 before they were encoded).
+  CHECK(judge(p, h100, "2022-08-25").error().code == "tollgate.eval.coverage");
+  Decision first = judge(p, h100, "2022-08-26");
   CHECK(!first.failed);
   REQUIRE(first.active);
   CHECK(!first.active->rulesets.empty());

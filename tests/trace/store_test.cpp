@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -64,13 +65,13 @@ TEST_CASE("an audit stores exactly what check decides, and verifies") {
   Scratch s;
   std::string db = (s.dir / "trace.db").string();
   AuditSummary sum = audit_into(db);
-  CHECK(sum.decisions == 14);
+  CHECK(sum.decisions == 17);
   CHECK(sum.rejected == 2);
   CHECK(sum.exit_code() == 2);  // two rows cannot be judged; nothing prohibited
   TraceStore store(db, TraceStore::Mode::read);
   VerifyReport v = store.verify();
   CHECK(v.ok);
-  CHECK(v.rows == 16);
+  CHECK(v.rows == 19);
   CHECK(v.head == sum.head);
   // Every stored decision is byte for byte what check --json prints for the same record.
   std::vector<std::string> expected;
@@ -88,6 +89,12 @@ TEST_CASE("an audit stores exactly what check decides, and verifies") {
   std::vector<std::string> stored;
   store.each(std::nullopt, true, true, [&](const TraceStore::Shown& e) { stored.push_back(e.json); });
   CHECK(stored == expected);
+  // The notes (encoding.md r2, DESIGN §5) are stored with the decision: the H20 levy's, the H200 rule's conditions.
+  auto stored_with = [&](const std::string& text) {
+    return std::count_if(stored.begin(), stored.end(), [&](const std::string& j) { return j.find(text) != j.npos; });
+  };
+  CHECK(stored_with("\"notes\":[{\"rule\":\"h20_levy_not_collected\"") >= 1);
+  CHECK(stored_with("\"notes\":[{\"rule\":\"h200_conditions\"") >= 1);
 }
 
 TEST_CASE("the same audit again stores nothing twice; one thread or two give the same store") {
@@ -97,9 +104,9 @@ TEST_CASE("the same audit again stores nothing twice; one thread or two give the
   AuditSummary again = audit_into(a, 2);
   CHECK(again.reused);
   CHECK(again.run == first.run);
-  CHECK(again.decisions + again.rejected == 16);
+  CHECK(again.decisions + again.rejected == 19);
   TraceStore store(a, TraceStore::Mode::read);
-  CHECK(store.verify().rows == 16);
+  CHECK(store.verify().rows == 19);
   AuditSummary single = audit_into(b, 1);
   CHECK(single.head == first.head);  // the chain covers every byte of every decision, in order
 }
@@ -123,7 +130,7 @@ TEST_CASE("a speculative start that meets the same audit once the inputs are has
   CHECK(again.run == first.run);
   TraceStore store(db, TraceStore::Mode::read);
   CHECK(store.runs().size() == 1);
-  CHECK(store.verify().rows == 16);
+  CHECK(store.verify().rows == 19);
 }
 
 TEST_CASE("trace verify names the first row altered, removed, inserted or reordered") {
@@ -150,6 +157,11 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
   }
   SUBCASE("a fee altered") {
     auto r = tamper(pristine, s.dir, "fee", "UPDATE decisions SET fee_total_cents = 1 WHERE fee_total_cents > 0");
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("altered") != std::string::npos);
+  }
+  SUBCASE("a note's text altered (the notes are kept, and hashed, with the reasons)") {
+    auto r = tamper(pristine, s.dir, "note", "UPDATE texts SET text = replace(text, 'never codified', 'codified')");
     CHECK_FALSE(r.ok);
     CHECK(r.problem.find("altered") != std::string::npos);
   }
