@@ -1185,7 +1185,8 @@ class Verifier {
       return std::equal(a.n, a.n + Tally::kinds, b.n) && a.fee_cents == b.fee_cents;
     };
     for (const auto& [dim, keys] : t) {
-      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return dim == d; });
+      const std::string& name = dim;  // (clang 14 cannot capture a structured binding)
+      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return name == d; });
       if (!known || (dim == "all" && (keys.size() != 1 || !keys.count("total"))))
         return fail(h.span.second, "run " + std::to_string(id) + ": its tallies have a dimension '" + dim +
                                        "' that tollgate does not keep: inserted");
