@@ -91,15 +91,6 @@ void name_thread(const char* name) {
 #endif
 }
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 InputFormat format_of(const std::string& path, std::FILE* f) {
   // Not records at all (a spreadsheet, UTF-16, binary, empty, a header alone): a file-level error, as in check.
   if (std::string why = input_file_problem(path); !why.empty()) throw std::runtime_error(why);
@@ -372,16 +363,6 @@ class Reorder {
   std::map<uint64_t, std::unique_ptr<Result>> done_;
   bool finished_ = false;
 };
-
-int verdict_slot(Verdict v) {
-  switch (v) {
-    case Verdict::allowed: return Tally::allowed;
-    case Verdict::notify: return Tally::notify;
-    case Verdict::license_required: return Tally::license_required;
-    case Verdict::prohibited: return Tally::prohibited;
-  }
-  return Tally::error;
-}
 
 Tally& at(Tallies& t, const char* dim, std::string_view key) {
   auto d = t.find(std::string_view(dim));

@@ -20,6 +20,8 @@ std::string format_date(Day d);
 void format_date_into(char out[10], Day d);  // YYYY-MM-DD for years 0 to 9999 (no terminator)
 // Months as one number (year * 12 + month - 1), and back to "YYYY-MM": the audit's tallies key by it.
 int month_index(Day d);
+// The current time in UTC as "YYYY-MM-DDTHH:MM:SSZ" (run and server metadata only; never on a path that decides).
+std::string utc_now();
 std::string format_month(int index);
 
 }  // namespace tollgate

@@ -8,13 +8,13 @@
 #include <ctime>
 #include <vector>
 
+#include "engine/base/date.hpp"
 #include "engine/base/hash.hpp"
 #include "engine/base/text.hpp"
 #include "engine/render/render.hpp"
 
 namespace tollgate::serve {
 
-std::string utc_now();  // server.cpp
 
 DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsync)
     : path_(path), instance_(std::move(instance)) {

@@ -24,16 +24,6 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-int verdict_slot(Verdict v) {
-  switch (v) {
-    case Verdict::allowed: return Tally::allowed;
-    case Verdict::notify: return Tally::notify;
-    case Verdict::license_required: return Tally::license_required;
-    case Verdict::prohibited: return Tally::prohibited;
-  }
-  return Tally::error;
-}
-
 void bump(Tallies& t, const char* dim, const std::string& key, int slot, int64_t fee) {
   auto& tally = t[dim][key];
   ++tally.n[slot];

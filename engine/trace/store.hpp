@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/base/hash.hpp"
+#include "engine/lang/program.hpp"
 
 struct sqlite3_stmt;  // SQLite's prepared statement
 
@@ -53,6 +54,17 @@ struct Tally {
     return *this;
   }
 };
+
+// The Tally slot of a verdict (Tally::allowed ... Tally::prohibited).
+inline int verdict_slot(Verdict v) {
+  switch (v) {
+    case Verdict::allowed: return Tally::allowed;
+    case Verdict::notify: return Tally::notify;
+    case Verdict::license_required: return Tally::license_required;
+    case Verdict::prohibited: return Tally::prohibited;
+  }
+  return Tally::error;
+}
 
 // The dimensions a run is tallied by. "all" has one key, "total".
 inline constexpr const char* tally_dims[] = {"all", "classification", "destination", "month", "chip"};

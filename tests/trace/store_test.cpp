@@ -375,7 +375,7 @@ TEST_CASE("trace verify fails when any column of any table is edited (generated 
       if (d != derived_columns.end()) CHECK_MESSAGE(r.problem.find(d->second) != std::string::npos, r.problem);
     }
   }
-  for (const auto& [column, how] : derived_columns) CHECK_MESSAGE(seen.count(column), column);  // the list is true
+  for (const auto& entry : derived_columns) CHECK_MESSAGE(seen.count(entry.first), entry.first);  // the list is true
   // The schema itself: each view rewritten (it would show other values than those hashed), a trigger added.
   SQLite::Database d(pristine.string(), SQLite::OPEN_READONLY);
   SQLite::Statement v(d, "SELECT name, sql FROM sqlite_master WHERE type = 'view'");
