@@ -51,7 +51,8 @@ Logs are CSV or JSONL files, read as a stream (any size). Each record is judged 
 SHA-256 and a hash chain (`tollgate trace verify`); records that cannot be judged are kept as rejects with
 their file, line, field and reason, and the run goes on. Auditing the same logs with the same rules again
 does not store anything twice: the earlier run is reported. A progress bar shows on a terminal.
---report writes the summary as .html (self-contained, with charts), .md or .json.
+--report FILE writes the summary as .html (self-contained, with charts), .md or .json by the file's ending, and
+prints the text summary too; --format json|md|html prints the summary in that format instead (-o FILE writes it).
 Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 a record could not be judged or bad
 input/rules (or an input changed while it was read), 5 the store's record of an earlier run was altered,
 1 internal error.)");
@@ -64,8 +65,10 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
     size_t list = 10;
     uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
     bool crash_mid = false;
+    OutputOptions out;  // the summary printed: --format text|json|md|html, -o FILE
   };
   auto o = std::make_shared<Opts>();
+  add_output_options(*app, o->out, {"text", "json", "md", "html"});
   app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files")->required()->check(CLI::ExistingFile);
   app->add_option("--db", o->db, "Trace store (SQLite; created if missing)")->capture_default_str();
   app->add_flag("--no-store", o->no_store, "Judge and summarise only: no trace store, nothing rendered or hashed (the quick look)");
@@ -131,7 +134,22 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
               return exit_bad_input;
             }
             if (bar) std::fputs("\n", stderr);
-            std::cout << summary_text(sum, o->list);
+            const std::string format = o->out.chosen();
+            if (format != "text") {
+              auto out = open_output(o->out);
+              if (!out) return exit_bad_input;
+              *out << (format == "json" ? report_json(sum) : format == "md" ? report_markdown(sum) : report_html(sum));
+              try {
+                if (!o->report.empty()) write_report(sum, o->report);
+              } catch (const std::exception& e) {
+                std::cerr << "tollgate: error: " << e.what() << "\n";
+                return exit_bad_input;
+              }
+              return sum.exit_code();
+            }
+            auto out = open_output(o->out);
+            if (!out) return exit_bad_input;
+            *out << summary_text(sum, o->list);
             if (!o->report.empty()) {
               try {
                 write_report(sum, o->report);
@@ -139,9 +157,9 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
                 std::cerr << "tollgate: error: " << e.what() << "\n";
                 return exit_bad_input;
               }
-              std::cout << "\nreport: " << o->report << "\n";
+              *out << "\nreport: " << o->report << "\n";
             }
-            if (sum.run) std::cout << "verify: tollgate trace verify " << o->db << " --head " << sum.seal << "\n";
+            if (sum.run) *out << "verify: tollgate trace verify " << o->db << " --head " << sum.seal << "\n";
             return sum.exit_code();
           }};
 }

@@ -3,9 +3,14 @@
 #include "cli/common.hpp"
 #include "engine/eval/evaluate.hpp"
 
+#include <algorithm>
+
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace tollgate::cli {
 
@@ -14,6 +19,86 @@ void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std:
     if (g.error_format == "json") os << render_json(d) << "\n";
     else os << render_human(d);
   }
+}
+
+void add_output_options(CLI::App& app, OutputOptions& o, const std::vector<std::string>& formats, bool with_file) {
+  o.format = formats.front();
+  std::string list;
+  for (const auto& f : formats) list += (list.empty() ? "" : ", ") + f;
+  app.add_option("--format", o.format, "Output format: " + list + " (default " + formats.front() + ")")
+      ->check(CLI::IsMember(formats));
+  if (std::find(formats.begin(), formats.end(), "json") != formats.end())
+    app.add_flag("--json", o.json, "The same as --format json");
+  if (with_file) app.add_option("-o,--output", o.output, "Write to FILE instead of standard output");
+}
+
+std::unique_ptr<std::ostream> open_output(const OutputOptions& o) {
+  if (o.output.empty() || o.output == "-") return std::make_unique<std::ostream>(std::cout.rdbuf());
+  auto file = std::make_unique<std::ofstream>(o.output, std::ios::binary | std::ios::trunc);
+  if (!*file) {
+    std::cerr << "tollgate: error: cannot write '" << o.output << "'\n";
+    return nullptr;
+  }
+  return file;
+}
+
+std::string default_error_format() {
+  const char* env = std::getenv("TOLLGATE_ERROR_FORMAT");
+  if (env && (std::string_view(env) == "json" || std::string_view(env) == "human")) return env;
+  return "human";
+}
+
+namespace {
+// A stream buffer that turns each line written to it into one JSON diagnostic line (see use_error_format).
+class JsonLines : public std::streambuf {
+ public:
+  explicit JsonLines(std::streambuf* to) : to_(to) {}
+  ~JsonLines() override { flush_line(); }
+
+ protected:
+  int overflow(int c) override {
+    if (c == traits_type::eof()) return 0;
+    if (c == '\n') flush_line();
+    else line_ += static_cast<char>(c);
+    return c;
+  }
+  int sync() override { return to_->pubsync(); }
+
+ private:
+  void flush_line() {
+    if (line_.empty()) return;
+    std::string out;
+    if (line_.front() == '{') out = line_;
+    else {
+      nlohmann::ordered_json j;
+      auto starts = [&](std::string_view p) { return line_.compare(0, p.size(), p) == 0; };
+      std::string_view code = "tollgate.cli.note", severity = "note";
+      size_t skip = 0;
+      if (starts("tollgate: error: ")) code = "tollgate.cli.error", severity = "error", skip = 17;
+      else if (starts("tollgate: internal error: ")) code = "tollgate.internal", severity = "error", skip = 26;
+      else if (starts("tollgate: warning: ")) code = "tollgate.cli.warning", severity = "warning", skip = 19;
+      else if (starts("tollgate: ")) skip = 10;
+      j["code"] = code;
+      j["severity"] = severity;
+      j["message"] = line_.substr(skip);
+      out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    out += '\n';
+    to_->sputn(out.data(), static_cast<std::streamsize>(out.size()));
+    line_.clear();
+  }
+  std::streambuf* to_;
+  std::string line_;
+};
+}  // namespace
+
+void use_error_format(const Globals& g) {
+  if (g.error_format != "json") return;
+  static bool done = false;
+  if (done) return;
+  done = true;
+  // Never freed: std::cerr may be written to (and flushed) until the very end of the program.
+  std::cerr.rdbuf(new JsonLines(std::cerr.rdbuf()));
 }
 
 void add_rules_options(CLI::App& app, Globals& g) {

@@ -15,9 +15,10 @@
 
 namespace tollgate::cli {
 
-// DESIGN §8.
+// The exit codes, the same for every subcommand (docs/cli.md).
 enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4,
-           exit_tampered = 5 /* trace verify: the store was altered */ };
+           exit_tampered = 5 /* trace verify: the store was altered */,
+           exit_changes = 6 /* diff --exit-code found changes; fmt --check found a file that would change */ };
 
 struct Globals {
   std::string error_format = "human";   // human | json
@@ -41,6 +42,31 @@ Command add_trace(CLI::App& root, Globals& g);
 Command add_diff(CLI::App& root, Globals& g);
 Command add_serve(CLI::App& root, Globals& g);
 Command add_screen(CLI::App& root, Globals& g);
+
+// The output conventions every subcommand that prints shares (docs/cli.md): --format FMT, one of the subcommand's
+// formats (the first is the default); --json, a synonym of --format json; -o/--output FILE, written instead of
+// standard output.
+struct OutputOptions {
+  std::string format;
+  bool json = false;
+  std::string output;
+  // The format asked for: "json" with --json, else --format's.
+  std::string chosen() const { return json ? std::string("json") : format; }
+};
+// Adds --format (checked against `formats`), --json (if "json" is one of them) and, with `with_file`, -o/--output.
+void add_output_options(CLI::App& app, OutputOptions& o, const std::vector<std::string>& formats, bool with_file = true);
+// Where a subcommand prints: standard output, or the -o file (created or truncated). Null, with a message on
+// stderr, if the file cannot be opened.
+std::unique_ptr<std::ostream> open_output(const OutputOptions& o);
+// The global error format's default: the environment variable TOLLGATE_ERROR_FORMAT (human | json) if set to one of
+// those, else human; --error-format overrides it.
+std::string default_error_format();
+// With --error-format json, every line written to std::cerr from then on becomes one JSON object (docs/cli.md): a
+// line "tollgate: error: MESSAGE" becomes {"code":"tollgate.cli.error","severity":"error","message":"MESSAGE"};
+// "tollgate: internal error: ..." code tollgate.internal; "tollgate: warning: ..." severity warning; any other line
+// severity note; a line that is already a JSON object (a rule diagnostic) is passed on as is. So the input errors
+// every subcommand prints are JSON too, without each one formatting its own. Call once, after parsing the options.
+void use_error_format(const Globals& g);
 
 void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std::ostream& os = std::cerr);
 // Loads and compiles the rules (bundled unless --rules); prints diagnostics; null on errors.

@@ -67,6 +67,31 @@ void note_cpu(const char* who) {
 
 using Clock = std::chrono::steady_clock;
 
+// The deciding rule of each flagged decision read back from a store, named from its stored fired array (which the
+// chain covers): the first fired verdict rule giving the listed verdict with the listed review, else the first
+// giving the verdict (deciding_rule(), on what was stored). The citation is the stored one.
+void name_deciding_rules(const Program& p, std::vector<Listed>& listed) {
+  std::unordered_map<std::string_view, const Rule*> by_id;
+  for (const Rule& r : p.rules) by_id.emplace(r.id, &r);
+  for (Listed& l : listed) {
+    auto fired = nlohmann::json::parse("{\"fired\":" + l.fired + "}", nullptr, false);
+    l.fired.clear();
+    if (fired.is_discarded()) continue;
+    bool exact = false;
+    for (const auto& f : fired["fired"]) {
+      if (!f.is_object() || !f["rule"].is_string()) continue;
+      auto it = by_id.find(f["rule"].get_ref<const std::string&>());
+      if (it == by_id.end() || it->second->kind != RuleKind::verdict || to_string(it->second->verdict) != l.verdict)
+        continue;
+      const bool same_review = to_string(it->second->review) == l.review;
+      if (!l.rule.empty() && (exact || !same_review)) continue;
+      l.rule = it->first;
+      l.citation = f["citation"].is_string() ? f["citation"].get<std::string>() : it->second->citation;
+      exact = same_review;
+    }
+  }
+}
+
 // With a store, the single writer is the pipeline's narrowest part: when threads outnumber cores, the workers yield
 // to it (a lower priority within the process; nothing is asked of the rest of the machine).
 void lower_priority() {
@@ -497,6 +522,7 @@ class Worker {
     e.reject = false;
     e.rulesets_key = nullptr;
     e.fee_total_cents = 0;
+    e.rule = -1;
     e.id = e.as_of = e.subject = e.fees = e.rulesets = TextRef{};
     e.code = e.field = e.message = e.raw = e.json = TextRef{};
     return e;
@@ -600,6 +626,7 @@ class Worker {
       e.review = to_string(d.review);
       e.exception = to_string(d.exception);
       e.fee_total_cents = d.fee_total_cents;
+      if (!store_) e.rule = deciding_rule(p_, d);  // (with a store, named from the stored fired array at the end)
       if (store_) {  // without a store nothing is rendered or hashed: verdicts and tallies only
         JsonLayout layout;
         e.input_sha = sha256(r.canonical);
@@ -907,6 +934,7 @@ bool AuditRun::look_up_run() {
     sum_.seal = store_->last_seal(prior->run);
     sum_.tallies = store_->tallies(prior->run);
     sum_.flagged = store_->flagged(prior->run, o_.list_limit);
+    name_deciding_rules(program_, sum_.flagged);
     sum_.rejects = store_->rejected(prior->run, o_.list_limit);
     sum_.decisions = prior->decisions;
     sum_.rejected = prior->rejects;
@@ -1135,6 +1163,10 @@ void AuditRun::list_unstored(Pipeline& p, const Result& r) {
     l.subject = text(e.subject);
     l.as_of = text(e.as_of);
     l.fee_total_cents = e.fee_total_cents;
+    if (e.rule >= 0) {
+      l.rule = program_.rules[static_cast<size_t>(e.rule)].id;
+      l.citation = program_.rules[static_cast<size_t>(e.rule)].citation;
+    }
     l.stage = e.stage;
     l.code = text(e.code);
     l.field = text(e.field);
@@ -1290,6 +1322,7 @@ AuditSummary AuditRun::finish_run(Pipeline& p) {
                              std::to_string(sum_.decisions + sum_.rejected) + " records but tallies " +
                              std::to_string(tally_total(sum_.tallies)));
     sum_.flagged = store_->flagged(sum_.run, o_.list_limit);
+    name_deciding_rules(program_, sum_.flagged);
     sum_.rejects = store_->rejected(sum_.run, o_.list_limit);
   }
   if (o_.progress)

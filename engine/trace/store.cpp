@@ -733,8 +733,8 @@ std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
   if (!span || !span->first_seq) return {};
   SQLite::Statement q(*db_,
                       "SELECT d.seq, d.file, d.line, d.id, o.verdict, o.review, o.classification, d.subject, d.as_of, "
-                      "d.fee_total_cents FROM decisions d JOIN outcomes o ON o.id = d.outcome "
-                      "WHERE d.seq BETWEEN ? AND ? AND d.run = ? "
+                      "d.fee_total_cents, (SELECT text FROM texts WHERE id = d.fired) FROM decisions d "
+                      "JOIN outcomes o ON o.id = d.outcome WHERE d.seq BETWEEN ? AND ? AND d.run = ? "
                       "AND o.verdict IN ('LICENSE_REQUIRED', 'PROHIBITED') ORDER BY d.seq LIMIT ?");
   q.bind(1, span->first_seq);
   q.bind(2, span->last_seq);
@@ -747,6 +747,7 @@ std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
     l.subject = r.getColumn(7).getString();
     l.as_of = r.getColumn(8).getString();
     l.fee_total_cents = r.getColumn(9).getInt64();
+    l.fired = r.getColumn(10).getString();
   });
 }
 

@@ -108,6 +108,7 @@ struct Entry {
   const char* stage = "";
   TextRef code, field, message, raw, json;
   Sha256 sha{};  // decision: SHA-256 of the full §5 JSON; reject: of error JSON + "\n" + raw row
+  int rule = -1;  // the deciding rule (Program::rules index; -1 none): for the summary's list, not stored
 };
 
 struct RunRecord {
@@ -128,6 +129,9 @@ struct Listed {
   std::string id, verdict, review, classification, subject, as_of;
   int64_t fee_total_cents = 0;
   std::string code, field, message, stage;  // rejects
+  // Decisions: the fired array's stored text (with its notes; TraceStore::flagged), and the deciding rule and its
+  // citation, which the audit names from it (engine/audit: name_deciding_rules).
+  std::string fired, rule, citation;
 };
 
 struct VerifyReport {

@@ -109,13 +109,13 @@ echo "$err" | grep -q "'H100 PCIe 80GB' (3A090.a)" || die "classify H100: $err"
 
 # Item 12: fmt and lint give diagnostics, never "internal error", on user input.
 printf 'ruleset t "T" {\n  status enacted\n}\n# a comment with a lone CR\r inside\ncondition c = true\n' > cr.tg
-run fmt cr.tg
+run fmt --write cr.tg
 expect_rc 0 "fmt cr.tg (a lone CR in a comment)"
 run fmt --check cr.tg
 expect_rc 0 "fmt --check cr.tg after formatting"
 grep -q "$(printf 'lone CR\r inside')" cr.tg || die "fmt cr.tg changed the comment"
 printf 'ruleset t "T" {\n  status enacted\n}\ncondition c = true\n  # one\n  # two\n  and false\n' > comments.tg
-run fmt comments.tg
+run fmt --write comments.tg
 expect_rc 0 "fmt comments.tg"
 run fmt --check comments.tg
 expect_rc 0 "fmt --check comments.tg after formatting"
