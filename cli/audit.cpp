@@ -38,6 +38,25 @@ void draw_progress(const AuditProgress& p) {
 
 }  // namespace
 
+// The run's summary as --format asks (text, json, md or html; -o FILE), and the --report file. The exit code.
+static int print_summary(const AuditSummary& sum, const OutputOptions& o, const std::string& report, size_t list,
+                  const std::string& db) {
+  const std::string format = o.chosen();
+  auto out = open_output(o);
+  if (!out) return exit_bad_input;
+  try {
+    if (format != "text") *out << (format == "json" ? report_json(sum) : format == "md" ? report_markdown(sum) : report_html(sum));
+    else *out << summary_text(sum, list);
+    if (!report.empty()) write_report(sum, report);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  if (format == "text" && !report.empty()) *out << "\nreport: " << report << "\n";
+  if (format == "text" && sum.run) *out << "verify: tollgate trace verify " << db << " --head " << sum.seal << "\n";
+  return sum.exit_code();
+}
+
 Command add_audit(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand(
       "audit", "Judge whole shipment logs on all cores; keep every decision in a hash-chained SQLite trace store");
@@ -134,33 +153,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
               return exit_bad_input;
             }
             if (bar) std::fputs("\n", stderr);
-            const std::string format = o->out.chosen();
-            if (format != "text") {
-              auto out = open_output(o->out);
-              if (!out) return exit_bad_input;
-              *out << (format == "json" ? report_json(sum) : format == "md" ? report_markdown(sum) : report_html(sum));
-              try {
-                if (!o->report.empty()) write_report(sum, o->report);
-              } catch (const std::exception& e) {
-                std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
-              }
-              return sum.exit_code();
-            }
-            auto out = open_output(o->out);
-            if (!out) return exit_bad_input;
-            *out << summary_text(sum, o->list);
-            if (!o->report.empty()) {
-              try {
-                write_report(sum, o->report);
-              } catch (const std::exception& e) {
-                std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
-              }
-              *out << "\nreport: " << o->report << "\n";
-            }
-            if (sum.run) *out << "verify: tollgate trace verify " << o->db << " --head " << sum.seal << "\n";
-            return sum.exit_code();
+            return print_summary(sum, o->out, o->report, o->list, o->db);
           }};
 }
 

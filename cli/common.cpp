@@ -4,6 +4,8 @@
 #include "engine/eval/evaluate.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include <chrono>
 #include <cstdlib>
@@ -99,6 +101,46 @@ void use_error_format(const Globals& g) {
   done = true;
   // Never freed: std::cerr may be written to (and flushed) until the very end of the program.
   std::cerr.rdbuf(new JsonLines(std::cerr.rdbuf()));
+}
+
+namespace {
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_option_usage(const CLI::Option* opt) const override {
+    std::string out = make_option_name(opt, true);
+    if (opt->get_expected_max() > 1) out += "...";
+    return opt->get_required() ? out : "[" + out + "]";
+  }
+};
+
+std::string placeholder(const std::string& name) {
+  static const std::map<std::string, std::string> names = {
+      {"as-of", "DATE"}, {"vs", "DATE"}, {"rules", "PATH"}, {"catalog", "FILE"}, {"db", "FILE"},
+      {"audit-db", "FILE"}, {"log", "FILE"}, {"lists", "FILE"}, {"report", "FILE"}, {"output", "FILE"},
+      {"o", "FILE"}, {"svg", "FILE"}, {"json-input", "FILE"}, {"token-file", "FILE"}, {"port-file", "FILE"},
+      {"spool", "DIR"}, {"resolutions", "FILE"}, {"input", "FILE"}, {"paths", "PATH"}, {"head", "HASH"},
+      {"name", "NAME"}, {"country", "CODE"}, {"format", "FORMAT"}, {"error-format", "FORMAT"},
+      {"listen", "HOST:PORT"}, {"id", "ID"}, {"tpp", "NUMBER"}, {"die-area", "MM2"}, {"interconnect", "GB/S"},
+      {"memory-bw", "GB/S"}, {"peak-dense-tops", "NUMBER"}, {"bit-length", "BITS"}};
+  auto it = names.find(name);
+  if (it != names.end()) return it->second;
+  std::string up;
+  for (char c : name) up += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return up.empty() ? "VALUE" : up;
+}
+}  // namespace
+
+void use_tollgate_formatter(CLI::App& app) { app.formatter(std::make_shared<Formatter>()); }
+
+void name_placeholders(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    const std::string type = opt->get_type_name();
+    if (type.rfind("TEXT", 0) != 0) continue;
+    std::string name = opt->get_single_name();
+    while (!name.empty() && name.front() == '-') name.erase(name.begin());
+    opt->type_name(placeholder(name));
+  }
+  for (CLI::App* sub : app.get_subcommands({})) name_placeholders(*sub);
 }
 
 void add_rules_options(CLI::App& app, Globals& g) {

@@ -68,6 +68,12 @@ std::string default_error_format();
 // every subcommand prints are JSON too, without each one formatting its own. Call once, after parsing the options.
 void use_error_format(const Globals& g);
 
+// Help texts without CLI11's placeholders: an option's value is named for what it is (DATE, FILE, FORMAT, NAME...),
+// never "TEXT", and a positional taking up to N values reads "rules..." rather than "rules(0x)". Call on the root
+// app after every subcommand is added (use_tollgate_formatter before adding them).
+void name_placeholders(CLI::App& app);
+void use_tollgate_formatter(CLI::App& app);
+
 void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std::ostream& os = std::cerr);
 // Loads and compiles the rules (bundled unless --rules); prints diagnostics; null on errors.
 std::shared_ptr<const Program> load_program(const Globals& g);

@@ -9,6 +9,33 @@
 
 namespace tollgate::cli {
 
+// The diff in the format asked for (-o FILE), and the picture to --svg FILE; false (a message printed) on failure.
+static bool write_diff(const DiffReport& rep, const Catalog& catalog, const OutputOptions& o, const std::string& svg,
+                       bool detail) {
+  const std::string format = o.chosen();
+  std::string text = format == "json"  ? diff_json(rep)
+                     : format == "md"  ? diff_markdown(rep)
+                     : format == "svg" ? diff_svg(rep, catalog)
+                                       : diff_text(rep, detail);
+  auto out = open_output(o);
+  if (!out) return false;
+  *out << text;
+  out->flush();
+  if (!*out) {
+    std::cerr << "tollgate: error: cannot write '" << o.output << "'\n";
+    return false;
+  }
+  if (!svg.empty()) {
+    std::ofstream f(svg, std::ios::binary);
+    f << diff_svg(rep, catalog);
+    if (!f) {
+      std::cerr << "tollgate: error: cannot write '" << svg << "'\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 Command add_diff(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand("diff", "Compare two rule regimes: what changed, for which shipments, at what cost");
   app->footer(R"(Examples:
@@ -110,27 +137,7 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
               return exit_bad_input;
             }
             rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            const std::string format = o->out.chosen();
-            std::string text = format == "json"  ? diff_json(rep)
-                               : format == "md"  ? diff_markdown(rep)
-                               : format == "svg" ? diff_svg(rep, *catalog)
-                                                 : diff_text(rep, o->detail);
-            auto out = open_output(o->out);
-            if (!out) return exit_bad_input;
-            *out << text;
-            out->flush();
-            if (!*out) {
-              std::cerr << "tollgate: error: cannot write '" << o->out.output << "'\n";
-              return exit_bad_input;
-            }
-            if (!o->svg.empty()) {
-              std::ofstream f(o->svg, std::ios::binary);
-              f << diff_svg(rep, *catalog);
-              if (!f) {
-                std::cerr << "tollgate: error: cannot write '" << o->svg << "'\n";
-                return exit_bad_input;
-              }
-            }
+            if (!write_diff(rep, *catalog, o->out, o->svg, o->detail)) return exit_bad_input;
             const bool changed = !rep.structure.empty() || !rep.semantic.regions.empty() || !rep.chips.empty() ||
                                  (rep.log && rep.log->flipped > 0) || (rep.log && rep.log->old_fees_cents != rep.log->new_fees_cents);
             return o->exit_code && changed ? exit_changes : exit_ok;

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
                "tollgate"};
   app.set_version_flag("--version", std::string(tollgate::engine_version));
   app.require_subcommand(1);
+  use_tollgate_formatter(app);  // before the subcommands: they take the root's formatter
   app.fallthrough();  // global options (--error-format) may also follow the subcommand
   app.footer(
       "Exit codes (every subcommand; docs/cli.md): 0 success (all allowed or NOTIFY only), 1 internal error,\n"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
                                add_test(app, g), add_generate(app, g), add_audit(app, g), add_trace(app, g), add_diff(app, g),
                                add_serve(app, g),
                                add_screen(app, g)};
+  name_placeholders(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -224,6 +224,7 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
   bool bad = false;           // rejects: shown as a warning
   size_t shown = SIZE_MAX;    // rows shown at once; the rest collapsed (HTML <details>) or left out (Markdown)
+  std::string css;            // HTML: the table's class ("flagged": column widths for the list to act on)
 };
 
 // Rows shown at once in a long table; the rest are collapsed.
@@ -254,6 +255,12 @@ Table verdict_table(const AuditSummary& s) {
   return t;
 }
 
+// A log's file name without its folder: the table stays narrow (the full path is under "About this run").
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 // The records that need action, first in every report: each with its date, id, chip, destination, end user, value,
 // verdict, review, the deciding rule and its citation, and where it is in the log.
 Table flagged_table(const AuditSummary& s) {
@@ -270,12 +277,13 @@ Table flagged_table(const AuditSummary& s) {
           {false, false, false, false, false, true, false, false, false, false, false},
           {}};
   t.shown = top_flagged;
+  t.css = "flagged";
   for (const auto& l : s.flagged) {
     SubjectParts sp = parse_subject(l.subject);
     std::string end_user = sp.end_user;
     if (!sp.end_user_hq.empty()) end_user += (end_user.empty() ? "HQ " : " (HQ ") + sp.end_user_hq + (end_user.empty() ? "" : ")");
     t.rows.push_back({l.as_of, l.id, sp.chip.empty() ? l.subject : sp.chip, sp.destination, end_user, sp.value, l.verdict,
-                      l.review, l.rule, l.citation, input_name(s, l.file) + ":" + std::to_string(l.line)});
+                      l.review, l.rule, l.citation, base_name(input_name(s, l.file)) + ":" + std::to_string(l.line)});
   }
   if (flagged == 0) t.note = "None: no record needs a licence or is prohibited.";
   return t;
@@ -332,7 +340,7 @@ std::string markdown_table(const Table& t) {
 }
 
 std::string html_rows(const Table& t, size_t from, size_t to) {
-  std::string out = "<table><thead><tr>";
+  std::string out = t.css.empty() ? "<table><thead><tr>" : "<table class=\"" + t.css + "\"><thead><tr>";
   for (size_t i = 0; i < t.head.size(); ++i)
     out += std::string(t.numeric[i] ? "<th class=n>" : "<th>") + html_escape(t.head[i]) + "</th>";
   out += "</tr></thead><tbody>";
@@ -481,7 +489,9 @@ std::string report_html(const AuditSummary& s) {
       ".ok{border-left-color:#9bbf85;background:#f3f8f0}"
       ".meta td:first-child{color:#666;white-space:nowrap}.meta td{word-break:break-all}.bad{color:#b3261e}"
       "svg{width:100%;height:auto}details summary{cursor:pointer;color:#1a5fb4;margin:.3em 0}.print-only{display:none}"
-      "nav a{margin-right:1em}"
+      "nav a{margin-right:1em}.flagged td:nth-child(-n+2),.flagged td:nth-child(4),.flagged td:nth-child(7),"
+      ".flagged td:nth-child(11){white-space:nowrap}.flagged td:nth-child(10){min-width:22em;font-size:12px;color:#444}"
+      ".flagged td:nth-child(3),.flagged td:nth-child(5){min-width:8em}"
       "@media print{body{font-size:10px;max-width:none;margin:0}h2{break-after:avoid}tr{break-inside:avoid}"
       "nav,details{display:none}.print-only{display:block;font-style:italic}th{position:static}"
       "svg{max-height:6cm}@page{size:A4 landscape;margin:12mm}}"

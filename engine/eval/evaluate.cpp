@@ -776,7 +776,7 @@ struct WhyNotFinder {
     w.unit = unit_of(*a);
     Exact v, t;
     const bool has_v = c.num(*a, v), has_t = c.num(*b, t);
-    w.threshold = b->op == Node::const_num ? e.label(*b) : has_t ? e.value_text(*b) : "";
+    w.threshold = has_t ? e.value_text(*b) : "";  // the constant's value ("4000", not "4000 GB/s" as written)
     if (!has_v || !has_t) {
       w.value = has_v ? e.value_text(*a) : "";
       w.text = (has_v ? e.label(*b) : w.field) + " is not given";
@@ -811,7 +811,7 @@ struct WhyNotFinder {
     } else {
       const char* where = side < 0 ? (date ? " before " : " below ") : (date ? " after " : " above ");
       text += " is " + (w.margin_exact ? "" : std::string("about ")) + shown(w.margin) +
-              (date ? (w.margin == "1" ? " day" : " days") : unit) + where + shown(w.threshold);
+              (date ? (w.margin == "1" ? " day" : " days") : unit) + where + shown(w.threshold) + unit;
     }
     w.text = std::move(text);
     return w;

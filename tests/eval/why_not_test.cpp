@@ -96,7 +96,7 @@ TEST_CASE("why not: memory bandwidth below the H20 rule's 4000 GB/s") {
   CHECK(f.cond.threshold == "4000");
   CHECK(f.cond.margin == "500");
   CHECK(f.cond.unit == "GB/s");
-  CHECK(f.cond.text == "chip.memory_bw_gbps = 3,500 GB/s is 500 GB/s below 4,000");
+  CHECK(f.cond.text == "chip.memory_bw_gbps = 3,500 GB/s is 500 GB/s below 4,000 GB/s");
 }
 
 TEST_CASE("why not: a date before the H20 licence requirement takes effect") {
