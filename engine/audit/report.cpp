@@ -480,7 +480,7 @@ std::string fee_chart(const AuditSummary& s) {
 std::string report_html(const AuditSummary& s) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tollgate audit report</title><style>"
-      "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}"
+      "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1500px;color:#222;padding:0 1em}"
       "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}"
       "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;border-bottom:1px solid #eee;"
       "text-align:left;vertical-align:top}th{background:#f4f4f4;position:sticky;top:0}"
@@ -490,7 +490,8 @@ std::string report_html(const AuditSummary& s) {
       ".meta td:first-child{color:#666;white-space:nowrap}.meta td{word-break:break-all}.bad{color:#b3261e}"
       "svg{width:100%;height:auto}details summary{cursor:pointer;color:#1a5fb4;margin:.3em 0}.print-only{display:none}"
       "nav a{margin-right:1em}.flagged td:nth-child(-n+2),.flagged td:nth-child(4),.flagged td:nth-child(7),"
-      ".flagged td:nth-child(11){white-space:nowrap}.flagged td:nth-child(10){min-width:22em;font-size:12px;color:#444}"
+      ".flagged td:nth-child(11){white-space:nowrap}.flagged td:nth-child(10){min-width:16em;color:#444}"
+      ".flagged{font-size:12px;width:100%}.flagged td,.flagged th{padding:2px 5px}"
       ".flagged td:nth-child(3),.flagged td:nth-child(5){min-width:8em}"
       "@media print{body{font-size:10px;max-width:none;margin:0}h2{break-after:avoid}tr{break-inside:avoid}"
       "nav,details{display:none}.print-only{display:block;font-style:italic}th{position:static}"
