@@ -44,16 +44,15 @@ std::string enclose(char open, std::string_view s, char close) {
 bool json_needs_escape(std::string_view s) { return json_special(s); }
 
 namespace {
-// True if s is well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF)
-// without a control character (< 0x20), '"' or '\\': the bytes nlohmann's dump(ensure_ascii = false) copies as
-// they are. (It escapes only those three kinds, and replaces ill-formed sequences: those still go to nlohmann.)
-bool plain_utf8(std::string_view s) {
+// True if s is well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF):
+// what nlohmann's dump(ensure_ascii = false) copies as it is, but for the escapes. (It replaces ill-formed
+// sequences with U+FFFD: those are left to it.)
+bool well_formed_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
     unsigned c = *p;
     if (c < 0x80) {
-      if (c < 0x20 || c == '"' || c == '\\') return false;
       ++p;
       continue;
     }
@@ -74,12 +73,42 @@ bool plain_utf8(std::string_view s) {
   }
   return true;
 }
+
+// nlohmann's escapes (serializer::dump_escaped, ensure_ascii = false): the two-character forms, \u00xx (lower-case
+// hex) for the other controls, every other byte as it is.
+void append_escaped(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size() + 8);  // (libstdc++ still grows geometrically)
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static const char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  // Well-formed UTF-8 needing no escape (names and citations with "§", "×", "≥", Chinese...) is copied as nlohmann
-  // would write it; asking nlohmann cost a fifth of rendering a decision in the server's profile.
-  if (json_special(s) && !plain_utf8(s)) {
+  // Names and citations with "§", "×", "≥", Chinese, or quotes ("because" texts) are escaped here as nlohmann
+  // would; asking nlohmann (a json value, a serializer) cost a fifth of rendering a decision in the server's profile.
+  if (json_special(s) && well_formed_utf8(s)) return append_escaped(out, s);
+  if (json_special(s)) {
     out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }

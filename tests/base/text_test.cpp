@@ -39,7 +39,7 @@ TEST_CASE("append_json_string writes what nlohmann writes: UTF-8 boundaries, esc
 
 TEST_CASE("append_json_string writes what nlohmann writes: random bytes") {
   // Bytes drawn mostly from the interesting ones (lead and continuation bytes, controls, quote, backslash).
-  const unsigned char pool[] = {'a', 'Z', ' ', '"', '\\', 0x01, 0x1F, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xA5, 0xBF,
+  const unsigned char pool[] = {'a', 'Z', ' ', '"', '\\', '\n', '\t', '\b', '\f', '\r', 0x01, 0x1F, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xA5, 0xBF,
                                 0xC0, 0xC2, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF};
   std::mt19937_64 rng(20261201);
   for (int n = 0; n < 200000; ++n) {
