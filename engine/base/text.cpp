@@ -79,8 +79,12 @@ bool well_formed_utf8(std::string_view s) {
 void append_escaped(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 8);  // (libstdc++ still grows geometrically)
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  size_t run = 0;  // the bytes from here to i are copied as they are, in one go
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -89,17 +93,14 @@ void append_escaped(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static const char hex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;
-        }
+      default: {
+        static const char hex[] = "0123456789abcdef";
+        const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(u, 6);
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 }  // namespace
