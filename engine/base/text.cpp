@@ -51,6 +51,12 @@ bool well_formed_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
+#if defined(__SSE2__)
+    if (end - p >= 16 && !_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))) {
+      p += 16;  // sixteen ASCII bytes
+      continue;
+    }
+#endif
     unsigned c = *p;
     if (c < 0x80) {
       ++p;
@@ -81,6 +87,17 @@ void append_escaped(std::string& out, std::string_view s) {
   out += '"';
   size_t run = 0;  // the bytes from here to i are copied as they are, in one go
   for (size_t i = 0; i < s.size(); ++i) {
+#if defined(__SSE2__)
+    if (s.size() - i >= 16) {  // sixteen bytes with no control, '"' or '\\' (bytes from 0x80 up are negative: unsigned max)
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+      if (!_mm_movemask_epi8(m)) {
+        i += 15;
+        continue;
+      }
+    }
+#endif
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
