@@ -79,7 +79,7 @@ std::string dim_words(const Dim& d, uint64_t mask) {
   std::string text = d.describe(mask);
   if (text.empty()) return text;
   std::string unit;
-  if (const FieldInfo* f = find_field(d.name); f && d.kind == Dim::number) unit = f->unit;
+  if (d.kind == Dim::number) unit = d.unit;
   if (unit == "mm2") unit = "mm²";
   std::string out, name = field_words(d.name);
   for (size_t i = 0; i < text.size();) {
