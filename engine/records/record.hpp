@@ -69,7 +69,7 @@ class Catalog {
   // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`), reading the chip
   // fields `schema` declares (pass Program::schema; a column the schema does not declare is an error). Records read
   // with this catalog are read by the same schema. Throws std::runtime_error with file:line on a malformed catalog.
-  static Catalog load(const std::string& path, const Schema& schema = core_schema());
+  static Catalog load(const std::string& path, const Schema& schema);
   // By hash (an audit looks a chip up on every row), without copying the name.
   const Facts* find(std::string_view name) const;
   std::vector<std::string> names() const;
