@@ -121,7 +121,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
             }
             auto program = load_program(g);
             if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             opts.inputs = o->inputs;

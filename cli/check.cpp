@@ -143,7 +143,7 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             }
             auto program = load_program(g);
             if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             auto out = open_output(o->out);

@@ -131,7 +131,7 @@ Exit: 0 classified, 2 bad input or rules.)");
             }
             auto program = load_program(g);
             if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             Record r;

@@ -155,9 +155,9 @@ std::shared_ptr<const Program> load_program(const Globals& g) {
   return r.program;
 }
 
-std::optional<Catalog> load_catalog(const Globals& g) {
+std::optional<Catalog> load_catalog(const Globals& g, const Program& program) {
   try {
-    return Catalog::load(g.catalog.empty() ? default_catalog_path() : g.catalog);
+    return Catalog::load(g.catalog.empty() ? default_catalog_path() : g.catalog, program.schema);
   } catch (const std::exception& e) {
     std::cerr << "tollgate: error: " << e.what() << "\n";
     return std::nullopt;

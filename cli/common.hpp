@@ -34,6 +34,7 @@ struct Command {
 Command add_check(CLI::App& root, Globals& g);
 Command add_classify(CLI::App& root, Globals& g);
 Command add_lint(CLI::App& root, Globals& g);
+Command add_schema(CLI::App& root, Globals& g);
 Command add_fmt(CLI::App& root, Globals& g);
 Command add_test(CLI::App& root, Globals& g);
 Command add_generate(CLI::App& root, Globals& g);
@@ -77,8 +78,9 @@ void use_tollgate_formatter(CLI::App& app);
 void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std::ostream& os = std::cerr);
 // Loads and compiles the rules (bundled unless --rules); prints diagnostics; null on errors.
 std::shared_ptr<const Program> load_program(const Globals& g);
-// Loads the catalog (bundled unless --catalog); prints the problem and returns nullopt on failure.
-std::optional<Catalog> load_catalog(const Globals& g);
+// Loads the catalog (bundled unless --catalog) with the program's record schema (its chip fields are the catalog's
+// columns; records read with the catalog are read by that schema); prints the problem and returns nullopt on failure.
+std::optional<Catalog> load_catalog(const Globals& g, const Program& program);
 // A catalog chip's class name on a day under `program` ("class unknown" if the rules cannot classify it), for the
 // classes shown with an unknown chip's suggestions (Catalog::classify_with). Keeps `program` alive.
 Catalog::Classifier chip_classifier(std::shared_ptr<const Program> program);

@@ -108,7 +108,7 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
             if (!pa) return exit_bad_input;
             auto pb = o->sides.size() == 2 ? load_program(gb) : pa;
             if (!pb) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *pb);  // the catalog is read by the second side's schema
             if (!catalog) return exit_bad_input;
             auto label = [&](const std::string& rules, Day d, bool proposed, bool unenforced) {
               return (rules.empty() ? std::string("bundled rules") : rules) + " as of " + format_date(d) +

@@ -99,10 +99,10 @@ exercises error reporting.)");
   app->add_option("-o,--output", o->out, "Output file (default: standard output)");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
-            auto catalog = load_catalog(g);
-            if (!catalog) return exit_bad_input;
             auto program = load_program(g);  // the period its rules cover bounds the dates
             if (!program) return exit_bad_input;
+            auto catalog = load_catalog(g, *program);
+            if (!catalog) return exit_bad_input;
             // 90% of rows name chips whose specs are complete (with the die area where the Oct 2023 test needs it,
             // encoding.md r2); the rest any catalog chip (some fail closed; a few are HBM stacks).
             std::vector<std::string> chips = catalog->names(), full;

@@ -26,7 +26,7 @@ Exit: 0 all cases pass (and, with --require-coverage, every rule fired somewhere
   return {app, [o, &g]() -> int {
             auto program = load_program(g);
             if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             std::vector<std::string> paths = o->paths;
             if (paths.empty()) paths.push_back(default_cases_dir());

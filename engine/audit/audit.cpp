@@ -140,6 +140,8 @@ struct Counts {
   std::array<Tally, country_slots + 2> dest{};        // by country index; no destination; unread
   std::map<int, Tally> month;                         // by month_index(); k_no_month
   std::map<std::string, Tally, std::less<>> chip;     // by name, or (fab order), (inline spec), (error)
+  // By note rule index: the decisions that carry that note (a decision counts under each of its notes, or none).
+  std::map<int, Tally> note;
   bool any = false;
 
   void clear() {
@@ -148,6 +150,7 @@ struct Counts {
     dest.fill(Tally{});
     month.clear();
     chip.clear();
+    note.clear();
     any = false;
   }
   void add(const Counts& o) {
@@ -160,10 +163,11 @@ struct Counts {
       if (it == chip.end()) it = chip.emplace(k, Tally{}).first;
       it->second += t;
     }
+    for (const auto& [k, t] : o.note) note[k] += t;
     any = true;
   }
-  // Adds these counts to `t`, by name.
-  void spread(Tallies& t) const {
+  // Adds these counts to `t`, by name (notes by their rule id in `program`).
+  void spread(Tallies& t, const Program& program) const {
     if (!any) return;
     auto dim = [&](const char* name) -> TallyMap& {
       auto d = t.find(std::string_view(name));
@@ -191,6 +195,10 @@ struct Counts {
                                                  : country_code(static_cast<int>(i)), dest[i]);
     for (const auto& [m, v] : month) add(by_month, m == k_no_month ? std::string("(no date)") : format_month(m), v);
     for (const auto& [c, v] : chip) add(by_chip, c, v);
+    if (!note.empty()) {
+      TallyMap& by_note = dim("note");
+      for (const auto& [r, v] : note) add(by_note, program.rules[static_cast<size_t>(r)].id, v);
+    }
   }
 };
 
@@ -412,7 +420,10 @@ class Worker {
  public:
   Worker(const Program& p, const Catalog& c, const AuditOptions& o, const ListsFull& full)
       : p_(p), catalog_(c), o_(o), full_(full), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
-        chip_counts_(3) {}
+        chip_counts_(3) {
+    for (size_t i = 0; i < p_.rules.size(); ++i)
+      if (p_.rules[i].kind == RuleKind::note) note_rules_[i / 64] |= uint64_t{1} << (i % 64);
+  }
 
   void run(const Batch& b, Result& out) {
     out.used = 0;
@@ -609,6 +620,10 @@ class Worker {
       ++out.decisions;
       tally(out.delta, static_cast<size_t>(d.klass), destination_key(r), r, chip_key(r), verdict_slot(d.verdict),
             d.fee_total_cents);
+      for (size_t w = 0; w < note_rules_.size(); ++w)  // the notes it carries (DESIGN §5 `notes`), by rule
+        for (uint64_t bits = d.fired[w] & note_rules_[w]; bits; bits &= bits - 1)
+          bump(out.delta.note[static_cast<int>(w * 64) + std::countr_zero(bits)], verdict_slot(d.verdict),
+               d.fee_total_cents);
       // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
       bool flagged = d.verdict >= Verdict::license_required;
       if (!store_ && (!flagged || full_.flagged.load(std::memory_order_relaxed) || listed_flagged_++ >= o_.list_limit))
@@ -684,6 +699,7 @@ class Worker {
   }
 
   const Program& p_;
+  std::array<uint64_t, max_rules / 64> note_rules_{};  // bit per rule index: a note rule
   const Catalog& catalog_;
   const AuditOptions& o_;
   const ListsFull& full_;
@@ -1191,7 +1207,7 @@ void AuditRun::take(Pipeline& p, Result& r) {
 }
 
 void AuditRun::commit() {
-  counted_.spread(delta_);
+  counted_.spread(delta_, program_);
   if (store_) {
     ensure_run();
     if (!store_->in_transaction()) store_->begin();

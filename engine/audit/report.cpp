@@ -128,6 +128,7 @@ std::string summary_text(const AuditSummary& s, size_t list_rows) {
   table("classification", "classification", 10);
   table("destination", "destination", 10);
   table("chip (by fees)", "chip", 10);
+  table("note (decisions carrying it)", "note", 10);
   auto months = rows_of(s, "month");
   while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
   if (!months.empty()) {
@@ -193,7 +194,7 @@ std::string report_json(const AuditSummary& s) {
     return o;
   };
   j["total"] = tally(total_of(s));
-  for (const char* dim : {"classification", "destination", "month", "chip"}) {
+  for (const char* dim : {"classification", "destination", "month", "chip", "note"}) {
     ojson d = ojson::object();
     for (const auto& [k, t] : rows_of(s, dim)) d[k] = tally(t);
     j[std::string("by_") + dim] = d;
@@ -303,10 +304,14 @@ Table rejects_table(const AuditSummary& s) {
 
 std::vector<Table> dimension_tables(const AuditSummary& s) {
   std::vector<Table> out;
-  for (const char* dim : {"classification", "destination", "chip", "month"}) {
+  for (const char* dim : {"classification", "destination", "chip", "month", "note"}) {
     auto rows = rows_of(s, dim);
     if (rows.empty()) continue;
-    Table t{std::string("By ") + dim, "",
+    const bool note = std::string_view(dim) == "note";
+    Table t{std::string("By ") + dim,
+            note ? "The decisions that carry each note (the decision's `notes`: an uncertain strict reading, an exception "
+                   "that may apply, a relaxation withheld), by note rule; a decision counts under each of its notes."
+                 : "",
             {dim, "records", "ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "rejected", "fees"},
             {false, true, true, true, true, true, true, true}, {}};
     t.shown = top_rows;

@@ -1208,11 +1208,20 @@ class Verifier {
     };
     for (const auto& [dim, keys] : t) {
       const std::string& name = dim;  // (clang 14 cannot capture a structured binding)
-      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return name == d; });
+      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return name == d; }) ||
+                   std::any_of(std::begin(tally_extra_dims), std::end(tally_extra_dims),
+                               [&](const char* d) { return name == d; });
       if (!known || (dim == "all" && (keys.size() != 1 || !keys.count("total"))))
         return fail(h.span.second, "run " + std::to_string(id) + ": its tallies have a dimension '" + dim +
                                        "' that tollgate does not keep: inserted");
     }
+    for (const char* dim : tally_extra_dims)
+      if (auto d = t.find(std::string_view(dim)); d != t.end())
+        for (const auto& [key, v] : d->second)
+          if (v.total() > h.all.total())
+            return fail(h.span.second, "run " + std::to_string(id) + ": its tallies by " + dim + " count " +
+                                           std::to_string(v.total()) + " records under '" + key + "', more than its " +
+                                           std::to_string(h.all.total()) + " rows: altered");
     for (const char* dim : tally_dims) {
       Tally sum;
       if (auto d = t.find(std::string_view(dim)); d != t.end())

@@ -68,6 +68,9 @@ inline int verdict_slot(Verdict v) {
 
 // The dimensions a run is tallied by. "all" has one key, "total".
 inline constexpr const char* tally_dims[] = {"all", "classification", "destination", "month", "chip"};
+// Dimensions whose keys do not split the records: `note` counts, by note rule, the decisions that carry that note (a
+// decision counts under each of its notes, or under none). Each key counts at most the run's records.
+inline constexpr const char* tally_extra_dims[] = {"note"};
 using TallyMap = std::map<std::string, Tally, std::less<>>;
 using Tallies = std::map<std::string, TallyMap, std::less<>>;  // dim -> key -> tally
 
