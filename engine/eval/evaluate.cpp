@@ -753,9 +753,9 @@ struct WhyNotFinder {
     out.push_back({&n, want});
   }
 
-  static std::string unit_of(const Node& n) {
+  std::string unit_of(const Node& n) const {
     if (n.op != Node::field || n.slot < 0 || n.slot == s_class) return "";
-    for (const auto& fi : all_fields())
+    for (const auto& fi : c.p.schema.fields)
       if (fi.slot == n.slot && fi.type != ValueType::text) return fi.unit;
     return "";
   }
