@@ -64,6 +64,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
     size_t list = 10;
     uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
     bool crash_mid = false;
+    InputOptions read;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files")->required()->check(CLI::ExistingFile);
@@ -83,9 +84,13 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
   app->add_flag("--crash-mid-commit", o->crash_mid, "... inside the Nth commit instead")->group("");
   app->add_option("--stop-after-commits", o->stop_after, "Stop this process (SIGSTOP) after N commits")->group("");
+  add_input_options(*app, o->read);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             AuditOptions opts;
+            auto ropts = read_options(o->read);
+            if (!ropts) return exit_bad_input;
+            opts.read = *ropts;
             if (!o->as_of.empty()) {
               opts.as_of = parse_date(o->as_of);
               if (!opts.as_of) {

@@ -8,6 +8,39 @@
 #include "engine/records/stream.hpp"
 
 namespace tollgate::cli {
+namespace {
+
+// Rows rejected for a problem of their whole file (a header column that is no field, text that is not UTF-8): the
+// problem is printed once per file, with how many rows it cost and their first and last lines, not once per row.
+struct FileProblems {
+  struct Seen {
+    Record first;
+    uint64_t rows = 0, last_line = 0;
+  };
+  std::vector<Seen> seen;
+  void add(const Record& r) {
+    for (auto& s : seen)
+      if (s.first.error.message == r.error.message) {
+        ++s.rows;
+        s.last_line = r.line;
+        return;
+      }
+    seen.push_back({r, 1, r.line});
+  }
+  void print(const std::string& path, std::ostream& os) const {
+    for (const auto& s : seen) {
+      const Record& r = s.first;
+      os << "'" << path << "': error[" << r.error.code << "]" << (r.error.field.empty() ? "" : " in " + r.error.field)
+         << ": " << r.error.message << "\n  " << s.rows << " row" << (s.rows == 1 ? "" : "s") << " rejected for this ("
+         << (s.rows == 1 ? "line " + std::to_string(r.line)
+                         : "lines " + std::to_string(r.line) + " to " + std::to_string(s.last_line))
+         << ")\n\n";
+    }
+  }
+};
+
+}  // namespace
+
 
 Command add_check(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand("check", "Judge shipments and fab orders: verdict, review, exception, fees, and why");
@@ -25,6 +58,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
     bool json = false;
     std::string as_of;
     bool include_proposed = false, include_unenforced = false;
+    InputOptions read;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("input", o->inputs, "Records: .jsonl, .json or .csv files, or - for standard input")->required();
@@ -33,6 +67,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
   app->add_flag("--include-unenforced", o->include_unenforced,
                 "Also apply rulesets on the books but not enforced (status unenforced)");
+  add_input_options(*app, o->read);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             std::optional<Day> as_of;
@@ -43,6 +78,8 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                 return exit_bad_input;
               }
             }
+            auto ropts = read_options(o->read);
+            if (!ropts) return exit_bad_input;
             auto program = load_program(g);
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g);
@@ -55,6 +92,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             size_t total = 0, judged = 0, rejected = 0, rows_read = 0, bad_files = 0;
             for (const auto& path : o->inputs) {
               if (o->inputs.size() > 1 && !o->json) std::cout << "== " << path << "\n";
+              FileProblems file_problems;  // a problem of the whole file: shown once, with the rows it cost
               try {
                 // Streamed: a log of any size is judged in constant memory, each record printed as it comes.
                 rows_read += for_each_record(path, &*catalog, [&](const Record& r) {
@@ -63,6 +101,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                     any_error = true;
                     ++rejected;
                     ++counts["error"];
+                    if (r.file_level && !o->json) return file_problems.add(r);
                     std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message) + "\n"
                                           : error_text(r, r.error.code, r.error.field, r.error.message) + "\n");
                     return;
@@ -80,7 +119,8 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                     any_prohibited |= d.verdict == Verdict::prohibited;
                   }
                   std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
-                }).rows;
+                }, *ropts).rows;
+                file_problems.print(path, std::cout);
               } catch (const std::exception& e) {
                 // A file that cannot be read as records at all: a file-level error; the other files go on.
                 std::cerr << "tollgate: error: " << e.what() << "\n";
