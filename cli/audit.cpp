@@ -85,6 +85,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
     uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
     bool crash_mid = false;
     OutputOptions out;  // the summary printed: --format text|json|md|html, -o FILE
+    InputOptions read;
   };
   auto o = std::make_shared<Opts>();
   add_output_options(*app, o->out, {"text", "json", "md", "html"});
@@ -105,6 +106,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
   app->add_flag("--crash-mid-commit", o->crash_mid, "... inside the Nth commit instead")->group("");
   app->add_option("--stop-after-commits", o->stop_after, "Stop this process (SIGSTOP) after N commits")->group("");
+  add_input_options(*app, o->read);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             AuditOptions opts;
@@ -124,6 +126,10 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
             auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
+            // (after the catalog: a column map names fields of the rules' schema, rules/schema.tg)
+            auto ropts = read_options(o->read);
+            if (!ropts) return exit_bad_input;
+            opts.read = *ropts;
             opts.inputs = o->inputs;
             opts.include_proposed = o->include_proposed;
             opts.include_unenforced = o->include_unenforced;

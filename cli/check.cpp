@@ -11,12 +11,42 @@
 namespace tollgate::cli {
 namespace {
 
+// Rows rejected for a problem of their whole file (a header column that is no field, text that is not UTF-8): the
+// problem is printed once per file, with how many rows it cost and their first and last lines, not once per row.
+struct FileProblems {
+  struct Seen {
+    Record first;
+    uint64_t rows = 0, last_line = 0;
+  };
+  std::vector<Seen> seen;
+  void add(const Record& r) {
+    for (auto& s : seen)
+      if (s.first.error.message == r.error.message) {
+        ++s.rows;
+        s.last_line = r.line;
+        return;
+      }
+    seen.push_back({r, 1, r.line});
+  }
+  void print(const std::string& path, std::ostream& os) const {
+    for (const auto& s : seen) {
+      const Record& r = s.first;
+      os << "'" << path << "': error[" << r.error.code << "]" << (r.error.field.empty() ? "" : " in " + r.error.field)
+         << ": " << r.error.message << "\n  " << s.rows << " row" << (s.rows == 1 ? "" : "s") << " rejected for this ("
+         << (s.rows == 1 ? "line " + std::to_string(r.line)
+                         : "lines " + std::to_string(r.line) + " to " + std::to_string(s.last_line))
+         << ")\n\n";
+    }
+  }
+};
+
 struct CheckOpts {
   std::vector<std::string> inputs;
   OutputOptions out;
   bool explain = false;
   std::string as_of;
   bool include_proposed = false, include_unenforced = false;
+  InputOptions read;
 };
 
 // What a check run counted, for its last lines and its exit code.
@@ -27,6 +57,7 @@ struct CheckTally {
   int64_t fees = 0;
   size_t action = 0;                      // records that need action: a licence, prohibited, or not judged
   std::vector<std::string> action_rows;   // the first summary_rows of them, as table rows (memory stays bounded)
+  FileProblems file_problems;             // the current file's whole-file problems (text and table: shown once)
 };
 
 // More than this many lines of records in text mode: a summary follows them (the records needing action again).
@@ -76,6 +107,10 @@ void check_record(std::ostream& os, const CheckOpts& o, const Program& program, 
     t.any_error = true;
     ++t.rejected;
     ++t.counts["error"];
+    if (r.file_level && format != "json") {  // a problem of the whole file: printed once, after the file
+      if (t.action++ < summary_rows) t.action_rows.push_back(error_table_row(r, r.error.code, r.error.field, r.error.message));
+      return t.file_problems.add(r);
+    }
     text = format == "json"    ? error_json(r, r.error.code, r.error.field, r.error.message) + "\n"
            : format == "table" ? error_table_row(r, r.error.code, r.error.field, r.error.message)
                                : error_text(r, r.error.code, r.error.field, r.error.message) + "\n";
@@ -131,6 +166,7 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
   app->add_flag("--include-unenforced", o->include_unenforced,
                 "Also apply rulesets on the books but not enforced (status unenforced)");
+  add_input_options(*app, o->read);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             std::optional<Day> as_of;
@@ -145,6 +181,9 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             if (!program) return exit_bad_input;
             auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
+            // (after the catalog: a column map names fields of the rules' schema, rules/schema.tg)
+            auto ropts = read_options(o->read);
+            if (!ropts) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             auto out = open_output(o->out);
             if (!out) return exit_bad_input;
@@ -154,11 +193,13 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             if (format == "table") *out << decision_table_header();
             for (const auto& path : o->inputs) {
               if (o->inputs.size() > 1 && format != "json") *out << "== " << path << "\n";
+              t.file_problems = {};
               try {
                 // Streamed: a log of any size is judged in constant memory, each record printed as it comes.
                 t.rows_read += for_each_record(path, &*catalog, [&](const Record& r) {
                   check_record(*out, *o, *program, as_of, cache, r, t);
-                }).rows;
+                }, *ropts).rows;
+                t.file_problems.print(path, *out);
               } catch (const std::exception& e) {
                 // A file that cannot be read as records at all: a file-level error; the other files go on.
                 std::cerr << "tollgate: error: " << e.what() << "\n";

@@ -148,6 +148,30 @@ void add_rules_options(CLI::App& app, Globals& g) {
   app.add_option("--catalog", g.catalog, "Chip catalog CSV (default: the bundled fixtures/chips.csv)");
 }
 
+void add_input_options(CLI::App& app, InputOptions& o) {
+  app.add_option("--columns", o.columns,
+                 "Column map (.json or .toml): which export column is which field, columns to ignore, value maps, "
+                 "fixed values (docs/records.md)");
+  app.add_flag("--decimal-comma", o.decimal_comma,
+               "Numbers are written with a decimal comma and '.' between thousands (25.000,00); never guessed");
+  app.add_option("--sheet", o.sheet, "The .xlsx sheet to read (default: the first)");
+}
+
+std::optional<ReadOptions> read_options(const InputOptions& o) {
+  ReadOptions r;
+  r.decimal_comma = o.decimal_comma;
+  r.sheet = o.sheet;
+  if (!o.columns.empty()) {
+    try {
+      r.columns = load_column_map(o.columns);
+    } catch (const std::exception& e) {
+      std::cerr << "tollgate: error: " << e.what() << "\n";
+      return std::nullopt;
+    }
+  }
+  return r;
+}
+
 std::shared_ptr<const Program> load_program(const Globals& g) {
   std::vector<std::string> paths = g.rules.empty() ? std::vector<std::string>{default_rules_dir()} : g.rules;
   CompileResult r = load_and_compile(paths);

@@ -11,6 +11,7 @@
 
 #include "engine/base/date.hpp"
 #include "engine/lang/compile.hpp"
+#include "engine/records/decode.hpp"
 #include "engine/records/record.hpp"
 
 namespace tollgate::cli {
@@ -91,5 +92,14 @@ std::optional<std::string> read_input_or_report(const std::string& path);
 // Today's date (UTC) from the system clock: used only as the CLI's default as-of for a chip with no date.
 Day today();
 void add_rules_options(CLI::App& app, Globals& g);
+
+// How inputs are read (check, audit): --columns FILE, --decimal-comma, --sheet NAME (docs/records.md).
+struct InputOptions {
+  std::string columns, sheet;
+  bool decimal_comma = false;
+};
+void add_input_options(CLI::App& app, InputOptions& o);
+// The ReadOptions they give (the column map loaded); prints the problem and returns nullopt if the map is bad.
+std::optional<ReadOptions> read_options(const InputOptions& o);
 
 }  // namespace tollgate::cli

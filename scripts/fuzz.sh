@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-rules csv jsonl json}
+targets=${FUZZ_TARGETS:-rules csv jsonl json decode}
 bash scripts/setup.sh
 mkdir -p build-fuzz
 launcher=()
@@ -45,6 +45,8 @@ seeds() {  # the seed folders and files of a target
     csv) echo tests/fuzz/seeds/csv fixtures/orders/sample_orders.csv fixtures/orders/sample_log.csv fixtures/chips.csv ;;
     jsonl) echo tests/fuzz/seeds/jsonl fixtures/orders/sample_orders.jsonl ;;
     json) echo tests/fuzz/seeds/json fixtures/cases/input_records.json ;;
+    decode) echo tests/fuzz/seeds/decode fixtures/imports/orders.xlsx fixtures/imports/orders_semicolon.csv \
+              fixtures/imports/orders_unicode.txt fixtures/imports/sap_export.csv fixtures/imports/oracle_export.csv ;;
   esac
 }
 

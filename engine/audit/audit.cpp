@@ -116,13 +116,11 @@ void name_thread(const char* name) {
 #endif
 }
 
-InputFormat format_of(const std::string& path, std::FILE* f) {
-  // Not records at all (a spreadsheet, UTF-16, binary, empty, a header alone): a file-level error, as in check.
-  if (std::string why = input_file_problem(path); !why.empty()) throw std::runtime_error(why);
-  char head[256];
-  size_t got = std::fread(head, 1, sizeof head, f);
-  std::rewind(f);
-  InputFormat fmt = guess_format(path, std::string_view(head, got));
+InputFormat format_of(const std::string& path, const ReadOptions& read) {
+  // Not records at all (binary, UTF-16 without a byte order mark, empty, a header alone): a file-level error, as in
+  // check. Spreadsheet exports and .xlsx are read through decode.hpp.
+  if (std::string why = input_file_problem(path, read); !why.empty()) throw std::runtime_error(why);
+  InputFormat fmt = DecodedInput(path, nullptr, read).format();
   if (fmt == InputFormat::json)
     throw std::runtime_error("'" + path + "' is a JSON document; audit streams JSONL (one object per line) and CSV: "
                              "convert it with  jq -c '.[]' " + path + " > log.jsonl");
@@ -752,6 +750,10 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
   j["include_proposed"] = o.include_proposed;
   if (o.include_unenforced) j["include_unenforced"] = true;  // (absent when false: earlier runs keep their keys)
   for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
+  // How the inputs are read (absent when plain: earlier runs keep their keys).
+  if (o.read.columns) j["columns_sha256"] = o.read.columns->sha256;
+  if (o.read.decimal_comma) j["decimal_comma"] = true;
+  if (!o.read.sheet.empty()) j["sheet"] = o.read.sheet;
   return sha256_hex(j.dump());
 }
 
@@ -878,7 +880,7 @@ void AuditRun::describe_inputs() {
       // The format first, so that a JSON document is refused before anything is stored.
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
       if (!fp) throw std::runtime_error("cannot read '" + path + "'");
-      in.format = format_of(path, fp.get());
+      in.format = format_of(path, o_.read);
     }
     // With a store, the inputs' hashes key the run (the same audit is found, an interrupted one resumed) and the
     // store keeps them: open_store. Without one, nothing is hashed: verdicts and tallies only (hashing the input was
@@ -894,6 +896,9 @@ void AuditRun::describe_inputs() {
   opts["as_of"] = o_.as_of ? nlohmann::ordered_json(format_date(*o_.as_of)) : nlohmann::ordered_json(nullptr);
   opts["include_proposed"] = o_.include_proposed;
   if (o_.include_unenforced) opts["include_unenforced"] = true;
+  if (o_.read.columns) opts["columns"] = {{"path", o_.read.columns->path}, {"sha256", o_.read.columns->sha256}};
+  if (o_.read.decimal_comma) opts["decimal_comma"] = true;
+  if (!o_.read.sheet.empty()) opts["sheet"] = o_.read.sheet;
   sum_.options_json = opts.dump();
 }
 
@@ -1045,7 +1050,11 @@ bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
     if (!fp) throw std::runtime_error("cannot read '" + path + "'");
   }
   InputFormat fmt = sum_.inputs[f].format;
-  RowReader rr(hashed ? hashed->file() : fp.get(), fmt);
+  // Spreadsheet exports, .xlsx and column maps are rewritten as they are read (decode.hpp); then the offsets where a
+  // resumed run continues are in the rewritten text, which is the same for the same bytes and options.
+  DecodedInput decoded(path, hashed ? hashed->file() : fp.get(), o_.read);
+  RowReader rr(decoded.file(), fmt);
+  rr.prime(decoded.head());
   p.headers.push_back(std::make_unique<std::vector<std::string>>());
   uint64_t header_id = 0;
   auto make = [&] {
@@ -1094,7 +1103,7 @@ bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
     if (!more || full) {
       uint64_t off = more ? row.end : sum_.inputs[f].bytes;
       b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
-      b->bytes = off - last_offset;
+      b->bytes = off > last_offset ? off - last_offset : 0;  // (a rewritten input's offsets are not the file's)
       last_offset = off;
       if (!more && !rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
       if (!more && hashed) b->input_read = hashed->finish(f);

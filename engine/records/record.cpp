@@ -4,6 +4,7 @@
 #include "engine/records/record.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <array>
 #include <bit>
 #include <bitset>
@@ -15,6 +16,7 @@
 #endif
 #include <fstream>
 #include <optional>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -310,9 +312,19 @@ std::shared_ptr<const InputSchema> make_input_schema(const Schema& schema) {
 
 namespace {
 
-const InputSchema& core_input() {
+const std::shared_ptr<const InputSchema>& core_input_ptr() {
   static const std::shared_ptr<const InputSchema> in = make_input_schema(core_schema());
-  return *in;
+  return in;
+}
+const InputSchema& core_input() { return *core_input_ptr(); }
+
+// The fields column maps and decoded spreadsheets are checked against (column_kind): those of the catalog loaded
+// last (each Catalog is built from a compiled program's schema, rules/schema.tg), else the core fields.
+std::mutex columns_schema_mutex;
+std::shared_ptr<const InputSchema> columns_schema_ptr;
+std::shared_ptr<const InputSchema> columns_schema() {
+  std::lock_guard<std::mutex> lock(columns_schema_mutex);
+  return columns_schema_ptr ? columns_schema_ptr : core_input_ptr();
 }
 
 // The tables a reader uses: the catalog's (built from the rules' schema), or the core fields' without a catalog.
@@ -322,6 +334,44 @@ const InputSchema& input_of(const Catalog* catalog) {
 
 // A record's fields seen so far, by index in its kind's table.
 using Seen = std::bitset<128>;
+
+// For a number that failed to read: a hint when it is written with a decimal comma ("25.000,00", "12,5"), which is
+// never guessed (a comma may also separate thousands): the user says so with --decimal-comma.
+std::string comma_hint(std::string_view text) {
+  if (text.find(',') == std::string_view::npos) return "";
+  return " (a decimal comma? tollgate reads '.' as the decimal point unless given --decimal-comma)";
+}
+
+// The marker that starts a rejected-row line (rejected_row_text): \x01, a token drawn once per process, \x01.
+const std::string& rejected_marker() {
+  static const std::string m = [] {
+    std::random_device rd;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "\x01%08x%08x\x01", rd(), rd());
+    return std::string(buf);
+  }();
+  return m;
+}
+
+// A rejected-row line back into its error; false if the line is not one (then it is read as a CSV row).
+bool read_rejected_row(std::string_view row, Record& rec) {
+  const std::string& m = rejected_marker();
+  if (row.substr(0, m.size()) != m) return false;
+  row.remove_prefix(m.size());
+  std::string_view parts[4];
+  for (int i = 0; i < 3; ++i) {
+    size_t e = row.find('\x1f');
+    if (e == std::string_view::npos) return false;
+    parts[i] = row.substr(0, e);
+    row.remove_prefix(e + 1);
+  }
+  parts[3] = row;
+  rec.ok = false;
+  rec.file_level = parts[0] == "F";
+  rec.error = {std::string(parts[1]), std::string(parts[2]), std::string(parts[3])};
+  rec.canonical = std::string(parts[3]);
+  return true;
+}
 
 struct Builder {
   Record& rec;
@@ -422,7 +472,7 @@ struct Builder {
           return fail("tollgate.input.type", path, path + " must be a decimal amount, not " + kind_name(v.k));
         std::string why;
         auto c = parse_money_cents(v.text, &why);
-        if (!c) return fail("tollgate.input.money", path, path + " '" + v.text + "' " + why);
+        if (!c) return fail("tollgate.input.money", path, path + " '" + v.text + "' " + why + comma_hint(v.text));
         price = *c;
         return true;
       }
@@ -431,7 +481,7 @@ struct Builder {
         // Exact: the decimal text as whole millionths, never a binary double (engine/base/number.hpp).
         NumberError why = NumberError::none;
         auto d = parse_micro(v.text, &why);
-        if (!d) return fail("tollgate.input.value", path, path + " '" + v.text + "' " + describe(why));
+        if (!d) return fail("tollgate.input.value", path, path + " '" + v.text + "' " + describe(why) + comma_hint(v.text));
         if (*d < 0) return fail("tollgate.input.value", path, path + " " + v.text + " must not be negative");
         if (*d > max_number_micro) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
         if (f.positive && *d == 0) return fail("tollgate.input.value", path, path + " must be greater than 0");
@@ -1029,6 +1079,7 @@ void reset(Record& r, uint64_t line) {
   r.has_date = false;
   r.canonical.clear();
   r.ok = true;
+  r.file_level = false;
   r.error.code.clear();
   r.error.field.clear();
   r.error.message.clear();
@@ -1140,6 +1191,7 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
   thread_local std::vector<std::string> cells;
   thread_local std::vector<std::string_view> views;
   reset(rec, line);
+  if (!row.empty() && row[0] == '\x01' && read_rejected_row(row, rec)) return;
   auto bad = [&](std::string message) {
     rec.ok = false;
     rec.error = {"tollgate.input.csv", "", std::move(message)};
@@ -1151,6 +1203,10 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
     if (!split_csv_line(row, cells, &err)) return bad("bad CSV row: " + err);
     views.assign(cells.begin(), cells.end());
   }
+  // A header that ends in a comma (an empty last column, as spreadsheets save one) was read without it: its cells
+  // are dropped when they are empty.
+  while (views.size() > header.size() && views.back().empty()) views.pop_back();
+  if (quoted) cells.resize(views.size());
   if (views.size() != header.size())
     return bad("row has " + std::to_string(views.size()) + " cells; the header has " + std::to_string(header.size()));
   const InputSchema& in = input_of(catalog);
@@ -1276,7 +1332,10 @@ Catalog Catalog::load(const std::string& path, const Schema& schema) {
   return cat;
 }
 
-Catalog::Catalog(const Schema& schema) : input_(make_input_schema(schema)) {}
+Catalog::Catalog(const Schema& schema) : input_(make_input_schema(schema)) {
+  std::lock_guard<std::mutex> lock(columns_schema_mutex);
+  columns_schema_ptr = input_;
+}
 
 void Catalog::reindex() {
   index_.clear();
@@ -1420,6 +1479,57 @@ std::string unreadable_input(const std::string& path, std::string_view head) {
            std::to_string(head.size()) + ", the first at byte " + std::to_string(first) +
            "): records are read from CSV, JSONL or JSON text in UTF-8";
   return "";
+}
+
+std::string rejected_row_text(const RecordError& error, bool file_level) {
+  // No quote (a quote would open a cell for the row splitter), no line break, no separator inside a part.
+  auto clean = [](std::string_view t) {
+    std::string out(t);
+    for (char& c : out)
+      if (c == '"') c = '\'';
+      else if (c == '\n' || c == '\r' || c == '\x1f') c = ' ';
+    return out;
+  };
+  return rejected_marker() + (file_level ? "F" : "R") + "\x1f" + clean(error.code) + "\x1f" + clean(error.field) +
+         "\x1f" + clean(error.message);
+}
+
+ColumnKind column_kind(std::string_view column) {
+  auto kind_of = [](In in) {
+    switch (in) {
+      case In::text: return ColumnKind::text;
+      case In::date: return ColumnKind::date;
+      case In::country: return ColumnKind::country;
+      case In::integer: return ColumnKind::integer;
+      case In::money: return ColumnKind::money;
+      case In::number: return ColumnKind::number;
+      case In::boolean: return ColumnKind::boolean;
+      case In::chip: return ColumnKind::chip;
+      case In::type: return ColumnKind::type;
+      case In::tops_by_precision: return ColumnKind::list;
+      default: return ColumnKind::choice;
+    }
+  };
+  const auto in = columns_schema();
+  if (column.substr(0, 5) == "chip_") {
+    for (const auto& f : in->kinds[static_cast<size_t>(RecordKind::chip)])
+      if (column.substr(5) == f.name) return kind_of(f.in);
+    return ColumnKind::unknown;
+  }
+  for (auto kind : {RecordKind::shipment, RecordKind::fab_order})
+    for (const auto& f : in->kinds[static_cast<size_t>(kind)])
+      if (column == f.name) return kind_of(f.in);
+  return ColumnKind::unknown;
+}
+
+std::vector<std::string> record_column_names() {
+  const auto in = columns_schema();
+  std::vector<std::string> n;
+  for (auto kind : {RecordKind::shipment, RecordKind::fab_order})
+    for (const auto& f : in->kinds[static_cast<size_t>(kind)])
+      if (std::find(n.begin(), n.end(), f.name) == n.end()) n.push_back(f.name);
+  for (const auto& f : in->kinds[static_cast<size_t>(RecordKind::chip)]) n.push_back("chip_" + f.name);
+  return n;
 }
 
 }  // namespace tollgate

@@ -39,6 +39,8 @@ struct Record {
   std::string canonical;      // canonical JSON of the record as given (the input hash covers this)
   bool ok = true;
   RecordError error;
+  bool file_level = false;    // the error is the file's (a header column, the encoding): shared by its rows, and
+                              // shown once for the file with their count (docs/records.md, "File problems")
 };
 
 // The record reader's tables for one compiled Schema (record.cpp): which fields each record kind has and how each is
@@ -140,6 +142,18 @@ Record record_from_csv_general(const std::vector<std::string>& header, std::vect
 
 // How many rows this thread has read through the fast path (for tests).
 uint64_t csv_fast_rows();
+
+// What a CSV column (a record field name, or chip_<field>) holds, for readers that rewrite cells before the
+// record reader sees them (engine/records/decode.hpp: decimal commas, dates, column maps). unknown: not a column.
+enum class ColumnKind { unknown, text, choice, date, country, integer, money, number, boolean, chip, type, list };
+ColumnKind column_kind(std::string_view column);
+// Every column name a CSV header may hold (shipment and fab order fields, chip_<field>), for "did you mean".
+std::vector<std::string> record_column_names();
+
+// A row that a rewriting reader (decode.hpp) could not rewrite, as a line of text the CSV record reader turns
+// into a rejected Record with this error (file_level as given). The line starts with a marker unique to this
+// process, so no input can forge one; it holds no quote and no line break.
+std::string rejected_row_text(const RecordError& error, bool file_level);
 
 // Splits one CSV row (RFC 4180 quoting; the caller joins lines inside quoted fields). A quote that opens a cell
 // starts a quoted cell ("" inside it is one quote); a quote anywhere else in an unquoted cell (19" Rack) is a
