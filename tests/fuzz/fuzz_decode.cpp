@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   static CompileResult r = load_and_compile({std::string(TOLLGATE_SOURCE_DIR) + "/rules"});
   if (!r.program) std::abort();
   program = r.program.get();
-  static Catalog c = Catalog::load(std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/chips.csv");
+  static Catalog c = Catalog::load(std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/chips.csv", program->schema);
   catalog = &c;
   map = load_column_map(std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/imports/sap_columns.json");
   return 0;
