@@ -168,9 +168,14 @@ std::string html_escape(std::string_view s) {
 std::string md_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    switch (c) {
+      case '|': case '\\': case '[': case ']': case '`': case '*': out += '\\'; out += c; break;
+      case '<': out += "&lt;"; break;  // raw HTML passes through Markdown renderers: a record's text is never markup
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '\n': case '\r': out += ' '; break;
+      default: out += c;
+    }
   }
   return out;
 }

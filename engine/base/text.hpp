@@ -25,7 +25,9 @@ void append_json_string(std::string& out, std::string_view s);
 // ---- escaping for the report formats ----------------------------------------------------------------------------
 std::string csv_cell(std::string_view s);      // RFC 4180: quoted (quotes doubled) if it holds , " CR or LF
 std::string html_escape(std::string_view s);   // & < > " (also fine for SVG text)
-std::string md_escape(std::string_view s);     // | escaped, line breaks as spaces (a Markdown table cell)
+// Text as one Markdown table cell, shown as written and never as markup: | \\ [ ] ` * backslash-escaped, < > & as
+// entities (renderers pass raw HTML through: a record's id or end user could carry a script), line breaks as spaces.
+std::string md_escape(std::string_view s);
 
 // ---- differences ------------------------------------------------------------------------------------------------
 // A unified diff (as `diff -u` writes it: "--- a", "+++ b", "@@ -l,n +l,n @@" hunks with `context` lines around each

@@ -68,3 +68,12 @@ TEST_CASE("append_json_string writes what nlohmann writes: random well-formed UT
     }
   }
 }
+
+// Found by a new user (session 6): a record's id `<script>alert(1)</script>` reached the Markdown report raw.
+TEST_CASE("md_escape: a record's text is never Markdown or HTML markup") {
+  CHECK(tollgate::md_escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;");
+  CHECK(tollgate::md_escape("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;");
+  CHECK(tollgate::md_escape("[click](javascript:alert(1))") == "\\[click\\](javascript:alert(1))");
+  CHECK(tollgate::md_escape("a|b\nc & `d` *e*") == "a\\|b c &amp; \\`d\\` \\*e\\*");
+  CHECK(tollgate::md_escape("H20 -> CN, $1,800,000.00") == "H20 -&gt; CN, $1,800,000.00");
+}
