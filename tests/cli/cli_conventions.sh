@@ -2,8 +2,9 @@
 # tollgate tests — one set of CLI conventions (issue 18, docs/cli.md): every subcommand that prints accepts
 # --format json and its output parses; --error-format json (and TOLLGATE_ERROR_FORMAT) covers input errors; fmt
 # prints, diffs, writes only with --write, and --check exits 6; each exit code case (2 bad input, 5 tampered,
-# 6 changes found); check --format table; the audit report's first table is the flagged list; help texts have no
-# placeholders. Usage: cli_conventions.sh TOLLGATE SOURCE_DIR WORKDIR
+# 6 changes found; screen: 0 no match, 3/4 a certain match, 7 a possible match); check --format table; the audit
+# report's first table is the flagged list; help texts have no placeholders.
+# Usage: cli_conventions.sh TOLLGATE SOURCE_DIR WORKDIR
 set -u
 TG=$1
 SRC=$2
@@ -66,6 +67,32 @@ grep -q '"ok":false' tampered.json || die "trace verify --format json: not ok:fa
 [ "$rc" -eq 0 ] || die "diff --exit-code without changes: exit 0 expected, got $rc"
 "$TG" diff --as-of 2023-06-01 --vs 2023-12-01 > /dev/null; rc=$?
 [ "$rc" -eq 0 ] || die "diff without --exit-code: exit 0 expected, got $rc"
+# screen: each outcome its own code (docs/cli.md): no match 0; a certain match the verdict the list implies (Entity
+# List: 3, licence required; Denied Persons: 4, prohibited); a possible match 7 (resolve it: neither a pass nor bad
+# input); a possible match resolved 0; bad input 2. The bundled sample list (fixtures/lists/csl_sample.csv).
+screen_rc() {  # screen_rc WANT WHAT ARGS...
+  local want=$1 what=$2
+  shift 2
+  "$TG" screen "$@" > /dev/null 2>&1
+  local rc=$?
+  [ "$rc" -eq "$want" ] || die "screen, $what: exit $want expected, got $rc"
+}
+screen_rc 0 "no match" "Nvidia Corporation"
+screen_rc 3 "a certain Entity List match (licence required)" "HUAWEI TECHNOLOGIES CO LTD" --country CN
+screen_rc 4 "a certain Denied Persons match (prohibited)" "Exdenex"
+screen_rc 7 "a possible match (unresolved)" "Huawen Technologies Co., Ltd."
+printf 'party,entry,who,when,why\n"Huawen Technologies Co., Ltd.",pub-huawei,A. Officer,2026-11-30,other company\n' > res.csv
+screen_rc 0 "a possible match resolved" "Huawen Technologies Co., Ltd." --resolutions res.csv
+screen_rc 2 "a bad country code (bad input)" "Huawei" --country XX
+screen_rc 2 "no name (bad input)"
+screen_rc 7 "a possible match, --format json" "Huawen Technologies Co., Ltd." --format json
+# Several candidates: the strictest. (HUAWEI ... above is also a possible match of "Huawei Cloud Beijing", another
+# Entity List entry: it cannot make the licence stricter, so 3.) A certain Entity List match with a possible Denied
+# Persons match: 7, the match to resolve could prohibit; with a certain Denied Persons match: 4.
+printf 'source,name\nEntity List (EL) - Bureau of Industry and Security,Zentrix Dynamics\nDenied Persons List (DPL) - Bureau of Industry and Security,Zentrix Dynamics Huawen\n' > mixed.csv
+screen_rc 7 "a certain EL match and a possible DPL match" "Zentrix Dynamics" --lists mixed.csv
+printf 'source,name\nEntity List (EL) - Bureau of Industry and Security,Zentrix Dynamics\nDenied Persons List (DPL) - Bureau of Industry and Security,Zentrix Dinamics\n' > mixed2.csv
+screen_rc 4 "a certain EL match and a certain DPL match" "Zentrix Dynamics" --lists mixed2.csv
 
 # ---- fmt: prints, --diff, --write, --check -------------------------------------------------------------------------
 printf 'ruleset t "T" {\n  status enacted\n}\ncondition   c =   true\n' > messy.tg
