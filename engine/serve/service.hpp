@@ -74,8 +74,9 @@ struct Judgement {
 };
 
 // Judges every record of a /v1/check body. Never throws on bad input: a record that cannot be read or judged is an
-// error object in its place (DESIGN §5) and a reject in the log; a record with no date and no `as_of` is one too
-// (the server never judges against its clock). `max_records` bounds a batch (more: one error, nothing judged).
+// error object in its place (docs/records.md, "Decisions") and a reject in the log; a record with no date and no
+// `as_of` is one too (the server never judges against its clock). `max_records` bounds a batch (more: one error,
+// nothing judged).
 Judgement judge_body(const Engine& e, std::string_view body, BodyFormat fmt, const JudgeOptions& o,
                      size_t max_records = 100000);
 
