@@ -145,6 +145,50 @@ assert "@media print" in html and "<details>" in html
 assert "http://" not in html.replace('http://www.w3.org/2000/svg', '') and "https://" not in html
 PY
 
+# ---- the audit report's long tables: every row reachable ----------------------------------------------------------
+# HTML: the top rows, the rest in a collapsed <details> of the same page (self-contained: no link to another file).
+# Markdown (--report FILE.md): the top rows, the rest linked as FILE.<table>.csv written next to it, with every row.
+# Each checked against the JSON report's rows.
+mkdir -p rep
+"$TG" audit "$LOG" --no-store --report rep/r.json --no-progress > /dev/null
+"$TG" audit "$LOG" --no-store --report rep/r.html --no-progress > /dev/null
+"$TG" audit "$LOG" --no-store --report rep/r.md --no-progress > /dev/null
+python3 - rep <<'PY' || fail=1
+import csv, json, os, re, sys
+d = sys.argv[1]
+j = json.load(open(os.path.join(d, "r.json")))
+html = open(os.path.join(d, "r.html")).read()
+md = open(os.path.join(d, "r.md")).read()
+want = {"flagged": [f["id"] for f in j["flagged"]], "rejects": [r["line"] for r in j["rejected"]],
+        "destination": list(j["by_destination"]), "chip": list(j["by_chip"]), "month": list(j["by_month"])}
+titles = {"flagged": "Records that need a licence or are prohibited", "rejects": "Records that could not be judged",
+          "destination": "By destination", "chip": "By chip", "month": "By month"}
+cut = 0
+for slug, keys in want.items():
+    # HTML: the section from its heading to the next, its rows in the tables shown and the <details> below them
+    sec = re.search(r"<h2[^>]*>" + re.escape(titles[slug]) + r"</h2>(.*?)(?=<h2|</body>)", html, re.S).group(1)
+    rows = re.findall(r"<tr><td", sec)
+    assert len(rows) == len(keys), (slug, "HTML rows", len(rows), len(keys))
+    if len(keys) > 15:
+        assert "<details><summary>" in sec, (slug, "no collapsed section")
+    # Markdown: a table cut to its top rows links its CSV, which holds every row
+    name = "r." + slug + ".csv"
+    if "more rows" in md.split("## " + titles[slug])[1].split("\n## ")[0]:
+        cut += 1
+        assert "[" + name + "](" + name + ")" in md, (slug, "the Markdown does not link", name)
+        with open(os.path.join(d, name), newline="") as f:
+            got = list(csv.reader(f))
+        assert len(got) == len(keys) + 1, (slug, "CSV rows", len(got) - 1, len(keys))
+        if slug in ("destination", "chip", "month"):
+            assert [r[0] for r in got[1:]] == keys, (slug, "CSV keys differ from the JSON report's")
+        if slug == "flagged":
+            assert [r[1] for r in got[1:]] == keys, (slug, "CSV ids differ from the JSON report's")
+assert cut >= 4, ("tables cut in the Markdown", cut)
+assert not re.search(r'href="(?!#)', html), "the HTML report links another file: not self-contained"
+PY
+"$TG" audit "$LOG" --no-store --format md --no-progress > stdout.md
+grep -q 'more rows: in the HTML or JSON report' stdout.md || die "audit --format md: the cut tables do not say where the rows are"
+
 # ---- help texts without placeholders -------------------------------------------------------------------------------
 for sub in check classify lint fmt test generate audit trace diff serve screen; do
   "$TG" "$sub" --help > help.txt 2>&1
