@@ -1170,7 +1170,19 @@ InputFormat guess_format(const std::string& path, std::string_view head) {
   size_t i = head.find_first_not_of(" \t\r\n");
   if (i == std::string_view::npos) return InputFormat::jsonl;
   if (head[i] == '[') return InputFormat::json;
-  if (head[i] == '{') return InputFormat::jsonl;
+  if (head[i] == '{') {
+    // One object a line (JSON lines), or one object over several lines (a pretty-printed record, as README's
+    // `echo '{...\n ...}' | tollgate check -` gives): JSON lines unless the first line is not a whole JSON value
+    // while all that was read is one. A damaged first line of a JSON lines file stays JSON lines (its row alone is
+    // rejected); a multi-line object longer than the head read here is read as JSON lines and its rows rejected.
+    const size_t nl = head.find('\n', i);
+    if (nl == std::string_view::npos) return InputFormat::jsonl;
+    JV v;
+    std::string err;
+    if (parse_json(head.substr(i, nl - i), v, err, 1)) return InputFormat::jsonl;
+    if (parse_json(head.substr(i), v, err, 1)) return InputFormat::json;
+    return InputFormat::jsonl;
+  }
   return InputFormat::csv;
 }
 

@@ -267,3 +267,23 @@ TEST_CASE("a copied catalog finds its chips in itself, after the original is gon
     CHECK(c->find("H2O") == nullptr);
   }
 }
+
+// Found by a new user (session 6): README's `echo '{...\n ...}' | tollgate check -` (one record over two lines) was
+// read as JSON lines and rejected twice. Standard input starting with '{' is JSON lines unless its first line is not
+// a whole value while all that was read is one.
+TEST_CASE("standard input: one object over several lines is one JSON record; JSON lines stay JSON lines") {
+  CHECK(guess_format("-", "{\"id\":\"a\",\n \"date\":\"2025-09-01\"}\n") == InputFormat::json);
+  CHECK(guess_format("-", "  {\n  \"id\": \"a\"\n}") == InputFormat::json);
+  CHECK(guess_format("-", "{\"id\":\"a\"}\n{\"id\":\"b\"}\n") == InputFormat::jsonl);
+  CHECK(guess_format("-", "{\"id\":\"a\"}") == InputFormat::jsonl);
+  // A damaged first line of a JSON lines log: still JSON lines, so only that row is rejected.
+  CHECK(guess_format("-", "{\"id\":\"a\"\n{\"id\":\"b\"}\n") == InputFormat::jsonl);
+  // A multi-line object cut off by the sniffed head: JSON lines (its rows are rejected, never judged partly).
+  CHECK(guess_format("-", "{\"id\":\n\"a\",") == InputFormat::jsonl);
+  CHECK(guess_format("x.jsonl", "{\"id\":\"a\",\n \"date\":\"2025-09-01\"}\n") == InputFormat::jsonl);
+  auto recs = read_records("{\"type\":\"shipment\",\"id\":\"S-1\",\"date\":\"2025-09-01\",\"chip\":\"H20\",\n"
+                           " \"destination\":\"CN\",\"end_user_hq\":\"CN\",\"quantity\":10,\"unit_price_usd\":\"12000.00\"}\n",
+                           InputFormat::json, &test::catalog());
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].ok);
+}
