@@ -19,7 +19,8 @@ namespace tollgate::cli {
 // The exit codes, the same for every subcommand (docs/cli.md).
 enum Exit { exit_ok = 0, exit_internal = 1, exit_bad_input = 2, exit_license = 3, exit_prohibited = 4,
            exit_tampered = 5 /* trace verify: the store was altered */,
-           exit_changes = 6 /* diff --exit-code found changes; fmt --check found a file that would change */ };
+           exit_changes = 6 /* diff --exit-code found changes; fmt --check found a file that would change */,
+           exit_unresolved = 7 /* screen: a possible match, to be resolved (neither a pass nor bad input) */ };
 
 struct Globals {
   std::string error_format = "human";   // human | json

@@ -1,6 +1,9 @@
 // tollgate screen — one party against screening lists, for the officer's one-off question: the candidates, their
-// scores and the evidence, as text or JSON (docs/screening.md). Exit 0 no match (or only resolved non-matches),
-// 3 certain match, 2 possible match or bad input.
+// scores and the evidence, as text or JSON (docs/screening.md). Exit codes (docs/cli.md): 0 no match (or only
+// resolved non-matches); a certain match, the verdict it implies (3 licence required, 4 prohibited); 7 a possible
+// match to resolve; 2 bad input.
+#include <algorithm>
+
 #include "cli/common.hpp"
 #include "engine/base/country.hpp"
 #include "engine/screen/match.hpp"
@@ -68,6 +71,23 @@ void print_text(const ScreenResult& r, const std::vector<ScreeningList>& lists, 
                 << "); resolve it: add party,entry,who,when,why to a resolution file (--resolutions)\n";
 }
 
+// The exit code of a screening (docs/cli.md): a certain match exits as the verdict its entry implies (Entity List:
+// 3, LICENSE_REQUIRED; Denied Persons and lists whose effect is not encoded: 4, PROHIBITED); an unresolved possible
+// match 7, unless the certain matches already imply a verdict at least as strict as it could (a party certainly on
+// the Denied Persons List that also resembles an Entity List entry is prohibited either way). So a match still to
+// resolve never hides behind a licence, as a record not judged does not in `check`; 0 when nothing unresolved matched.
+int screen_exit(const ScreenResult& r) {
+  auto level = [](const Candidate& c) -> int {
+    return c.effect() == "LICENSE_REQUIRED" ? exit_license : exit_prohibited;
+  };
+  int certain = exit_ok, possible = exit_ok;  // the strictest verdict implied by each kind of candidate
+  for (const auto& c : r.candidates) {
+    if (c.outcome == MatchOutcome::certain) certain = std::max(certain, level(c));
+    if (c.outcome == MatchOutcome::possible) possible = std::max(possible, level(c));
+  }
+  return possible > certain ? exit_unresolved : certain;
+}
+
 int run_screen(const ScreenOpts& o) {
   if (o.generate > 0) {
     std::cout << synthetic_list_csv(o.generate, o.seed);
@@ -110,7 +130,7 @@ int run_screen(const ScreenOpts& o) {
   }
   if (o.format == "json") print_json(r, lists, res ? &*res : nullptr);
   else print_text(r, lists, res ? &*res : nullptr);
-  return r.outcome == MatchOutcome::certain ? exit_license : r.outcome == MatchOutcome::possible ? exit_bad_input : exit_ok;
+  return screen_exit(r);
 }
 
 }  // namespace
@@ -123,8 +143,9 @@ Command add_screen(CLI::App& root, Globals&) {
   tollgate screen "Example Trading Ltd" --lists csl.csv --resolutions resolved.csv
   tollgate screen --generate-list 15000 > synthetic.csv
 Without --lists, the bundled sample list (fixtures/lists/csl_sample.csv) is used: a demonstration, not the CSL.
-Exit codes: 0 no match (or only resolved non-matches), 3 certain match (the entry applies: licence required or
-prohibited, as the list says), 2 possible match (resolve it) or bad input. See docs/screening.md.)");
+Exit codes: 0 no match (or only resolved non-matches); a certain match exits as the verdict the entry implies,
+3 licence required (Entity List) or 4 prohibited (Denied Persons; other lists by the strict reading); 7 a possible
+match (resolve it: add it to --resolutions, or treat it as a match); 2 bad input. See docs/cli.md.)");
   auto o = std::make_shared<ScreenOpts>();
   app->add_option("name", o->name, "The party's name as the order writes it");
   app->add_option("--country", o->country, "ISO alpha-2 country of the party's address (evidence)");

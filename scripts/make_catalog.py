@@ -3,7 +3,8 @@
 
 Usage: python3 scripts/make_catalog.py [REFERENCE_CSV] > fixtures/chips.csv
 
-Columns are the record field names of DESIGN §4 plus `source`. Derivations (each stated in the row's source):
+Columns are the record field names of docs/records.md ("chip") plus `source`. Derivations (each stated in the row's
+source):
   datacenter         yes/no -> true/false
   has_hbm            memory_type mentions HBM
   non_planar         process_nm <= 16 (every listed node at 16 nm and below is FinFET or GAA)

@@ -618,7 +618,7 @@ class Worker {
       ++out.decisions;
       tally(out.delta, static_cast<size_t>(d.klass), destination_key(r), r, chip_key(r), verdict_slot(d.verdict),
             d.fee_total_cents);
-      for (size_t w = 0; w < note_rules_.size(); ++w)  // the notes it carries (DESIGN §5 `notes`), by rule
+      for (size_t w = 0; w < note_rules_.size(); ++w)  // the notes it carries (`notes`, docs/records.md), by rule
         for (uint64_t bits = d.fired[w] & note_rules_[w]; bits; bits &= bits - 1)
           bump(out.delta.note[static_cast<int>(w * 64) + std::countr_zero(bits)], verdict_slot(d.verdict),
                d.fee_total_cents);

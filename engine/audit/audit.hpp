@@ -66,7 +66,8 @@ struct AuditSummary {
   uint64_t decisions = 0, rejected = 0;
   uint64_t judged_now = 0;  // records judged by this process (less than the total after a resume)
   double seconds = 0;
-  // DESIGN §8: 4 if any record is prohibited, else 2 if any could not be judged, else 3 if any needs a licence.
+  // docs/cli.md, "Exit codes": 4 if any record is prohibited, else 2 if any could not be judged, else 3 if any needs a
+  // licence.
   int exit_code() const;
 };
 

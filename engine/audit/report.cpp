@@ -224,7 +224,8 @@ struct Table {
   std::vector<bool> numeric;  // per column: right-aligned
   std::vector<std::vector<std::string>> rows;
   bool bad = false;           // rejects: shown as a warning
-  size_t shown = SIZE_MAX;    // rows shown at once; the rest collapsed (HTML <details>) or left out (Markdown)
+  size_t shown = SIZE_MAX;    // rows shown at once; the rest collapsed (HTML <details>) or in a CSV (Markdown)
+  std::string slug;           // the table's part of its CSV's name: report.md -> report.<slug>.csv
   std::string css;            // HTML: the table's class ("flagged": column widths for the list to act on)
 };
 
@@ -279,6 +280,7 @@ Table flagged_table(const AuditSummary& s) {
           {}};
   t.shown = top_flagged;
   t.css = "flagged";
+  t.slug = "flagged";
   for (const auto& l : s.flagged) {
     SubjectParts sp = parse_subject(l.subject);
     std::string end_user = sp.end_user;
@@ -297,6 +299,7 @@ Table rejects_table(const AuditSummary& s) {
               ". Each must be fixed and judged again: tollgate never lets a record it cannot judge through.",
           {"input:line", "id", "code", "field", "reason"}, {false, false, false, false, false}, {}, true};
   t.shown = top_rows;
+  t.slug = "rejects";
   for (const auto& l : s.rejects)
     t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.code, l.field, l.message});
   return t;
@@ -315,6 +318,7 @@ std::vector<Table> dimension_tables(const AuditSummary& s) {
             {dim, "records", "ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "rejected", "fees"},
             {false, true, true, true, true, true, true, true}, {}};
     t.shown = top_rows;
+    t.slug = dim;
     for (const auto& [k, v] : rows) {
       std::vector<std::string> r = {k, group_digits(v.total())};
       for (int i = 0; i < Tally::kinds; ++i) r.push_back(group_digits(v.n[i]));
@@ -326,7 +330,33 @@ std::vector<Table> dimension_tables(const AuditSummary& s) {
   return out;
 }
 
-std::string markdown_table(const Table& t) {
+// A CSV file's name for a table of the report `csv_base` ("out/report" -> "out/report.destination.csv").
+std::string csv_name(const std::string& csv_base, const Table& t) { return csv_base + "." + t.slug + ".csv"; }
+
+// A cell of a CSV file (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string csv_cell(const std::string& c) {
+  if (c.find_first_of(",\"\r\n") == std::string::npos) return c;
+  std::string out = "\"";
+  for (char ch : c) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+// Every row of a table, with its header, as CSV (the cells as the report shows them: "1,234", "$1,234.56").
+std::string table_csv(const Table& t) {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
+    out += "\r\n";
+  };
+  line(t.head);
+  for (const auto& r : t.rows) line(r);
+  return out;
+}
+
+// `csv_base` (a file name without folder or extension, "report"): a table cut to its top rows links the CSV file
+// with all of them, report.<slug>.csv, which write_report() writes next to the Markdown. Empty: no CSV exists (the
+// Markdown went to standard output or to the server's client), so the text names where the rows are.
+std::string markdown_table(const Table& t, const std::string& csv_base) {
   std::string out = "\n## " + t.title + "\n\n" + (t.note.empty() ? "" : md_escape(t.note) + "\n\n");
   if (t.rows.empty()) return out;
   out += "|";
@@ -339,8 +369,14 @@ std::string markdown_table(const Table& t) {
     for (const auto& c : t.rows[i]) out.append(" ").append(md_escape(c)).append(" |");
     out += "\n";
   }
-  if (t.rows.size() > t.shown)
-    out += "\n" + group_digits(t.rows.size() - t.shown) + " more rows: in the HTML or JSON report.\n";
+  if (t.rows.size() > t.shown && !csv_base.empty()) {
+    const std::string name = csv_name(csv_base, t);
+    out += "\n" + group_digits(t.rows.size() - t.shown) + " more rows: all " + group_digits(t.rows.size()) + " in [" +
+           name + "](" + name + ") (CSV).\n";
+  } else if (t.rows.size() > t.shown) {
+    out += "\n" + group_digits(t.rows.size() - t.shown) +
+           " more rows: in the HTML or JSON report (`--report FILE.md` writes them as CSV files next to it).\n";
+  }
   return out;
 }
 
@@ -388,13 +424,13 @@ std::string action_line(const AuditSummary& s) {
   return out + ". Fees due: " + dollars(t.fee_cents) + ".";
 }
 
-std::string report_markdown(const AuditSummary& s) {
+std::string report_markdown(const AuditSummary& s, const std::string& csv_base) {
   std::string out = "# tollgate audit report\n\n" + md_escape(headline(s)) + ".\n\n**" + md_escape(action_line(s)) +
                     "**\n";
-  out += markdown_table(flagged_table(s));
-  if (s.rejected) out += markdown_table(rejects_table(s));
-  out += markdown_table(verdict_table(s));
-  for (const auto& t : dimension_tables(s)) out += markdown_table(t);
+  out += markdown_table(flagged_table(s), csv_base);
+  if (s.rejected) out += markdown_table(rejects_table(s), csv_base);
+  out += markdown_table(verdict_table(s), csv_base);
+  for (const auto& t : dimension_tables(s)) out += markdown_table(t, csv_base);
   out += "\n## About this run\n\n| | |\n|---|---|\n";
   for (const auto& [k, v] : meta_of(s)) out += "| " + k + " | " + md_escape(v) + " |\n";
   return out;
@@ -520,18 +556,36 @@ std::string report_html(const AuditSummary& s) {
   return out + "</table>\n</body></html>\n";
 }
 
+namespace {
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write report '" + path + "'");
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> report_csv_files(const AuditSummary& s, const std::string& csv_base) {
+  std::vector<Table> tables = dimension_tables(s);
+  tables.insert(tables.begin(), flagged_table(s));
+  if (s.rejected) tables.insert(tables.begin() + 1, rejects_table(s));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Table& t : tables)
+    if (t.rows.size() > t.shown) out.emplace_back(csv_name(csv_base, t), table_csv(t));
+  return out;
+}
+
 void write_report(const AuditSummary& s, const std::string& path) {
   auto ends = [&](std::string_view e) {
     return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
   };
-  std::string text;
-  if (ends(".html") || ends(".htm")) text = report_html(s);
-  else if (ends(".md") || ends(".markdown")) text = report_markdown(s);
-  else if (ends(".json")) text = report_json(s);
-  else throw std::runtime_error("--report '" + path + "': give a file ending in .html, .md or .json");
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write report '" + path + "'");
+  if (ends(".html") || ends(".htm")) return write_file(path, report_html(s));
+  if (ends(".json")) return write_file(path, report_json(s));
+  if (!ends(".md") && !ends(".markdown"))
+    throw std::runtime_error("--report '" + path + "': give a file ending in .html, .md or .json");
+  const std::string stem = path.substr(0, path.rfind('.'));  // "out/report"; the Markdown links "report.<slug>.csv"
+  const size_t slash = stem.find_last_of('/');
+  for (const auto& [name, csv] : report_csv_files(s, stem)) write_file(name, csv);
+  write_file(path, report_markdown(s, slash == std::string::npos ? stem : stem.substr(slash + 1)));
 }
 
 }  // namespace tollgate

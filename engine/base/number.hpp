@@ -1,7 +1,7 @@
 // tollgate — numbers read from and written as decimal text, and compared exactly.
 //
-// Exact numbers (DESIGN: no binary floating point on a path that decides). A number a record gives, or a rule
-// writes, is kept exactly as the decimal it was written as:
+// Exact numbers (docs/language.md, "Numbers are exact": no binary floating point on a path that decides). A number
+// a record gives, or a rule writes, is kept exactly as the decimal it was written as:
 //  - Micro: a record's number as a whole count of millionths (int64): "4114.4" is 4'114'400'000. Up to six
 //    decimal places and up to 9'000'000'000'000 in magnitude; text beyond either is refused, never rounded.
 //  - Exact: a fraction num/den of int64s in lowest terms (den > 0), for what rules compute from those numbers

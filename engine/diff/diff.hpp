@@ -1,4 +1,4 @@
-// tollgate — diffing two rule regimes (DESIGN §7): what changed in the rules' text (structural), where in the space
+// tollgate — diffing two rule regimes (docs/diff.md): what changed in the rules' text (structural), where in the space
 // of shipments the two sides judge differently (semantic regions, computed from the rules' own thresholds), and
 // what that does to the catalog's chips and to a logged shipment history (impact).
 //

@@ -502,8 +502,8 @@ class Compiler {
     if (clauses.count("cite") && r.citation.empty())
       error("tollgate.check.no-citation", "rule '" + r.id + "' has an empty citation", clauses["cite"]->span);
     if (clauses.count("quote")) r.quote = clauses["quote"]->token.text;
-    // A note's `as` is what it says in the decision (DESIGN §5 `notes`): the uncertainty, the exception that may
-    // apply, the relaxation withheld.
+    // A note's `as` is what it says in the decision (`notes`, docs/records.md, "Decisions"): the uncertainty, the
+    // exception that may apply, the relaxation withheld.
     if (r.kind == RuleKind::note && clauses.count("as")) r.text = clauses["as"]->token.text;
     if (r.kind == RuleKind::classify && need("as", "add `as \"3A090.a\"` (or .b, .c, none)")) {
       const auto& t = clauses["as"]->token;

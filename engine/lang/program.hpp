@@ -28,7 +28,7 @@
 
 namespace tollgate {
 
-// ---- the record schema (DESIGN §4): every field a record may carry ---------------------------------------------
+// ---- the record schema (docs/records.md, "Fields"): every field a record may carry ------------------------------
 // The fields are DECLARED IN THE RULES LANGUAGE (rules/schema.tg: `field tpp on chip`, `type number`, `unit "mm2"`,
 // `required`, `doc "..."`; docs/language.md "Fields"). The compiler builds Program::schema from those declarations
 // and gives each field its slot in Facts. A field the C++ engine itself interprets (the date, destination, the chip
@@ -154,9 +154,9 @@ struct Facts {
 
 // ---- verdicts -------------------------------------------------------------------------------------------------
 enum class Verdict : uint8_t { allowed, notify, license_required, prohibited };
-// Review policies in order of strictness (the strictest among the rules at the final verdict stands). DESIGN §5 and
-// encoding.md r2: presumption_of_approval < case_by_case < congressional_review < presumption_of_denial <
-// policy_of_denial (the embargoes of 15 CFR 746).
+// Review policies in order of strictness (the strictest among the rules at the final verdict stands). docs/records.md
+// ("Decisions") and encoding.md r2: presumption_of_approval < case_by_case < congressional_review <
+// presumption_of_denial < policy_of_denial (the embargoes of 15 CFR 746).
 enum class Review : uint8_t {
   none, presumption_of_approval, case_by_case, congressional_review, presumption_of_denial, policy_of_denial
 };

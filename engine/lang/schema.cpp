@@ -1,5 +1,5 @@
-// tollgate — the core fields of the record schema (DESIGN §4; the schema itself is declared in rules/schema.tg), and
-// the names of verdicts, reviews, classes.
+// tollgate — the core fields of the record schema (docs/records.md, "Fields"; the schema itself is declared in
+// rules/schema.tg), and the names of verdicts, reviews, classes.
 #include <algorithm>
 #include <atomic>
 #include <string_view>

@@ -720,7 +720,7 @@ struct Builder {
     }
     static const int us = country_index("US");
     if (rec.kind == RecordKind::shipment && !rec.facts.has(s_export_from))
-      rec.facts.set_raw(s_export_from, us);  // DESIGN §4: export_from defaults to US
+      rec.facts.set_raw(s_export_from, us);  // docs/records.md, "shipment": export_from defaults to US
     if (qty >= 0 && price >= 0) {
       i128 base = static_cast<i128>(qty) * price;
       if (base > max_money_cents) {

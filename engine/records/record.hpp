@@ -1,5 +1,5 @@
-// tollgate — reading records (DESIGN §4) from JSON, JSONL and CSV into Facts, with strict validation, and the
-// chip catalog. Money is read exactly from its text; numbers never pass through a double on their way to cents.
+// tollgate — reading records (docs/records.md, "Records") from JSON, JSONL and CSV into Facts, with strict validation,
+// and the chip catalog. Money is read exactly from its text; numbers never pass through a double on their way to cents.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,6 @@
-// tollgate — decision renderers. The JSON field order is the contract's (DESIGN §5); nlohmann's ordered_json
-// keeps it. Hashes: input_sha256 is the SHA-256 of the record's canonical JSON (sorted keys, numbers as written).
+// tollgate — decision renderers. The JSON field order is the contract's (docs/records.md, "Decisions"); nlohmann's
+// ordered_json keeps it. Hashes: input_sha256 is the SHA-256 of the record's canonical JSON (sorted keys, numbers as
+// written).
 #include "engine/base/date.hpp"
 #include "engine/base/country.hpp"
 #include "engine/base/money.hpp"

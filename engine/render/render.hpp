@@ -1,4 +1,5 @@
-// tollgate — rendering decisions: the DESIGN §5 JSON contract (schema tollgate.decision/1) and human text.
+// tollgate — rendering decisions: the decision JSON contract (schema tollgate.decision/1; docs/records.md,
+// "Decisions") and human text.
 #pragma once
 
 #include <string>
@@ -32,9 +33,9 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
                         const Sha256* input_sha = nullptr, const std::string* rulesets = nullptr);
 // One element of the fired array: {"rule", "ruleset", "citation", "because"} of a rule that fired for `d`.
 void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d);
-// `,"notes":[…]`: one {"rule", "citation", "text"} per note rule that fired for `d`, in program order (DESIGN §5;
-// encoding.md r2: uncertain strict readings, exceptions that may apply, relaxations withheld). A caller that passes
-// its own fired text to decision_json_into appends this after the fired array.
+// `,"notes":[…]`: one {"rule", "citation", "text"} per note rule that fired for `d`, in program order
+// (docs/records.md, "Decisions"; encoding.md r2: uncertain strict readings, exceptions that may apply, relaxations
+// withheld). A caller that passes its own fired text to decision_json_into appends this after the fired array.
 void append_notes(std::string& out, const Program& p, const Decision& d);
 // `,"why_not":[…]` (docs/records.md, "why not"): one object per rule of why_not(), nearest first: {"rule", "ruleset",
 // "citation", "would" (the class, verdict or "fee 15%" it would have given), "takes_effect" (null, or the later date

@@ -369,6 +369,9 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
   auto unenforced = flag(t, "include_unenforced");
   if (!unenforced) return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes true or false"));
   o.include_unenforced = *unenforced;
+  auto explain = flag(t, "explain");
+  if (!explain) return respond(error_reply(400, "tollgate.input.flag", "explain takes true or false"));
+  o.explain = *explain;
   auto e = current();
   DecisionLog::Expecting judging(*log);  // (until after submit(): the writer may wait for this request's rows)
   auto j = std::make_shared<Judgement>(

@@ -89,7 +89,10 @@ class Judge {
     Entry e;
     e.input_sha = sha256(r.canonical);
     decision_json_into(json_, *e_.program, r, d, &layout, nullptr, &e.input_sha);
-    out += json_;
+    if (o_.explain)  // (cold path: why_not() evaluates the record again)
+      out += decision_json_explained(*e_.program, r, d, EvalOptions{o_.include_proposed, o_.include_unenforced});
+    else
+      out += json_;
     LogBatch& log = j_.log;
     e.line = r.line;
     e.id = put(log.texts, r.id);

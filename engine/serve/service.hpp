@@ -40,6 +40,10 @@ struct JudgeOptions {
   std::optional<Day> as_of;  // judge every record as of this date instead of its own
   bool include_proposed = false;
   bool include_unenforced = false;  // rulesets on the books but not enforced (encoding.md r2, the AI Diffusion rule)
+  // `explain=1`: each decision object carries the `why_not` array, byte for byte as `check --explain --format json`
+  // prints it (engine/render's decision_json_explained; docs/records.md, "why not"). The decision log stores the
+  // decision without it (as `check` and `audit` store decisions): why_not explains, it does not decide.
+  bool explain = false;
 };
 
 // How a /v1/check body is laid out: one JSON object, a JSON array of objects, JSON lines, or CSV with a header.
@@ -70,8 +74,9 @@ struct Judgement {
 };
 
 // Judges every record of a /v1/check body. Never throws on bad input: a record that cannot be read or judged is an
-// error object in its place (DESIGN §5) and a reject in the log; a record with no date and no `as_of` is one too
-// (the server never judges against its clock). `max_records` bounds a batch (more: one error, nothing judged).
+// error object in its place (docs/records.md, "Decisions") and a reject in the log; a record with no date and no
+// `as_of` is one too (the server never judges against its clock). `max_records` bounds a batch (more: one error,
+// nothing judged).
 Judgement judge_body(const Engine& e, std::string_view body, BodyFormat fmt, const JudgeOptions& o,
                      size_t max_records = 100000);
 

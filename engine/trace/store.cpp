@@ -106,8 +106,8 @@ CREATE TABLE run_stats(
   allowed INTEGER NOT NULL, notify INTEGER NOT NULL, license_required INTEGER NOT NULL,
   prohibited INTEGER NOT NULL, errors INTEGER NOT NULL, fee_cents INTEGER NOT NULL,
   PRIMARY KEY (run, dim, key)) WITHOUT ROWID;
--- The DESIGN §5 JSON of each decision, put back together (for strings that need no escaping beyond
--- json_quote's, byte for byte what `tollgate trace export` writes; the export is the reference).
+-- The decision JSON (docs/records.md, "Decisions") of each decision, put back together (for strings that need no
+-- escaping beyond json_quote's, byte for byte what `tollgate trace export` writes; the export is the reference).
 CREATE VIEW decision_json AS
   SELECT d.seq, d.run, d.file, d.line, d.id,
          '{"schema":"tollgate.decision/1","id":' || json_quote(d.id) || ',"type":' || json_quote(o.type) ||

@@ -1,4 +1,4 @@
-// tollgate — the trace store (DESIGN §7): a SQLite file (through SQLiteCpp) that keeps every decision and every
+// tollgate — the trace store (docs/trace.md): a SQLite file (through SQLiteCpp) that keeps every decision and every
 // rejected record of every audit run, hash-chained so that `tollgate trace verify` names the first row altered,
 // removed, inserted or reordered. Layout and the exact hashing are documented in docs/trace.md.
 //
@@ -74,9 +74,9 @@ inline constexpr const char* tally_extra_dims[] = {"note"};
 using TallyMap = std::map<std::string, Tally, std::less<>>;
 using Tallies = std::map<std::string, TallyMap, std::less<>>;  // dim -> key -> tally
 
-// One judged record as stored. A decision is kept as the parts of its DESIGN §5 JSON (the repeated ones, such as
-// the fired rules with their reasons, once in the `texts` table), from which the JSON is put back byte for byte;
-// its SHA-256 is that of the whole JSON. A reject keeps its error JSON and the raw row.
+// One judged record as stored. A decision is kept as the parts of its decision JSON (docs/records.md, "Decisions"; the
+// repeated ones, such as the fired rules with their reasons, once in the `texts` table), from which the JSON is put
+// back byte for byte; its SHA-256 is that of the whole JSON. A reject keeps its error JSON and the raw row.
 //
 // A text of an entry: where it sits in its batch's text buffer (texts are kept back to back, one buffer a batch,
 // so that an entry is a few cache lines that the writer thread reads, not a dozen strings on the heap).

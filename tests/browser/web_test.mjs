@@ -4,9 +4,10 @@
 //   node web_test.mjs TOLLGATE SOURCE_DIR WORK_DIR
 //
 // Fills the order form for an H20 to CN on 2025-09-01 and expects LICENSE_REQUIRED, case-by-case review and the
-// 15 % fee with its citation; uploads the sample log and expects the summary; opens the diff tab and expects the
-// regions and the chart; screens parties in the screening panel (a certain and a possible match). Screenshots go to
-// WORK_DIR (check-*.png, screen-*.png, batch.png, diff.png, print.png).
+// 15 % fee with its citation, and on 2024-06-01 ALLOWED with the why-not margins; uploads the sample log and expects
+// the summary; opens the diff tab and expects the regions and the chart; screens parties in the screening panel (a
+// certain and a possible match). Screenshots go to WORK_DIR (check-*.png, screen-*.png, batch.png, diff.png,
+// print.png).
 // Exit 0: all passed; 1: a check failed; 77: Chromium or puppeteer-core is not installed (CTest: skipped; with
 // CI set, 1).
 import { spawn, execFileSync } from "node:child_process";
@@ -85,6 +86,22 @@ try {
   check(card.includes("h20_license_case_by_case") && card.includes("because"), "the reasons, with rule and values");
   check(card.includes("Performance density") && card.includes("2368 / 814"), "the TPP/PD arithmetic");
   await page.screenshot({ path: path.join(WORK, "check-h20.png"), fullPage: true });
+
+  // Why not: the same order before the 2025 licence rule is ALLOWED, and the card says how close the chip is to each
+  // line (the margins of the engine's why_not, from POST /v1/check?explain=1), the nearest first, the rest folded.
+  await page.$eval("#date", (e) => { e.value = "2024-06-01"; });
+  await page.click("#check-btn");
+  await page.waitForFunction(() => document.querySelector("#verdict-card .verdict")?.textContent === "ALLOWED");
+  const allowed = await page.$eval("#verdict-card", (e) => e.innerText);
+  check(allowed.includes("Why not stricter"), "ALLOWED: the why-not section shows");
+  check(allowed.includes("TPP 2,368 is 2,432 below 4,800") && allowed.includes("would classify the chip 3A090.a"),
+        "ALLOWED: a why-not line with its margin (TPP 2,368 is 2,432 below 4,800 -> 3A090.a)");
+  check(allowed.includes("TPP 2,368 is 32 below 2,400") || allowed.includes("Performance density 2.90909 is about 0.290909 below 3.2"),
+        "ALLOWED: the 3A090.b lines and their margins (TPP 32 below 2,400 or PD 0.29 below 3.2)");
+  check(await page.$eval("#verdict-card details.whynot-more", (e) => !e.open && e.innerText.includes("The other")),
+        "the other rules that did not apply are in a collapsed list");
+  await page.screenshot({ path: path.join(WORK, "check-allowed.png"), fullPage: true });
+  await page.$eval("#date", (e) => { e.value = "2025-09-01"; });
 
   // A form error is said next to the form, and the field is marked.
   await page.$eval("#destination", (e) => { e.value = ""; });

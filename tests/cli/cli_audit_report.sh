@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tollgate tests — what an audit shows: the reports in each format agree with the store, the HTML page is
 # self-contained, `trace show` prints a decision exactly as `check` does, `--no-store` gives the same tallies, and
-# the exit code follows DESIGN §8. Usage: cli_audit_report.sh TOLLGATE SOURCE_DIR WORKDIR
+# the exit code follows docs/cli.md, "Exit codes". Usage: cli_audit_report.sh TOLLGATE SOURCE_DIR WORKDIR
 set -u
 TG=$1
 SRC=$2

@@ -1,5 +1,5 @@
-# `tollgate check` on the bundled samples: exit codes as DESIGN §8 says, one JSON line per record, bad rows
-# reported with line and field, and byte-identical output on a second run.
+# `tollgate check` on the bundled samples: exit codes as docs/cli.md ("Exit codes") says, one JSON line per record, bad
+# rows reported with line and field, and byte-identical output on a second run.
 
 # Runs `check ARGS...`, fails unless it exits with `want_rc` and prints `want_lines` lines; the output goes to `out`.
 function(check_run out want_rc want_lines)

@@ -2,8 +2,9 @@
 # tollgate tests — one set of CLI conventions (issue 18, docs/cli.md): every subcommand that prints accepts
 # --format json and its output parses; --error-format json (and TOLLGATE_ERROR_FORMAT) covers input errors; fmt
 # prints, diffs, writes only with --write, and --check exits 6; each exit code case (2 bad input, 5 tampered,
-# 6 changes found); check --format table; the audit report's first table is the flagged list; help texts have no
-# placeholders. Usage: cli_conventions.sh TOLLGATE SOURCE_DIR WORKDIR
+# 6 changes found; screen: 0 no match, 3/4 a certain match, 7 a possible match); check --format table; the audit
+# report's first table is the flagged list; help texts have no placeholders.
+# Usage: cli_conventions.sh TOLLGATE SOURCE_DIR WORKDIR
 set -u
 TG=$1
 SRC=$2
@@ -66,6 +67,32 @@ grep -q '"ok":false' tampered.json || die "trace verify --format json: not ok:fa
 [ "$rc" -eq 0 ] || die "diff --exit-code without changes: exit 0 expected, got $rc"
 "$TG" diff --as-of 2023-06-01 --vs 2023-12-01 > /dev/null; rc=$?
 [ "$rc" -eq 0 ] || die "diff without --exit-code: exit 0 expected, got $rc"
+# screen: each outcome its own code (docs/cli.md): no match 0; a certain match the verdict the list implies (Entity
+# List: 3, licence required; Denied Persons: 4, prohibited); a possible match 7 (resolve it: neither a pass nor bad
+# input); a possible match resolved 0; bad input 2. The bundled sample list (fixtures/lists/csl_sample.csv).
+screen_rc() {  # screen_rc WANT WHAT ARGS...
+  local want=$1 what=$2
+  shift 2
+  "$TG" screen "$@" > /dev/null 2>&1
+  local rc=$?
+  [ "$rc" -eq "$want" ] || die "screen, $what: exit $want expected, got $rc"
+}
+screen_rc 0 "no match" "Nvidia Corporation"
+screen_rc 3 "a certain Entity List match (licence required)" "HUAWEI TECHNOLOGIES CO LTD" --country CN
+screen_rc 4 "a certain Denied Persons match (prohibited)" "Exdenex"
+screen_rc 7 "a possible match (unresolved)" "Huawen Technologies Co., Ltd."
+printf 'party,entry,who,when,why\n"Huawen Technologies Co., Ltd.",pub-huawei,A. Officer,2026-11-30,other company\n' > res.csv
+screen_rc 0 "a possible match resolved" "Huawen Technologies Co., Ltd." --resolutions res.csv
+screen_rc 2 "a bad country code (bad input)" "Huawei" --country XX
+screen_rc 2 "no name (bad input)"
+screen_rc 7 "a possible match, --format json" "Huawen Technologies Co., Ltd." --format json
+# Several candidates: the strictest. (HUAWEI ... above is also a possible match of "Huawei Cloud Beijing", another
+# Entity List entry: it cannot make the licence stricter, so 3.) A certain Entity List match with a possible Denied
+# Persons match: 7, the match to resolve could prohibit; with a certain Denied Persons match: 4.
+printf 'source,name\nEntity List (EL) - Bureau of Industry and Security,Zentrix Dynamics\nDenied Persons List (DPL) - Bureau of Industry and Security,Zentrix Dynamics Huawen\n' > mixed.csv
+screen_rc 7 "a certain EL match and a possible DPL match" "Zentrix Dynamics" --lists mixed.csv
+printf 'source,name\nEntity List (EL) - Bureau of Industry and Security,Zentrix Dynamics\nDenied Persons List (DPL) - Bureau of Industry and Security,Zentrix Dinamics\n' > mixed2.csv
+screen_rc 4 "a certain EL match and a certain DPL match" "Zentrix Dynamics" --lists mixed2.csv
 
 # ---- fmt: prints, --diff, --write, --check -------------------------------------------------------------------------
 printf 'ruleset t "T" {\n  status enacted\n}\ncondition   c =   true\n' > messy.tg
@@ -117,6 +144,50 @@ assert re.fullmatch(r"\$[0-9]{1,3}(,[0-9]{3})*\.[0-9]{2}", cells[5]), cells[5]
 assert "@media print" in html and "<details>" in html
 assert "http://" not in html.replace('http://www.w3.org/2000/svg', '') and "https://" not in html
 PY
+
+# ---- the audit report's long tables: every row reachable ----------------------------------------------------------
+# HTML: the top rows, the rest in a collapsed <details> of the same page (self-contained: no link to another file).
+# Markdown (--report FILE.md): the top rows, the rest linked as FILE.<table>.csv written next to it, with every row.
+# Each checked against the JSON report's rows.
+mkdir -p rep
+"$TG" audit "$LOG" --no-store --report rep/r.json --no-progress > /dev/null
+"$TG" audit "$LOG" --no-store --report rep/r.html --no-progress > /dev/null
+"$TG" audit "$LOG" --no-store --report rep/r.md --no-progress > /dev/null
+python3 - rep <<'PY' || fail=1
+import csv, json, os, re, sys
+d = sys.argv[1]
+j = json.load(open(os.path.join(d, "r.json")))
+html = open(os.path.join(d, "r.html")).read()
+md = open(os.path.join(d, "r.md")).read()
+want = {"flagged": [f["id"] for f in j["flagged"]], "rejects": [r["line"] for r in j["rejected"]],
+        "destination": list(j["by_destination"]), "chip": list(j["by_chip"]), "month": list(j["by_month"])}
+titles = {"flagged": "Records that need a licence or are prohibited", "rejects": "Records that could not be judged",
+          "destination": "By destination", "chip": "By chip", "month": "By month"}
+cut = 0
+for slug, keys in want.items():
+    # HTML: the section from its heading to the next, its rows in the tables shown and the <details> below them
+    sec = re.search(r"<h2[^>]*>" + re.escape(titles[slug]) + r"</h2>(.*?)(?=<h2|</body>)", html, re.S).group(1)
+    rows = re.findall(r"<tr><td", sec)
+    assert len(rows) == len(keys), (slug, "HTML rows", len(rows), len(keys))
+    if len(keys) > 15:
+        assert "<details><summary>" in sec, (slug, "no collapsed section")
+    # Markdown: a table cut to its top rows links its CSV, which holds every row
+    name = "r." + slug + ".csv"
+    if "more rows" in md.split("## " + titles[slug])[1].split("\n## ")[0]:
+        cut += 1
+        assert "[" + name + "](" + name + ")" in md, (slug, "the Markdown does not link", name)
+        with open(os.path.join(d, name), newline="") as f:
+            got = list(csv.reader(f))
+        assert len(got) == len(keys) + 1, (slug, "CSV rows", len(got) - 1, len(keys))
+        if slug in ("destination", "chip", "month"):
+            assert [r[0] for r in got[1:]] == keys, (slug, "CSV keys differ from the JSON report's")
+        if slug == "flagged":
+            assert [r[1] for r in got[1:]] == keys, (slug, "CSV ids differ from the JSON report's")
+assert cut >= 4, ("tables cut in the Markdown", cut)
+assert not re.search(r'href="(?!#)', html), "the HTML report links another file: not self-contained"
+PY
+"$TG" audit "$LOG" --no-store --format md --no-progress > stdout.md
+grep -q 'more rows: in the HTML or JSON report' stdout.md || die "audit --format md: the cut tables do not say where the rows are"
 
 # ---- help texts without placeholders -------------------------------------------------------------------------------
 for sub in check classify lint fmt test generate audit trace diff serve screen; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tollgate tests — `tollgate screen`: exit codes (0 no match, 3 certain, 2 possible or bad input), the evidence and
+# tollgate tests — `tollgate screen`: exit codes (0 no match, 3/4 certain, 7 possible, 2 bad input), the evidence and
 # the list's hash in text and JSON, resolutions, a bad list row refused. Usage: cli_screen.sh TOLLGATE SRC WORKDIR
 set -u
 TG=$1
@@ -37,10 +37,10 @@ assert c["effect"] == "LICENSE_REQUIRED" and c["federal_register_notice"] == "88
 assert j["lists"][0]["date"] == "2026-11-30" and len(j["lists"][0]["sha256"]) == 64
 PY
 
-run 3 "$WORK/denied.txt" "Exdenex" --lists "$LIST"
+run 4 "$WORK/denied.txt" "Exdenex" --lists "$LIST"
 expect "$WORK/denied.txt" "effect of a match: PROHIBITED" "Denied Persons"
 
-run 2 "$WORK/possible.txt" "Huawen Technologies Co., Ltd." --lists "$LIST"
+run 7 "$WORK/possible.txt" "Huawen Technologies Co., Ltd." --lists "$LIST"
 expect "$WORK/possible.txt.err" 'possible match: "Huawen Technologies Co., Ltd." resembles EL entry "Huawei Technologies Co., Ltd."' "possible match is an error"
 expect "$WORK/possible.txt.err" "resolve it" "what to do"
 

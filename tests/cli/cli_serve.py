@@ -74,8 +74,8 @@ class Server:
         return rc
 
 
-def check_cli_json(record):
-    out = subprocess.run([TG, "check", "--json", "-"], input=json.dumps(record).encode(), capture_output=True)
+def check_cli_json(record, *flags):
+    out = subprocess.run([TG, "check", "--json", *flags, "-"], input=json.dumps(record).encode(), capture_output=True)
     return out.stdout
 
 
@@ -120,6 +120,27 @@ def test_endpoints(srv):
     check(d["verdict"] == "LICENSE_REQUIRED" and d["review"] == "case_by_case" and d["fee_total_cents"] == 1800000,
           "H20 to CN on 2025-09-01: LICENSE_REQUIRED, case_by_case, 15 % fee")
     check("X-Request-Id" in h, "a decision is answered with its request id")
+    # ?explain=1: the why_not array, byte for byte as `check --explain --format json` prints it (the same engine
+    # function); an ALLOWED decision (H20 to CN before the 2025 licence rule) says how far it is from each line.
+    allowed = dict(H20, id="S-2", date="2024-06-01")
+    st, h, body = srv.request("POST", "/v1/check?explain=1", allowed)
+    check(st == 200 and body == check_cli_json(allowed, "--explain"),
+          "POST /v1/check?explain=1: the same bytes as check --explain --format json")
+    d = json.loads(body)
+    texts = [c["text"] for w in d.get("why_not", []) for c in w["conditions"]]
+    check(d["verdict"] == "ALLOWED" and "chip.tpp = 2,368 is 32 below 2,400" in texts,
+          "?explain=1 on an ALLOWED decision: the TPP margin to 3A090.b (2,368 is 32 below 2,400)")
+    st, h, body = srv.request("POST", "/v1/check?explain=true", [allowed, H20])
+    arr = json.loads(body)
+    check(st == 200 and all("why_not" in x for x in arr), "?explain=true: every decision of an array has why_not")
+    st, h, plain = srv.request("POST", "/v1/check", allowed)
+    check(st == 200 and plain == check_cli_json(allowed) and b"why_not" not in plain,
+          "without explain: no why_not (the default answer unchanged)")
+    st, h, body = srv.request("POST", "/v1/check?explain=maybe", allowed)
+    check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.flag", "a bad explain value is a 400")
+    st, h, body = srv.request("POST", "/v1/classify?as_of=2024-06-01&explain=1", {"name": "H20"})
+    check(st == 200 and any(w["would"] == "3A090.b" for w in json.loads(body).get("why_not", [])),
+          "POST /v1/classify?explain=1: the class rules that did not fire")
     # as_of and include_proposed
     st, h, body = srv.request("POST", "/v1/check?as_of=2026-03-01&include_proposed=true", H20)
     check(st == 200 and json.loads(body)["as_of"] == "2026-03-01", "as_of query parameter")

@@ -1,4 +1,4 @@
-// tollgate tests — the decision JSON contract (DESIGN §5), determinism, and fail-closed evaluation.
+// tollgate tests — the decision JSON contract (docs/records.md, "Decisions"), determinism, and fail-closed evaluation.
 #include <nlohmann/json.hpp>
 
 #include "engine/base/date.hpp"
@@ -87,8 +87,8 @@ TEST_CASE("fail closed: a record the rules cannot judge is an error, never ALLOW
 }
 
 namespace {
-// The reference rendering of DESIGN §5 through nlohmann's ordered_json (the renderer before it was written by
-// hand for speed). The production renderer must give the same bytes.
+// The reference rendering of the decision contract (docs/records.md) through nlohmann's ordered_json (the renderer
+// before it was written by hand for speed). The production renderer must give the same bytes.
 std::string reference_json(const Program& p, const Record& r, const Decision& d) {
   using ojson = nlohmann::ordered_json;
   auto null_or = [](const char* s) { return *s ? ojson(s) : ojson(nullptr); };
@@ -126,7 +126,7 @@ std::string reference_json(const Program& p, const Record& r, const Decision& d)
     fired.push_back(f);
   }
   j["fired"] = fired;
-  ojson notes = ojson::array();  // DESIGN §5, encoding.md r2: each fired note's rule, citation and text
+  ojson notes = ojson::array();  // docs/records.md, encoding.md r2: each fired note's rule, citation and text
   for (size_t i = 0; i < p.rules.size(); ++i) {
     if (!d.has_fired(static_cast<int>(i)) || p.rules[i].kind != RuleKind::note) continue;
     ojson n;

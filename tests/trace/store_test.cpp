@@ -90,7 +90,8 @@ TEST_CASE("an audit stores exactly what check decides, and verifies") {
   std::vector<std::string> stored;
   store.each(std::nullopt, true, true, [&](const TraceStore::Shown& e) { stored.push_back(e.json); });
   CHECK(stored == expected);
-  // The notes (encoding.md r2, DESIGN §5) are stored with the decision: the H20 levy's, the H200 rule's conditions.
+  // The notes (encoding.md r2; docs/records.md, "Decisions") are stored with the decision: the H20 levy's, the H200
+  // rule's conditions.
   auto stored_with = [&](const std::string& text) {
     return std::count_if(stored.begin(), stored.end(), [&](const std::string& j) { return j.find(text) != j.npos; });
   };
