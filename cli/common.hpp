@@ -41,6 +41,7 @@ Command add_trace(CLI::App& root, Globals& g);
 Command add_diff(CLI::App& root, Globals& g);
 Command add_serve(CLI::App& root, Globals& g);
 Command add_screen(CLI::App& root, Globals& g);
+Command add_catalog(CLI::App& root, Globals& g);
 
 void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std::ostream& os = std::cerr);
 // Loads and compiles the rules (bundled unless --rules); prints diagnostics; null on errors.

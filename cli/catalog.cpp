@@ -1,0 +1,148 @@
+// tollgate catalog — lists the chip catalog, or searches it for a name as sold (the resolver records use:
+// Catalog::resolve, names.cpp), with each chip's class under the rules in force on a date, its key figures, the
+// names it is sold under and the source of its facts.
+#include "cli/common.hpp"
+#include "engine/base/number.hpp"
+#include "engine/base/text.hpp"
+
+namespace tollgate::cli {
+
+namespace {
+
+struct Opts {
+  std::string query, format = "text", as_of;
+};
+
+// Performance density (TPP / die area), exactly where the decimal ends, else to four places marked "≈"; "" if
+// there is no die area.
+std::string density(const Facts& f) {
+  Exact pd;
+  if (!f.has(s_chip_tpp) || !f.has(s_chip_die_area_mm2) ||
+      !exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_from_micro(f.num[s_chip_die_area_mm2]), pd))
+    return "";
+  auto exact = format_exact_terminating(pd);
+  return exact ? *exact : "\u2248" + format_exact_rounded(pd, 4);
+}
+
+std::string number_or(const Facts& f, int slot, const char* none) {
+  return f.has(slot) ? format_micro(f.num[static_cast<size_t>(slot)]) : std::string(none);
+}
+
+void json_list(std::string& out, const std::vector<std::string>& v) {
+  out += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, v[i]);
+  }
+  out += ']';
+}
+
+std::string chip_json(const Catalog& c, const std::string& name, Day day) {
+  const Facts& f = *c.find(name);
+  std::string out = "{\"name\":";
+  append_json_string(out, name);
+  for (auto [key, slot] : {std::pair{"vendor", t_chip_vendor}, std::pair{"family", t_chip_family}}) {
+    out += ",\"" + std::string(key) + "\":";
+    if (f.has_text(slot)) append_json_string(out, f.text(slot));
+    else out += "null";
+  }
+  out += ",\"class\":";
+  append_json_string(out, c.class_of(name, day));
+  for (auto [key, slot] : {std::pair{"tpp", s_chip_tpp}, std::pair{"die_area_mm2", s_chip_die_area_mm2},
+                           std::pair{"interconnect_gbps", s_chip_interconnect_gbps},
+                           std::pair{"memory_bw_gbps", s_chip_memory_bw_gbps}})
+    out += ",\"" + std::string(key) + "\":" + number_or(f, slot, "null");
+  out += ",\"performance_density\":";
+  if (std::string pd = density(f); pd.empty()) out += "null";
+  else append_json_string(out, pd);
+  out += ",\"aliases\":";
+  json_list(out, c.aliases(name));
+  out += ",\"part_numbers\":";
+  json_list(out, c.part_numbers(name));
+  out += ",\"source\":";
+  append_json_string(out, c.source(name));
+  return out + "}";
+}
+
+void chip_text(const Catalog& c, const std::string& name, Day day) {
+  const Facts& f = *c.find(name);
+  std::cout << name << "  (" << (f.has_text(t_chip_vendor) ? f.text(t_chip_vendor) : "vendor unknown") << ")\n";
+  std::cout << "  class " << c.class_of(name, day) << "   TPP " << number_or(f, s_chip_tpp, "unknown") << "   die area "
+            << number_or(f, s_chip_die_area_mm2, "unknown") << " mm2   PD "
+            << (density(f).empty() ? "not computable" : density(f)) << "\n";
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
+    return s;
+  };
+  if (!c.aliases(name).empty()) std::cout << "  aliases       " << list(c.aliases(name)) << "\n";
+  if (!c.part_numbers(name).empty()) std::cout << "  part numbers  " << list(c.part_numbers(name)) << "\n";
+  std::cout << "  source        " << c.source(name) << "\n";
+}
+
+int run(const Opts& o, const Globals& g) {
+  Day day = today();
+  if (!o.as_of.empty()) {
+    auto d = parse_date(o.as_of);
+    if (!d) {
+      std::cerr << "tollgate: error: --as-of '" << o.as_of << "' is not a date (YYYY-MM-DD)\n";
+      return exit_bad_input;
+    }
+    day = *d;
+  }
+  auto program = load_program(g);
+  if (!program) return exit_bad_input;
+  auto catalog = load_catalog(g);
+  if (!catalog) return exit_bad_input;
+  catalog->classify_with(chip_classifier(program));
+  const std::vector<std::string> found = catalog->search(o.query);
+  const Catalog::Resolution r = o.query.empty() ? Catalog::Resolution{} : catalog->resolve(o.query);
+  if (o.format == "json") {
+    std::string out = "{\"query\":";
+    append_json_string(out, o.query);
+    out += ",\"as_of\":\"" + format_date(day) + "\",\"resolved\":";
+    if (r.chip) append_json_string(out, r.name);
+    else out += "null";
+    out += ",\"via\":";
+    if (r.chip) append_json_string(out, r.via);
+    else out += "null";
+    out += std::string(",\"ambiguous\":") + (r.ambiguous ? "true" : "false") + ",\"chips\":[";
+    for (size_t i = 0; i < found.size(); ++i) out += (i ? "," : "") + chip_json(*catalog, found[i], day);
+    std::cout << out << "]}\n";
+    return found.empty() ? exit_bad_input : exit_ok;
+  }
+  if (!o.query.empty()) {
+    if (r.chip) std::cout << "'" << o.query << "' is catalog chip '" << r.name << "' (" << r.via << ")\n";
+    else std::cout << catalog->unresolved_message(o.query, day) << "\n";
+    if (!found.empty()) std::cout << "\n";
+  }
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i) std::cout << "\n";
+    chip_text(*catalog, found[i], day);
+  }
+  std::cout << "\n" << found.size() << " of " << catalog->size() << " catalog chips; classes as of "
+            << format_date(day) << "\n";
+  return found.empty() ? exit_bad_input : exit_ok;
+}
+
+}  // namespace
+
+Command add_catalog(CLI::App& root, Globals& g) {
+  auto* app = root.add_subcommand("catalog", "List the chip catalog, or search it for a chip name as sold");
+  app->footer(R"(Examples:
+  tollgate catalog                                   every chip, with its class today
+  tollgate catalog "NVIDIA H100 80GB HBM3 SXM5"      the chip this name resolves to (here H100 SXM5 80GB)
+  tollgate catalog H100 --as-of 2024-01-01           an ambiguous name: every candidate, with its class
+  tollgate catalog nvidia --format json
+A name resolves only if it names one catalog chip (docs/records.md, "Unknown chips"); the chips listed after it
+are the candidates, then every chip whose names, vendor or family contain the query.
+Exit: 0 chips listed, 2 none matched (or bad input).)");
+  auto o = std::make_shared<Opts>();
+  app->add_option("query", o->query, "A chip name as sold, part number, vendor or family (default: list all)");
+  app->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  app->add_option("--as-of", o->as_of, "Date of the rules that give each chip's class (default: today)");
+  add_rules_options(*app, g);
+  return {app, [o, &g]() -> int { return run(*o, g); }};
+}
+
+}  // namespace tollgate::cli
