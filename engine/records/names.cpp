@@ -50,8 +50,10 @@ bool memory_size(std::string_view w) {
 
 bool contains(const std::vector<std::string>& v, std::string_view s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
-// Attributes agree: the query states none, or the chip's names state none, or one of them is the query's.
-bool agrees(const std::string& q, const std::vector<std::string>& chip) { return q.empty() || chip.empty() || contains(chip, q); }
+// Attributes agree: the query states none, or one of the chip's names states the query's. A form factor or memory
+// size the catalog does not give for a chip is not taken on trust ("MI300X PCIe" is not the catalog's MI300X):
+// fail closed, the chip is then only a hint.
+bool agrees(const std::string& q, const std::vector<std::string>& chip) { return q.empty() || contains(chip, q); }
 
 std::string fold_text(std::string_view s) {
   std::string out;

@@ -40,7 +40,7 @@ struct ChipNames {
 };
 
 // One chip's names normalized, for Catalog::resolve: its name, aliases and part numbers, and the form factors and
-// memory sizes they state (a name that states none agrees with any).
+// memory sizes they state (a name as sold that states another, or one the chip's names do not state, is not it).
 struct ChipEntry {
   enum class Kind { name, alias, series, part_number };
   struct Key {

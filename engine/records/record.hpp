@@ -83,7 +83,8 @@ class Catalog {
   // A name as sold, resolved against the catalog (names.hpp; docs/records.md, "Unknown chips"). Resolved (`chip`
   // set) only if it names exactly one catalog chip: its exact catalog name; one of its part numbers; or model words
   // equal to those of one of its names or aliases (with the form factor and memory size that name states, if it
-  // states them), while no other chip's names contain those words with a form factor and memory size that agree.
+  // states them), while no other chip's names contain those words with a form factor and memory size that agree
+  // (a form factor or memory size the typed name gives must be one the chip's names give).
   // Otherwise `candidates` lists the chips it may mean, by name: `ambiguous` if several chips' names contain its
   // words ("H100": 'H100 PCIe 80GB' and 'H100 SXM5 80GB'); else the one chip whose names contain them without
   // equalling them ("H800": 'H800 SXM5'), or the nearest names (suggest()), as hints. Never throws.
