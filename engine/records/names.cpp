@@ -159,9 +159,13 @@ Catalog::Resolution Catalog::resolve(std::string_view typed) const {
       for (const auto& k : e.keys) {
         if (k.kind == ChipEntry::Kind::part_number || !model_subset(q.model, k.tokens.model)) continue;
         candidate = true;
+        // (Of several such names, the one that states most of what was typed is reported: "HGX H20" is the alias
+        // 'HGX H20' rather than the name 'H20'.)
+        auto stated = [](const ChipEntry::Key& x) { return !x.tokens.form.empty() + !x.tokens.memory.empty(); };
         if (k.kind != ChipEntry::Kind::series && k.tokens.model == q.model &&
             (k.tokens.form.empty() || k.tokens.form == q.form) &&
-            (k.tokens.memory.empty() || k.tokens.memory == q.memory) && !exact_key) {
+            (k.tokens.memory.empty() || k.tokens.memory == q.memory) &&
+            (!exact_key || (exact == &e && stated(k) > stated(*exact_key)))) {
           exact = &e;
           exact_key = &k;
         }

@@ -111,7 +111,7 @@ TEST_CASE("randomly damaged JSONL lines: the fast path never accepts what the ge
     fast += compare(line, reused);
     ok += reused.ok;
   }
-  CHECK(fast > 1000);  // many damaged lines are still good ones (a text changed), and took the fast path
+  CHECK(fast > 100);  // many damaged lines are still good ones (a text changed), and took the fast path
   CHECK(ok >= fast);
 }
 

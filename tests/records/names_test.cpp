@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "engine/base/text.hpp"
 #include "tests/support.hpp"
 
 namespace tollgate {
