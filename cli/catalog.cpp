@@ -10,7 +10,8 @@ namespace tollgate::cli {
 namespace {
 
 struct Opts {
-  std::string query, format = "text", as_of;
+  std::string query, as_of;
+  OutputOptions out;  // --format text|json, --json, -o FILE (docs/cli.md)
 };
 
 // Performance density (TPP / die area), exactly where the decimal ends, else to four places marked "≈"; "" if
@@ -64,10 +65,10 @@ std::string chip_json(const Catalog& c, const std::string& name, Day day) {
   return out + "}";
 }
 
-void chip_text(const Catalog& c, const std::string& name, Day day) {
+void chip_text(std::ostream& os, const Catalog& c, const std::string& name, Day day) {
   const Facts& f = *c.find(name);
-  std::cout << name << "  (" << (f.has_text(t_chip_vendor) ? f.text(t_chip_vendor) : "vendor unknown") << ")\n";
-  std::cout << "  class " << c.class_of(name, day) << "   TPP " << number_or(f, s_chip_tpp, "unknown") << "   die area "
+  os << name << "  (" << (f.has_text(t_chip_vendor) ? f.text(t_chip_vendor) : "vendor unknown") << ")\n";
+  os << "  class " << c.class_of(name, day) << "   TPP " << number_or(f, s_chip_tpp, "unknown") << "   die area "
             << number_or(f, s_chip_die_area_mm2, "unknown") << " mm2   PD "
             << (density(f).empty() ? "not computable" : density(f)) << "\n";
   auto list = [](const std::vector<std::string>& v) {
@@ -75,9 +76,25 @@ void chip_text(const Catalog& c, const std::string& name, Day day) {
     for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
     return s;
   };
-  if (!c.aliases(name).empty()) std::cout << "  aliases       " << list(c.aliases(name)) << "\n";
-  if (!c.part_numbers(name).empty()) std::cout << "  part numbers  " << list(c.part_numbers(name)) << "\n";
-  std::cout << "  source        " << c.source(name) << "\n";
+  if (!c.aliases(name).empty()) os << "  aliases       " << list(c.aliases(name)) << "\n";
+  if (!c.part_numbers(name).empty()) os << "  part numbers  " << list(c.part_numbers(name)) << "\n";
+  os << "  source        " << c.source(name) << "\n";
+}
+
+// The search as one JSON object: {"query", "as_of", "resolved", "via", "ambiguous", "chips": [...]}.
+std::string search_json(const Catalog& c, const Opts& o, const Catalog::Resolution& r,
+                        const std::vector<std::string>& found, Day day) {
+  std::string out = "{\"query\":";
+  append_json_string(out, o.query);
+  out += ",\"as_of\":\"" + format_date(day) + "\",\"resolved\":";
+  if (r.chip) append_json_string(out, r.name);
+  else out += "null";
+  out += ",\"via\":";
+  if (r.chip) append_json_string(out, r.via);
+  else out += "null";
+  out += std::string(",\"ambiguous\":") + (r.ambiguous ? "true" : "false") + ",\"chips\":[";
+  for (size_t i = 0; i < found.size(); ++i) out += (i ? "," : "") + chip_json(c, found[i], day);
+  return out + "]}\n";
 }
 
 int run(const Opts& o, const Globals& g) {
@@ -92,37 +109,30 @@ int run(const Opts& o, const Globals& g) {
   }
   auto program = load_program(g);
   if (!program) return exit_bad_input;
-  auto catalog = load_catalog(g);
+  auto catalog = load_catalog(g, *program);
   if (!catalog) return exit_bad_input;
   catalog->classify_with(chip_classifier(program));
   const std::vector<std::string> found = catalog->search(o.query);
   const Catalog::Resolution r = o.query.empty() ? Catalog::Resolution{} : catalog->resolve(o.query);
-  if (o.format == "json") {
-    std::string out = "{\"query\":";
-    append_json_string(out, o.query);
-    out += ",\"as_of\":\"" + format_date(day) + "\",\"resolved\":";
-    if (r.chip) append_json_string(out, r.name);
-    else out += "null";
-    out += ",\"via\":";
-    if (r.chip) append_json_string(out, r.via);
-    else out += "null";
-    out += std::string(",\"ambiguous\":") + (r.ambiguous ? "true" : "false") + ",\"chips\":[";
-    for (size_t i = 0; i < found.size(); ++i) out += (i ? "," : "") + chip_json(*catalog, found[i], day);
-    std::cout << out << "]}\n";
-    return found.empty() ? exit_bad_input : exit_ok;
+  auto out = open_output(o.out);
+  if (!out) return exit_bad_input;
+  const int rc = found.empty() ? exit_bad_input : exit_ok;
+  if (o.out.chosen() == "json") {
+    *out << search_json(*catalog, o, r, found, day);
+    return rc;
   }
   if (!o.query.empty()) {
-    if (r.chip) std::cout << "'" << o.query << "' is catalog chip '" << r.name << "' (" << r.via << ")\n";
-    else std::cout << catalog->unresolved_message(o.query, day) << "\n";
-    if (!found.empty()) std::cout << "\n";
+    if (r.chip) *out << "'" << o.query << "' is catalog chip '" << r.name << "' (" << r.via << ")\n";
+    else *out << catalog->unresolved_message(o.query, day) << "\n";
+    if (!found.empty()) *out << "\n";
   }
   for (size_t i = 0; i < found.size(); ++i) {
-    if (i) std::cout << "\n";
-    chip_text(*catalog, found[i], day);
+    if (i) *out << "\n";
+    chip_text(*out, *catalog, found[i], day);
   }
-  std::cout << "\n" << found.size() << " of " << catalog->size() << " catalog chips; classes as of "
-            << format_date(day) << "\n";
-  return found.empty() ? exit_bad_input : exit_ok;
+  *out << "\n" << found.size() << " of " << catalog->size() << " catalog chips; classes as of " << format_date(day)
+       << "\n";
+  return rc;
 }
 
 }  // namespace
@@ -139,7 +149,7 @@ are the candidates, then every chip whose names, vendor or family contain the qu
 Exit: 0 chips listed, 2 none matched (or bad input).)");
   auto o = std::make_shared<Opts>();
   app->add_option("query", o->query, "A chip name as sold, part number, vendor or family (default: list all)");
-  app->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  add_output_options(*app, o->out, {"text", "json"});
   app->add_option("--as-of", o->as_of, "Date of the rules that give each chip's class (default: today)");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int { return run(*o, g); }};

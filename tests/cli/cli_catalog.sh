@@ -35,6 +35,14 @@ assert d["ambiguous"] and d["resolved"] is None, d
 assert names[:3] == ["Instinct MI300X", "Instinct MI308X", "Instinct MI325X"], names
 assert d["chips"][0]["class"] == "3A090.a" and d["chips"][0]["tpp"] == 20919.2, d["chips"][0]
 PY
+# The CLI conventions (docs/cli.md): --json is --format json; -o FILE writes what would be printed.
+json_out=$out
+expect "--json" 0 "$TG" catalog MI300 --json --as-of 2025-01-01
+[ "$out" = "$json_out" ] || { echo "FAIL (--json differs from --format json)"; fail=1; }
+tmp=$(mktemp)
+expect "-o FILE" 0 "$TG" catalog MI300 --json --as-of 2025-01-01 -o "$tmp"
+[ -z "$out" ] && [ "$(cat "$tmp")" = "$json_out" ] || { echo "FAIL (-o FILE: '$out')"; fail=1; }
+rm -f "$tmp"
 expect "nothing" 2 "$TG" catalog "no such chip anywhere"
 # classify and check read names as sold; an ambiguous one is an error (exit 2) listing both H100s.
 expect "classify as sold" 0 "$TG" classify "HGX H20" --as-of 2025-01-01

@@ -31,15 +31,15 @@ void same_record(const Record& a, const Record& b) {
 }
 
 // Both paths on one line; true if the fast path took it.
-bool compare(const std::string& line, Record& reused) {
+bool compare(const std::string& line, Record& reused, const Catalog& catalog = test::catalog()) {
   CAPTURE(line);
   const uint64_t before = json_fast_rows();
-  read_json_row(line, 7, &test::catalog(), true, reused);
+  read_json_row(line, 7, &catalog, true, reused);
   const bool fast = json_fast_rows() != before;
-  Record general = record_from_json(line, 7, &test::catalog());
+  Record general = record_from_json(line, 7, &catalog);
   same_record(reused, general);
   Record no_canonical;  // as the audit reads without a store: the same but for the canonical JSON
-  read_json_row(line, 7, &test::catalog(), false, no_canonical);
+  read_json_row(line, 7, &catalog, false, no_canonical);
   CHECK(no_canonical.ok == general.ok);
   CHECK(no_canonical.error.message == general.error.message);
   return fast;
@@ -49,6 +49,54 @@ const char* const ship =
     R"({"type":"shipment","id":"2","date":"2022-08-26","chip":"H20","destination":"TW","end_user":"Hosting Co, Ltd","end_user_hq":"TW","quantity":25,"unit_price_usd":"19769.30","export_from":"US","end_user_parent_hq":"TW"})";
 const char* const fab =
     R"({"type":"fab_order","id":"F-1","date":"2022-08-26","role":"front_end_fabricator","designer":"Startup Inc","designer_hq":"JP","designer_status":"none","designer_attests_not_3a090a":false,"process_nm":12,"non_planar":true,"transistors_billion":14.8,"has_hbm":true,"packaged_by":"front_end_fabricator","packaged_in":"TW","designer_location":"JP","designer_parent_hq":"RU","destination":"JP","quantity":3280,"unit_price_usd":158.33})";
+
+// The bundled rules plus fields declared in rules/ only (as tests/cli/cli_schema_field.sh adds them to a copy of
+// rules/schema.tg), compiled together: the catalog loaded with that schema reads records by it.
+const Program& extended() {
+  static const std::shared_ptr<const Program> p = [] {
+    LoadResult bundled = load_rules({test::source_dir() + "/rules"});
+    REQUIRE(bundled.ok());
+    std::vector<syntax::File> files = bundled.files;
+    auto extra = parse_rules(R"(field rack_power_kw on shipment
+  type number
+  positive
+  doc "Test field: the racks' power in kW"
+
+field site_code on shipment
+  type text
+  doc "Test field"
+
+field racks on shipment
+  type integer
+  doc "Test field: a whole number"
+
+field liquid_cooled on shipment
+  type boolean
+  doc "Test field"
+
+field commissioned on fab_order
+  type date
+  doc "Test field"
+
+field site_country on fab_order
+  type country
+  doc "Test field"
+)", "extra.tg");
+    for (const auto& d : extra.diagnostics) MESSAGE(render_human(d));
+    REQUIRE(extra.ok());
+    files.push_back(extra.file);
+    auto r = compile(files);
+    for (const auto& d : r.diagnostics) MESSAGE(render_human(d));
+    REQUIRE(r.program);
+    return r.program;
+  }();
+  return *p;
+}
+
+const Catalog& extended_catalog() {
+  static const Catalog c = Catalog::load(test::source_dir() + "/fixtures/chips.csv", extended().schema);
+  return c;
+}
 
 }  // namespace
 
@@ -88,6 +136,46 @@ TEST_CASE("JSONL lines read by the fast path and by the general path give the sa
       "[1,2]", "1", "\"x\"", "{}", "", "   ", "{\"id\":\"\xff\"}", "\xef\xbb\xbf{}",
   };
   for (const auto& line : general) CHECK_FALSE(compare(line, reused));
+}
+
+TEST_CASE("a field declared only in rules/ is read by the JSONL fast path as by the general path") {
+  const Catalog& c = extended_catalog();
+  const Schema& schema = extended().schema;
+  const FieldInfo* power = schema.find("rack_power_kw");
+  const FieldInfo* site = schema.find("site_code");
+  const FieldInfo* cooled = schema.find("liquid_cooled");
+  const FieldInfo* commissioned = schema.find("commissioned");
+  const FieldInfo* site_country = schema.find("site_country");
+  REQUIRE(power);
+  REQUIRE(site);
+  REQUIRE(cooled);
+  REQUIRE(commissioned);
+  REQUIRE(site_country);
+  Record reused;
+  const std::string head = R"({"id":"x","date":"2025-01-01","chip":"H20","destination":"CN","quantity":1,"unit_price_usd":"1")";
+  // With the catalog of the bundled schema, which does not declare the field: an unknown field by both paths. (First:
+  // the next line, the same keys read by the other schema, must not be judged by what this one learnt of them.)
+  CHECK_FALSE(compare(head + R"(,"rack_power_kw":120.5,"site_code":"FRA-2","liquid_cooled":true})", reused));
+  CHECK(reused.error.code == "tollgate.input.unknown-field");
+  // Good values: the fast path, and the field in its slot.
+  CHECK(compare(head + R"(,"rack_power_kw":120.5,"site_code":"FRA-2","liquid_cooled":true})", reused, c));
+  REQUIRE(reused.ok);
+  CHECK(reused.facts.num[static_cast<size_t>(power->slot)] == 120'500'000);
+  CHECK(reused.facts.text(site->slot) == "FRA-2");
+  CHECK(reused.facts.num[static_cast<size_t>(cooled->slot)] == 1);
+  std::string fab_line = fab;
+  fab_line.insert(fab_line.size() - 1, R"(,"commissioned":"2024-03-01","site_country":"DE")");
+  CHECK(compare(fab_line, reused, c));
+  REQUIRE(reused.ok);
+  CHECK(reused.facts.has(commissioned->slot));
+  CHECK(reused.facts.has(site_country->slot));
+  // Bad values of the declared fields, and a declared integer: the general path, with the same error or record.
+  for (const std::string tail : {R"(,"rack_power_kw":0})", R"(,"rack_power_kw":"120"})", R"(,"rack_power_kw":-1})",
+                                 R"(,"liquid_cooled":"yes"})", R"(,"site_code":5})", R"(,"racks":12})",
+                                 R"(,"racks":"12"})", R"(,"racks":1.5})", R"(,"rack_power_kw":1,"rack_power_kw":2})"})
+    CHECK_FALSE(compare(head + tail, reused, c));
+  const std::string fab_text = fab;
+  CHECK_FALSE(compare(fab_text.substr(0, fab_text.size() - 1) + R"(,"site_country":"de"})", reused, c));
 }
 
 TEST_CASE("randomly damaged JSONL lines: the fast path never accepts what the general path refuses") {

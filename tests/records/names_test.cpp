@@ -168,12 +168,12 @@ TEST_CASE("a catalog whose alias does not name its chip alone is refused when lo
         << "H100 PCIe 80GB,NVIDIA,true,12104,,test\n";
   };
   write("H100 SXM");
-  CHECK(Catalog::load(path).resolve("h100 sxm").name == "H100 SXM5 80GB");
+  CHECK(Catalog::load(path, test::bundled().schema).resolve("h100 sxm").name == "H100 SXM5 80GB");
   write("H100");  // names both H100s
-  CHECK_THROWS_WITH_AS(Catalog::load(path), doctest::Contains("alias 'H100' of 'H100 SXM5 80GB' does not name it alone"),
+  CHECK_THROWS_WITH_AS(Catalog::load(path, test::bundled().schema), doctest::Contains("alias 'H100' of 'H100 SXM5 80GB' does not name it alone"),
                        std::runtime_error);
   write("Hopper series");  // a series must name several chips
-  CHECK_THROWS_WITH_AS(Catalog::load(path), doctest::Contains("should name several chips"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(Catalog::load(path, test::bundled().schema), doctest::Contains("should name several chips"), std::runtime_error);
   std::remove(path.c_str());
 }
 
