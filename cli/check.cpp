@@ -185,7 +185,9 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             auto ropts = read_options(o->read);
             if (!ropts) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
-            auto out = open_output(o->out);
+            std::vector<std::string> reads = o->inputs;
+            reads.push_back(o->read.columns);
+            auto out = open_output(o->out, files_read(g, reads));
             if (!out) return exit_bad_input;
             const std::string format = o->out.chosen();
             ClassCache cache;  // logs repeat chips: classify each once per stretch of time

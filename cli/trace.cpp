@@ -147,6 +147,7 @@ void export_csv_row(std::ostream& out, const TraceStore::Shown& s) {
 // trace export: every stored record (or one run's; decisions or rejects only) as JSONL or CSV.
 int export_records(TraceStore& store, const TraceOpts& o) {
   std::ofstream file;
+  if (!output_allowed(o.output, {o.db})) return exit_bad_input;
   if (!o.output.empty()) {
     file.open(o.output, std::ios::binary);
     if (!file) {
