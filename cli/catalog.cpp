@@ -107,6 +107,8 @@ int run(const Opts& o, const Globals& g) {
     }
     day = *d;
   }
+  auto out = open_output(o.out, files_read(g, {}));  // never the rules or the catalog it reads
+  if (!out) return exit_bad_input;
   auto program = load_program(g);
   if (!program) return exit_bad_input;
   auto catalog = load_catalog(g, *program);
@@ -114,8 +116,6 @@ int run(const Opts& o, const Globals& g) {
   catalog->classify_with(chip_classifier(program));
   const std::vector<std::string> found = catalog->search(o.query);
   const Catalog::Resolution r = o.query.empty() ? Catalog::Resolution{} : catalog->resolve(o.query);
-  auto out = open_output(o.out);
-  if (!out) return exit_bad_input;
   const int rc = found.empty() ? exit_bad_input : exit_ok;
   if (o.out.chosen() == "json") {
     *out << search_json(*catalog, o, r, found, day);

@@ -42,6 +42,10 @@ expect "--json" 0 "$TG" catalog MI300 --json --as-of 2025-01-01
 tmp=$(mktemp)
 expect "-o FILE" 0 "$TG" catalog MI300 --json --as-of 2025-01-01 -o "$tmp"
 [ -z "$out" ] && [ "$(cat "$tmp")" = "$json_out" ] || { echo "FAIL (-o FILE: '$out')"; fail=1; }
+# -o never overwrites the catalog it reads (docs/cli.md): exit 2, the file unchanged.
+cp "$(dirname "$0")/../../fixtures/chips.csv" "$tmp"
+expect "-o the catalog read" 2 "$TG" catalog --catalog "$tmp" -o "$tmp"
+cmp -s "$tmp" "$(dirname "$0")/../../fixtures/chips.csv" || { echo "FAIL (-o overwrote the catalog it reads)"; fail=1; }
 rm -f "$tmp"
 expect "nothing" 2 "$TG" catalog "no such chip anywhere"
 # classify and check read names as sold; an ambiguous one is an error (exit 2) listing both H100s.
