@@ -141,13 +141,13 @@ Exit: 0 classified, 2 bad input or rules.)");
               const std::string& text = *input;
               r = record_from_json(text, 1, &*catalog, /*bare_chip=*/true);
             } else if (!o->name.empty()) {
-              const Facts* c = catalog->find(o->name);
-              if (!c) {
-                std::cerr << "tollgate: error: chip '" << o->name << "' is not in the catalog"
-                          << catalog->suggestion_text(o->name, day) << "\n";
+              const Catalog::Resolution res = catalog->resolve(o->name);  // a name as sold, if it names one chip
+              if (!res.chip) {
+                std::cerr << "tollgate: error: " << catalog->unresolved_message(o->name, day) << "\n";
                 return exit_bad_input;
               }
-              r.facts = *c;
+              if (res.name != o->name) std::cerr << "tollgate: '" << o->name << "' is catalog chip '" << res.name << "' (" << res.via << ")\n";
+              r.facts = *res.chip;
               r.id = o->name;
               r.canonical = "{\"name\":\"" + o->name + "\"}";
             } else if (!chip_from_flags(*o, r)) {

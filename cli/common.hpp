@@ -45,6 +45,7 @@ Command add_trace(CLI::App& root, Globals& g);
 Command add_diff(CLI::App& root, Globals& g);
 Command add_serve(CLI::App& root, Globals& g);
 Command add_screen(CLI::App& root, Globals& g);
+Command add_catalog(CLI::App& root, Globals& g);
 
 // The output conventions every subcommand that prints shares (docs/cli.md): --format FMT, one of the subcommand's
 // formats (the first is the default); --json, a synonym of --format json; -o/--output FILE, written instead of

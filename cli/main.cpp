@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   std::vector<Command> cmds = {add_check(app, g), add_classify(app, g), add_lint(app, g), add_fmt(app, g),
                                add_test(app, g), add_generate(app, g), add_audit(app, g), add_trace(app, g), add_diff(app, g),
                                add_serve(app, g),
-                               add_screen(app, g), add_schema(app, g)};
+                               add_screen(app, g), add_schema(app, g),
+                               add_catalog(app, g)};
   name_placeholders(app);
   try {
     app.parse(argc, argv);

@@ -3,8 +3,8 @@
 
 Usage: python3 scripts/make_catalog.py [REFERENCE_CSV] > fixtures/chips.csv
 
-Columns are the record field names of docs/records.md ("chip") plus `source`. Derivations (each stated in the row's
-source):
+Columns are the record field names of docs/records.md ("chip") plus `aliases` and `part_numbers` (names the chip is
+sold under, NAMES below) and `source`. Derivations (each stated in the row's source):
   datacenter         yes/no -> true/false
   has_hbm            memory_type mentions HBM
   non_planar         process_nm <= 16 (every listed node at 16 nm and below is FinFET or GAA)
@@ -24,7 +24,7 @@ import csv, re, sys
 src = sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/chips.csv"
 cols = ["name", "vendor", "family", "datacenter", "tpp", "peak_dense_tops", "bit_length", "die_area_mm2",
         "interconnect_gbps", "memory_bw_gbps", "transistors_billion", "process_nm", "non_planar", "has_hbm",
-        "first_marketed", "us_available_on", "hbm_stack", "package_area_mm2", "source"]
+        "first_marketed", "us_available_on", "hbm_stack", "package_area_mm2", "aliases", "part_numbers", "source"]
 
 # US-market products (sold to US customers by the vendor or its OEMs), by catalog name. Not listed: the China
 # variants (A800, H800, H20, L20, L2, RTX 4090D, RTX 5090D and V2, RTX Pro 6000D, B30A, MI308X), Chinese chips
@@ -37,6 +37,26 @@ US_MARKET = {"A100 SXM4 80GB", "A100 PCIe 80GB", "A30", "H100 SXM5 80GB", "H100 
 
 # TPP for the chips the rules name that lack it (encoding.md r2, issue 14 item 4): no public figure was found.
 NO_PUBLIC_TPP = {"Instinct MI308X", "Kunlun P800", "T-Head PPU", "B30A"}
+
+# Names the chips are sold under (issue 15), by catalog name: aliases, part numbers (each cell ';'-separated), and
+# where they come from (added to the row's source). Only names that denote exactly this product: "A100 PCIe" is
+# left out (a 40GB card of other memory bandwidth exists), as is "Gaudi 3 OAM" (HL-325L and the liquid-cooled
+# HL-335 are both OAM). An alias ending in " series" names a family: it never resolves to one chip (names.cpp).
+# Board part numbers were not added where no vendor document giving them was at hand (fail closed: none invented).
+NAMES = {
+    "H100 SXM5 80GB": ("H100 SXM", "", "NVIDIA H100 Tensor Core GPU datasheet (column 'H100 SXM')"),
+    "H100 PCIe 80GB": ("H100 PCIe", "", "NVIDIA H100 PCIe product brief PB-11133-001 (the card is 80GB only)"),
+    "H200 SXM 141GB": ("H200 SXM", "", "NVIDIA H200 Tensor Core GPU datasheet (column 'H200 SXM')"),
+    "H20": ("HGX H20", "", "NVIDIA's China part sold as HGX H20 (press coverage quoted in the notes)"),
+    "B300 in GB300 NVL72 (per GPU)": ("GB300 NVL72", "", "NVIDIA GB300 NVL72 product page (the rack the row describes)"),
+    "RTX Pro 6000D (B40)": ("RTX Pro 6000D", "", "the row's own name (The Register; Reuters)"),
+    "Instinct MI300X": ("MI300 series", "", "AMD Instinct MI300 Series page (MI300X, MI325X)"),
+    "Instinct MI325X": ("MI300 series", "", "AMD Instinct MI300 Series page (MI300X, MI325X)"),
+    "Instinct MI308X": ("MI300 series", "", "described as a cut-down MI300X (notes); named with the MI300 series"),
+    "Gaudi 2": ("Gaudi2", "", "Intel Gaudi 2 product pages write both 'Gaudi 2' and 'Gaudi2'"),
+    "Gaudi 3 (HL-325L OAM)": ("Gaudi3 HL-325L", "HL-325L", "Intel Gaudi 3 AI accelerator white paper (HL-325L: the OAM)"),
+    "TPU7x Ironwood": ("Ironwood; TPU v7", "", "Google Cloud announcement 2025-04-09 ('Ironwood, our seventh-generation TPU')"),
+}
 
 # HBM stacks shipped as such (3A090.c, 89 FR 96790). Bandwidth = pin rate x 1024-bit interface / 8. Package area:
 # the JEDEC HBM3 stack footprint of 11 mm x 11 mm (JESD238; approximate, vendors' package drawings not read).
@@ -85,6 +105,9 @@ with open(src, newline="") as f:
                 derived.append("us_available_on: by the end of the launch year (US-market product)")
         if r["name"] in NO_PUBLIC_TPP:
             derived.append("TPP: no public compute figure found (2026-11-30; left empty)")
+        if r["name"] in NAMES:
+            r["aliases"], r["part_numbers"], names_from = NAMES[r["name"]]
+            derived.append("names as sold: " + names_from)
         r["source"] = "shared/reference/chips.csv" + ("; " + "; ".join(derived) if derived else "") + \
                       " | " + notes
         out.writerow([r[c] for c in cols])

@@ -18,6 +18,7 @@
 #include <optional>
 #include <random>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <sstream>
 #include <stdexcept>
 
@@ -409,6 +410,19 @@ struct Builder {
     return fail("tollgate.input.type", path, path + " must be a string, not " + kind_name(v.k));
   }
 
+  // The catalog chip `name` names: its exact catalog name, or a name as sold that names one chip (names.cpp); null
+  // (the record failed: unknown, or ambiguous) otherwise. The candidates, with their classes, are added by finish().
+  const Facts* named_chip(const std::string& name, const std::string& path) {
+    if (const Facts* c = catalog->find(name)) return c;
+    Catalog::Resolution r = catalog->resolve(name);
+    if (r.ambiguous)
+      fail("tollgate.input.ambiguous-chip", path,
+           "chip '" + name + "' may be any of " + std::to_string(r.candidates.size()) + " catalog chips");
+    else if (!r.chip)
+      fail("tollgate.input.unknown-chip", path, "chip '" + name + "' is not in the catalog");
+    return r.chip;
+  }
+
   bool field(const InField& f, const JV& v, const std::string& path, Facts& facts) {
     std::string_view s;  // into v.text: no copy
     switch (f.in) {
@@ -514,9 +528,8 @@ struct Builder {
       case In::chip: {
         if (v.k == JV::string || v.k == JV::cell) {
           if (!catalog) return fail("tollgate.input.catalog", path, "chip '" + v.text + "' named, but no catalog is loaded");
-          const Facts* c = catalog->find(v.text);
-          if (!c)  // the candidates (with their classes as of the record's date) are added by finish()
-            return fail("tollgate.input.unknown-chip", path, "chip '" + v.text + "' is not in the catalog");
+          const Facts* c = named_chip(v.text, path);
+          if (!c) return false;
           copy_chip(in, *c, facts);
           return true;
         }
@@ -748,7 +761,8 @@ Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv, bo
   canonical(obj, rec.canonical, csv);
   Builder b{rec, catalog, schema ? *schema : input_of(catalog), bare_chip};
   b.build(obj);
-  if (!rec.ok && rec.error.code == "tollgate.input.unknown-chip" && catalog)
+  if (!rec.ok && (rec.error.code == "tollgate.input.unknown-chip" || rec.error.code == "tollgate.input.ambiguous-chip") &&
+      catalog)
     for (const auto& [k, v] : obj.members)
       if (k == "chip" && (v.k == JV::string || v.k == JV::cell))
         rec.error.message += catalog->suggestion_text(v.text, date_of(obj));
@@ -1118,9 +1132,189 @@ void reset(Record& r, uint64_t line) {
   r.error.message.clear();
 }
 
+// ---- JSONL fast path ----------------------------------------------------------------------------------------------
+// A JSON record that is one flat object of scalars (nearly every line of a log: a shipment or a foundry order naming
+// a catalog chip) is read with simdjson's On Demand parser straight into the Record, as csv_fast reads a CSV row. Any
+// other line, and any line with a problem (not JSON, trailing text, a duplicate or unknown key, a value the schema
+// refuses, an inline chip, an empty string, a control character, a chip name that is not exact), is read again by
+// the general path (nlohmann's SAX parser into a JV tree), which says why: errors come from one piece of code, and
+// both paths give the same Record (tests/records/record_test.cpp and the jsonl fuzzer check it). Numbers are kept
+// as the raw text of their token and read exactly (parse_micro, parse_money_cents), never through a double.
+thread_local uint64_t json_fast_count = 0;
+// Longer lines take the general path: the fast parser's buffers stay bounded (a line of a log is some 250 bytes).
+constexpr size_t json_fast_max_bytes = 16 << 10;
+
+// True if `t` is a JSON number token (RFC 8259 §6): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool json_number_token(std::string_view t) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') ++i;
+  else if (!digits()) return false;
+  if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
+}
+
+// One member of a flat record object: its key and value as the general path would hold them (a string unescaped,
+// a number's token text, true/false/null). Views into the parser's buffers, valid for one line.
+struct FlatMember {
+  std::string_view key, text;
+  JV::K kind;
+};
+
+// The members of `line` if it is exactly one JSON object whose values are all scalars; false otherwise (or if any
+// string holds a control character or is empty: the general path judges those).
+bool flat_members(std::string_view line, std::vector<FlatMember>& out) {
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string padded;
+  out.clear();
+  if (line.size() > json_fast_max_bytes) return false;
+  padded.assign(line);
+  padded.append(simdjson::SIMDJSON_PADDING, ' ');
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded.data(), line.size(), padded.size()).get(doc)) return false;
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj)) return false;
+  for (auto result : obj) {
+    simdjson::ondemand::field f;
+    if (std::move(result).get(f)) return false;
+    FlatMember m{};
+    if (f.unescaped_key().get(m.key)) return false;
+    simdjson::ondemand::value v = f.value();
+    simdjson::ondemand::json_type t;
+    if (v.type().get(t)) return false;
+    switch (t) {
+      case simdjson::ondemand::json_type::string:
+        if (v.get_string().get(m.text) || m.text.empty()) return false;
+        if (std::any_of(m.text.begin(), m.text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+          return false;
+        m.kind = JV::string;
+        break;
+      case simdjson::ondemand::json_type::number: {
+        std::string_view raw = v.raw_json_token();
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))
+          raw.remove_suffix(1);
+        // "-0": nlohmann holds it as the integer 0, and the canonical JSON says 0; the general path keeps that.
+        if (!json_number_token(raw) || raw == "-0") return false;
+        m.text = raw;
+        m.kind = JV::number;
+        break;
+      }
+      case simdjson::ondemand::json_type::boolean: {
+        bool b = false;
+        if (v.get_bool().get(b)) return false;
+        m.text = b ? "true" : "false";
+        m.kind = JV::boolean;
+        break;
+      }
+      case simdjson::ondemand::json_type::null: {
+        bool is_null = false;
+        if (v.is_null().get(is_null) || !is_null) return false;
+        m.text = "null";
+        m.kind = JV::null_;
+        break;
+      }
+      default: return false;  // an object or array: the general path (inline chips, nesting limit)
+    }
+    out.push_back(m);
+  }
+  // Nothing may follow the object ({"a":1} {"b":2}): at the end, current_location() has nowhere to point.
+  const char* rest = nullptr;
+  return doc.current_location().get(rest) == simdjson::OUT_OF_BOUNDS;
+}
+
+// The canonical JSON of a flat record (sorted keys; values as canonical() writes them).
+void canonical_flat(std::vector<FlatMember>& ms, std::string& c) {
+  std::sort(ms.begin(), ms.end(), [](const FlatMember& a, const FlatMember& b) { return a.key < b.key; });
+  c = "{";
+  for (size_t i = 0; i < ms.size(); ++i) {
+    if (i) c += ',';
+    append_json_string(c, ms[i].key);
+    c += ':';
+    if (ms[i].kind == JV::string) append_json_string(c, ms[i].text);
+    else c += ms[i].text;
+  }
+  c += '}';
+}
+
+// The fast path for one JSON record line; false if it needs the general path. `rec` has been reset().
+bool json_fast(std::string_view line, Record& rec, const Catalog* catalog, bool want_canonical) {
+  thread_local std::vector<FlatMember> ms;
+  if (!flat_members(line, ms)) return false;
+  std::string_view type = "shipment";
+  for (const auto& m : ms)
+    if (m.key == "type") {
+      if (m.kind != JV::string) return false;
+      type = m.text;
+    }
+  if (type != "shipment" && type != "fab_order") return false;
+  rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
+  rec.facts.kind = rec.kind;
+  // The same tables as the general path (record_from_json): the rules' schema through the catalog, or the core
+  // fields without one, so a field declared only in rules/ is read here exactly as there.
+  const InputSchema& in = input_of(catalog);
+  Builder b{rec, catalog, in, false};
+  const auto& schema = in.kinds[static_cast<size_t>(rec.kind)];
+  Seen seen, given;  // bit i: schema field i given a value; given at all (null too)
+  // The keys of a log's lines come in the same order line after line: the last line's key at the same place, and
+  // its field, is checked first (one comparison instead of a search of the schema). Per record kind, and valid
+  // only for the schema it was made with.
+  thread_local std::vector<std::pair<std::string, int>> last[2];
+  thread_local uint64_t last_serial[2] = {0, 0};
+  const size_t k = rec.kind == RecordKind::shipment ? 0 : 1;
+  auto& memo = last[k];
+  if (last_serial[k] != in.serial) {
+    memo.clear();
+    last_serial[k] = in.serial;
+  }
+  if (memo.size() < ms.size()) memo.resize(ms.size(), {std::string(), -1});
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const FlatMember& m = ms[i];
+    if (memo[i].first != m.key) memo[i] = {std::string(m.key), field_index(schema, m.key)};
+    const int f = memo[i].second;
+    if (f < 0) return false;  // unknown (or null under an unknown key): the general path
+    const auto bit = static_cast<size_t>(f);
+    if (given.test(bit)) return false;  // a duplicate key
+    given.set(bit);
+    if (m.kind == JV::null_) continue;
+    const InField& field = schema[bit];
+    const bool ok_kind = m.kind == JV::string
+                             ? field.in != In::integer && field.in != In::number && field.in != In::boolean &&
+                                   field.in != In::whole
+                             : m.kind == JV::number ? field.in == In::integer || field.in == In::number || field.in == In::money
+                                                    : field.in == In::boolean;
+    if (!ok_kind || !fast_cell(field, m.text, b, rec.facts)) return false;
+    if (field.slot == t_id && field.in == In::text) rec.id.assign(m.text);
+    seen.set(bit);
+  }
+  b.complete(seen);
+  if (!rec.ok) return false;
+  if (want_canonical) canonical_flat(ms, rec.canonical);
+  return true;
+}
+
 }  // namespace
 
 uint64_t csv_fast_rows() { return csv_fast_count; }
+uint64_t json_fast_rows() { return json_fast_count; }
+
+void read_json_row(std::string_view row, uint64_t line, const Catalog* catalog, bool want_canonical, Record& rec) {
+  reset(rec, line);
+  if (json_fast(row, rec, catalog, want_canonical)) {
+    ++json_fast_count;
+    return;
+  }
+  rec = record_from_json(row, line, catalog);
+}
 
 Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog, bool bare_chip) {
   JV v;
@@ -1341,6 +1535,7 @@ Catalog Catalog::load(const std::string& path, const Schema& schema) {
   Catalog cat(schema);
   cat.path = path;
   std::vector<std::string> header, cells;
+  std::map<std::string, uint64_t, std::less<>> lines;  // chip name -> its line (for check_names)
   std::string err;
   size_t pos = 0;
   uint64_t line_no = 0;
@@ -1361,8 +1556,20 @@ Catalog Catalog::load(const std::string& path, const Schema& schema) {
     JV obj;
     obj.k = JV::object;
     obj.members.emplace_back("type", JV{JV::string, "chip", false, {}, {}});
+    ChipNames names;
     for (size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == "source" || cells[i].empty()) continue;
+      if (header[i] == "source") names.source = cells[i];
+      if (header[i] == "aliases" || header[i] == "part_numbers") {  // "a; b; c"
+        for (size_t at = 0; at < cells[i].size();) {
+          size_t end = std::min(cells[i].find(';', at), cells[i].size());
+          std::string_view one = std::string_view(cells[i]).substr(at, end - at);
+          while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+          while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+          if (!one.empty()) (header[i] == "aliases" ? names.aliases : names.part_numbers).emplace_back(one);
+          at = end + 1;
+        }
+      }
+      if (header[i] == "source" || header[i] == "aliases" || header[i] == "part_numbers" || cells[i].empty()) continue;
       obj.members.emplace_back(header[i], JV{JV::cell, cells[i], false, {}, {}});
     }
     Record r = finish(obj, line_no, nullptr, true, false, cat.input_.get());
@@ -1371,9 +1578,12 @@ Catalog Catalog::load(const std::string& path, const Schema& schema) {
     const std::string name(r.facts.text(t_chip_name));
     if (!cat.chips_.emplace(name, r.facts).second)
       throw std::runtime_error(path + ":" + std::to_string(line_no) + ": duplicate chip '" + name + "'");
+    cat.names_.emplace(name, std::move(names));
+    lines.emplace(name, line_no);
     cells.clear();
   }
   cat.reindex();
+  cat.check_names(lines);
   return cat;
 }
 
@@ -1385,6 +1595,7 @@ Catalog::Catalog(const Schema& schema) : input_(make_input_schema(schema)) {
 void Catalog::reindex() {
   index_.clear();
   for (const auto& [name, facts] : chips_) index_.emplace(std::string_view(name), &facts);
+  entries_ = chip_entries(chips_, names_);
 }
 
 const Facts* Catalog::find(std::string_view name) const {
@@ -1470,7 +1681,13 @@ std::vector<std::string> Catalog::suggest(std::string_view typed) const {
 }
 
 std::string Catalog::suggestion_text(std::string_view typed, Day day) const {
-  std::vector<std::string> c = suggest(typed);
+  const Resolution r = resolve(typed);
+  const std::vector<std::string>& c = r.candidates;
+  if (r.ambiguous)  // every candidate: none may be left out
+    return ": " + candidates_text(c, day) +
+           (classify_ && day != 0 ? " (classes as of " + format_date(day) + ")" : std::string()) +
+           "; name the exact model (form factor, memory size or part number; `tollgate catalog` lists them): the "
+           "class decides the verdict";
   if (c.empty()) return "";
   constexpr size_t shown = 8;
   bool classes = classify_ && day != 0;

@@ -13,6 +13,7 @@
 
 #include "engine/base/date.hpp"
 #include "engine/lang/program.hpp"
+#include "engine/records/names.hpp"
 
 namespace tollgate {
 
@@ -55,12 +56,16 @@ class Catalog {
   Catalog() = default;
   // An empty catalog whose records are read by `schema` (Program::schema).
   explicit Catalog(const Schema& schema);
-  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_), classify_(o.classify_), input_(o.input_) { reindex(); }
+  Catalog(const Catalog& o)
+      : path(o.path), chips_(o.chips_), names_(o.names_), classify_(o.classify_), input_(o.input_) {
+    reindex();
+  }
   Catalog(Catalog&&) = default;  // (map nodes move with the map: the index stays valid)
   Catalog& operator=(const Catalog& o) {
     if (this != &o) {
       path = o.path;
       chips_ = o.chips_;
+      names_ = o.names_;
       classify_ = o.classify_;
       input_ = o.input_;
       reindex();
@@ -68,9 +73,12 @@ class Catalog {
     return *this;
   }
   Catalog& operator=(Catalog&&) = default;
-  // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`), reading the chip
-  // fields `schema` declares (pass Program::schema; a column the schema does not declare is an error). Records read
-  // with this catalog are read by the same schema. Throws std::runtime_error with file:line on a malformed catalog.
+  // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`, and optionally
+  // `aliases` and `part_numbers`: names the chip is sold under, separated by ';'), reading the chip fields `schema`
+  // declares (pass Program::schema; a column the schema does not declare is an error). Records read with this
+  // catalog are read by the same schema. Throws std::runtime_error with file:line on a malformed catalog, or on an
+  // alias or part number that does not name its chip alone (an alias ending in " series", such as "MI300 series",
+  // names a family: it must name several chips, its own among them).
   static Catalog load(const std::string& path, const Schema& schema);
   // By hash (an audit looks a chip up on every row), without copying the name.
   const Facts* find(std::string_view name) const;
@@ -82,13 +90,46 @@ class Catalog {
   // nothing is plausible.
   std::vector<std::string> suggest(std::string_view typed) const;
   // "; did you mean one of these? 'H100 PCIe 80GB' (3A090.a), ..." for an unknown chip name: the candidates of
-  // suggest(), each with its class as of `day` by the classifier given to classify_with() (no classes without
-  // one, or if `day` is 0). "" if there is no candidate.
+  // resolve() (its hints, or suggest()'s), each with its class as of `day` by the classifier given to
+  // classify_with() (no classes without one, or if `day` is 0). For an ambiguous name, ": " and every candidate
+  // with its class. "" if there is no candidate.
   std::string suggestion_text(std::string_view typed, Day day) const;
   // Gives a catalog chip's class name ("3A090.a", "none") on a day: the rules, applied by a later stage (records
   // does not evaluate). Optional; used only to show a suggested chip's class.
   using Classifier = std::function<std::string(const Facts& chip, Day day)>;
   void classify_with(Classifier classify) { classify_ = std::move(classify); }
+  // A name as sold, resolved against the catalog (names.hpp; docs/records.md, "Unknown chips"). Resolved (`chip`
+  // set) only if it names exactly one catalog chip: its exact catalog name; one of its part numbers; or model words
+  // equal to those of one of its names or aliases (with the form factor and memory size that name states, if it
+  // states them), while no other chip's names contain those words with a form factor and memory size that agree
+  // (a form factor or memory size the typed name gives must be one the chip's names give).
+  // Otherwise `candidates` lists the chips it may mean, by name: `ambiguous` if several chips' names contain its
+  // words ("H100": 'H100 PCIe 80GB' and 'H100 SXM5 80GB'); else the one chip whose names contain them without
+  // equalling them ("H800": 'H800 SXM5'), or the nearest names (suggest()), as hints. Never throws.
+  struct Resolution {
+    const Facts* chip = nullptr;
+    std::string name;                     // the catalog name of `chip`
+    std::string via;                      // how it was found: "name", "alias 'HGX H20'", "part number 'HL-325L'"
+    std::vector<std::string> candidates;  // if not resolved
+    bool ambiguous = false;
+  };
+  Resolution resolve(std::string_view typed) const;
+  // A chip's aliases, part numbers and source as the catalog gives them (empty if none, or no such chip).
+  const std::vector<std::string>& aliases(std::string_view chip) const;
+  const std::vector<std::string>& part_numbers(std::string_view chip) const;
+  std::string_view source(std::string_view chip) const;
+  // The catalog's chips ranked for a search (`tollgate catalog QUERY`, GET /v1/catalog?q=): what resolve() finds
+  // (the chip, or every candidate), then chips whose name, aliases, part numbers, vendor or family contain the
+  // query (case and punctuation ignored), by name. Every chip for an empty query.
+  std::vector<std::string> search(std::string_view query) const;
+  // "'H100 PCIe 80GB' (3A090.a), 'H100 SXM5 80GB' (3A090.a)": the names, each with its class as of `day` by the
+  // classifier (classify_with), if there is one and `day` is not 0.
+  std::string candidates_text(const std::vector<std::string>& names, Day day) const;
+  // Why `typed` names no one chip, as a record's error says it: "chip 'H100' may be any of 2 catalog chips: ..." or
+  // "chip 'X' is not in the catalog; did you mean ...?" (suggestion_text). For a name resolve() does not resolve.
+  std::string unresolved_message(std::string_view typed, Day day) const;
+  // The class of a catalog chip as of `day` by the classifier, or "" without one (or on day 0).
+  std::string class_of(std::string_view chip, Day day) const;
   size_t size() const { return chips_.size(); }
   const std::map<std::string, Facts, std::less<>>& chips() const { return chips_; }
   // The reader's tables (nullptr for a default-constructed catalog: then the core fields).
@@ -98,9 +139,12 @@ class Catalog {
  private:
   std::map<std::string, Facts, std::less<>> chips_;
   std::unordered_map<std::string_view, const Facts*> index_;  // into chips_ (its keys and values)
+  std::map<std::string, ChipNames, std::less<>> names_;         // aliases, part numbers, source; by chip name
+  std::vector<ChipEntry> entries_;                              // every chip's names normalized (names.hpp)
   Classifier classify_;
   std::shared_ptr<const InputSchema> input_;
   void reindex();
+  void check_names(const std::map<std::string, uint64_t, std::less<>>& lines) const;
 };
 
 enum class InputFormat { jsonl, json, csv };
@@ -142,6 +186,14 @@ Record record_from_csv_general(const std::vector<std::string>& header, std::vect
 
 // How many rows this thread has read through the fast path (for tests).
 uint64_t csv_fast_rows();
+
+// One JSON record (a JSONL line) into `rec`, reused from line to line: the audit's path. A flat object of scalars
+// is read by a fast path (simdjson) through the same InputSchema as record_from_json (the catalog's, or the core
+// fields without one), anything else by record_from_json, with the same result and the same errors; the canonical
+// JSON (what the input hash covers) is built only if `want_canonical`.
+void read_json_row(std::string_view row, uint64_t line, const Catalog* catalog, bool want_canonical, Record& rec);
+// How many records this thread has read through the JSON fast path (for tests).
+uint64_t json_fast_rows();
 
 // What a CSV column (a record field name, or chip_<field>) holds, for readers that rewrite cells before the
 // record reader sees them (engine/records/decode.hpp: decimal commas, dates, column maps). unknown: not a column.

@@ -280,7 +280,7 @@ Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, 
 void read_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id, std::string_view row,
               uint64_t line, const Catalog* catalog, bool want_canonical, Record& rec) {
   if (fmt == InputFormat::csv) read_csv_row(header, header_id, row, line, catalog, want_canonical, rec);
-  else rec = record_from_json(row, line, catalog);
+  else read_json_row(row, line, catalog, want_canonical, rec);
 }
 
 }  // namespace tollgate

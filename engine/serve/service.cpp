@@ -268,12 +268,14 @@ Judgement classify_body(const Engine& e, std::string_view body, const JudgeOptio
     r.id = name;
     r.kind = RecordKind::chip;
     r.canonical = parsed.dump();
-    if (const Facts* f = e.catalog->find(name)) {
-      r.facts = *f;
+    const Catalog::Resolution res = e.catalog->resolve(name);  // a name as sold, if it names one chip
+    if (res.chip) {
+      r.facts = *res.chip;
       r.facts.kind = RecordKind::chip;
     } else {
       r.ok = false;
-      r.error = {"tollgate.input.unknown-chip", "name", "chip '" + name + "' is not in the catalog (see GET /v1/catalog)"};
+      r.error = {res.ambiguous ? "tollgate.input.ambiguous-chip" : "tollgate.input.unknown-chip", "name",
+                 e.catalog->unresolved_message(name, o.as_of ? *o.as_of : 0) + " (see GET /v1/catalog?q=)"};
     }
   } else {
     r = record_from_json(body, 1, e.catalog.get(), /*bare_chip=*/true);
@@ -322,13 +324,6 @@ std::string rulesets_json(const Engine& e) {
 
 namespace {
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
-}
-
 // A catalog chip as JSON: its fields as the rules' schema declares them (numbers and dates first, then texts).
 void chip_json(std::string& out, const std::string& name, const Facts& f, const Schema& schema) {
   out += "{\"name\":";
@@ -360,14 +355,11 @@ void chip_json(std::string& out, const std::string& name, const Facts& f, const 
 std::string catalog_json(const Engine& e, std::string_view q, size_t limit) {
   std::string out = "{\"chips\":[";
   size_t n = 0, matched = 0;
-  for (const auto& [name, f] : e.catalog->chips()) {
-    bool hit = q.empty() || contains_ci(name, q) || (f.has_text(t_chip_vendor) && contains_ci(f.text(t_chip_vendor), q)) ||
-               (f.has_text(t_chip_family) && contains_ci(f.text(t_chip_family), q));
-    if (!hit) continue;
+  for (const std::string& name : e.catalog->search(q)) {  // as `tollgate catalog QUERY`: resolved or candidates first
     ++matched;
     if (n >= limit) continue;
     if (n++) out += ',';
-    chip_json(out, name, f, e.program->schema);
+    chip_json(out, name, *e.catalog->find(name), e.program->schema);
   }
   return out + "],\"matched\":" + std::to_string(matched) + "}\n";
 }

@@ -87,8 +87,10 @@ Judgement classify_body(const Engine& e, std::string_view body, const JudgeOptio
 
 // GET /v1/rulesets: {"generation", "loaded_at", "rulesets": [{id, title, status, from, until, source, sha256}]}.
 std::string rulesets_json(const Engine& e);
-// GET /v1/catalog?q=: the catalog chips whose name, vendor or family contains q (case-insensitive; all if empty),
-// at most `limit`, each with its fields, TPP and performance density.
+// GET /v1/catalog?q=: the catalog chips Catalog::search finds for q (as `tollgate catalog QUERY`: the chip a name as
+// sold resolves to, or every candidate of an ambiguous one, then the chips whose names, vendor or family contain q,
+// case and punctuation ignored; all if q is empty), at most `limit`, each with its fields, TPP and performance
+// density.
 std::string catalog_json(const Engine& e, std::string_view q, size_t limit = 50);
 
 // The JSON error body every failing endpoint answers: {"error": {"status", "code", "message"}}. `message` must not

@@ -47,6 +47,7 @@ grep -q '"why_not"' check.json && die "check --format json without --explain car
 "$TG" trace export t.db --format json > export.json; json_lines export.json "trace export --format json"
 "$TG" screen "Example Trading Ltd" --format json > screen.json; json_lines screen.json "screen --format json"
 "$TG" generate --rows 5 --format json > gen.json; json_lines gen.json "generate --format json"
+"$TG" catalog H20 --format json > catalog.json; json_lines catalog.json "catalog --format json"
 # -o FILE writes what would be printed
 "$TG" check --format json "$ORDERS" -o out.json; cmp -s out.json check.json || die "check -o FILE"
 
@@ -190,7 +191,7 @@ PY
 grep -q 'more rows: in the HTML or JSON report' stdout.md || die "audit --format md: the cut tables do not say where the rows are"
 
 # ---- help texts without placeholders -------------------------------------------------------------------------------
-for sub in check classify lint fmt test generate audit trace diff serve screen; do
+for sub in check classify lint fmt test generate audit trace diff serve screen catalog; do
   "$TG" "$sub" --help > help.txt 2>&1
   grep -qE '\(0x\)|TEXT:FILE|\bTEXT\b' help.txt && die "$sub --help shows a placeholder: $(grep -E '\(0x\)|TEXT' help.txt | head -2)"
 done

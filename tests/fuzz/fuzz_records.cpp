@@ -6,7 +6,8 @@
 //    few bytes at a time so that every refill and every join across refills is reached), and both must give the
 //    same rows; every physical line must be the header, blank, or in exactly one row (RowReader's accounting);
 //    each row becomes a Record (with and without its canonical JSON, as audit reads it, which must agree), and
-//    each good one is judged.
+//    each good one is judged; a JSONL line read by the fast path (simdjson) must give the Record, canonical JSON
+//    and error the general path (nlohmann) gives.
 // A crash, a sanitizer report, a hang, or a broken invariant (abort) is a finding.
 #include <cstdint>
 #include <cstdio>
@@ -92,6 +93,20 @@ void rows(std::string_view text, InputFormat fmt) {
     Record full = record_from_row(fmt, rr.header(), rr.header_id(), r.text, r.line, catalog);
     read_row(fmt, rr.header(), rr.header_id(), r.text, r.line, catalog, false, reused);  // audit, no store
     require(full.ok == reused.ok && full.error.message == reused.error.message, "audit and check read a row alike");
+    if (fmt == InputFormat::jsonl) {  // the JSONL fast path (simdjson) against the general path, canonical JSON too
+      Record fast;
+      read_json_row(r.text, r.line, catalog, true, fast);
+      require(fast.ok == full.ok && fast.error.code == full.error.code && fast.error.field == full.error.field &&
+                  fast.error.message == full.error.message,
+              "the JSONL fast path and the general path give the same error");
+      require(!fast.ok || (fast.canonical == full.canonical && fast.id == full.id && fast.kind == full.kind &&
+                           fast.facts.known == full.facts.known && fast.facts.text_known == full.facts.text_known &&
+                           fast.base_cents == full.base_cents && fast.date == full.date),
+              "the JSONL fast path and the general path give the same record");
+      for (int s = 0; fast.ok && s < slot_count; ++s)
+        require(!fast.facts.has(s) || fast.facts.num[static_cast<size_t>(s)] == full.facts.num[static_cast<size_t>(s)],
+                "the JSONL fast path and the general path give the same facts");
+    }
     judge(full);
   }
 }
