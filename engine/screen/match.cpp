@@ -399,6 +399,10 @@ Resolutions read_resolutions(const std::string& path) {
     throw std::runtime_error(path + ": a resolution file starts with the header party,entry,who,when,why");
   static const char* const fields[] = {"party", "entry", "who", "when", "why"};
   while (r.next(cells, line)) {
+    if (!r.error.empty()) {
+      res.problems.push_back({path, line, "", r.error});
+      continue;
+    }
     if (cells.size() == 1 && cells[0].empty()) continue;
     cells.resize(5);
     bool ok = true;
