@@ -4,6 +4,7 @@
 
 #include "engine/base/date.hpp"
 #include "cli/common.hpp"
+#include "engine/parties/parties.hpp"
 #include "engine/render/render.hpp"
 #include "engine/records/stream.hpp"
 
@@ -25,6 +26,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
     bool json = false;
     std::string as_of;
     bool include_proposed = false, include_unenforced = false;
+    ListsOptions lists;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("input", o->inputs, "Records: .jsonl, .json or .csv files, or - for standard input")->required();
@@ -33,6 +35,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
   app->add_flag("--include-unenforced", o->include_unenforced,
                 "Also apply rulesets on the books but not enforced (status unenforced)");
+  add_lists_options(*app, o->lists);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             std::optional<Day> as_of;
@@ -48,6 +51,10 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
             auto catalog = load_catalog(g);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
+            bool lists_ok = true;
+            auto lists = load_lists(o->lists, lists_ok);
+            if (!lists_ok) return exit_bad_input;
+            std::unique_ptr<PartyScreen> parties = lists ? std::make_unique<PartyScreen>(lists) : nullptr;
             EvalOptions opts{o->include_proposed, o->include_unenforced};
             ClassCache cache;  // logs repeat chips: classify each once per stretch of time
             std::map<std::string, int> counts;
@@ -69,6 +76,7 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                   }
                   Day day = as_of ? *as_of : r.has_date ? r.date : today();
                   Decision d = evaluate(*program, r.facts, r.base_cents, day, opts, &cache);
+                  const std::string* screening = parties ? &parties->apply(r.facts, r.kind, day, d).json : nullptr;
                   if (d.failed) {
                     any_error = true;
                     ++rejected;
@@ -79,7 +87,12 @@ Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 bad input 
                     any_license |= d.verdict == Verdict::license_required;
                     any_prohibited |= d.verdict == Verdict::prohibited;
                   }
-                  std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
+                  if (screening && !d.failed) {  // the decision's JSON with its screening member; the text from it
+                    std::string json = with_screening(decision_json(*program, r, d), *screening);
+                    std::cout << (o->json ? json : decision_text_from_json(json, record_subject(r))) << "\n";
+                  } else {
+                    std::cout << (o->json ? decision_json(*program, r, d) + "\n" : decision_text(*program, r, d) + "\n");
+                  }
                 }).rows;
               } catch (const std::exception& e) {
                 // A file that cannot be read as records at all: a file-level error; the other files go on.

@@ -11,6 +11,7 @@
 #include "cli/common.hpp"
 #include "engine/render/render.hpp"
 #include "engine/audit/report.hpp"
+#include "engine/audit/rescreen.hpp"
 #include "engine/trace/store.hpp"
 
 namespace tollgate::cli {
@@ -29,7 +30,32 @@ struct TraceOpts {
   std::string db, id, head, format = "jsonl", output;
   bool json = false, no_rejects = false, rejects_only = false;
   int64_t run = 0;
+  ListsOptions lists;                  // rescreen: the newer lists
+  std::vector<std::string> old_lists;  // rescreen: the lists the store was screened with (for the delta)
 };
+
+// trace rescreen: the stored decisions whose parties match differently under newer lists, and the list delta.
+// Exit 0 none, 3 some decisions match differently (they need another look), 2 bad input.
+int rescreen_store(TraceStore& store, const TraceOpts& o) {
+  bool ok = true;
+  auto newer = load_lists(o.lists, ok);
+  if (!ok) return exit_bad_input;
+  std::optional<ListDelta> delta;
+  if (!o.old_lists.empty()) {
+    auto older = load_lists(ListsOptions{o.old_lists, ""}, ok);
+    if (!ok) return exit_bad_input;
+    delta = list_delta(older->lists, newer->lists);
+  }
+  RescreenReport r;
+  try {
+    r = rescreen(store, *newer);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  std::cout << (o.json ? rescreen_json(r, delta ? &*delta : nullptr, *newer) : rescreen_text(r, delta ? &*delta : nullptr));
+  return r.hits.empty() ? exit_ok : exit_license;
+}
 
 // trace verify: every hash and link, and the head if given.
 // With --head, the head an audit printed: the chain must pass through it (a later run adds to the chain after it).
@@ -190,9 +216,18 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
   exp->add_option("-o,--output", o->output, "Output file (default: standard output)");
   auto* runs = app->add_subcommand("runs", "List the audit runs in a store");
   runs->add_option("db", o->db, "Trace store")->required();
+  auto* rescreen_cmd = app->add_subcommand(
+      "rescreen", "The stored decisions whose parties match differently under newer screening lists, and the delta");
+  rescreen_cmd->add_option("db", o->db, "Trace store")->required();
+  add_lists_options(*rescreen_cmd, o->lists);
+  rescreen_cmd->get_option("--lists")->required();
+  rescreen_cmd->add_option("--old-lists", o->old_lists,
+                           "The lists the store was screened with: prints the delta (entries added, removed, changed)")
+      ->expected(1, -1);
+  rescreen_cmd->add_flag("--json", o->json, "Print tollgate.rescreen/1 JSON");
   (void)g;
 
-  return {app, [o, verify, show, exp, runs]() -> int {
+  return {app, [o, verify, show, exp, runs, rescreen_cmd]() -> int {
             std::unique_ptr<TraceStore> store;
             try {
               store = std::make_unique<TraceStore>(o->db, TraceStore::Mode::read);
@@ -204,6 +239,7 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
             if (show->parsed()) return show_record(*store, *o);
             if (exp->parsed()) return export_records(*store, *o);
             if (runs->parsed()) return list_runs(*store);
+            if (rescreen_cmd->parsed()) return rescreen_store(*store, *o);
             return exit_internal;
           }};
 }
