@@ -98,6 +98,7 @@ bool RowReader::read_header() {
   for (;;) {
     if (!next_line(line)) return true;  // no header, no rows
     if (!blank(line, "")) break;
+    ++blank_lines_;  // blank lines before the header are accounted for like any other
   }
   header_line_ = line_no_;
   std::string err;

@@ -100,6 +100,18 @@ TEST_CASE("an inch mark in a CSV cell is a literal quote: the rows after it are 
   CHECK(err == "text after a closing quote");
 }
 
+TEST_CASE("blank lines before the CSV header are counted as blank lines (fuzz_csv finding, 2026-12-01)") {
+  // The 10-minute fuzz run found "\nyt": the blank first line was skipped by read_header without being counted,
+  // so header + blank + row lines fell one short of the lines read.
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{1} << 20}) {
+    CAPTURE(chunk);
+    auto rows = rows_as_audit("\n\n" + header + "\nshipment,S-1,2025-03-01,H20,DE,Acme,DE,2,12000.00\n", InputFormat::csv, chunk);
+    CHECK(rows.size() == 1);
+    auto none = rows_as_audit("\nyt", InputFormat::csv, chunk);
+    CHECK(none.empty());
+  }
+}
+
 TEST_CASE("an unclosed quote opening a cell costs its own line; a real multi-line cell still joins") {
   const std::string csv = header + "\n" +
                           "shipment,S-1,2025-03-01,H20,DE,\"Example 19 Rack GmbH,DE,2,12000.00\n"
