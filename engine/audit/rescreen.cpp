@@ -79,7 +79,7 @@ ListDelta list_delta(const std::vector<ScreeningList>& older, const std::vector<
 
 RescreenReport rescreen(TraceStore& store, const PartyLists& newer) {
   RescreenReport rep;
-  Screener screener(newer.lists, newer.resolutions.get());
+  Screener screener(Screener::ShareIndex{}, *newer.index);
   std::map<std::string, bool> lists_seen;
   store.each(std::nullopt, true, false, [&](const TraceStore::Shown& s) {
     ++rep.decisions;

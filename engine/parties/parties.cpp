@@ -9,6 +9,7 @@
 
 #include "engine/base/country.hpp"
 #include "engine/base/number.hpp"
+#include "engine/base/text.hpp"
 
 namespace tollgate {
 
@@ -73,6 +74,7 @@ std::shared_ptr<const PartyLists> make_party_lists(std::vector<ScreeningList> li
     res = {{"name", base_name(out->resolutions->path)}, {"sha256", out->resolutions->sha256},
            {"items", out->resolutions->items.size()}};
   out->lists_json = "\"lists\":" + l.dump() + ",\"resolutions\":" + res.dump();
+  out->index = std::make_unique<Screener>(out->lists, out->resolutions.get());
   return out;
 }
 
@@ -202,11 +204,12 @@ std::vector<Owner> parse_owners(std::string_view text) {
 }  // namespace
 
 // One party's screening, kept by name and country: its strictest certain listing, its first possible match, and
-// its evidence as JSON members (`"name":…,…,"matches":[…]}`, the role put before it per record).
+// its evidence as JSON members (the role, name and country are put before them per record).
 struct PartyScreen::NameEval {
   std::optional<Listing> listing;
   const Candidate* possible = nullptr;  // into the Screener's cache, which keeps its results
-  std::string body;
+  bool any_candidate = false;
+  std::string tail;                     // `"normalized":…,"outcome":…,"matches":[…]}` (with evidence only)
 };
 
 // One record's screening under way.
@@ -220,7 +223,7 @@ struct PartyScreen::Result {
 };
 
 PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence)
-    : lists_(std::move(lists)), evidence_(evidence), screener_(lists_->lists, lists_->resolutions.get()) {}
+    : lists_(std::move(lists)), evidence_(evidence), screener_(Screener::ShareIndex{}, *lists_->index) {}
 
 PartyScreen::~PartyScreen() = default;
 
@@ -299,6 +302,14 @@ struct Affiliates {
 }  // namespace
 
 const PartyScreen::NameEval& PartyScreen::judge(const std::string& name, const std::string& country) {
+  // The country evidence only ever lowers a score (docs/screening.md §3): a name with no candidate without a
+  // country has none with any, so most parties are screened once by name, whatever their country.
+  const NameEval& base = judge_exactly(name, "");
+  if (country.empty() || !base.any_candidate) return base;
+  return judge_exactly(name, country);
+}
+
+const PartyScreen::NameEval& PartyScreen::judge_exactly(const std::string& name, const std::string& country) {
   key_.assign(name).append(1, '\x1f').append(country);
   auto it = names_.find(key_);
   if (it != names_.end()) {
@@ -311,11 +322,14 @@ const PartyScreen::NameEval& PartyScreen::judge(const std::string& name, const s
   NameVerdict v = judge_name(screener_, name, country);
   e.listing = v.listing;
   e.possible = v.possible.empty() ? nullptr : v.possible.front();
-  ojson matches = ojson::array();
-  for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
-  ojson body = {{"name", name}, {"country", country}, {"normalized", v.result->normal.key()},
-                {"outcome", outcome_name(v.result->outcome)}, {"matches", matches}};
-  e.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);  // without its "{"
+  e.any_candidate = !v.result->candidates.empty();
+  if (evidence_) {
+    ojson matches = ojson::array();
+    for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
+    ojson tail = {{"normalized", v.result->normal.key()}, {"outcome", outcome_name(v.result->outcome)},
+                  {"matches", matches}};
+    e.tail = tail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);  // without its "{"
+  }
   return *names_.emplace(key_, std::move(owned)).first->second;
 }
 
@@ -380,7 +394,11 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
     if (e.listing) r.raise(*e.listing);
     else if (e.possible) r.error(role, possible_text(role, name, *e.possible));
     if (slot == t_end_user) r.end_user_listed = e.listing.has_value();
-    if (evidence_) parties.append(parties.size() > 1 ? ",{\"role\":\"" : "{\"role\":\"").append(role).append("\",").append(e.body);
+    if (evidence_) {
+      parties.append(parties.size() > 1 ? ",{\"role\":\"" : "{\"role\":\"").append(role).append("\",\"name\":");
+      append_json_string(parties, name);
+      parties.append(",\"country\":\"").append(country).append("\",").append(e.tail);
+    }
   }
   parties += ']';
   affiliates(f, d, r);

@@ -32,6 +32,7 @@ struct PartyLists {
   std::vector<ScreeningList> lists;
   std::unique_ptr<Resolutions> resolutions;   // null without --resolutions
   std::string lists_json;                     // "lists":[…],"resolutions":{…}|null
+  std::unique_ptr<Screener> index;            // built once; each PartyScreen shares its index (Screener::ShareIndex)
 };
 // Reads the lists (and the resolution file, if `resolutions_path` is not empty). Throws std::runtime_error if a
 // file cannot be read, or if any row of a list or of the resolution file could not be read: a row not read could
@@ -73,6 +74,7 @@ class PartyScreen {
   struct NameEval;
   struct Result;
   const NameEval& judge(const std::string& name, const std::string& country);
+  const NameEval& judge_exactly(const std::string& name, const std::string& country);
   void affiliates(const Facts& f, Day d, Result& r);
   std::shared_ptr<const PartyLists> lists_;
   bool evidence_;

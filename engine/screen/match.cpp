@@ -253,17 +253,21 @@ struct Screener::Index {
 };
 
 Screener::Screener(const std::vector<ScreeningList>& lists, const Resolutions* resolutions)
-    : ix_(std::make_unique<Index>(lists, resolutions)) {
+    : norm_(std::make_unique<Normalizer>()) {
+  auto ix = std::make_shared<Index>(lists, resolutions);
   for (uint32_t li = 0; li < lists.size(); ++li)
     for (uint32_t ei = 0; ei < lists[li].entries.size(); ++ei) {
       const ListEntry& e = lists[li].entries[ei];
-      ix_->add_name(li, ei, -1, e.name);
-      for (size_t a = 0; a < e.alt_names.size(); ++a) ix_->add_name(li, ei, static_cast<int>(a), e.alt_names[a]);
+      ix->add_name(li, ei, -1, e.name);
+      for (size_t a = 0; a < e.alt_names.size(); ++a) ix->add_name(li, ei, static_cast<int>(a), e.alt_names[a]);
     }
   if (resolutions)
     for (const auto& r : resolutions->items)
-      ix_->resolved.emplace(ix_->norm.normalize(r.party).key() + '\x1f' + r.entry, &r);
+      ix->resolved.emplace(ix->norm.normalize(r.party).key() + '\x1f' + r.entry, &r);
+  ix_ = std::move(ix);
 }
+
+Screener::Screener(ShareIndex, const Screener& other) : ix_(other.ix_), norm_(std::make_unique<Normalizer>()) {}
 
 Screener::~Screener() = default;
 
@@ -316,14 +320,14 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
   const Index& ix = *ix_;
   ScreenResult r;
   r.party = party, r.country = country;
-  r.normal = ix.norm.normalize(party);
+  r.normal = norm_->normalize(party);
   struct Best { int score; uint32_t name; size_t form; };
   std::vector<std::pair<uint64_t, Best>> best;  // (list << 32 | entry) -> its best name and form
   std::unordered_map<uint64_t, size_t> at;
   std::vector<std::string> forms = name_forms(party);
   std::vector<std::vector<QTok>> queries;
   for (size_t f = 0; f < forms.size(); ++f) {
-    std::vector<QTok> q = ix.query_tokens(f == 0 ? r.normal : ix.norm.normalize(forms[f]));
+    std::vector<QTok> q = ix.query_tokens(f == 0 ? r.normal : norm_->normalize(forms[f]));
     bool distinctive = std::any_of(q.begin(), q.end(), [](const QTok& t) { return t.weight == distinctive_weight; });
     queries.push_back(q);
     if (f > 1 && !distinctive) continue;  // a generic parenthesized part alone ("(Beijing)") says nothing
@@ -373,7 +377,7 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
 }
 
 const ScreenResult& Screener::screen(const std::string& party, const std::string& country) {
-  std::string key = ix_->norm.normalize(party).key() + '\x1f' + country;
+  std::string key = norm_->normalize(party).key() + '\x1f' + country;
   auto it = cache_.find(key);
   if (it != cache_.end()) {
     ++hits_;
