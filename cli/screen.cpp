@@ -1,11 +1,10 @@
 // tollgate screen — one party against screening lists, for the officer's one-off question: the candidates, their
 // scores and the evidence, as text or JSON (docs/screening.md). Exit 0 no match (or only resolved non-matches),
 // 3 certain match, 2 possible match or bad input.
-#include <nlohmann/json.hpp>
-
 #include "cli/common.hpp"
 #include "engine/base/country.hpp"
 #include "engine/screen/match.hpp"
+#include "engine/screen/report.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -17,35 +16,8 @@ struct ScreenOpts {
   uint64_t seed = 1;
 };
 
-nlohmann::json candidate_json(const Candidate& c) {
-  nlohmann::json toks = nlohmann::json::array();
-  for (const auto& t : c.tokens)
-    toks.push_back({{"party", t.party}, {"list", t.list}, {"how", t.how}, {"similarity", t.similarity},
-                    {"weight", t.weight}});
-  nlohmann::json j = {{"score", c.score}, {"name_score", c.name_score}, {"outcome", outcome_name(c.outcome)},
-                      {"list", c.list->path}, {"source", c.entry->source}, {"entry", c.entry->key()},
-                      {"name", c.entry->name}, {"matched_name", c.matched_name}, {"alias", c.alias},
-                      {"tokens", toks}, {"unmatched", c.unmatched}, {"country", c.country},
-                      {"addresses", c.entry->addresses}, {"federal_register_notice", c.entry->federal_register_notice},
-                      {"start_date", c.entry->start_date}, {"license_requirement", c.entry->license_requirement},
-                      {"license_policy", c.entry->license_policy}, {"effect", c.effect()}};
-  if (c.resolution)
-    j["resolution"] = {{"who", c.resolution->who}, {"when", c.resolution->when}, {"why", c.resolution->why},
-                       {"line", c.resolution->line}};
-  return j;
-}
-
 void print_json(const ScreenResult& r, const std::vector<ScreeningList>& lists, const Resolutions* res) {
-  nlohmann::json j = {{"party", r.party}, {"country", r.country}, {"normalized", r.normal.key()},
-                      {"legal_forms", r.normal.legal_forms}, {"transliterated", r.normal.transliterated},
-                      {"outcome", outcome_name(r.outcome)},
-                      {"thresholds", {{"certain", certain_match_score}, {"possible", possible_match_score}}}};
-  for (const auto& l : lists)
-    j["lists"].push_back({{"path", l.path}, {"date", l.date}, {"sha256", l.sha256}, {"entries", l.entries.size()}});
-  if (res) j["resolutions"] = {{"path", res->path}, {"sha256", res->sha256}, {"items", res->items.size()}};
-  j["candidates"] = nlohmann::json::array();
-  for (const auto& c : r.candidates) j["candidates"].push_back(candidate_json(c));
-  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cout << screen_result_json(r, lists, res, 2) << "\n";
 }
 
 void print_candidate(const Candidate& c) {

@@ -13,6 +13,7 @@ Command add_serve(CLI::App& root, Globals& g) {
   curl -s -X POST 'http://127.0.0.1:8470/v1/check' -H 'Content-Type: application/json' \
        -d '{"type":"shipment","id":"S-1","date":"2025-09-01","chip":"H20","destination":"CN","end_user_hq":"CN",
             "quantity":10,"unit_price_usd":"12000.00"}'
+  tollgate serve --lists csl.csv --resolutions resolved.csv   # POST /v1/screen {"name": "...", "country": "CN"}
   kill -HUP <pid>                                  # reload the rules (the old ones serve until the new compile)
 Every decision and reject is committed to the --db trace store before it is answered (`tollgate trace verify`).
 Listening on an address other than this machine's requires --token-file (lines "NAME TOKEN"; clients send
@@ -35,7 +36,10 @@ API: docs/server.md, or GET /v1/openapi.json. Exit: 0 after a clean stop, 2 bad 
   app->add_flag("--fsync", cfg->fsync,
                 "Each decision log commit waits for the disk, so an answered decision also survives a power cut "
                 "(without: it survives any crash of the process; slower: about 40 ms a commit here)");
-  // --lists FILE... (screening lists for POST /v1/screen) belongs here once screening exists.
+  app->add_option("--lists", cfg->lists,
+                  "Screening lists (CSL CSV or JSON) for POST /v1/screen, reloaded with the rules; a row that cannot "
+                  "be read refuses the lists (e.g. fixtures/lists/csl_sample.csv, a demonstration)");
+  app->add_option("--resolutions", cfg->resolutions, "Accepted non-matches for screening: CSV party,entry,who,when,why");
   add_rules_options(*app, g);
   return {app, [cfg, &g]() -> int {
             cfg->rules = g.rules;

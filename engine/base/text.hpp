@@ -16,7 +16,8 @@ std::string enclose(char open, std::string_view s, char close);
 
 // ---- JSON ----------------------------------------------------------------------------------------------------
 // Appends s as a JSON string literal, byte for byte as nlohmann's dump(-1, ' ', false, replace) writes it: plain
-// printable ASCII is copied directly (the common case, and fast); anything else goes through nlohmann.
+// printable ASCII is copied directly (the common case, and fast); well-formed UTF-8 is escaped here as nlohmann
+// escapes it; only ill-formed UTF-8 (which nlohmann replaces with U+FFFD) goes through nlohmann.
 // True if a JSON string of these bytes needs escaping or UTF-8 checking (append_json_string then asks nlohmann).
 bool json_needs_escape(std::string_view s);
 void append_json_string(std::string& out, std::string_view s);

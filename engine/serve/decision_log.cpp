@@ -2,6 +2,7 @@
 #include "engine/serve/decision_log.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -28,7 +29,17 @@ DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsy
     int delay = std::atoi(ms);
     store_->before_commit = [delay] { std::this_thread::sleep_for(std::chrono::milliseconds(delay)); };
   }
+  if (const char* us = std::getenv("TOLLGATE_SERVE_GROUP_WINDOW_US")) window_ = std::chrono::microseconds(std::atoi(us));
   thread_ = std::thread([this] { writer(); });
+}
+
+DecisionLog::Expecting::Expecting(DecisionLog& log) : log_(log) { ++log_.expected_; }
+
+DecisionLog::Expecting::~Expecting() {
+  if (--log_.expected_ == 0 && log_.window_open_) {
+    std::lock_guard<std::mutex> lock(log_.mu_);  // (taken so that the writer is asleep or has not yet looked)
+    log_.cv_.notify_one();
+  }
 }
 
 DecisionLog::~DecisionLog() {
@@ -40,15 +51,17 @@ DecisionLog::~DecisionLog() {
 
 void DecisionLog::submit(LogBatch batch, Done done) {
   if (batch.entries.empty()) return done(true, "");
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
       done(false, "");
       return;
     }
+    was_empty = queue_.empty();
     queue_.push_back({std::move(batch), std::move(done)});
   }
-  cv_.notify_one();
+  if (was_empty) cv_.notify_one();  // else the writer knows: it is busy, or holding the group open
 }
 
 void DecisionLog::stop() {
@@ -76,13 +89,22 @@ DecisionLog::Stats DecisionLog::stats() const {
 }
 
 void DecisionLog::writer() {
+  pthread_setname_np(pthread_self(), "tollgate-log");  // (its own line in top -H and perf)
   for (;;) {
     std::deque<Pending> group;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything committed
+      // Requests being judged now will be queued in a moment: they join this group, up to `window` after the
+      // last group was taken (never longer, however many keep coming; at once if none is being judged).
+      if (expected_ > 0 && window_.count() > 0) {
+        window_open_ = true;
+        cv_.wait_until(lock, last_group_ + window_, [&] { return stopping_ || expected_ == 0; });
+        window_open_ = false;
+      }
       group.swap(queue_);
+      last_group_ = std::chrono::steady_clock::now();
     }
     // Whatever arrived while the last commit waited for the disk goes in together: one commit for many requests.
     write_group(group);

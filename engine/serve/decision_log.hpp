@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 #include <atomic>
+#include <chrono>
 
 #include "engine/serve/service.hpp"
 #include "engine/trace/store.hpp"
@@ -45,6 +46,23 @@ class DecisionLog {
   // Queues a request's rows; `done` is called once they are committed (or failed). A batch with no entries is
   // answered at once with request id "".
   void submit(LogBatch batch, Done done);
+
+  // Says that a request is being judged and will submit() in a moment: while any is, the writer holds a group
+  // open for up to `window` after the last commit began, so that the requests being judged join the commit
+  // instead of each costing one (a commit is the writer's main cost). The request's answer waits at most that
+  // much longer; a lone caller (nothing else being judged) is committed at once. Ends when the Expecting is
+  // destroyed (after submit()).
+  class Expecting {
+   public:
+    explicit Expecting(DecisionLog& log);
+    ~Expecting();
+    Expecting(const Expecting&) = delete;
+    Expecting& operator=(const Expecting&) = delete;
+
+   private:
+    DecisionLog& log_;
+  };
+  static constexpr std::chrono::microseconds window{1000};
   // Commits everything queued, marks this instance's runs finished, and stops the writer. Idempotent.
   void stop();
 
@@ -78,6 +96,11 @@ class DecisionLog {
   };
   std::map<std::pair<std::string, uint64_t>, RunState> runs_;  // (token, generation) -> run
   std::atomic<uint64_t> rows_{0}, commits_{0}, requests_{0}, failures_{0}, commit_ns_{0};
+  // The group window (Expecting): requests being judged, whether the writer waits for them, when it last took a group.
+  std::atomic<int> expected_{0};
+  std::atomic<bool> window_open_{false};
+  std::chrono::steady_clock::time_point last_group_{};
+  std::chrono::microseconds window_ = window;
 };
 
 }  // namespace tollgate::serve

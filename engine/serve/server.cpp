@@ -25,6 +25,7 @@
 #include "engine/serve/decision_log.hpp"
 #include "engine/serve/http.hpp"
 #include "engine/serve/metrics.hpp"
+#include "engine/serve/screening.hpp"
 #include "engine/serve/service.hpp"
 
 namespace tollgate::serve {
@@ -205,6 +206,10 @@ std::shared_ptr<const Engine> Server::Impl::build_engine(uint64_t generation, st
     error = std::string("the catalog could not be loaded: ") + ex.what();
     return nullptr;
   }
+  if (!cfg.lists.empty() || !cfg.resolutions.empty()) {
+    e->screening = load_screening(cfg.lists, cfg.resolutions, error);
+    if (!e->screening) return nullptr;
+  }
   e->generation = generation;
   e->loaded_at = utc_now();
   std::string rs = "[";
@@ -285,7 +290,8 @@ void Server::Impl::handle(HttpRequest req, Respond respond) {
 std::string Server::Impl::healthz() {
   auto e = current();
   return "{\"status\":\"ok\",\"engine\":\"" + std::string(engine_version) + "\",\"rules_generation\":" +
-         std::to_string(e->generation) + ",\"auth\":" + (tokens.empty() ? "false" : "true") + "}\n";
+         std::to_string(e->generation) + ",\"auth\":" + (tokens.empty() ? "false" : "true") + "," +
+         screening_json(*e) + "}\n";
 }
 
 void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& who, Respond& respond) {
@@ -341,8 +347,11 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     return audit_upload(req, t, respond);
   }
   if (p.rfind("/v1/audits/", 0) == 0) return get([&] { audit_get(t, respond); });
-  if (p == "/v1/screen")  // party screening (--lists) does not exist yet: its place in the API is kept
-    return respond(error_reply(501, "tollgate.serve.not-implemented", "screening against lists is not available yet"));
+  if (p == "/v1/screen") {
+    if (m != "POST") return only("POST");
+    Judgement j = screen_body(*current(), req.body);
+    return respond(json_reply(j.status, std::move(j.body)));
+  }
   respond(error_reply(404, "tollgate.serve.not-found", "no such endpoint; see GET /v1/openapi.json"));
 }
 
@@ -361,6 +370,7 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
   if (!unenforced) return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes true or false"));
   o.include_unenforced = *unenforced;
   auto e = current();
+  DecisionLog::Expecting judging(*log);  // (until after submit(): the writer may wait for this request's rows)
   auto j = std::make_shared<Judgement>(
       classify ? classify_body(*e, req.body, o) : judge_body(*e, req.body, body_format(req.content_type, req.body), o));
   metrics.decisions(j->counts);

@@ -19,7 +19,8 @@ struct Config {
   std::vector<std::string> rules;         // rules files or folders; empty: the bundled rules
   std::string catalog;                    // chip catalog CSV; "": the bundled one
   std::string token_file;                 // "NAME TOKEN" lines; required to listen on a non-loopback address
-  // (Screening lists, `--lists FILE...`, will be loaded here and served at POST /v1/screen; not built yet.)
+  std::vector<std::string> lists;         // screening lists (CSL CSV/JSON) for POST /v1/screen; none: 503 there
+  std::string resolutions;                // accepted non-matches (CSV party,entry,who,when,why); "" for none
   uint64_t max_body = 1 << 20;                 // bytes of a JSON/CSV request body
   uint64_t max_upload = uint64_t{1} << 32;     // bytes of an audit upload (streamed to disk)
   unsigned threads = 0;                        // HTTP threads; 0: one per core

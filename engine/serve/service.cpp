@@ -13,6 +13,7 @@
 #include "engine/base/text.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "engine/render/render.hpp"
+#include "engine/serve/screening.hpp"
 
 namespace tollgate::serve {
 namespace {
@@ -313,7 +314,7 @@ std::string rulesets_json(const Engine& e) {
     append_json_string(out, rs.sha256);
     out += '}';
   }
-  return out + "]}\n";
+  return out + "]," + screening_json(e) + "}\n";
 }
 
 namespace {

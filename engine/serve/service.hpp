@@ -19,6 +19,8 @@
 
 namespace tollgate::serve {
 
+struct ScreeningSet;  // screening.hpp
+
 // The rules and catalog the server judges with. Immutable once built; a reload builds a new one and swaps it
 // in whole (requests in flight keep the one they started with).
 struct Engine {
@@ -28,6 +30,9 @@ struct Engine {
   uint64_t generation = 0;  // 1 for the rules loaded at start, one more per successful reload
   std::string loaded_at;    // UTC, ISO 8601
   std::string rulesets_json;  // the run record's `rulesets`: [{"id","sha256"}]
+  // The screening lists and resolutions (`--lists`, `--resolutions`; screening.hpp), reloaded with the rules; null
+  // without --lists. The one place where /v1/screen and /v1/check find them.
+  std::shared_ptr<const ScreeningSet> screening;
 };
 
 // Query parameters of /v1/check and /v1/classify.

@@ -231,16 +231,29 @@ void put_row(std::string& out, SQLite::Statement& q, const char* skip) {
 }
 }  // namespace
 
-Sha256 run_state(SQLite::Database& db, int64_t run) {
+namespace {
+const char* const run_state_runs = "SELECT * FROM runs WHERE run = ?";
+const char* const run_state_stats = "SELECT * FROM run_stats WHERE run = ? ORDER BY dim, key";
+
+// run_state() with its two queries prepared by the caller (they are reset before and after).
+Sha256 run_state_with(SQLite::Statement& r, SQLite::Statement& t, int64_t run) {
   std::string text = "runs\n";
-  SQLite::Statement r(db, "SELECT * FROM runs WHERE run = ?");
+  r.reset();
   r.bind(1, run);
   if (r.executeStep()) put_row(text, r, "head");
+  r.reset();
   text += "run_stats\n";
-  SQLite::Statement t(db, "SELECT * FROM run_stats WHERE run = ? ORDER BY dim, key");
+  t.reset();
   t.bind(1, run);
   while (t.executeStep()) put_row(text, t, nullptr);
+  t.reset();
   return sha256(text);
+}
+}  // namespace
+
+Sha256 run_state(SQLite::Database& db, int64_t run) {
+  SQLite::Statement r(db, run_state_runs), t(db, run_state_stats);
+  return run_state_with(r, t, run);
 }
 
 // Makes a new store whole or not at all: the schema is written to a file of its own, which is then linked under
@@ -435,16 +448,23 @@ int64_t TraceStore::begin_run(const RunRecord& r) {
 }
 
 void TraceStore::seal(int64_t run_id) {
-  Sha256 state = run_state(*db_, run_id);
+  if (!ins_seal_) {
+    seal_run_ = std::make_unique<SQLite::Statement>(*db_, run_state_runs);
+    seal_stats_ = std::make_unique<SQLite::Statement>(*db_, run_state_stats);
+    ins_seal_ = std::make_unique<SQLite::Statement>(*db_, "INSERT INTO seals VALUES (?, ?, ?, ?, ?)");
+  }
+  Sha256 state = run_state_with(*seal_run_, *seal_stats_, run_id);
   int64_t n = last_seal_ + 1;
   Sha256 link = seal_link(last_seal_link_, n, run_id, last_seq_, last_link_, state);
-  SQLite::Statement q(*db_, "INSERT INTO seals VALUES (?, ?, ?, ?, ?)");
+  SQLite::Statement& q = *ins_seal_;
+  q.reset();
   q.bind(1, n);
   q.bind(2, run_id);
   q.bind(3, last_seq_);
   q.bind(4, state.data(), 32);
   q.bind(5, link.data(), 32);
   q.exec();
+  q.reset();
   last_seal_ = n;
   last_seal_link_ = link;
 }
@@ -497,7 +517,8 @@ void TraceStore::rollback() {
   if (!in_tx_) return;
   in_tx_ = false;
   for (auto* q : {ins_reject_.get(), ins_text_.get(), find_text_.get(), upsert_tally_.get(),
-                  upd_progress_.get(), ins_outcome_.get(), find_outcome_.get()})
+                  upd_progress_.get(), ins_outcome_.get(), find_outcome_.get(), seal_run_.get(), seal_stats_.get(),
+                  ins_seal_.get()})
     if (q) q->tryReset();
   if (ins_decision_raw_.stmt) sqlite3_reset(ins_decision_raw_.stmt);
   try {

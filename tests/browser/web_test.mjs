@@ -5,7 +5,8 @@
 //
 // Fills the order form for an H20 to CN on 2025-09-01 and expects LICENSE_REQUIRED, case-by-case review and the
 // 15 % fee with its citation; uploads the sample log and expects the summary; opens the diff tab and expects the
-// regions and the chart. Screenshots go to WORK_DIR (check-*.png, batch.png, diff.png, print.png).
+// regions and the chart; screens parties in the screening panel (a certain and a possible match). Screenshots go to
+// WORK_DIR (check-*.png, screen-*.png, batch.png, diff.png, print.png).
 // Exit 0: all passed; 1: a check failed; 77: Chromium or puppeteer-core is not installed (CTest: skipped; with
 // CI set, 1).
 import { spawn, execFileSync } from "node:child_process";
@@ -38,7 +39,8 @@ const check = (cond, what) => {
 
 const portFile = path.join(WORK, "port");
 const server = spawn(TG, ["serve", "--listen", "127.0.0.1:0", "--db", path.join(WORK, "decisions.db"),
-                          "--port-file", portFile, "--spool", path.join(WORK, "spool")],
+                          "--port-file", portFile, "--spool", path.join(WORK, "spool"),
+                          "--lists", path.join(SRC, "fixtures/lists/csl_sample.csv")],
                      { stdio: ["ignore", "inherit", "inherit"] });
 for (let i = 0; i < 400 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 25));
 const base = "http://127.0.0.1:" + fs.readFileSync(portFile, "utf8").trim();
@@ -90,6 +92,39 @@ try {
   const err = await page.$eval("#form-error", (e) => e.textContent);
   check(err.includes("destination"), "a missing destination is reported: " + err);
   check(await page.$eval("#destination", (e) => e.getAttribute("aria-invalid") === "true"), "the field is marked invalid");
+
+  // ---- the screening panel (POST /v1/screen, the bundled sample list) ----
+  const lists = await page.$eval("#screen-lists", (e) => e.textContent);
+  check(lists.includes("csl_sample.csv") && lists.includes("2026-11-30") && lists.includes("SHA-256"),
+        "the screening panel names the list, its date and hash: " + lists);
+  await page.click("#screen-btn");
+  check((await page.$eval("#screen-error", (e) => e.textContent)).includes("name") &&
+        await page.$eval("#screen-name", (e) => e.getAttribute("aria-invalid") === "true"), "an empty party name is reported");
+  await page.click("#screen-end-user");
+  check(await page.$eval("#screen-name", (e) => e.value === "Example Cloud Co.") &&
+        await page.$eval("#screen-country", (e) => e.value === "CN"), "the order's end user fills the panel");
+  await page.click("#screen-this");  // from the order form: fills the panel and screens at once
+  await page.waitForSelector("#screen-result .verdict");
+  check((await page.$eval("#screen-result", (e) => e.innerText)).includes("NO MATCH"),
+        "screening the order's end user from the form: Example Cloud Co. is no match");
+  await page.$eval("#screen-name", (e) => { e.value = ""; });
+  await page.type("#screen-name", "Huawei Technologies Co., Ltd.");
+  await page.click("#screen-btn");
+  await page.waitForFunction(() => document.getElementById("screen-result").innerText.includes("CERTAIN MATCH"));
+  let scr = await page.$eval("#screen-result", (e) => e.innerText);
+  check(scr.includes("CERTAIN MATCH") && scr.includes("Entity List") && scr.includes("LICENSE_REQUIRED") &&
+        scr.includes("84 FR 22961") && scr.includes("Presumption of denial"),
+        "Huawei: a certain match, the Entity List entry, its FR notice, effect and review policy");
+  await page.evaluate(() => document.getElementById("screen-box").scrollIntoView());
+  await page.screenshot({ path: path.join(WORK, "screen-certain.png") });
+  await page.$eval("#screen-name", (e) => { e.value = ""; });
+  await page.type("#screen-name", "Huawen Technologies Co., Ltd.");
+  await page.click("#screen-btn");
+  await page.waitForFunction(() => document.getElementById("screen-result").innerText.includes("POSSIBLE MATCH"));
+  scr = await page.$eval("#screen-result", (e) => e.innerText);
+  check(scr.includes("resolve it") && scr.includes("huawen ≈ huawei"), "Huawen: a possible match, to resolve, with the word evidence");
+  await page.evaluate(() => document.getElementById("screen-box").scrollIntoView());
+  await page.screenshot({ path: path.join(WORK, "screen-possible.png") });
 
   await page.emulateMediaType("print");
   await page.screenshot({ path: path.join(WORK, "print.png"), fullPage: true });

@@ -8,6 +8,7 @@ those of `tollgate check --json`; malformed HTTP and slow clients (the server st
 rules file (the old rules keep serving); bearer tokens; SIGTERM drains and commits; every answered request id is in
 the store and `trace verify` passes; and SIGKILL during a load loop loses no answered decision.
 """
+import hashlib
 import http.client
 import json
 import os
@@ -179,8 +180,9 @@ def test_errors(srv):
     check(time.time() - t0 < 8, "a stalled request is cut off by the timeout (%.1f s)" % (time.time() - t0))
     st, h, body = srv.request("GET", "/healthz")
     check(st == 200, "the server is still up after malformed requests")
-    st, h, body = srv.request("POST", "/v1/screen", {})
-    check(st == 501, "POST /v1/screen: not available yet (501)")
+    st, h, body = srv.request("POST", "/v1/screen", {"name": "Huawei"})
+    check(st == 503 and json.loads(body)["error"]["code"] == "tollgate.serve.no-lists",
+          "POST /v1/screen without --lists: 503, says to start with --lists")
 
 
 def test_diff_metrics(srv):
@@ -241,6 +243,93 @@ def test_reload(srv, rules):
             break
         time.sleep(0.05)
     check(json.loads(body)["rules_generation"] == 2, "SIGHUP reloads the rules (generation 2)")
+
+
+def cli_screen(name, country, lists, resolutions=None):
+    """`tollgate screen --format json`, with the list and resolution paths as the server names them (file names)."""
+    args = [TG, "screen", name, "--format", "json", "--lists", *lists]
+    if country:
+        args += ["--country", country]
+    if resolutions:
+        args += ["--resolutions", resolutions]
+    doc = json.loads(subprocess.run(args, capture_output=True).stdout)
+    for l in doc["lists"]:
+        l["path"] = os.path.basename(l["path"])
+    for c in doc["candidates"]:
+        c["list"] = os.path.basename(c["list"])
+    if "resolutions" in doc:
+        doc["resolutions"]["path"] = os.path.basename(doc["resolutions"]["path"])
+    return doc
+
+
+def test_screen():
+    """serve --lists/--resolutions and POST /v1/screen: the documents of `tollgate screen --format json`."""
+    d = os.path.join(WORK, "screen-files")
+    os.makedirs(d, exist_ok=True)
+    lst = os.path.join(d, "csl.csv")
+    shutil.copy(os.path.join(SRC, "fixtures", "lists", "csl_sample.csv"), lst)
+    res = os.path.join(d, "resolved.csv")
+    with open(res, "w") as f:
+        f.write('party,entry,who,when,why\n"Huawen Technologies Co., Ltd.",pub-huawei,A. Officer,2026-11-30,'
+                '"Huawen: other registry number, no Huawei ownership"\n')
+    srv = Server("screen", "--lists", lst, "--resolutions", res)
+    try:
+        st, h, body = srv.request("POST", "/v1/screen", {"name": "Huawei Technologies Co., Ltd.", "country": "CN"})
+        doc = json.loads(body)
+        check(st == 200 and doc == cli_screen("Huawei Technologies Co., Ltd.", "CN", [lst], res),
+              "POST /v1/screen: the document of tollgate screen --format json")
+        check(doc["outcome"] == "certain match" and doc["candidates"][0]["entry"] == "pub-huawei" and
+              doc["candidates"][0]["effect"] == "LICENSE_REQUIRED", "Huawei: a certain match on the Entity List")
+        check(d not in body.decode(), "the screening answer names list files, not the server's folders")
+        parties = [{"name": "Huawen Technologies Co., Ltd."}, {"name": "Nvidia Corporation", "country": "US"},
+                   {"country": "CN"}, {"name": "---"}, {"name": "Huawei", "country": "XX"}, "Huawei",
+                   {"name": "北京壁仞科技开发有限公司"}]
+        st, h, body = srv.request("POST", "/v1/screen", parties)
+        out = json.loads(body)
+        check(st == 400 and len(out) == len(parties), "a batch of parties with bad ones: 400, one answer per party")
+        check(out[0]["outcome"] == "resolved non-match" and out[0]["candidates"][0]["resolution"]["who"] == "A. Officer",
+              "a resolution settles a possible match (who, when, why)")
+        check(out[1]["outcome"] == "no match" and out[6] == cli_screen("北京壁仞科技开发有限公司", "", [lst], res),
+              "the good parties of the batch are still screened")
+        check([o.get("error", {}).get("field") for o in out[2:6]] == ["name", "name", "country", ""],
+              "each bad party is an error naming its field: " + json.dumps(out[2:6]))
+        st, h, body = srv.request("POST", "/v1/screen", "{not json", {"Content-Type": "application/json"})
+        check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.json", "bad JSON to /v1/screen: 400")
+        st, h, body = srv.request("GET", "/v1/screen")
+        check(st == 405 and h.get("Allow") == "POST", "GET /v1/screen: 405 with Allow")
+        sha = hashlib.sha256(open(lst, "rb").read()).hexdigest()
+        want = {"lists": [{"name": "csl.csv", "date": "2026-11-30", "sha256": sha, "entries": 27}],
+                "resolutions": {"name": "resolved.csv", "sha256": hashlib.sha256(open(res, "rb").read()).hexdigest(),
+                                "items": 1}}
+        st, h, body = srv.request("GET", "/v1/rulesets")
+        check(st == 200 and json.loads(body)["screening"] == want, "GET /v1/rulesets: the lists' name, date, SHA-256")
+        st, h, body = srv.request("GET", "/healthz")
+        check(json.loads(body)["screening"] == want, "GET /healthz: the lists' name, date, SHA-256")
+        # A reload rereads the lists: a new entry is found; a list with a bad row is refused and the old one serves.
+        with open(lst, "a") as f:
+            f.write("new-1,Entity List (EL) - Bureau of Industry and Security,,Entity,,Zyxwv Quantum Devices Ltd.,,"
+                    "\"Shanghai, CN\",99 FR 1,2026-11-01,,,For all items subject to the EAR.,Presumption of denial.\n")
+        st, h, body = srv.request("POST", "/v1/reload")
+        st, h, body = srv.request("POST", "/v1/screen", {"name": "Zyxwv Quantum Devices"})
+        check(st == 200 and json.loads(body)["outcome"] == "certain match", "a reload rereads the lists")
+        good = open(lst).read()
+        with open(lst, "a") as f:
+            f.write("bad-1,Entity List (EL) - Bureau of Industry and Security,,Entity,,,,,,,,,,\n")
+        st, h, body = srv.request("POST", "/v1/reload")
+        r = json.loads(body)
+        check(st == 422 and "csl.csv:" in r["message"] and d not in r["message"],
+              "a reload with a bad list row is refused, names file and line only: " + r["message"][:200])
+        st, h, body = srv.request("POST", "/v1/screen", {"name": "Zyxwv Quantum Devices"})
+        check(st == 200 and json.loads(body)["outcome"] == "certain match", "the lists in force keep serving")
+        open(lst, "w").write(good)
+    finally:
+        check(srv.stop() == 0, "the screening server stops cleanly")
+    bad = os.path.join(d, "bad.csv")
+    with open(bad, "w") as f:
+        f.write("source,name\nEntity List (EL) - Bureau of Industry and Security,\n")
+    out = subprocess.run([TG, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(d, "x.db"), "--lists", bad],
+                         capture_output=True, text=True, timeout=60)
+    check(out.returncode == 2 and "bad.csv:2: name" in out.stderr, "a list with a row that cannot be read: no start")
 
 
 def answered_ids_in_store(db, ids):
@@ -350,6 +439,7 @@ def main():
     con.close()
     check(n >= 2 and r >= 3, "decisions and rejects of the batches are in the store")
     test_tokens()
+    test_screen()
     test_sigkill()
     if FAILS:
         print("%d check(s) failed" % len(FAILS))
