@@ -171,8 +171,9 @@ TEST_CASE("parties: review policy as the list states it; the JSON member goes af
   PartyScreen ps(sample_lists());
   Record r = shipment(R"(,"end_user":"Sophgo Technologies Ltd.")");
   Judged a = judge(ps, r);
+  const uint64_t hits = ps.cache_hits();
   Judged b = judge(ps, r);
-  CHECK(ps.cache_hits() == 1);
+  CHECK(ps.cache_hits() > hits);  // the second time, the party is known by name (and country)
   CHECK(a.screening == b.screening);
   std::string json = with_screening(decision_json(test::bundled(), r, a.d), ps.screen(r.facts, r.kind, r.date).json);
   CHECK(nlohmann::json::accept(json));
