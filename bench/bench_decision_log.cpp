@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   if (!c.program) return 2;
   auto e = std::make_shared<Engine>();
   e->program = c.program;
-  e->catalog = std::make_shared<const Catalog>(Catalog::load(default_catalog_path()));
+  e->catalog = std::make_shared<const Catalog>(Catalog::load(default_catalog_path(), e->program->schema));
   e->generation = 1;
   e->rulesets_json = "[]";
   const std::string body = R"({"type":"shipment","id":"S-1","date":"2025-09-01","chip":"H20","destination":"CN",)"

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   }
   auto t1 = std::chrono::steady_clock::now();
   const Program& p = *cr.program;
-  Catalog cat = Catalog::load(default_catalog_path());
+  Catalog cat = Catalog::load(default_catalog_path(), p.schema);
   // Chips with enough data to be judged everywhere.
   std::vector<const Facts*> chips;
   for (const auto& [name, f] : cat.chips())

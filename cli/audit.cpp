@@ -38,6 +38,25 @@ void draw_progress(const AuditProgress& p) {
 
 }  // namespace
 
+// The run's summary as --format asks (text, json, md or html; -o FILE), and the --report file. The exit code.
+static int print_summary(const AuditSummary& sum, const OutputOptions& o, const std::string& report, size_t list,
+                  const std::string& db) {
+  const std::string format = o.chosen();
+  auto out = open_output(o);
+  if (!out) return exit_bad_input;
+  try {
+    if (format != "text") *out << (format == "json" ? report_json(sum) : format == "md" ? report_markdown(sum) : report_html(sum));
+    else *out << summary_text(sum, list);
+    if (!report.empty()) write_report(sum, report);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  if (format == "text" && !report.empty()) *out << "\nreport: " << report << "\n";
+  if (format == "text" && sum.run) *out << "verify: tollgate trace verify " << db << " --head " << sum.seal << "\n";
+  return sum.exit_code();
+}
+
 Command add_audit(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand(
       "audit", "Judge whole shipment logs on all cores; keep every decision in a hash-chained SQLite trace store");
@@ -51,7 +70,8 @@ Logs are CSV or JSONL files, read as a stream (any size). Each record is judged 
 SHA-256 and a hash chain (`tollgate trace verify`); records that cannot be judged are kept as rejects with
 their file, line, field and reason, and the run goes on. Auditing the same logs with the same rules again
 does not store anything twice: the earlier run is reported. A progress bar shows on a terminal.
---report writes the summary as .html (self-contained, with charts), .md or .json.
+--report FILE writes the summary as .html (self-contained, with charts), .md or .json by the file's ending, and
+prints the text summary too; --format json|md|html prints the summary in that format instead (-o FILE writes it).
 Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 a record could not be judged or bad
 input/rules (or an input changed while it was read), 5 the store's record of an earlier run was altered,
 1 internal error.)");
@@ -65,8 +85,11 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
     uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
     bool crash_mid = false;
     ListsOptions lists;
+    OutputOptions out;  // the summary printed: --format text|json|md|html, -o FILE
+    InputOptions read;
   };
   auto o = std::make_shared<Opts>();
+  add_output_options(*app, o->out, {"text", "json", "md", "html"});
   app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files")->required()->check(CLI::ExistingFile);
   app->add_option("--db", o->db, "Trace store (SQLite; created if missing)")->capture_default_str();
   app->add_flag("--no-store", o->no_store, "Judge and summarise only: no trace store, nothing rendered or hashed (the quick look)");
@@ -85,6 +108,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
   app->add_flag("--crash-mid-commit", o->crash_mid, "... inside the Nth commit instead")->group("");
   app->add_option("--stop-after-commits", o->stop_after, "Stop this process (SIGSTOP) after N commits")->group("");
+  add_input_options(*app, o->read);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             AuditOptions opts;
@@ -101,9 +125,13 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
             }
             auto program = load_program(g);
             if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
+            // (after the catalog: a column map names fields of the rules' schema, rules/schema.tg)
+            auto ropts = read_options(o->read);
+            if (!ropts) return exit_bad_input;
+            opts.read = *ropts;
             opts.inputs = o->inputs;
             opts.include_proposed = o->include_proposed;
             opts.include_unenforced = o->include_unenforced;
@@ -136,18 +164,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
               return exit_bad_input;
             }
             if (bar) std::fputs("\n", stderr);
-            std::cout << summary_text(sum, o->list);
-            if (!o->report.empty()) {
-              try {
-                write_report(sum, o->report);
-              } catch (const std::exception& e) {
-                std::cerr << "tollgate: error: " << e.what() << "\n";
-                return exit_bad_input;
-              }
-              std::cout << "\nreport: " << o->report << "\n";
-            }
-            if (sum.run) std::cout << "verify: tollgate trace verify " << o->db << " --head " << sum.seal << "\n";
-            return sum.exit_code();
+            return print_summary(sum, o->out, o->report, o->list, o->db);
           }};
 }
 

@@ -16,7 +16,8 @@ struct Opts {
   // Numbers as the text typed, read exactly (parse_micro), never through a double.
   std::optional<std::string> tpp, die_area, interconnect, memory_bw, peak, bits;
   bool datacenter = false, no_datacenter = false;
-  bool json = false, include_proposed = false;
+  bool include_proposed = false, explain = false;
+  OutputOptions out;  // --format text|json (--json), -o
 };
 
 // The chip given by flags, into r.facts; false (with a message on stderr) if a flag's value is not a number a
@@ -71,24 +72,24 @@ bool chip_from_flags(const Opts& o, Record& r) {
 
 // The arithmetic behind the class, with the exact values compared: PD exactly where its decimal ends ("5.92"),
 // else to six significant digits, marked "≈".
-void print_arithmetic(const Facts& f) {
-  std::cout << "  arithmetic\n";
+void print_arithmetic(std::ostream& os, const Facts& f) {
+  os << "  arithmetic\n";
   if (f.has(s_chip_tpp)) {
-    std::cout << "    TPP = " << format_micro(f.num[s_chip_tpp]);
+    os << "    TPP = " << format_micro(f.num[s_chip_tpp]);
     if (f.has(s_chip_peak_dense_tops) && f.has(s_chip_bit_length))
-      std::cout << " (" << format_micro(f.num[s_chip_peak_dense_tops]) << " dense TOPS x "
+      os << " (" << format_micro(f.num[s_chip_peak_dense_tops]) << " dense TOPS x "
                 << format_micro(f.num[s_chip_bit_length]) << " bits)";
-    std::cout << "\n";
+    os << "\n";
   }
   Exact pd;
   if (f.has(s_chip_tpp) && f.has(s_chip_die_area_mm2) &&
       exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_from_micro(f.num[s_chip_die_area_mm2]), pd)) {
     auto exact = format_exact_terminating(pd);
-    std::cout << "    PD  = TPP / die area = " << format_micro(f.num[s_chip_tpp]) << " / "
+    os << "    PD  = TPP / die area = " << format_micro(f.num[s_chip_tpp]) << " / "
               << format_micro(f.num[s_chip_die_area_mm2]) << " mm2 "
               << (exact ? "= " + *exact : "\u2248 " + format_exact_rounded(pd, 4)) << "\n";
   } else {
-    std::cout << "    PD  = not computable (no die area): judged on TPP alone\n";
+    os << "    PD  = not computable (no die area): judged on TPP alone\n";
   }
 }
 
@@ -114,7 +115,8 @@ Exit: 0 classified, 2 bad input or rules.)");
   app->add_flag("--no-datacenter", o->no_datacenter, "Not designed or marketed for datacenters");
   app->add_option("--json-input", o->json_input, "A chip as a JSON object, from a file or - (stdin)");
   app->add_option("--as-of", o->as_of, "Date to classify under (default: today)");
-  app->add_flag("--json", o->json, "Print the decision as JSON");
+  add_output_options(*app, o->out, {"text", "json"});
+  app->add_flag("--explain", o->explain, "Why not: every class rule that did not fire, with its margins (and in JSON)");
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
@@ -129,7 +131,7 @@ Exit: 0 classified, 2 bad input or rules.)");
             }
             auto program = load_program(g);
             if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *program);
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             Record r;
@@ -153,8 +155,11 @@ Exit: 0 classified, 2 bad input or rules.)");
             }
             r.kind = RecordKind::chip;
             r.facts.kind = RecordKind::chip;
+            auto out = open_output(o->out);
+            if (!out) return exit_bad_input;
+            const bool json = o->out.chosen() == "json";
             if (!r.ok) {
-              std::cout << (o->json ? error_json(r, r.error.code, r.error.field, r.error.message)
+              *out << (json ? error_json(r, r.error.code, r.error.field, r.error.message)
                                     : error_text(r, r.error.code, r.error.field, r.error.message))
                         << "\n";
               return exit_bad_input;
@@ -163,12 +168,14 @@ Exit: 0 classified, 2 bad input or rules.)");
             const bool from_flags = o->json_input.empty() && o->name.empty();
             if (d.failed && from_flags && d.error().field == "chip.datacenter")
               std::cerr << "tollgate: give --datacenter or --no-datacenter: the class depends on it\n";
-            if (o->json) {
-              std::cout << decision_json(*program, r, d) << "\n";
+            const EvalOptions opts{o->include_proposed};
+            if (json) {
+              *out << (o->explain ? decision_json_explained(*program, r, d, opts) : decision_json(*program, r, d))
+                   << "\n";
               return d.failed ? exit_bad_input : exit_ok;
             }
-            std::cout << decision_text(*program, r, d);
-            if (!d.failed) print_arithmetic(r.facts);
+            *out << decision_text(*program, r, d, opts, o->explain ? SIZE_MAX : 3);
+            if (!d.failed) print_arithmetic(*out, r.facts);
             return d.failed ? exit_bad_input : exit_ok;
           }};
 }

@@ -3,9 +3,16 @@
 #include "cli/common.hpp"
 #include "engine/eval/evaluate.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace tollgate::cli {
 
@@ -16,9 +23,153 @@ void print_diagnostics(const std::vector<Diagnostic>& ds, const Globals& g, std:
   }
 }
 
+void add_output_options(CLI::App& app, OutputOptions& o, const std::vector<std::string>& formats, bool with_file) {
+  o.format = formats.front();
+  std::string list;
+  for (const auto& f : formats) list += (list.empty() ? "" : ", ") + f;
+  app.add_option("--format", o.format, "Output format: " + list + " (default " + formats.front() + ")")
+      ->check(CLI::IsMember(formats));
+  if (std::find(formats.begin(), formats.end(), "json") != formats.end())
+    app.add_flag("--json", o.json, "The same as --format json");
+  if (with_file) app.add_option("-o,--output", o.output, "Write to FILE instead of standard output");
+}
+
+std::unique_ptr<std::ostream> open_output(const OutputOptions& o) {
+  if (o.output.empty() || o.output == "-") return std::make_unique<std::ostream>(std::cout.rdbuf());
+  auto file = std::make_unique<std::ofstream>(o.output, std::ios::binary | std::ios::trunc);
+  if (!*file) {
+    std::cerr << "tollgate: error: cannot write '" << o.output << "'\n";
+    return nullptr;
+  }
+  return file;
+}
+
+std::string default_error_format() {
+  const char* env = std::getenv("TOLLGATE_ERROR_FORMAT");
+  if (env && (std::string_view(env) == "json" || std::string_view(env) == "human")) return env;
+  return "human";
+}
+
+namespace {
+// A stream buffer that turns each line written to it into one JSON diagnostic line (see use_error_format).
+class JsonLines : public std::streambuf {
+ public:
+  explicit JsonLines(std::streambuf* to) : to_(to) {}
+  ~JsonLines() override { flush_line(); }
+
+ protected:
+  int overflow(int c) override {
+    if (c == traits_type::eof()) return 0;
+    if (c == '\n') flush_line();
+    else line_ += static_cast<char>(c);
+    return c;
+  }
+  int sync() override { return to_->pubsync(); }
+
+ private:
+  void flush_line() {
+    if (line_.empty()) return;
+    std::string out;
+    if (line_.front() == '{') out = line_;
+    else {
+      nlohmann::ordered_json j;
+      auto starts = [&](std::string_view p) { return line_.compare(0, p.size(), p) == 0; };
+      std::string_view code = "tollgate.cli.note", severity = "note";
+      size_t skip = 0;
+      if (starts("tollgate: error: ")) code = "tollgate.cli.error", severity = "error", skip = 17;
+      else if (starts("tollgate: internal error: ")) code = "tollgate.internal", severity = "error", skip = 26;
+      else if (starts("tollgate: warning: ")) code = "tollgate.cli.warning", severity = "warning", skip = 19;
+      else if (starts("tollgate: ")) skip = 10;
+      j["code"] = code;
+      j["severity"] = severity;
+      j["message"] = line_.substr(skip);
+      out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    out += '\n';
+    to_->sputn(out.data(), static_cast<std::streamsize>(out.size()));
+    line_.clear();
+  }
+  std::streambuf* to_;
+  std::string line_;
+};
+}  // namespace
+
+void use_error_format(const Globals& g) {
+  if (g.error_format != "json") return;
+  static bool done = false;
+  if (done) return;
+  done = true;
+  // Never freed: std::cerr may be written to (and flushed) until the very end of the program.
+  std::cerr.rdbuf(new JsonLines(std::cerr.rdbuf()));
+}
+
+namespace {
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_option_usage(const CLI::Option* opt) const override {
+    std::string out = make_option_name(opt, true);
+    if (opt->get_expected_max() > 1) out += "...";
+    return opt->get_required() ? out : "[" + out + "]";
+  }
+};
+
+std::string placeholder(const std::string& name) {
+  static const std::map<std::string, std::string> names = {
+      {"as-of", "DATE"}, {"vs", "DATE"}, {"rules", "PATH"}, {"catalog", "FILE"}, {"db", "FILE"},
+      {"audit-db", "FILE"}, {"log", "FILE"}, {"lists", "FILE"}, {"report", "FILE"}, {"output", "FILE"},
+      {"o", "FILE"}, {"svg", "FILE"}, {"json-input", "FILE"}, {"token-file", "FILE"}, {"port-file", "FILE"},
+      {"spool", "DIR"}, {"resolutions", "FILE"}, {"input", "FILE"}, {"paths", "PATH"}, {"head", "HASH"},
+      {"name", "NAME"}, {"country", "CODE"}, {"format", "FORMAT"}, {"error-format", "FORMAT"},
+      {"listen", "HOST:PORT"}, {"id", "ID"}, {"tpp", "NUMBER"}, {"die-area", "MM2"}, {"interconnect", "GB/S"},
+      {"memory-bw", "GB/S"}, {"peak-dense-tops", "NUMBER"}, {"bit-length", "BITS"}};
+  auto it = names.find(name);
+  if (it != names.end()) return it->second;
+  std::string up;
+  for (char c : name) up += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return up.empty() ? "VALUE" : up;
+}
+}  // namespace
+
+void use_tollgate_formatter(CLI::App& app) { app.formatter(std::make_shared<Formatter>()); }
+
+void name_placeholders(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    const std::string type = opt->get_type_name();
+    if (type.rfind("TEXT", 0) != 0) continue;
+    std::string name = opt->get_single_name();
+    while (!name.empty() && name.front() == '-') name.erase(name.begin());
+    opt->type_name(placeholder(name));
+  }
+  for (CLI::App* sub : app.get_subcommands({})) name_placeholders(*sub);
+}
+
 void add_rules_options(CLI::App& app, Globals& g) {
   app.add_option("--rules", g.rules, "Rules file or folder (repeatable; default: the bundled rules/)");
   app.add_option("--catalog", g.catalog, "Chip catalog CSV (default: the bundled fixtures/chips.csv)");
+}
+
+void add_input_options(CLI::App& app, InputOptions& o) {
+  app.add_option("--columns", o.columns,
+                 "Column map (.json or .toml): which export column is which field, columns to ignore, value maps, "
+                 "fixed values (docs/records.md)");
+  app.add_flag("--decimal-comma", o.decimal_comma,
+               "Numbers are written with a decimal comma and '.' between thousands (25.000,00); never guessed");
+  app.add_option("--sheet", o.sheet, "The .xlsx sheet to read (default: the first)");
+}
+
+std::optional<ReadOptions> read_options(const InputOptions& o) {
+  ReadOptions r;
+  r.decimal_comma = o.decimal_comma;
+  r.sheet = o.sheet;
+  if (!o.columns.empty()) {
+    try {
+      r.columns = load_column_map(o.columns);
+    } catch (const std::exception& e) {
+      std::cerr << "tollgate: error: " << e.what() << "\n";
+      return std::nullopt;
+    }
+  }
+  return r;
 }
 
 std::shared_ptr<const Program> load_program(const Globals& g) {
@@ -28,9 +179,9 @@ std::shared_ptr<const Program> load_program(const Globals& g) {
   return r.program;
 }
 
-std::optional<Catalog> load_catalog(const Globals& g) {
+std::optional<Catalog> load_catalog(const Globals& g, const Program& program) {
   try {
-    return Catalog::load(g.catalog.empty() ? default_catalog_path() : g.catalog);
+    return Catalog::load(g.catalog.empty() ? default_catalog_path() : g.catalog, program.schema);
   } catch (const std::exception& e) {
     std::cerr << "tollgate: error: " << e.what() << "\n";
     return std::nullopt;

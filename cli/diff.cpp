@@ -9,6 +9,33 @@
 
 namespace tollgate::cli {
 
+// The diff in the format asked for (-o FILE), and the picture to --svg FILE; false (a message printed) on failure.
+static bool write_diff(const DiffReport& rep, const Catalog& catalog, const OutputOptions& o, const std::string& svg,
+                       bool detail) {
+  const std::string format = o.chosen();
+  std::string text = format == "json"  ? diff_json(rep)
+                     : format == "md"  ? diff_markdown(rep)
+                     : format == "svg" ? diff_svg(rep, catalog)
+                                       : diff_text(rep, detail);
+  auto out = open_output(o);
+  if (!out) return false;
+  *out << text;
+  out->flush();
+  if (!*out) {
+    std::cerr << "tollgate: error: cannot write '" << o.output << "'\n";
+    return false;
+  }
+  if (!svg.empty()) {
+    std::ofstream f(svg, std::ios::binary);
+    f << diff_svg(rep, catalog);
+    if (!f) {
+      std::cerr << "tollgate: error: cannot write '" << svg << "'\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 Command add_diff(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand("diff", "Compare two rule regimes: what changed, for which shipments, at what cost");
   app->footer(R"(Examples:
@@ -21,10 +48,14 @@ Each side is a set of rules (a file or folder; default the bundled rules/), a da
 --vs for the new, default the same) and whether proposed (and unenforced) rulesets count. With --log, every shipment of the log is
 judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted.
 Output: text (default: the short answer, grouped by change; --detail for every region and chip), --format md or
-json (complete); --svg FILE draws the TPP x performance-density plane.)");
+json (complete), --format svg (the TPP x performance-density plane; --svg FILE writes it besides the text).
+Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides differ, 2 bad input or rules,
+1 internal error.)");
   struct Opts {
     std::vector<std::string> sides;
-    std::string as_of, vs, log, format = "text", svg, output;
+    std::string as_of, vs, log, svg;
+    OutputOptions out;  // --format text|md|json|svg (--json), -o FILE
+    bool exit_code = false;
     bool old_proposed = false, new_proposed = false, both_proposed = false, detail = false;
     bool old_unenforced = false, new_unenforced = false, both_unenforced = false;
   };
@@ -41,9 +72,9 @@ json (complete); --svg FILE draws the TPP x performance-density plane.)");
   app->add_flag("--include-unenforced", o->both_unenforced, "Include unenforced rulesets on both sides");
   app->add_option("--log", o->log, "A shipment log (CSV or JSONL) to judge on both sides");
   app->add_flag("--detail", o->detail, "Text: every region (with a witness) and every chip per destination, not the short answer");
-  app->add_option("--format", o->format, "text, md or json")->check(CLI::IsMember({"text", "md", "json"}));
-  app->add_option("--svg", o->svg, "Write the TPP x performance-density picture to FILE");
-  app->add_option("-o,--output", o->output, "Write the diff to FILE instead of standard output");
+  add_output_options(*app, o->out, {"text", "md", "json", "svg"});
+  app->add_option("--svg", o->svg, "Also write the TPP x performance-density picture (--format svg) to FILE");
+  app->add_flag("--exit-code", o->exit_code, "Exit 6 if the two sides differ (rules, regions, chips or logged shipments)");
   app->add_option("--catalog", g.catalog, "Chip catalog CSV (default: the bundled fixtures/chips.csv)");
   return {app, [o, &g]() -> int {
             auto t0 = std::chrono::steady_clock::now();
@@ -77,7 +108,7 @@ json (complete); --svg FILE draws the TPP x performance-density plane.)");
             if (!pa) return exit_bad_input;
             auto pb = o->sides.size() == 2 ? load_program(gb) : pa;
             if (!pb) return exit_bad_input;
-            auto catalog = load_catalog(g);
+            auto catalog = load_catalog(g, *pb);  // the catalog is read by the second side's schema
             if (!catalog) return exit_bad_input;
             auto label = [&](const std::string& rules, Day d, bool proposed, bool unenforced) {
               return (rules.empty() ? std::string("bundled rules") : rules) + " as of " + format_date(d) +
@@ -106,26 +137,10 @@ json (complete); --svg FILE draws the TPP x performance-density plane.)");
               return exit_bad_input;
             }
             rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::string text = o->format == "json" ? diff_json(rep) : o->format == "md" ? diff_markdown(rep) : diff_text(rep, o->detail);
-            if (o->output.empty()) {
-              std::cout << text;
-            } else {
-              std::ofstream f(o->output, std::ios::binary);
-              f << text;
-              if (!f) {
-                std::cerr << "tollgate: error: cannot write '" << o->output << "'\n";
-                return exit_bad_input;
-              }
-            }
-            if (!o->svg.empty()) {
-              std::ofstream f(o->svg, std::ios::binary);
-              f << diff_svg(rep, *catalog);
-              if (!f) {
-                std::cerr << "tollgate: error: cannot write '" << o->svg << "'\n";
-                return exit_bad_input;
-              }
-            }
-            return exit_ok;
+            if (!write_diff(rep, *catalog, o->out, o->svg, o->detail)) return exit_bad_input;
+            const bool changed = !rep.structure.empty() || !rep.semantic.regions.empty() || !rep.chips.empty() ||
+                                 (rep.log && rep.log->flipped > 0) || (rep.log && rep.log->old_fees_cents != rep.log->new_fees_cents);
+            return o->exit_code && changed ? exit_changes : exit_ok;
           }};
 }
 

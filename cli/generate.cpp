@@ -140,7 +140,7 @@ exercises error reporting.)");
   auto o = std::make_shared<Opts>();
   app->add_option("--rows", o->rows, "Number of rows")->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
   app->add_option("--seed", o->seed, "Random seed (same seed, same log)");
-  app->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  app->add_option("--format", o->format, "csv or jsonl (json: the same as jsonl)")->check(CLI::IsMember({"csv", "jsonl", "json"}));
   app->add_option("--bad-share", o->bad_share, "Share of invalid rows, 0 to 1")->check(CLI::Range(0.0, 1.0));
   app->add_option("-o,--output", o->out, "Output file (default: standard output)");
   app->add_flag("--parties", o->parties,
@@ -149,10 +149,10 @@ exercises error reporting.)");
                 "bundled sample list, and some end_user_owners (without it, the log is as before, byte for byte)");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
-            auto catalog = load_catalog(g);
-            if (!catalog) return exit_bad_input;
             auto program = load_program(g);  // the period its rules cover bounds the dates
             if (!program) return exit_bad_input;
+            auto catalog = load_catalog(g, *program);
+            if (!catalog) return exit_bad_input;
             // 90% of rows name chips whose specs are complete (with the die area where the Oct 2023 test needs it,
             // encoding.md r2); the rest any catalog chip (some fail closed; a few are HBM stacks).
             std::vector<std::string> chips = catalog->names(), full;

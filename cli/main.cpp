@@ -10,24 +10,33 @@ int main(int argc, char** argv) {
                "tollgate"};
   app.set_version_flag("--version", std::string(tollgate::engine_version));
   app.require_subcommand(1);
+  use_tollgate_formatter(app);  // before the subcommands: they take the root's formatter
   app.fallthrough();  // global options (--error-format) may also follow the subcommand
   app.footer(
-      "Exit codes (check, classify, audit): 0 all allowed (or NOTIFY only), 3 some record needs a license,\n"
-      "4 some record is prohibited, 2 bad input or rules (diagnostics printed), 1 internal error.\n"
+      "Exit codes (every subcommand; docs/cli.md): 0 success (all allowed or NOTIFY only), 1 internal error,\n"
+      "2 bad input, options or rules (diagnostics printed), 3 some record needs a licence, 4 some record is\n"
+      "prohibited, 5 trace verify: the store fails verification (tampered), 6 changes found (diff --exit-code,\n"
+      "fmt --check).\n"
       "Run `tollgate SUBCOMMAND --help` for examples. Docs: README.md and docs/ in the source tree.");
   Globals g;
-  app.add_option("--error-format", g.error_format, "Diagnostics as human text or JSON lines")
+  g.error_format = default_error_format();  // TOLLGATE_ERROR_FORMAT, else human
+  app.add_option("--error-format", g.error_format,
+                 "Every diagnostic (rule errors, input errors, option errors) as human text or JSON lines; default: "
+                 "the environment variable TOLLGATE_ERROR_FORMAT, else human")
       ->check(CLI::IsMember({"human", "json"}));
   std::vector<Command> cmds = {add_check(app, g), add_classify(app, g), add_lint(app, g), add_fmt(app, g),
                                add_test(app, g), add_generate(app, g), add_audit(app, g), add_trace(app, g), add_diff(app, g),
                                add_serve(app, g),
-                               add_screen(app, g)};
+                               add_screen(app, g), add_schema(app, g)};
+  name_placeholders(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) use_error_format(g);  // (help and --version print as they are)
     int rc = app.exit(e);
     return rc == 0 ? 0 : exit_bad_input;
   }
+  use_error_format(g);
   try {
     for (auto& c : cmds)
       if (c.app->parsed()) return c.run();

@@ -39,8 +39,8 @@ void print_candidate(const Candidate& c) {
             << (c.entry->license_policy.empty() ? "(not stated)" : c.entry->license_policy) << "\n";
   std::cout << "      effect of a match: " << c.effect()
             << (c.entry->source_short == "EL" || c.entry->source_short == "DPL"
-                    ? " (encoding.md §7)\n"
-                    : " (strict reading: encoding.md §7 does not encode this list)\n");
+                    ? " (the encoding decisions, §7)\n"
+                    : " (strict reading: the encoding decisions, §7, do not encode this list)\n");
   if (c.resolution)
     std::cout << "      resolved as a non-match by " << c.resolution->who << " on " << c.resolution->when << ": "
               << c.resolution->why << "\n";

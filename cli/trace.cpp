@@ -29,9 +29,11 @@ std::string input_path(TraceStore& store, int64_t run, uint32_t file) {
 struct TraceOpts {
   std::string db, id, head, format = "jsonl", output;
   bool json = false, no_rejects = false, rejects_only = false;
+  std::string verify_format = "text", show_format = "text", runs_format = "text";  // --format of each (docs/cli.md)
   int64_t run = 0;
   ListsOptions lists;                  // rescreen: the newer lists
   std::vector<std::string> old_lists;  // rescreen: the lists the store was screened with (for the delta)
+  OutputOptions rescreen_out;          // rescreen: --format text|json (--json), -o FILE
 };
 
 // trace rescreen: the stored decisions whose parties match differently under newer lists, and the list delta.
@@ -53,7 +55,11 @@ int rescreen_store(TraceStore& store, const TraceOpts& o) {
     std::cerr << "tollgate: error: " << e.what() << "\n";
     return exit_bad_input;
   }
-  std::cout << (o.json ? rescreen_json(r, delta ? &*delta : nullptr, *newer) : rescreen_text(r, delta ? &*delta : nullptr));
+  auto out = open_output(o.rescreen_out);
+  if (!out) return exit_bad_input;
+  *out << (o.rescreen_out.chosen() == "json" ? rescreen_json(r, delta ? &*delta : nullptr, *newer)
+                                             : rescreen_text(r, delta ? &*delta : nullptr));
+  out->flush();
   return r.hits.empty() ? exit_ok : exit_license;
 }
 
@@ -67,6 +73,25 @@ int verify_store(TraceStore& store, const TraceOpts& o) {
     return exit_bad_input;
   }
   VerifyReport r = store.verify();
+  if (o.verify_format == "json") {
+    const bool through = want.empty() || want == r.head ||
+                         std::any_of(r.seals.begin(), r.seals.end(), [&](const auto& s) { return s.second == want; });
+    nlohmann::ordered_json j;
+    j["ok"] = r.ok && through;
+    j["store"] = o.db;
+    j["problem"] = !r.ok ? nlohmann::ordered_json(r.problem)
+                   : !through ? nlohmann::ordered_json("the chain does not pass through " + want)
+                              : nlohmann::ordered_json(nullptr);
+    j["bad_seq"] = r.bad_seq ? nlohmann::ordered_json(r.bad_seq) : nlohmann::ordered_json(nullptr);
+    j["rows"] = r.rows;
+    j["decisions"] = r.decisions;
+    j["rejects"] = r.rejects;
+    j["runs"] = r.runs;
+    j["head"] = r.head;
+    j["seal"] = r.seal;
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return r.ok && through ? exit_ok : exit_tampered;
+  }
   if (!r.ok) {
     std::cout << "TAMPERED: " << o.db << ": " << r.problem << "\n";
     return exit_tampered;
@@ -93,7 +118,8 @@ int verify_store(TraceStore& store, const TraceOpts& o) {
 }
 
 // trace show: a record by id (every run that judged it) or by #seq, as `check` prints it or as JSON.
-int show_record(TraceStore& store, const TraceOpts& o) {
+int show_record(TraceStore& store, TraceOpts o) {
+  o.json |= o.show_format == "json";
   std::vector<int64_t> seqs;
   if (!o.id.empty() && o.id[0] == '#') {
     try {
@@ -174,7 +200,19 @@ int export_records(TraceStore& store, const TraceOpts& o) {
 }
 
 // trace runs: each run with its status, counts, inputs, options and head.
-int list_runs(TraceStore& store) {
+int list_runs(TraceStore& store, const TraceOpts& o) {
+  if (o.runs_format == "json") {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& r : store.runs())
+      arr.push_back({{"run", r.run}, {"status", r.status}, {"started_at", r.started_at},
+                     {"finished_at", r.finished_at.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.finished_at)},
+                     {"decisions", r.decisions}, {"rejects", r.rejects},
+                     {"inputs", nlohmann::ordered_json::parse(r.inputs, nullptr, false)},
+                     {"options", nlohmann::ordered_json::parse(r.options, nullptr, false)},
+                     {"head", r.head}, {"note", r.note.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.note)}});
+    std::cout << arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return exit_ok;
+  }
   for (const auto& r : store.runs()) {
     std::cout << "run " << r.run << "  " << r.status << "  " << r.started_at << " .. "
               << (r.finished_at.empty() ? "(unfinished)" : r.finished_at) << "  " << group_digits(r.decisions)
@@ -203,19 +241,23 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
                                                "removed, inserted or reordered");
   verify->add_option("db", o->db, "Trace store")->required();
   verify->add_option("--head", o->head, "Also require the chain to pass through this head (printed by each audit)");
+  verify->add_option("--format", o->verify_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   auto* show = app->add_subcommand("show", "Print a stored decision as `tollgate check` prints it");
   show->add_option("db", o->db, "Trace store")->required();
   show->add_option("id", o->id, "A record id, or #SEQ for a row number")->required();
-  show->add_flag("--json", o->json, "Print the tollgate.decision/1 JSON");
+  show->add_flag("--json", o->json, "Print the tollgate.decision/1 JSON (the same as --format json)");
+  show->add_option("--format", o->show_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   auto* exp = app->add_subcommand("export", "Write every stored decision (and reject) as JSONL or CSV");
   exp->add_option("db", o->db, "Trace store")->required();
-  exp->add_option("--format", o->format, "jsonl (DESIGN §5 objects) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
+  exp->add_option("--format", o->format, "jsonl (one tollgate.decision/1 object a line; json is the same) or csv")
+      ->check(CLI::IsMember({"jsonl", "json", "csv"}));
   exp->add_option("--run", o->run, "Only this run");
   exp->add_flag("--no-rejects", o->no_rejects, "Decisions only");
   exp->add_flag("--rejects-only", o->rejects_only, "Rejected records only");
   exp->add_option("-o,--output", o->output, "Output file (default: standard output)");
   auto* runs = app->add_subcommand("runs", "List the audit runs in a store");
   runs->add_option("db", o->db, "Trace store")->required();
+  runs->add_option("--format", o->runs_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   auto* rescreen_cmd = app->add_subcommand(
       "rescreen", "The stored decisions whose parties match differently under newer screening lists, and the delta");
   rescreen_cmd->add_option("db", o->db, "Trace store")->required();
@@ -224,7 +266,7 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
   rescreen_cmd->add_option("--old-lists", o->old_lists,
                            "The lists the store was screened with: prints the delta (entries added, removed, changed)")
       ->expected(1, -1);
-  rescreen_cmd->add_flag("--json", o->json, "Print tollgate.rescreen/1 JSON");
+  add_output_options(*rescreen_cmd, o->rescreen_out, {"text", "json"});  // json: tollgate.rescreen/1
   (void)g;
 
   return {app, [o, verify, show, exp, runs, rescreen_cmd]() -> int {
@@ -238,7 +280,7 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
             if (verify->parsed()) return verify_store(*store, *o);
             if (show->parsed()) return show_record(*store, *o);
             if (exp->parsed()) return export_records(*store, *o);
-            if (runs->parsed()) return list_runs(*store);
+            if (runs->parsed()) return list_runs(*store, *o);
             if (rescreen_cmd->parsed()) return rescreen_store(*store, *o);
             return exit_internal;
           }};

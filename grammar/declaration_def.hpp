@@ -32,7 +32,7 @@ struct close_brace_class;
 
 // ---- Rules --------------------------------------------------------------------------------------------------
 const x3::rule<declaration_class, ast::declaration> declaration =
-    "a declaration (ruleset, include, group, metric, condition, classify, rule, levy or note)";
+    "a declaration (ruleset, include, group, metric, condition, classify, rule, levy, note or field)";
 const x3::rule<include_decl_class, ast::declaration> include_decl = "an include";
 const x3::rule<ruleset_decl_class, ast::declaration> ruleset_decl = "a ruleset header";
 const x3::rule<def_decl_class, ast::declaration> def_decl = "a definition";
@@ -56,10 +56,13 @@ const x3::rule<close_brace_class> close_brace =
 // header_item = "source" string | "status" ident | "effective" date | "until" date
 //             | "replaces" ident | "replaced_by" ident | "covers_from" date | "covers_until" date ;
 // definition  = ("group" | "metric" | "condition") ident "=" expression ;
-// rule        = ("classify" | "rule" | "levy" | "note") ident { clause } ;
+// rule        = ("classify" | "rule" | "levy" | "note" | "field") ident { clause } ;
 // clause      = "on" ident | "as" string | "when" expression | "except" "when" expression | "then" ident
 //             | "review" ident | "exception" ident | "overrides" ident { "," ident } | "fee" expression
-//             | "of" ident | "effective" date | "until" date | "cite" string | "quote" string ;
+//             | "of" ident | "effective" date | "until" date | "cite" string | "quote" string
+//             | "type" ident | "unit" string | "doc" string | "required" | "positive" ;
+// A `field` declaration (the record schema, docs/language.md) is read with the rule grammar: `field tpp on chip`
+// followed by its clauses; the checker says which clauses belong to which kind.
 using opt_token = boost::optional<ast::token>;
 using opt_expr = boost::optional<ast::expression>;
 using clause_list = std::vector<ast::clause>;
@@ -74,7 +77,7 @@ const auto ruleset_decl_def = (kwa("ruleset") > ident_token > string_token > '{'
                               x3::attr(opt_expr());
 const auto def_decl_def = (kwa("group") | kwa("metric") | kwa("condition")) > ident_token >>
                           x3::attr(opt_token()) >> x3::attr(clause_list()) > '=' > expression();
-const auto rule_decl_def = ((kwa("classify") | kwa("rule") | kwa("levy") | kwa("note")) > ident_token) >>
+const auto rule_decl_def = ((kwa("classify") | kwa("rule") | kwa("levy") | kwa("note") | kwa("field")) > ident_token) >>
                            x3::attr(opt_token()) >> *clause >> x3::attr(opt_expr());
 
 const auto header_item_def = (kwa("source") > string_token)
@@ -101,7 +104,12 @@ const auto clause_def = (kwa("on") > ident_token)
                       | (kwa("effective") > date_token)
                       | (kwa("until") > date_token)
                       | (kwa("cite") > string_token)
-                      | (kwa("quote") > string_token);
+                      | (kwa("quote") > string_token)
+                      | (kwa("type") > ident_token)
+                      | (kwa("unit") > string_token)
+                      | (kwa("doc") > string_token)
+                      | (kwa("required") >> x3::attr(ast::token()))
+                      | (kwa("positive") >> x3::attr(ast::token()));
 
 const auto ident_token_def = (identifier_text - expression_keyword) >> x3::attr(false);
 const auto token_list_def = ident_token % ',';

@@ -134,6 +134,7 @@ const char* to_string(DeclKind k) {
     case DeclKind::rule: return "rule";
     case DeclKind::levy: return "levy";
     case DeclKind::note: return "note";
+    case DeclKind::field: return "field";
   }
   return "?";
 }

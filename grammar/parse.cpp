@@ -19,7 +19,7 @@ using syntax::ExprKind;
 constexpr size_t max_identifier_length = 128;
 
 const char* const top_level_keywords[] = {"ruleset", "include", "group",    "metric", "condition",
-                                          "classify", "rule",   "levy",     "note"};
+                                          "classify", "rule",   "levy",     "note", "field"};
 
 bool is_ident_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -277,6 +277,10 @@ class Lowerer {
       }
       void operator()(const ast::token& t) const {
         out.kind = syntax::Clause::Kind::token;
+        if (t.text.empty() && !t.quoted) {  // a flag clause (`required`): no token of its own, no position
+          out.token.span = out.span;
+          return;
+        }
         out.token = self.token(t);
       }
       void operator()(const std::vector<ast::token>& ts) const {
@@ -295,7 +299,7 @@ class Lowerer {
         {"group", syntax::DeclKind::group},     {"metric", syntax::DeclKind::metric},
         {"condition", syntax::DeclKind::condition}, {"classify", syntax::DeclKind::classify},
         {"rule", syntax::DeclKind::rule},       {"levy", syntax::DeclKind::levy},
-        {"note", syntax::DeclKind::note}};
+        {"note", syntax::DeclKind::note},       {"field", syntax::DeclKind::field}};
     for (const auto& [word, kind] : kinds)
       if (d.kind == word) out.kind = kind;
     out.span = span_of(d);
@@ -439,7 +443,7 @@ ParseResult parse_rules(std::string text, std::string path) {
     } else {
       at = static_cast<size_t>(start - begin);
       fail(static_cast<uint32_t>(at), "tollgate.parse.expected",
-           "expected a declaration (ruleset, include, group, metric, condition, classify, rule, levy or note), "
+           "expected a declaration (ruleset, include, group, metric, condition, classify, rule, levy, note or field), "
            "found " + describe_found(view, at),
            "");
     }

@@ -111,7 +111,8 @@ struct Token {
 
 struct Clause {
   std::string key;  // "on", "as", "when", "except", "then", "review", "exception", "overrides", "fee", "of",
-                    // "effective", "until", "cite", "quote"; in ruleset headers also "source", "status",
+                    // "effective", "until", "cite", "quote"; in field declarations "type", "unit", "doc",
+                    // "required", "positive" (the last two with an empty token); in ruleset headers also "source", "status",
                     // "replaces", "replaced_by", "covers_from", "covers_until"
   Span span;        // the keyword
   enum class Kind { expr, token, tokens } kind = Kind::token;
@@ -120,7 +121,8 @@ struct Clause {
   std::vector<Token> tokens;
 };
 
-enum class DeclKind { include, ruleset, group, metric, condition, classify, rule, levy, note };
+// field: a record field declared in the rules (the record schema; docs/language.md "Fields").
+enum class DeclKind { include, ruleset, group, metric, condition, classify, rule, levy, note, field };
 
 struct Decl {
   DeclKind kind = DeclKind::rule;

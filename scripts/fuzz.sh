@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-rules csv jsonl json}
+targets=${FUZZ_TARGETS:-rules csv jsonl json decode}
 bash scripts/setup.sh
 mkdir -p build-fuzz
 launcher=()
@@ -30,7 +30,10 @@ fi
 if [ "${FUZZ_WITH_TESTS:-0}" = 1 ]; then
   # The doctest suite under ASan+UBSan (this build instruments every target): any report fails the run.
   t0=$(date +%s)
-  if ! build-fuzz/tests/tollgate_tests > build-fuzz/tests_asan.log 2>&1; then
+  # The three exhaustive semantic-diff cases take six minutes under the sanitizers (seconds in the Release suite,
+  # which CTest's `unit` runs in full): left out here, the other diff cases stay in.
+  slow='*enacted + AI OVERWATCH Act*,*before and after the H200 opening*,*deterministic whatever the threads*'
+  if ! build-fuzz/tests/tollgate_tests -tce="$slow" > build-fuzz/tests_asan.log 2>&1; then
     tail -40 build-fuzz/tests_asan.log
     echo "sanitize: the doctest suite FAILED under ASan+UBSan (log: build-fuzz/tests_asan.log)" >&2
     exit 1
@@ -45,6 +48,8 @@ seeds() {  # the seed folders and files of a target
     csv) echo tests/fuzz/seeds/csv fixtures/orders/sample_orders.csv fixtures/orders/sample_log.csv fixtures/chips.csv ;;
     jsonl) echo tests/fuzz/seeds/jsonl fixtures/orders/sample_orders.jsonl ;;
     json) echo tests/fuzz/seeds/json fixtures/cases/input_records.json ;;
+    decode) echo tests/fuzz/seeds/decode fixtures/imports/orders.xlsx fixtures/imports/orders_semicolon.csv \
+              fixtures/imports/orders_unicode.txt fixtures/imports/sap_export.csv fixtures/imports/oracle_export.csv ;;
   esac
 }
 

@@ -7,7 +7,8 @@ pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlite
       libicu-dev  # party screening: Unicode normalization, Han-Latin transliteration (engine/screen)
       python3 sqlite3  # python3: the JSON checks of tests/cli/*; sqlite3: the store edits of cli_audit_input.sh
       chromium nodejs wrk  # the web page's browser tests (tests/browser) and the serve benchmark (bench/)
-      clang libclang-rt-14-dev time)  # clang: the fuzzers and the sanitizer build (scripts/fuzz.sh); time: memory checks
+      clang libclang-rt-14-dev time  # clang: the fuzzers and the sanitizer build (scripts/fuzz.sh); time: memory checks
+      libzip-dev libexpat1-dev libtomlplusplus-dev iso-codes)  # .xlsx (zip, XML), TOML column maps, country names
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -34,7 +34,7 @@ inline const Program& bundled() {
 }
 
 inline const Catalog& catalog() {
-  static const Catalog c = Catalog::load(source_dir() + "/fixtures/chips.csv");
+  static const Catalog c = Catalog::load(source_dir() + "/fixtures/chips.csv", bundled().schema);
   return c;
 }
 

@@ -67,6 +67,31 @@ void note_cpu(const char* who) {
 
 using Clock = std::chrono::steady_clock;
 
+// The deciding rule of each flagged decision read back from a store, named from its stored fired array (which the
+// chain covers): the first fired verdict rule giving the listed verdict with the listed review, else the first
+// giving the verdict (deciding_rule(), on what was stored). The citation is the stored one.
+void name_deciding_rules(const Program& p, std::vector<Listed>& listed) {
+  std::unordered_map<std::string_view, const Rule*> by_id;
+  for (const Rule& r : p.rules) by_id.emplace(r.id, &r);
+  for (Listed& l : listed) {
+    auto fired = nlohmann::json::parse("{\"fired\":" + l.fired + "}", nullptr, false);
+    l.fired.clear();
+    if (fired.is_discarded()) continue;
+    bool exact = false;
+    for (const auto& f : fired["fired"]) {
+      if (!f.is_object() || !f["rule"].is_string()) continue;
+      auto it = by_id.find(f["rule"].get_ref<const std::string&>());
+      if (it == by_id.end() || it->second->kind != RuleKind::verdict || to_string(it->second->verdict) != l.verdict)
+        continue;
+      const bool same_review = to_string(it->second->review) == l.review;
+      if (!l.rule.empty() && (exact || !same_review)) continue;
+      l.rule = it->first;
+      l.citation = f["citation"].is_string() ? f["citation"].get<std::string>() : it->second->citation;
+      exact = same_review;
+    }
+  }
+}
+
 // With a store, the single writer is the pipeline's narrowest part: when threads outnumber cores, the workers yield
 // to it (a lower priority within the process; nothing is asked of the rest of the machine).
 void lower_priority() {
@@ -91,13 +116,11 @@ void name_thread(const char* name) {
 #endif
 }
 
-InputFormat format_of(const std::string& path, std::FILE* f) {
-  // Not records at all (a spreadsheet, UTF-16, binary, empty, a header alone): a file-level error, as in check.
-  if (std::string why = input_file_problem(path); !why.empty()) throw std::runtime_error(why);
-  char head[256];
-  size_t got = std::fread(head, 1, sizeof head, f);
-  std::rewind(f);
-  InputFormat fmt = guess_format(path, std::string_view(head, got));
+InputFormat format_of(const std::string& path, const ReadOptions& read) {
+  // Not records at all (binary, UTF-16 without a byte order mark, empty, a header alone): a file-level error, as in
+  // check. Spreadsheet exports and .xlsx are read through decode.hpp.
+  if (std::string why = input_file_problem(path, read); !why.empty()) throw std::runtime_error(why);
+  InputFormat fmt = DecodedInput(path, nullptr, read).format();
   if (fmt == InputFormat::json)
     throw std::runtime_error("'" + path + "' is a JSON document; audit streams JSONL (one object per line) and CSV: "
                              "convert it with  jq -c '.[]' " + path + " > log.jsonl");
@@ -115,6 +138,8 @@ struct Counts {
   std::array<Tally, country_slots + 2> dest{};        // by country index; no destination; unread
   std::map<int, Tally> month;                         // by month_index(); k_no_month
   std::map<std::string, Tally, std::less<>> chip;     // by name, or (fab order), (inline spec), (error)
+  // By note rule index: the decisions that carry that note (a decision counts under each of its notes, or none).
+  std::map<int, Tally> note;
   bool any = false;
 
   void clear() {
@@ -123,6 +148,7 @@ struct Counts {
     dest.fill(Tally{});
     month.clear();
     chip.clear();
+    note.clear();
     any = false;
   }
   void add(const Counts& o) {
@@ -135,10 +161,11 @@ struct Counts {
       if (it == chip.end()) it = chip.emplace(k, Tally{}).first;
       it->second += t;
     }
+    for (const auto& [k, t] : o.note) note[k] += t;
     any = true;
   }
-  // Adds these counts to `t`, by name.
-  void spread(Tallies& t) const {
+  // Adds these counts to `t`, by name (notes by their rule id in `program`).
+  void spread(Tallies& t, const Program& program) const {
     if (!any) return;
     auto dim = [&](const char* name) -> TallyMap& {
       auto d = t.find(std::string_view(name));
@@ -166,6 +193,10 @@ struct Counts {
                                                  : country_code(static_cast<int>(i)), dest[i]);
     for (const auto& [m, v] : month) add(by_month, m == k_no_month ? std::string("(no date)") : format_month(m), v);
     for (const auto& [c, v] : chip) add(by_chip, c, v);
+    if (!note.empty()) {
+      TallyMap& by_note = dim("note");
+      for (const auto& [r, v] : note) add(by_note, program.rules[static_cast<size_t>(r)].id, v);
+    }
   }
 };
 
@@ -389,6 +420,8 @@ class Worker {
       : p_(p), catalog_(c), o_(o), full_(full), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
         chip_counts_(3) {
     if (o.parties) parties_ = std::make_unique<PartyScreen>(o.parties, store_);  // no store: verdicts only
+    for (size_t i = 0; i < p_.rules.size(); ++i)
+      if (p_.rules[i].kind == RuleKind::note) note_rules_[i / 64] |= uint64_t{1} << (i % 64);
   }
 
   void run(const Batch& b, Result& out) {
@@ -499,6 +532,7 @@ class Worker {
     e.reject = false;
     e.rulesets_key = nullptr;
     e.fee_total_cents = 0;
+    e.rule = -1;
     e.id = e.as_of = e.subject = e.fees = e.rulesets = TextRef{};
     e.code = e.field = e.message = e.raw = e.json = TextRef{};
     return e;
@@ -586,6 +620,10 @@ class Worker {
       ++out.decisions;
       tally(out.delta, static_cast<size_t>(d.klass), destination_key(r), r, chip_key(r), verdict_slot(d.verdict),
             d.fee_total_cents);
+      for (size_t w = 0; w < note_rules_.size(); ++w)  // the notes it carries (DESIGN §5 `notes`), by rule
+        for (uint64_t bits = d.fired[w] & note_rules_[w]; bits; bits &= bits - 1)
+          bump(out.delta.note[static_cast<int>(w * 64) + std::countr_zero(bits)], verdict_slot(d.verdict),
+               d.fee_total_cents);
       // Without a store, only what the summary lists is kept: records that need a licence or are prohibited.
       bool flagged = d.verdict >= Verdict::license_required;
       if (!store_ && (!flagged || full_.flagged.load(std::memory_order_relaxed) || listed_flagged_++ >= o_.list_limit))
@@ -603,6 +641,7 @@ class Worker {
       e.review = to_string(d.review);
       e.exception = to_string(d.exception);
       e.fee_total_cents = d.fee_total_cents;
+      if (!store_) e.rule = deciding_rule(p_, d);  // (with a store, named from the stored fired array at the end)
       if (store_) {  // without a store nothing is rendered or hashed: verdicts and tallies only
         JsonLayout layout;
         e.input_sha = sha256(r.canonical);
@@ -667,6 +706,7 @@ class Worker {
   }
 
   const Program& p_;
+  std::array<uint64_t, max_rules / 64> note_rules_{};  // bit per rule index: a note rule
   const Catalog& catalog_;
   const AuditOptions& o_;
   const ListsFull& full_;
@@ -724,6 +764,10 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
     j["resolutions"] = o.parties->resolutions ? o.parties->resolutions->sha256 : "";
   }
   for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
+  // How the inputs are read (absent when plain: earlier runs keep their keys).
+  if (o.read.columns) j["columns_sha256"] = o.read.columns->sha256;
+  if (o.read.decimal_comma) j["decimal_comma"] = true;
+  if (!o.read.sheet.empty()) j["sheet"] = o.read.sheet;
   return sha256_hex(j.dump());
 }
 
@@ -850,7 +894,7 @@ void AuditRun::describe_inputs() {
       // The format first, so that a JSON document is refused before anything is stored.
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
       if (!fp) throw std::runtime_error("cannot read '" + path + "'");
-      in.format = format_of(path, fp.get());
+      in.format = format_of(path, o_.read);
     }
     // With a store, the inputs' hashes key the run (the same audit is found, an interrupted one resumed) and the
     // store keeps them: open_store. Without one, nothing is hashed: verdicts and tallies only (hashing the input was
@@ -867,6 +911,9 @@ void AuditRun::describe_inputs() {
   opts["include_proposed"] = o_.include_proposed;
   if (o_.include_unenforced) opts["include_unenforced"] = true;
   if (o_.parties) opts["screening"] = nlohmann::ordered_json::parse("{" + o_.parties->lists_json + "}");
+  if (o_.read.columns) opts["columns"] = {{"path", o_.read.columns->path}, {"sha256", o_.read.columns->sha256}};
+  if (o_.read.decimal_comma) opts["decimal_comma"] = true;
+  if (!o_.read.sheet.empty()) opts["sheet"] = o_.read.sheet;
   sum_.options_json = opts.dump();
 }
 
@@ -923,6 +970,7 @@ bool AuditRun::look_up_run() {
     sum_.seal = store_->last_seal(prior->run);
     sum_.tallies = store_->tallies(prior->run);
     sum_.flagged = store_->flagged(prior->run, o_.list_limit);
+    name_deciding_rules(program_, sum_.flagged);
     sum_.rejects = store_->rejected(prior->run, o_.list_limit);
     sum_.decisions = prior->decisions;
     sum_.rejected = prior->rejects;
@@ -1017,7 +1065,11 @@ bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
     if (!fp) throw std::runtime_error("cannot read '" + path + "'");
   }
   InputFormat fmt = sum_.inputs[f].format;
-  RowReader rr(hashed ? hashed->file() : fp.get(), fmt);
+  // Spreadsheet exports, .xlsx and column maps are rewritten as they are read (decode.hpp); then the offsets where a
+  // resumed run continues are in the rewritten text, which is the same for the same bytes and options.
+  DecodedInput decoded(path, hashed ? hashed->file() : fp.get(), o_.read);
+  RowReader rr(decoded.file(), fmt);
+  rr.prime(decoded.head());
   p.headers.push_back(std::make_unique<std::vector<std::string>>());
   uint64_t header_id = 0;
   auto make = [&] {
@@ -1066,7 +1118,7 @@ bool AuditRun::read_input(Pipeline& p, uint32_t f, uint64_t& index) {
     if (!more || full) {
       uint64_t off = more ? row.end : sum_.inputs[f].bytes;
       b->end = more ? TraceStore::Position{f, row.end, rr.lines_read() + 1} : TraceStore::Position{f + 1, 0, 1};
-      b->bytes = off - last_offset;
+      b->bytes = off > last_offset ? off - last_offset : 0;  // (a rewritten input's offsets are not the file's)
       last_offset = off;
       if (!more && !rr.read_error().empty()) throw std::runtime_error("reading '" + path + "': " + rr.read_error());
       if (!more && hashed) b->input_read = hashed->finish(f);
@@ -1151,6 +1203,10 @@ void AuditRun::list_unstored(Pipeline& p, const Result& r) {
     l.subject = text(e.subject);
     l.as_of = text(e.as_of);
     l.fee_total_cents = e.fee_total_cents;
+    if (e.rule >= 0) {
+      l.rule = program_.rules[static_cast<size_t>(e.rule)].id;
+      l.citation = program_.rules[static_cast<size_t>(e.rule)].citation;
+    }
     l.stage = e.stage;
     l.code = text(e.code);
     l.field = text(e.field);
@@ -1175,7 +1231,7 @@ void AuditRun::take(Pipeline& p, Result& r) {
 }
 
 void AuditRun::commit() {
-  counted_.spread(delta_);
+  counted_.spread(delta_, program_);
   if (store_) {
     ensure_run();
     if (!store_->in_transaction()) store_->begin();
@@ -1306,6 +1362,7 @@ AuditSummary AuditRun::finish_run(Pipeline& p) {
                              std::to_string(sum_.decisions + sum_.rejected) + " records but tallies " +
                              std::to_string(tally_total(sum_.tallies)));
     sum_.flagged = store_->flagged(sum_.run, o_.list_limit);
+    name_deciding_rules(program_, sum_.flagged);
     sum_.rejects = store_->rejected(sum_.run, o_.list_limit);
   }
   if (o_.progress)

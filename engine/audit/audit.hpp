@@ -14,6 +14,7 @@
 #include "engine/base/hash.hpp"
 #include "engine/lang/program.hpp"
 #include "engine/parties/parties.hpp"
+#include "engine/records/decode.hpp"
 #include "engine/records/record.hpp"
 #include "engine/trace/store.hpp"
 
@@ -27,6 +28,7 @@ struct AuditProgress {
 
 struct AuditOptions {
   std::vector<std::string> inputs;   // CSV or JSONL files
+  ReadOptions read;                  // column map, decimal comma, sheet (decode.hpp); part of the run's identity
   std::optional<Day> as_of;          // judge every record as of this date instead of its own
   bool include_proposed = false;
   bool include_unenforced = false;   // apply rulesets with status unenforced

@@ -1,6 +1,8 @@
 // tollgate — audit summaries and reports (see report.hpp).
 #include "engine/base/text.hpp"
 #include "engine/base/hash.hpp"
+#include "engine/base/money.hpp"
+#include "engine/render/render.hpp"
 #include "engine/audit/report.hpp"
 
 #include <nlohmann/json.hpp>
@@ -89,12 +91,7 @@ std::string group_digits(uint64_t n) {
   return out;
 }
 
-std::string dollars(int64_t cents) {
-  bool neg = cents < 0;
-  uint64_t c = neg ? static_cast<uint64_t>(-(cents + 1)) + 1 : static_cast<uint64_t>(cents);
-  std::string frac = std::to_string(c % 100);
-  return std::string(neg ? "-$" : "$") + group_digits(c / 100) + "." + (frac.size() == 1 ? "0" : "") + frac;
-}
+std::string dollars(int64_t cents) { return format_dollars(cents); }
 
 std::string summary_text(const AuditSummary& s, size_t list_rows) {
   std::string out = "audit: " + headline(s) + "\n";
@@ -131,6 +128,7 @@ std::string summary_text(const AuditSummary& s, size_t list_rows) {
   table("classification", "classification", 10);
   table("destination", "destination", 10);
   table("chip (by fees)", "chip", 10);
+  table("note (decisions carrying it)", "note", 10);
   auto months = rows_of(s, "month");
   while (!months.empty() && months.front().first[0] == '(') months.erase(months.begin());  // "(no date)"
   if (!months.empty()) {
@@ -148,7 +146,8 @@ std::string summary_text(const AuditSummary& s, size_t list_rows) {
       const Listed& l = s.flagged[i];
       out += "  " + input_name(s, l.file) + ":" + std::to_string(l.line) + "  " + (l.id.empty() ? "-" : l.id) + "  " +
              l.verdict + (l.review.empty() ? "" : " (" + l.review + ")") + "  " + l.classification + "  " + l.subject +
-             (l.fee_total_cents ? "  fee " + dollars(l.fee_total_cents) : "") + "\n";
+             (l.fee_total_cents ? "  fee " + dollars(l.fee_total_cents) : "") +
+             (l.rule.empty() ? "" : "  [" + l.rule + "]") + "\n";
     }
   }
   if (s.rejected) {
@@ -195,7 +194,7 @@ std::string report_json(const AuditSummary& s) {
     return o;
   };
   j["total"] = tally(total_of(s));
-  for (const char* dim : {"classification", "destination", "month", "chip"}) {
+  for (const char* dim : {"classification", "destination", "month", "chip", "note"}) {
     ojson d = ojson::object();
     for (const auto& [k, t] : rows_of(s, dim)) d[k] = tally(t);
     j[std::string("by_") + dim] = d;
@@ -205,7 +204,9 @@ std::string report_json(const AuditSummary& s) {
     j["flagged"].push_back({{"seq", l.seq}, {"input", input_name(s, l.file)}, {"line", l.line}, {"id", l.id},
                             {"verdict", l.verdict}, {"review", l.review.empty() ? ojson(nullptr) : ojson(l.review)},
                             {"classification", l.classification}, {"subject", l.subject}, {"as_of", l.as_of},
-                            {"fee_total_cents", l.fee_total_cents}});
+                            {"fee_total_cents", l.fee_total_cents},
+                            {"deciding_rule", l.rule.empty() ? ojson(nullptr) : ojson(l.rule)},
+                            {"citation", l.citation.empty() ? ojson(nullptr) : ojson(l.citation)}});
   j["rejected"] = ojson::array();
   for (const auto& l : s.rejects)
     j["rejected"].push_back({{"seq", l.seq}, {"input", input_name(s, l.file)}, {"line", l.line},
@@ -223,7 +224,13 @@ struct Table {
   std::vector<bool> numeric;  // per column: right-aligned
   std::vector<std::vector<std::string>> rows;
   bool bad = false;           // rejects: shown as a warning
+  size_t shown = SIZE_MAX;    // rows shown at once; the rest collapsed (HTML <details>) or left out (Markdown)
+  std::string css;            // HTML: the table's class ("flagged": column widths for the list to act on)
 };
+
+// Rows shown at once in a long table; the rest are collapsed.
+constexpr size_t top_rows = 15;
+constexpr size_t top_flagged = 50;
 
 std::vector<std::pair<std::string, std::string>> meta_of(const AuditSummary& s) {
   std::vector<std::pair<std::string, std::string>> m = {{"engine", s.engine}};
@@ -249,14 +256,65 @@ Table verdict_table(const AuditSummary& s) {
   return t;
 }
 
-std::vector<Table> detail_tables(const AuditSummary& s) {
+// A log's file name without its folder: the table stays narrow (the full path is under "About this run").
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The records that need action, first in every report: each with its date, id, chip, destination, end user, value,
+// verdict, review, the deciding rule and its citation, and where it is in the log.
+Table flagged_table(const AuditSummary& s) {
+  Tally total = total_of(s);
+  uint64_t flagged = total.n[Tally::license_required] + total.n[Tally::prohibited];
+  Table t{"Records that need a licence or are prohibited",
+          group_digits(flagged) + " in all" +
+              (flagged > s.flagged.size() ? "; the first " + group_digits(s.flagged.size()) +
+                                                " here, all with tollgate trace export"
+                                          : "") +
+              ".",
+          {"date", "id", "chip", "destination", "end user", "value", "verdict", "review", "deciding rule", "citation",
+           "input:line"},
+          {false, false, false, false, false, true, false, false, false, false, false},
+          {}};
+  t.shown = top_flagged;
+  t.css = "flagged";
+  for (const auto& l : s.flagged) {
+    SubjectParts sp = parse_subject(l.subject);
+    std::string end_user = sp.end_user;
+    if (!sp.end_user_hq.empty()) end_user += (end_user.empty() ? "HQ " : " (HQ ") + sp.end_user_hq + (end_user.empty() ? "" : ")");
+    t.rows.push_back({l.as_of, l.id, sp.chip.empty() ? l.subject : sp.chip, sp.destination, end_user, sp.value, l.verdict,
+                      l.review, l.rule, l.citation, base_name(input_name(s, l.file)) + ":" + std::to_string(l.line)});
+  }
+  if (flagged == 0) t.note = "None: no record needs a licence or is prohibited.";
+  return t;
+}
+
+Table rejects_table(const AuditSummary& s) {
+  Table t{"Records that could not be judged",
+          group_digits(s.rejected) + " in all" +
+              (s.rejected > s.rejects.size() ? "; the first " + group_digits(s.rejects.size()) + " here" : "") +
+              ". Each must be fixed and judged again: tollgate never lets a record it cannot judge through.",
+          {"input:line", "id", "code", "field", "reason"}, {false, false, false, false, false}, {}, true};
+  t.shown = top_rows;
+  for (const auto& l : s.rejects)
+    t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.code, l.field, l.message});
+  return t;
+}
+
+std::vector<Table> dimension_tables(const AuditSummary& s) {
   std::vector<Table> out;
-  for (const char* dim : {"classification", "destination", "month", "chip"}) {
+  for (const char* dim : {"classification", "destination", "chip", "month", "note"}) {
     auto rows = rows_of(s, dim);
     if (rows.empty()) continue;
-    Table t{std::string("By ") + dim, "",
+    const bool note = std::string_view(dim) == "note";
+    Table t{std::string("By ") + dim,
+            note ? "The decisions that carry each note (the decision's `notes`: an uncertain strict reading, an exception "
+                   "that may apply, a relaxation withheld), by note rule; a decision counts under each of its notes."
+                 : "",
             {dim, "records", "ALLOWED", "NOTIFY", "LICENSE_REQUIRED", "PROHIBITED", "rejected", "fees"},
             {false, true, true, true, true, true, true, true}, {}};
+    t.shown = top_rows;
     for (const auto& [k, v] : rows) {
       std::vector<std::string> r = {k, group_digits(v.total())};
       for (int i = 0; i < Tally::kinds; ++i) r.push_back(group_digits(v.n[i]));
@@ -265,69 +323,80 @@ std::vector<Table> detail_tables(const AuditSummary& s) {
     }
     out.push_back(std::move(t));
   }
-  Tally total = total_of(s);
-  uint64_t flagged = total.n[Tally::license_required] + total.n[Tally::prohibited];
-  if (flagged) {
-    Table t{"Records that need a licence or are prohibited",
-            group_digits(flagged) + " in all" +
-                (flagged > s.flagged.size() ? "; the first " + std::to_string(s.flagged.size()) +
-                                                  " here, all with tollgate trace export"
-                                            : "") + ".",
-            {"input:line", "id", "verdict", "review", "class", "subject", "fee"},
-            {false, false, false, false, false, false, true}, {}};
-    for (const auto& l : s.flagged)
-      t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.verdict, l.review,
-                        l.classification, l.subject, l.fee_total_cents ? dollars(l.fee_total_cents) : ""});
-    out.push_back(std::move(t));
-  }
-  if (s.rejected) {
-    Table t{"Records that could not be judged",
-            group_digits(s.rejected) + " in all" +
-                (s.rejected > s.rejects.size() ? "; the first " + std::to_string(s.rejects.size()) + " here" : "") +
-                ".",
-            {"input:line", "id", "code", "field", "reason"}, {false, false, false, false, false}, {}, true};
-    for (const auto& l : s.rejects)
-      t.rows.push_back({input_name(s, l.file) + ":" + std::to_string(l.line), l.id, l.code, l.field, l.message});
-    out.push_back(std::move(t));
-  }
   return out;
 }
 
 std::string markdown_table(const Table& t) {
-  std::string out = "\n## " + t.title + "\n\n" + (t.note.empty() ? "" : md_escape(t.note) + "\n\n") + "|";
+  std::string out = "\n## " + t.title + "\n\n" + (t.note.empty() ? "" : md_escape(t.note) + "\n\n");
+  if (t.rows.empty()) return out;
+  out += "|";
   for (const auto& h : t.head) out.append(" ").append(md_escape(h)).append(" |");  // appends: GCC 12 -Wrestrict
   out += "\n|";
   for (bool n : t.numeric) out += n ? "--:|" : "---|";
   out += "\n";
-  for (const auto& r : t.rows) {
+  for (size_t i = 0; i < t.rows.size() && i < t.shown; ++i) {
     out += "|";
-    for (const auto& c : r) out.append(" ").append(md_escape(c)).append(" |");
+    for (const auto& c : t.rows[i]) out.append(" ").append(md_escape(c)).append(" |");
     out += "\n";
   }
+  if (t.rows.size() > t.shown)
+    out += "\n" + group_digits(t.rows.size() - t.shown) + " more rows: in the HTML or JSON report.\n";
   return out;
 }
 
-std::string html_table(const Table& t) {
-  std::string out = std::string("<h2") + (t.bad ? " class=bad" : "") + ">" + html_escape(t.title) + "</h2>" +
-                    (t.note.empty() ? "" : "<p>" + html_escape(t.note) + "</p>") + "<table><tr>";
+std::string html_rows(const Table& t, size_t from, size_t to) {
+  std::string out = t.css.empty() ? "<table><thead><tr>" : "<table class=\"" + t.css + "\"><thead><tr>";
   for (size_t i = 0; i < t.head.size(); ++i)
     out += std::string(t.numeric[i] ? "<th class=n>" : "<th>") + html_escape(t.head[i]) + "</th>";
-  out += "</tr>";
-  for (const auto& r : t.rows) {
+  out += "</tr></thead><tbody>";
+  for (size_t k = from; k < to && k < t.rows.size(); ++k) {
     out += "<tr>";
-    for (size_t i = 0; i < r.size(); ++i)
-      out += std::string(t.numeric[i] ? "<td class=n>" : "<td>") + html_escape(r[i]) + "</td>";
+    for (size_t i = 0; i < t.rows[k].size(); ++i)
+      out += std::string(t.numeric[i] ? "<td class=n>" : "<td>") + html_escape(t.rows[k][i]) + "</td>";
     out += "</tr>";
   }
-  return out + "</table>\n";
+  return out + "</tbody></table>";
+}
+
+// A table with its first `shown` rows; the others in a collapsed section (left out when printed, which says so).
+std::string html_table(const Table& t, const std::string& id = "") {
+  std::string out = std::string("<h2") + (id.empty() ? "" : " id=\"" + id + "\"") + (t.bad ? " class=bad" : "") +
+                    ">" + html_escape(t.title) + "</h2>" + (t.note.empty() ? "" : "<p>" + html_escape(t.note) + "</p>");
+  if (t.rows.empty()) return out + "\n";
+  out += html_rows(t, 0, t.shown);
+  if (t.rows.size() > t.shown) {
+    const std::string more = group_digits(t.rows.size() - t.shown);
+    out += "<details><summary>" + more + " more rows</summary>" + html_rows(t, t.shown, t.rows.size()) +
+           "</details><p class=print-only>" + more +
+           " more rows are not printed: open the report on screen, or use tollgate trace export.</p>";
+  }
+  return out + "\n";
 }
 }  // namespace
 
+// One sentence on what needs action: the first thing a reader sees.
+std::string action_line(const AuditSummary& s) {
+  Tally t = total_of(s);
+  const uint64_t lic = t.n[Tally::license_required], pro = t.n[Tally::prohibited], rej = s.rejected;
+  if (!lic && !pro && !rej) return "No record needs action: none needs a licence, none is prohibited, all were judged.";
+  std::string out = "Action needed: ";
+  std::vector<std::string> parts;
+  if (lic) parts.push_back(group_digits(lic) + (lic == 1 ? " record needs" : " records need") + " a licence");
+  if (pro) parts.push_back(group_digits(pro) + (pro == 1 ? " record is" : " records are") + " prohibited");
+  if (rej) parts.push_back(group_digits(rej) + (rej == 1 ? " record" : " records") + " could not be judged");
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? (i + 1 == parts.size() ? " and " : ", ") : "") + parts[i];
+  return out + ". Fees due: " + dollars(t.fee_cents) + ".";
+}
+
 std::string report_markdown(const AuditSummary& s) {
-  std::string out = "# tollgate audit report\n\n" + md_escape(headline(s)) + ".\n\n| | |\n|---|---|\n";
-  for (const auto& [k, v] : meta_of(s)) out += "| " + k + " | " + md_escape(v) + " |\n";
+  std::string out = "# tollgate audit report\n\n" + md_escape(headline(s)) + ".\n\n**" + md_escape(action_line(s)) +
+                    "**\n";
+  out += markdown_table(flagged_table(s));
+  if (s.rejected) out += markdown_table(rejects_table(s));
   out += markdown_table(verdict_table(s));
-  for (const auto& t : detail_tables(s)) out += markdown_table(t);
+  for (const auto& t : dimension_tables(s)) out += markdown_table(t);
+  out += "\n## About this run\n\n| | |\n|---|---|\n";
+  for (const auto& [k, v] : meta_of(s)) out += "| " + k + " | " + md_escape(v) + " |\n";
   return out;
 }
 
@@ -416,18 +485,39 @@ std::string fee_chart(const AuditSummary& s) {
 std::string report_html(const AuditSummary& s) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tollgate audit report</title><style>"
-      "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}"
-      "h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
-      "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 10px;border-bottom:1px solid #eee;"
-      "text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}"
-      ".meta td:first-child{color:#666}.bad{color:#b3261e}svg{width:100%;height:auto}"
+      "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1500px;color:#222;padding:0 1em}"
+      "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}"
+      "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;border-bottom:1px solid #eee;"
+      "text-align:left;vertical-align:top}th{background:#f4f4f4;position:sticky;top:0}"
+      "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}code{font-size:12px}"
+      ".action{font-size:1.1em;padding:.6em 1em;border-left:5px solid #d9453d;background:#fdf1f0}"
+      ".ok{border-left-color:#9bbf85;background:#f3f8f0}"
+      ".meta td:first-child{color:#666;white-space:nowrap}.meta td{word-break:break-all}.bad{color:#b3261e}"
+      "svg{width:100%;height:auto}details summary{cursor:pointer;color:#1a5fb4;margin:.3em 0}.print-only{display:none}"
+      "nav a{margin-right:1em}.flagged td:nth-child(-n+2),.flagged td:nth-child(4),.flagged td:nth-child(7),"
+      ".flagged td:nth-child(11){white-space:nowrap}.flagged td:nth-child(10){min-width:16em;color:#444}"
+      ".flagged{font-size:12px;width:100%}.flagged td,.flagged th{padding:2px 5px}"
+      ".flagged td:nth-child(3),.flagged td:nth-child(5){min-width:8em}"
+      "@media print{body{font-size:10px;max-width:none;margin:0}h2{break-after:avoid}tr{break-inside:avoid}"
+      "nav,details{display:none}.print-only{display:block;font-style:italic}th{position:static}"
+      "svg{max-height:6cm}@page{size:A4 landscape;margin:12mm}}"
       "</style></head><body>\n<h1>tollgate audit report</h1>\n<p>" +
-      html_escape(headline(s)) + ".</p>\n<table class=\"meta\">";
+      html_escape(headline(s)) + ".</p>\n";
+  Tally total = total_of(s);
+  const bool action = total.n[Tally::license_required] + total.n[Tally::prohibited] + s.rejected > 0;
+  out += std::string("<p class=\"action") + (action ? "" : " ok") + "\">" + html_escape(action_line(s)) + "</p>\n";
+  out += "<nav><a href=\"#flagged\">flagged records</a>" + std::string(s.rejected ? "<a href=\"#rejects\">not judged</a>" : "") +
+         "<a href=\"#charts\">charts</a><a href=\"#tables\">by class, destination, chip, month</a>"
+         "<a href=\"#run\">about this run</a></nav>\n";
+  out += html_table(flagged_table(s), "flagged");
+  if (s.rejected) out += html_table(rejects_table(s), "rejects");
+  out += "<h2 id=\"charts\">Records by month</h2>" + month_chart(s) + "\n<h2>Fees by destination</h2>" + fee_chart(s) +
+         "\n";
+  out += html_table(verdict_table(s), "tables");
+  for (const auto& t : dimension_tables(s)) out += html_table(t);
+  out += "<h2 id=\"run\">About this run</h2><table class=\"meta\">";
   for (const auto& [k, v] : meta_of(s)) out += "<tr><td>" + html_escape(k) + "</td><td>" + html_escape(v) + "</td></tr>";
-  out += "</table>\n" + html_table(verdict_table(s));
-  out += "<h2>Records by month</h2>" + month_chart(s) + "\n<h2>Fees by destination</h2>" + fee_chart(s) + "\n";
-  for (const auto& t : detail_tables(s)) out += html_table(t);
-  return out + "</body></html>\n";
+  return out + "</table>\n</body></html>\n";
 }
 
 void write_report(const AuditSummary& s, const std::string& path) {

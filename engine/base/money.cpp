@@ -52,4 +52,19 @@ std::string format_cents(int64_t cents) {
   return buf;
 }
 
+std::string format_dollars(int64_t cents) {
+  const bool neg = cents < 0;
+  const uint64_t c = neg ? static_cast<uint64_t>(-(cents + 1)) + 1 : static_cast<uint64_t>(cents);
+  const std::string whole = std::to_string(c / 100);
+  std::string out = neg ? "-$" : "$";
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i && (whole.size() - i) % 3 == 0) out += ',';
+    out += whole[i];
+  }
+  out += '.';
+  out += static_cast<char>('0' + c % 100 / 10);
+  out += static_cast<char>('0' + c % 10);
+  return out;
+}
+
 }  // namespace tollgate

@@ -22,5 +22,8 @@ std::optional<int64_t> parse_money_cents(std::string_view text, std::string* why
 // round_half_up(numerator / denominator) for non-negative values, exact.
 int64_t div_round_half_up(i128 numerator, i128 denominator);
 std::string format_cents(int64_t cents);  // "1234.56"
+// Money as people read it, the one format every text, Markdown and HTML output uses: "$1,800,000.00",
+// "-$12.50" (JSON outputs carry exact integer cents instead).
+std::string format_dollars(int64_t cents);
 
 }  // namespace tollgate

@@ -249,4 +249,22 @@ std::optional<std::string> format_exact_terminating(Exact a) {
 
 std::string format_exact_rounded(Exact a, int places) { return long_division(a, places); }
 
+std::string group_thousands(std::string_view decimal) {
+  const size_t sign = !decimal.empty() && decimal[0] == '-' ? 1 : 0;
+  size_t end = sign;
+  while (end < decimal.size() && decimal[end] >= '0' && decimal[end] <= '9') ++end;
+  const std::string_view rest = decimal.substr(end);
+  const bool plain = end > sign && (rest.empty() || (rest[0] == '.' && rest.find_first_not_of("0123456789", 1) ==
+                                                                          std::string_view::npos));
+  if (!plain) return std::string(decimal);
+  std::string out(decimal.substr(0, sign));
+  const size_t digits = end - sign;
+  for (size_t i = 0; i < digits; ++i) {
+    if (i && (digits - i) % 3 == 0) out += ',';
+    out += decimal[sign + i];
+  }
+  out += rest;
+  return out;
+}
+
 }  // namespace tollgate

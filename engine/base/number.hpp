@@ -26,6 +26,10 @@ std::string format_number(double v);
 // and non-deciding uses only; deciding paths use parse_micro / parse_exact.
 std::optional<double> parse_number(std::string_view text);
 
+// A decimal text with its whole part's digits grouped in thousands, for people: "15831.2" -> "15,831.2",
+// "-2432" -> "-2,432". Text that is not a plain decimal ("1e-9", "") is returned unchanged.
+std::string group_thousands(std::string_view decimal);
+
 // ---- exact numbers ----------------------------------------------------------------------------------------------
 inline constexpr int64_t micro_per_unit = 1'000'000;       // a Micro is this many to the unit
 inline constexpr int64_t micro_max = 9'000'000'000'000'000'000;  // 9e12 units: the largest magnitude kept

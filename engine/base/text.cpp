@@ -2,6 +2,9 @@
 #include "engine/base/text.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -168,6 +171,83 @@ std::string md_escape(std::string_view s) {
     if (c == '|') out += "\\|";
     else if (c == '\n' || c == '\r') out += ' ';
     else out += c;
+  }
+  return out;
+}
+
+namespace {
+std::vector<std::string_view> split_lines(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    size_t nl = s.find('\n', at);
+    size_t end = nl == std::string_view::npos ? s.size() : nl + 1;
+    out.push_back(s.substr(at, end - at));
+    at = end;
+  }
+  return out;
+}
+
+// The edit script: for each step, ' ' (kept), '-' (a's line removed) or '+' (b's line added), with line indexes.
+struct Step {
+  char op;
+  size_t a, b;
+};
+
+std::vector<Step> edit_script(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+  const size_t n = a.size(), m = b.size();
+  std::vector<Step> out;
+  if (n > 20000 || m > 20000) {
+    for (size_t i = 0; i < n; ++i) out.push_back({'-', i, 0});
+    for (size_t j = 0; j < m; ++j) out.push_back({'+', n, j});
+    return out;
+  }
+  std::vector<uint32_t> lcs((n + 1) * (m + 1), 0);  // lcs[i][j]: of a[i..] and b[j..]
+  auto at = [&](size_t i, size_t j) -> uint32_t& { return lcs[i * (m + 1) + j]; };
+  for (size_t i = n; i-- > 0;)
+    for (size_t j = m; j-- > 0;) at(i, j) = a[i] == b[j] ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
+  size_t i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] == b[j]) out.push_back({' ', i++, j++});
+    else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) out.push_back({'+', i, j++});
+    else out.push_back({'-', i++, j});
+  }
+  return out;
+}
+}  // namespace
+
+std::string unified_diff(std::string_view a, std::string_view b, const std::string& name_a, const std::string& name_b,
+                         size_t context) {
+  if (a == b) return "";
+  const auto la = split_lines(a), lb = split_lines(b);
+  const std::vector<Step> steps = edit_script(la, lb);
+  std::string out = "--- " + name_a + "\n+++ " + name_b + "\n";
+  size_t k = 0;
+  while (k < steps.size()) {
+    if (steps[k].op == ' ') { ++k; continue; }
+    // A hunk: from `context` kept lines before this change to `context` after the last change within reach.
+    size_t from = k >= context ? k - context : 0;
+    while (from < k && steps[from].op != ' ') ++from;
+    // The hunk runs on while changes are at most 2 × context kept lines apart.
+    size_t last = k;
+    for (size_t s = k; s < steps.size() && s - last <= 2 * context; ++s)
+      if (steps[s].op != ' ') last = s;
+    const size_t to = std::min(steps.size(), last + 1 + context);
+    size_t na = 0, nb = 0;
+    for (size_t s = from; s < to; ++s) {
+      na += steps[s].op != '+';
+      nb += steps[s].op != '-';
+    }
+    auto start = [](size_t line, size_t count) { return count ? line + 1 : line; };
+    out += "@@ -" + std::to_string(start(steps[from].a, na)) + "," + std::to_string(na) + " +" +
+           std::to_string(start(steps[from].b, nb)) + "," + std::to_string(nb) + " @@\n";
+    for (size_t s = from; s < to; ++s) {
+      std::string_view line = steps[s].op == '+' ? lb[steps[s].b] : la[steps[s].a];
+      out += steps[s].op;
+      out += line;
+      if (line.empty() || line.back() != '\n') out += "\n\\ No newline at end of file\n";
+    }
+    k = to;
   }
   return out;
 }

@@ -27,4 +27,12 @@ std::string csv_cell(std::string_view s);      // RFC 4180: quoted (quotes doubl
 std::string html_escape(std::string_view s);   // & < > " (also fine for SVG text)
 std::string md_escape(std::string_view s);     // | escaped, line breaks as spaces (a Markdown table cell)
 
+// ---- differences ------------------------------------------------------------------------------------------------
+// A unified diff (as `diff -u` writes it: "--- a", "+++ b", "@@ -l,n +l,n @@" hunks with `context` lines around each
+// change) of two texts split into lines; "" if they are equal. Lines are compared exactly (a lone CR is part of its
+// line). Longest common subsequence by dynamic programming: O(lines(a) × lines(b)) time and memory, meant for rules
+// files (a few thousand lines); texts beyond 20,000 lines each are compared as one hunk replacing the whole.
+std::string unified_diff(std::string_view a, std::string_view b, const std::string& name_a, const std::string& name_b,
+                         size_t context = 3);
+
 }  // namespace tollgate

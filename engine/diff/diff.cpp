@@ -31,20 +31,16 @@ namespace {
 // The diff cuts the space into regions with numbers as doubles in their units (its cuts and representatives);
 // Facts hold numbers exactly, in millionths. These convert at that boundary: a double that came from a rule's
 // decimal constant prints as that decimal (shortest round trip) and is read back from it exactly.
-bool number_slot(int slot) {
-  for (const auto& fi : all_fields())
-    if (fi.slot == slot && fi.type == ValueType::number) return true;
-  return false;
-}
-double held_to_units(int slot, int64_t v) {
-  return number_slot(slot) ? static_cast<double>(v) / static_cast<double>(micro_per_unit) : static_cast<double>(v);
+double held_to_units(bool micro, int64_t v) {
+  return micro ? static_cast<double>(v) / static_cast<double>(micro_per_unit) : static_cast<double>(v);
 }
 int64_t units_to_micro(double x) {
   if (auto m = parse_micro(format_number(x))) return *m;
   return std::llround(x * static_cast<double>(micro_per_unit));  // a representative between cuts, not a cut
 }
-void set_units(Facts& f, int slot, double x) {
-  if (number_slot(slot)) f.set_number(slot, units_to_micro(x));
+void set_units(Facts& f, const Dim& d, double x) {
+  const int slot = d.slot;
+  if (d.micro) f.set_number(slot, units_to_micro(x));
   else f.set_raw(slot, std::llround(x));
 }
 Exact units_exact(double x) {
@@ -473,8 +469,10 @@ struct Builder {
     return dims.back();
   }
 
-  static bool shipment_slot(int slot) {
-    return slot >= s_chip_datacenter && slot <= s_export_from && slot != s_date && slot != s_quantity;
+  // A field of a shipment the regions vary: its chip's fields, destination, end_user_hq and export_from.
+  static bool shipment_slot(const Program& p, int slot) {
+    return (slot >= 0 && slot < slot_count && ((p.schema.chip_slots >> slot) & 1)) ||
+           (slot >= s_destination && slot <= s_export_from && slot != s_quantity);
   }
 
   // The nodes under the conditions of the rules in force on a side.
@@ -523,21 +521,24 @@ struct Builder {
                               "values");
             break;
           }
-          if (!shipment_slot(f->slot)) break;
+          if (!shipment_slot(p, f->slot)) break;
           if (f->type == ValueType::country) {
             dim(Dim::country, label(p, *f), f->slot);
             country_sets[f->slot].push_back({side, -1, static_cast<int>(c->value)});  // a country index
           } else if (f->type == ValueType::boolean) {
             dim(Dim::boolean, label(p, *f), f->slot);
           } else {
-            dim(Dim::number, label(p, *f), f->slot).cuts.push_back(const_units(*c));
+            Dim& d = dim(Dim::number, label(p, *f), f->slot);
+            d.micro = f->type == ValueType::number;
+            if (const FieldInfo* fi = p.schema.find(d.name)) d.unit = fi->unit;
+            d.cuts.push_back(const_units(*c));
           }
           break;
         }
         case Node::in_countries:
         case Node::in_countries_field: {
           const Node& f = child(0);
-          if (f.op != Node::field || !shipment_slot(f.slot)) break;
+          if (f.op != Node::field || !shipment_slot(p, f.slot)) break;
           dim(Dim::country, label(p, f), f.slot);
           country_sets[f.slot].push_back({side, n.set_index});
           break;
@@ -553,18 +554,21 @@ struct Builder {
         }
         case Node::is_given:
         case Node::is_absent: {
-          if (n.text_slot || !shipment_slot(n.slot)) break;
+          if (n.text_slot || !shipment_slot(p, n.slot)) break;
           if (n.slot == s_chip_die_area_mm2) break;  // absence of the die area is pd's "absent"
           const FieldInfo* fi = nullptr;
-          for (const auto& x : all_fields())
-            if (x.slot == n.slot && x.type != ValueType::text) fi = &x;
+          for (const auto& x : p.schema.fields)
+            if (x.slot == n.slot && x.type != ValueType::text && x.readable) fi = &x;
           if (!fi) break;
           Dim::Kind k = fi->type == ValueType::boolean ? Dim::boolean : fi->type == ValueType::country ? Dim::country : Dim::number;
-          dim(k, fi->name, n.slot).can_be_absent = true;
+          Dim& d = dim(k, fi->name, n.slot);
+          d.can_be_absent = true;
+          d.micro = fi->type == ValueType::number;
+          d.unit = fi->unit;
           break;
         }
         case Node::field:
-          if (n.type == ValueType::boolean && shipment_slot(n.slot)) dim(Dim::boolean, label(p, n), n.slot);
+          if (n.type == ValueType::boolean && shipment_slot(p, n.slot)) dim(Dim::boolean, label(p, n), n.slot);
           break;
         default: break;
       }
@@ -672,7 +676,7 @@ void set_pd(const std::vector<Dim>& dims, const std::vector<int>& cell, double p
   for (size_t i = 0; i < dims.size(); ++i)
     if (cell[i] >= 0 && dims[i].kind == Dim::number && dims[i].slot < 0) pd_cut = on_cut(dims[i], cell[i]);
   const Exact exact_pd = units_exact(pd);
-  const double tpp_units = held_to_units(s_chip_tpp, f.num[s_chip_tpp]);
+  const double tpp_units = held_to_units(true, f.num[s_chip_tpp]);
   Exact area, tpp;
   std::optional<int64_t> micro, tpp_micro;
   if (exact_div(exact_from_micro(f.num[s_chip_tpp]), exact_pd, area)) micro = micro_from_exact(area);
@@ -712,7 +716,7 @@ Facts cell_facts(const std::vector<Dim>& dims, const std::vector<int>& cell, Day
           pd_dim = true;
           pd = x;
         } else if (!is_absent_value(x)) {
-          set_units(f, d.slot, x);
+          set_units(f, d, x);
         }
         break;
       }
@@ -1042,7 +1046,7 @@ std::optional<std::vector<int>> SemanticDiff::cell_of(const Facts& f) const {
             exact_index = number_index_exact(d, pd);
         } else {
           present = f.has(d.slot);
-          if (present) v = held_to_units(d.slot, f.num[static_cast<size_t>(d.slot)]);
+          if (present) v = held_to_units(d.micro, f.num[static_cast<size_t>(d.slot)]);
         }
         if (!present) {
           if (!d.can_be_absent) return std::nullopt;
@@ -1097,24 +1101,34 @@ std::string Region::describe(const std::vector<Dim>& dims) const {
   return out.empty() ? "every shipment" : out;
 }
 
-std::string Region::witness_json(const std::vector<Dim>&) const {
+std::string Region::witness_json(const std::vector<Dim>& dims) const {
   nlohmann::ordered_json j;
   j["type"] = "shipment";
   j["id"] = "witness";
   nlohmann::ordered_json chip;
   const Facts& f = witness;
-  for (const auto& fi : all_fields()) {
-    std::string name = fi.name;
-    if (name.rfind("chip.", 0) != 0) continue;
-    std::string key = name.substr(5);
-    if (fi.type == ValueType::text) {
-      if (f.has_text(fi.slot)) chip[key] = std::string(f.text(fi.slot));
-    } else if (f.has(fi.slot)) {
-      const int64_t v = f.num[static_cast<size_t>(fi.slot)];
-      if (fi.type == ValueType::boolean) chip[key] = v != 0;
-      else if (fi.type == ValueType::date) chip[key] = format_date(static_cast<Day>(v));
-      else chip[key] = nlohmann::ordered_json::parse(format_micro(v));
+  // The engine's own chip fields (numbers, then texts), then any other chip field a dimension varies.
+  for (bool text : {false, true})
+    for (const auto& fi : core_schema().fields) {
+      if (fi.name.rfind("chip.", 0) != 0 || fi.slot < 0 || (fi.type == ValueType::text) != text) continue;
+      std::string key = fi.name.substr(5);
+      if (fi.type == ValueType::text) {
+        if (f.has_text(fi.slot)) chip[key] = std::string(f.text(fi.slot));
+      } else if (f.has(fi.slot)) {
+        const int64_t v = f.num[static_cast<size_t>(fi.slot)];
+        if (fi.type == ValueType::boolean) chip[key] = v != 0;
+        else if (fi.type == ValueType::date) chip[key] = format_date(static_cast<Day>(v));
+        else chip[key] = nlohmann::ordered_json::parse(format_micro(v));
+      }
     }
+  for (const Dim& d : dims) {
+    if (d.slot < core_slot_count || d.name.rfind("chip.", 0) != 0 || d.kind == Dim::text || !f.has(d.slot)) continue;
+    const int64_t v = f.num[static_cast<size_t>(d.slot)];
+    const std::string key = d.name.substr(5);
+    if (d.kind == Dim::boolean) chip[key] = v != 0;
+    else if (d.kind == Dim::country) chip[key] = country_code(static_cast<int>(v));
+    else if (!d.micro) chip[key] = format_date(static_cast<Day>(v));
+    else chip[key] = nlohmann::ordered_json::parse(format_micro(v));
   }
   if (!chip.contains("name")) chip["name"] = "witness";
   j["chip"] = chip;

@@ -67,6 +67,8 @@ struct Dim {
   enum Kind { number, boolean, text, country } kind = number;
   std::string name;          // "chip.tpp", "pd", "destination"
   int slot = -1;             // Slot or TextSlot; -1 for pd
+  bool micro = false;        // a number field: Facts holds it in millionths (else a date, bool or country as is)
+  std::string unit;          // a number field's unit ("GB/s", "mm2", ...; the schema's), "" if none
   bool can_be_absent = false;
   std::vector<double> cuts;  // number: the thresholds, ascending
   // Values, in order. number: [absent?] below cuts[0], cuts[0], between, cuts[1], ..., above the last.

@@ -79,7 +79,7 @@ std::string dim_words(const Dim& d, uint64_t mask) {
   std::string text = d.describe(mask);
   if (text.empty()) return text;
   std::string unit;
-  if (const FieldInfo* f = find_field(d.name); f && d.kind == Dim::number) unit = f->unit;
+  if (d.kind == Dim::number) unit = d.unit;
   if (unit == "mm2") unit = "mm²";
   std::string out, name = field_words(d.name);
   for (size_t i = 0; i < text.size();) {
@@ -387,6 +387,7 @@ std::string diff_json(const DiffReport& r) {
   auto outcome = [](const Outcome& o) {
     ojson x;
     x["error"] = o.error;
+    if (o.uncovered) x["uncovered"] = true;  // the side's date is outside its rules' coverage (absent otherwise)
     x["classification"] = klass_name(o.klass);
     x["verdict"] = to_string(o.verdict);
     x["review"] = *to_string(o.review) ? ojson(to_string(o.review)) : ojson(nullptr);
@@ -411,6 +412,14 @@ std::string diff_json(const DiffReport& r) {
     x["old"] = outcome(g.old_outcome);
     x["new"] = outcome(g.new_outcome);
     x["cells"] = g.cells;
+    // The sides whose rules do not cover the region's date (tollgate.eval.coverage): its cells there are errors,
+    // not decisions. Absent when both sides cover it.
+    if (g.old_outcome.uncovered || g.new_outcome.uncovered) {
+      ojson sides = ojson::array();
+      if (g.old_outcome.uncovered) sides.push_back("old");
+      if (g.new_outcome.uncovered) sides.push_back("new");
+      x["uncovered"] = sides;
+    }
     x["witness"] = ojson::parse(g.witness_json(s.dims));
     j["regions"].push_back(x);
   }

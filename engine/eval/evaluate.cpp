@@ -680,3 +680,292 @@ std::string explain_rule(const Program& p, int rule, const Facts& f, Day as_of, 
 }
 
 }  // namespace tollgate
+
+namespace tollgate {
+int deciding_rule(const Program& p, const Decision& d) {
+  if (d.failed) return -1;
+  int first = -1;
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    const Rule& r = p.rules[i];
+    if (r.kind != RuleKind::verdict || !d.has_fired(static_cast<int>(i)) || r.verdict != d.verdict) continue;
+    if (r.review == d.review) return static_cast<int>(i);
+    if (first < 0) first = static_cast<int>(i);
+  }
+  return first;
+}
+}  // namespace tollgate
+
+// ---- why not (cold path) --------------------------------------------------------------------------------------
+// For each rule that did not fire but would have made the outcome stricter: the leaves of its condition that kept it
+// from firing. A leaf is a comparison, a set membership, a `mentions`, a given/absent test or a boolean field. To
+// make an `and` true every false operand must change; to make an `or` true one operand must, and the one with the
+// fewest leaves to change is shown (the nearest branch); `not` flips what is needed.
+namespace tollgate {
+namespace {
+
+struct Leaf {
+  const Node* node;
+  bool want;  // the truth the rule needs of it
+};
+
+struct WhyNotFinder {
+  const Ctx& c;
+  Explainer e{c};
+
+  static constexpr const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
+  static constexpr int negated[] = {3, 2, 1, 0, 5, 4};
+  static constexpr int mirror[] = {2, 3, 0, 1, 4, 5};
+
+  // The leaves under `n` that must change for `n` to have the truth `want`; empty if it has it already.
+  void leaves(const Node& n, bool want, std::vector<Leaf>& out) const {
+    const Tri t = c.tri(n);
+    if (t == (want ? T : F)) return;
+    const bool all = (n.op == Node::and_) == want;  // and->true, or->false: every operand must change
+    switch (n.op) {
+      case Node::and_: case Node::or_: {
+        // The nearest branch: the fewest leaves to change; on a tie, one whose leaves are all comparisons (a margin
+        // says more than "the name does not mention H20").
+        auto cost = [](const std::vector<Leaf>& ls) {
+          size_t other = 0;
+          for (const auto& l : ls) other |= l.node->op != Node::cmp && l.node->op != Node::cmp_field_const;
+          return ls.size() * 2 + other;
+        };
+        std::vector<Leaf> best;
+        bool found = false;
+        for (uint32_t i = 0; i < n.child_count; ++i) {
+          std::vector<Leaf> part;
+          leaves(c.child(n, i), want, part);
+          if (all) out.insert(out.end(), part.begin(), part.end());
+          else if (!part.empty() && (!found || cost(part) < cost(best))) {
+            best = std::move(part);
+            found = true;
+          }
+        }
+        out.insert(out.end(), best.begin(), best.end());
+        return;
+      }
+      case Node::not_: leaves(c.child(n, 0), !want, out); return;
+      case Node::ref:
+        if (n.type == ValueType::boolean) { leaves(c.child(n, 0), want, out); return; }
+        break;
+      default: break;
+    }
+    out.push_back({&n, want});
+  }
+
+  std::string unit_of(const Node& n) const {
+    if (n.op != Node::field || n.slot < 0 || n.slot == s_class) return "";
+    for (const auto& fi : c.p.schema.fields)
+      if (fi.slot == n.slot && fi.type != ValueType::text) return fi.unit;
+    return "";
+  }
+
+  // A comparison leaf: the field's value against the threshold, and the exact distance between them.
+  WhyNotCondition compare(const Node& n, bool want) const {
+    const Node* a = &c.child(n, 0);
+    const Node* b = &c.child(n, 1);
+    const int written = n.op == Node::cmp_field_const && a->op == Node::const_num ? mirror[n.cmp_op] : n.cmp_op;
+    int needs = want ? written : negated[written];
+    if (a->op == Node::const_num && b->op != Node::const_num) {  // "4800 <= chip.tpp": put the field first
+      std::swap(a, b);
+      needs = mirror[needs];
+    }
+    WhyNotCondition w;
+    w.field = e.label(*a);
+    w.needs = ops[needs];
+    w.unit = unit_of(*a);
+    Exact v, t;
+    const bool has_v = c.num(*a, v), has_t = c.num(*b, t);
+    w.threshold = has_t ? e.value_text(*b) : "";  // the constant's value ("4000", not "4000 GB/s" as written)
+    if (!has_v || !has_t) {
+      w.value = has_v ? e.value_text(*a) : "";
+      w.text = (has_v ? e.label(*b) : w.field) + " is not given";
+      return w;
+    }
+    const bool date = a->type == ValueType::date;
+    w.value = a->type == ValueType::number ? e.shown(v, *a, t, needs) : e.value_text(*a);
+    if (a->type != ValueType::number && !date) {
+      w.text = w.field + " = " + w.value + "; the rule needs " + w.field + " " + w.needs + " " + w.threshold;
+      return w;
+    }
+    Exact gap;
+    if (!exact_sub(t, v, gap)) return w;  // cannot happen for values that compared; no margin then
+    const int side = exact_cmp(v, t);     // -1 below, 0 equal, 1 above
+    if (gap.num < 0) gap.num = -gap.num;
+    if (date) {
+      w.margin = std::to_string(gap.num);
+      w.unit = "days";
+    } else if (auto exact = format_exact_terminating(gap)) {
+      w.margin = *exact;
+    } else {
+      w.margin = format_exact_rounded(gap, Explainer::six_digits(gap));
+      w.margin_exact = false;
+    }
+    const std::string unit = w.unit.empty() || date ? "" : " " + w.unit;
+    auto shown = [&](const std::string& s) { return date ? s : group_thousands(s); };
+    std::string text = w.field + " = " + shown(w.value) + unit;
+    if (side == 0) {
+      text += " equals " + shown(w.threshold) + "; the rule needs " + w.field + " " + w.needs + " " + shown(w.threshold);
+    } else if (needs == 4 || needs == 5) {
+      text += "; the rule needs " + w.field + " " + w.needs + " " + shown(w.threshold);
+    } else {
+      const char* where = side < 0 ? (date ? " before " : " below ") : (date ? " after " : " above ");
+      text += " is " + (w.margin_exact ? "" : std::string("about ")) + shown(w.margin) +
+              (date ? (w.margin == "1" ? " day" : " days") : unit) + where + shown(w.threshold) + unit;
+    }
+    w.text = std::move(text);
+    return w;
+  }
+
+  WhyNotCondition describe(const Leaf& l) const {
+    const Node& n = *l.node;
+    if (n.op == Node::cmp || n.op == Node::cmp_field_const) return compare(n, l.want);
+    WhyNotCondition w;
+    const Tri now = c.tri(n);
+    switch (n.op) {
+      case Node::in_countries: case Node::in_countries_field: case Node::in_classes: case Node::in_texts:
+      case Node::mentions: {
+        const Node& k = c.child(n, 0);
+        const bool eq = n.op != Node::in_countries && n.op != Node::in_countries_field && n.value == 2;
+        w.field = e.label(k);
+        Exact unused;
+        w.value = (k.op == Node::text_field ? c.f.has_text(k.slot) : c.num(k, unused)) ? e.value_text(k) : "";
+        if (n.op == Node::mentions) w.needs = l.want ? "mentions" : "not mentions";
+        else w.needs = eq ? (l.want ? "==" : "!=") : (l.want ? "in" : "not in");
+        w.threshold = e.label(n);
+        if (w.value.empty()) w.text = w.field + " is not given";
+        else w.text = e.why(n, now == T) + "; the rule needs " + w.field + " " + w.needs + " " + w.threshold;
+        return w;
+      }
+      case Node::is_given: case Node::is_absent:
+        w.field = e.label(n);
+        w.needs = (n.op == Node::is_given) == l.want ? "given" : "absent";
+        w.text = e.why(n, now == T);
+        return w;
+      default:
+        w.field = e.label(n);
+        w.needs = l.want ? "true" : "false";
+        if (now == U) w.text = w.field + " is not given";
+        else {
+          w.value = now == T ? "true" : "false";
+          w.text = w.field + " = " + w.value + "; the rule needs " + w.needs;
+        }
+        return w;
+    }
+  }
+
+  std::vector<WhyNotCondition> conditions(int node, bool want) const {
+    std::vector<Leaf> ls;
+    leaves(c.p.nodes[static_cast<size_t>(node)], want, ls);
+    std::vector<WhyNotCondition> out;
+    for (const auto& l : ls) {
+      WhyNotCondition w = describe(l);
+      bool seen = false;  // a shared leaf (a metric's test read twice), or a field missing twice, is said once
+      for (const auto& o : out) seen |= o.text == w.text || (w.value.empty() && o.field == w.field);
+      if (!seen) out.push_back(std::move(w));
+    }
+    return out;
+  }
+};
+
+// Whether rule r, had it fired, would make decision d stricter.
+bool stricter(const Rule& r, const Decision& d) {
+  switch (r.kind) {
+    case RuleKind::classify: return r.klass > d.klass;
+    case RuleKind::verdict: return r.verdict > d.verdict;
+    case RuleKind::levy: return true;
+    default: return false;
+  }
+}
+
+// The rules that apply to a record of `kind` on one stretch of time: its chip's classification, then its own.
+std::vector<int> considered_rules(const ActiveSet& act, RecordKind kind) {
+  std::vector<int> out;
+  const auto k = static_cast<size_t>(kind);
+  const auto chip = static_cast<size_t>(RecordKind::chip);
+  const auto& classify = act.rules[kind == RecordKind::shipment ? chip : k][static_cast<size_t>(RuleKind::classify)];
+  out.insert(out.end(), classify.begin(), classify.end());
+  if (kind == RecordKind::chip) return out;
+  for (RuleKind rk : {RuleKind::verdict, RuleKind::levy}) {
+    const auto& rules = act.rules[k][static_cast<size_t>(rk)];
+    out.insert(out.end(), rules.begin(), rules.end());
+  }
+  return out;
+}
+
+// Rules of the next stretches of time, not in force on the as-of date, that would make the outcome stricter.
+void upcoming(const Program& p, const Facts& f, int64_t base_cents, const Decision& d, const EvalOptions& o,
+              std::vector<WhyNotRule>& out) {
+  const auto& segments = p.segments[o.mode()];
+  const std::vector<int> now = considered_rules(*d.active, f.kind);
+  int looked = 0;
+  for (const ActiveSet& seg : segments) {
+    if (seg.start <= d.as_of || !seg.covered) continue;
+    if (++looked > 4) break;
+    const Decision later = evaluate(p, f, base_cents, seg.start, o);
+    if (later.failed) continue;
+    for (int ri : considered_rules(seg, f.kind)) {
+      const Rule& r = p.rules[static_cast<size_t>(ri)];
+      if (!later.has_fired(ri) || !stricter(r, d) || std::find(now.begin(), now.end(), ri) != now.end()) continue;
+      bool listed = false;
+      for (const auto& w : out) listed |= w.rule == ri;
+      if (listed) continue;
+      WhyNotRule w;
+      w.rule = ri;
+      w.takes_effect = seg.start;
+      WhyNotCondition cond;
+      cond.field = "date";
+      cond.value = format_date(d.as_of);
+      cond.needs = ">=";
+      cond.threshold = format_date(seg.start);
+      cond.margin = std::to_string(seg.start - d.as_of);
+      cond.unit = "days";
+      cond.text = "the as-of date " + cond.value + " is " + cond.margin + (cond.margin == "1" ? " day" : " days") +
+                  " before " + cond.threshold + ", when " + r.id + " (" + p.rulesets[static_cast<size_t>(r.ruleset)].id +
+                  ") takes effect";
+      w.conditions.push_back(std::move(cond));
+      out.push_back(std::move(w));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<WhyNotRule> why_not(const Program& p, const Facts& f, int64_t base_cents, const Decision& d,
+                                const EvalOptions& o) {
+  std::vector<WhyNotRule> out;
+  if (d.failed || !d.active) return out;
+  const ActiveSet& act = *d.active;
+  Ctx c{p, f, d.as_of, d.klass, act};
+  WhyNotFinder finder{c};
+  for (int ri : considered_rules(act, f.kind)) {
+    const Rule& r = p.rules[static_cast<size_t>(ri)];
+    if (d.has_fired(ri) || !stricter(r, d)) continue;
+    WhyNotRule w;
+    w.rule = ri;
+    const Tri when = c.tri(p.nodes[static_cast<size_t>(r.when)]);
+    if (when == T && r.except >= 0 && c.tri(p.nodes[static_cast<size_t>(r.except)]) == T) {
+      w.by_exception = true;
+      w.conditions = finder.conditions(r.except, false);
+    } else if (when == T) {  // it held and stands on its own: an exception rule set it aside
+      for (int x : act.overriders) {
+        const auto& targets = p.rules[static_cast<size_t>(x)].overrides;
+        if (d.has_fired(x) && std::find(targets.begin(), targets.end(), ri) != targets.end()) {
+          w.set_aside_by = p.rules[static_cast<size_t>(x)].id;
+          break;
+        }
+      }
+      if (w.set_aside_by.empty()) continue;  // (an undecided lower class: nothing kept it from firing)
+    } else {
+      w.conditions = finder.conditions(r.when, true);
+    }
+    out.push_back(std::move(w));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const WhyNotRule& a, const WhyNotRule& b) {
+    return a.conditions.size() < b.conditions.size();
+  });
+  upcoming(p, f, base_cents, d, o, out);
+  return out;
+}
+
+}  // namespace tollgate

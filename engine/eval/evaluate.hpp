@@ -82,4 +82,41 @@ Decision evaluate(const Program& p, const Facts& f, int64_t base_cents, Day as_o
 // The reason a rule fired, e.g. "chip.tpp = 15831.2 >= 4800". Cold path.
 std::string explain_rule(const Program& p, int rule, const Facts& f, Day as_of, int klass);
 
+// The rule that decided the verdict: the first standing verdict rule (in rule order) that gives the final verdict with
+// the final review policy (else the first that gives the final verdict); -1 if none did (ALLOWED with no verdict
+// rule fired, or a failed decision). What the audit report and `check --format table` name as "the deciding rule".
+int deciding_rule(const Program& p, const Decision& d);
+
+// ---- why not (cold path: computed only when asked, never by the audit) ------------------------------------------
+// One condition that kept a rule from firing, with how far the record's value is from the rule's threshold,
+// computed exactly on the decimal values (engine/base/number.hpp).
+struct WhyNotCondition {
+  std::string field;      // as the rules name it: "chip.tpp", "pd", "chip.memory_bw_gbps", "destination", "date"
+  std::string value;      // the record's value as text ("2368", "2.90909", "2025-12-31"); "" if not given
+  std::string needs;      // what the rule needs of it: ">=", ">", "<", "<=", "==", "!=", "in", "not in", "mentions",
+                          // "not mentions", "given", "absent", "true", "false", "in force"
+  std::string threshold;  // "4800", "5.92", "2026-01-15", a set's name ("d5_or_macau"); "" if none
+  std::string margin;     // |threshold - value|: exact decimal text when it ends, else rounded to six significant
+                          // digits ("3.01091"); whole days for dates; "" when not a number or date (or not given)
+  bool margin_exact = true;  // false: `margin` is rounded (the exact fraction does not end in decimals)
+  std::string unit;       // of value, threshold and margin: "GB/s", "mm2", "days", "" (none)
+  std::string text;       // for people, digits grouped: "chip.tpp = 2,368 is 2,432 below 4,800"
+};
+// A rule that did not fire, though it would have made the outcome stricter (a higher class, a stricter verdict, or a
+// fee), and what kept it from firing.
+struct WhyNotRule {
+  int rule = -1;                   // index into Program::rules
+  Day takes_effect = day_min;      // day_min: in force on the as-of date; else the day it takes effect (later)
+  std::string set_aside_by;        // the rule's condition held but this exception rule removed it ("" if not)
+  bool by_exception = false;       // the rule's condition held but its own `except` clause held too
+  std::vector<WhyNotCondition> conditions;  // each must change for the rule to fire (for an `or`, the nearest branch)
+};
+// The rules in force on `d.as_of` for the record's kind (and its chip's classification rules) that did not fire and
+// would have made the outcome stricter, nearest first (fewest conditions to change, then rule order); then the rules
+// of the next stretches of time (up to four) that would make it stricter from the day they take effect, each with
+// that day's margin in days. `d` must be the decision evaluate() gave for (p, f, base_cents, d.as_of, o) and must not
+// have failed. Pure, like evaluate(); builds strings, so it is kept off the audit's hot path.
+std::vector<WhyNotRule> why_not(const Program& p, const Facts& f, int64_t base_cents, const Decision& d,
+                                const EvalOptions& o);
+
 }  // namespace tollgate

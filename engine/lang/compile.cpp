@@ -6,6 +6,7 @@
 #include "engine/base/files.hpp"
 #include "engine/base/hash.hpp"
 #include "engine/lang/compile.hpp"
+#include "engine/lang/declare.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -197,6 +198,7 @@ class Compiler {
     for (const auto& f : files_) p_->sources.push_back(f.source);
     using Stage = std::pair<const char*, void (Compiler::*)()>;
     static const Stage stages[] = {
+        {"schema", &Compiler::declare_fields},
         {"collect", &Compiler::collect},         {"rulesets", &Compiler::check_rulesets},
         {"definitions", &Compiler::check_cycles}, {"rules", &Compiler::check_rules},
         {"expressions", &Compiler::lower_rules},  {"reachability", &Compiler::check_reachability},
@@ -213,6 +215,30 @@ class Compiler {
   }
 
  private:
+  // ---- stage 0: schema ------------------------------------------------------------------------------------------
+  // The record fields from the `field` declarations (engine/lang/declare.cpp); rules that declare none use the
+  // bundled rules/schema.tg.
+  void declare_fields() {
+    std::vector<const Decl*> fields;
+    for (const auto& f : files_)
+      for (const auto& d : f.decls)
+        if (d.kind == DeclKind::field) fields.push_back(&d);
+    if (fields.empty()) {
+      bundled_ = bundled_schema_file(diags_);
+      if (!bundled_) return;
+      p_->sources.push_back(bundled_->source);
+      for (const auto& d : bundled_->decls)
+        if (d.kind == DeclKind::field) fields.push_back(&d);
+    }
+    build_schema(fields, p_->schema, diags_);
+  }
+
+  // A field rules may read by this name, or nullptr.
+  const FieldInfo* find_field(const std::string& name) const {
+    const FieldInfo* f = p_->schema.find(name);
+    return f && f->readable ? f : nullptr;
+  }
+
   // ---- stage 1: collect -----------------------------------------------------------------------------------------
   void collect() {
     std::map<std::string, Span> rule_ids;
@@ -221,7 +247,7 @@ class Compiler {
       int current_ruleset = -1;
       for (const auto& d : f.decls) {
         switch (d.kind) {
-          case DeclKind::include: break;
+          case DeclKind::include: case DeclKind::field: break;
           case DeclKind::ruleset: {
             if (current_ruleset >= 0) {
               error("tollgate.check.two-rulesets", "a file holds one ruleset; '" + d.name.text +
@@ -773,8 +799,8 @@ class Compiler {
 
   std::vector<std::string> visible_names() const {
     std::vector<std::string> out{"date"};
-    for (const auto& f : all_fields())
-      if (field_allowed(f)) out.push_back(f.name);
+    for (const auto& f : p_->schema.fields)
+      if (f.readable && field_allowed(f)) out.push_back(f.name);
     for (const auto& [k, v] : defs_) out.push_back(k);
     return out;
   }
@@ -1656,6 +1682,7 @@ class Compiler {
   std::map<std::string, int> group_index_;
   std::map<std::string, int> consed_;
   const Rule* current_rule_ = nullptr;
+  std::optional<syntax::File> bundled_;  // the bundled schema file, when the rules declare no field
 };
 
 }  // namespace

@@ -287,6 +287,10 @@ class Printer {
           end = c.expr.span.end();
           break;
         case Clause::Kind::token:
+          if (!c.token.quoted && c.token.text.empty()) {  // a flag: `required`, `positive`
+            line.pop_back();
+            break;
+          }
           line += c.token.quoted ? quote(c.token.text) : c.token.text;
           end = c.token.span.end();
           break;

@@ -28,61 +28,101 @@
 
 namespace tollgate {
 
-// ---- the record schema (DESIGN §4): every field a rule may read ----------------------------------------------
+// ---- the record schema (DESIGN §4): every field a record may carry ---------------------------------------------
+// The fields are DECLARED IN THE RULES LANGUAGE (rules/schema.tg: `field tpp on chip`, `type number`, `unit "mm2"`,
+// `required`, `doc "..."`; docs/language.md "Fields"). The compiler builds Program::schema from those declarations
+// and gives each field its slot in Facts. A field the C++ engine itself interprets (the date, destination, the chip
+// block the catalog fills, ...) keeps a named constant below (Slot / TextSlot) and a row in core_fields()
+// (engine/lang/schema.cpp); the compiler checks that the schema file declares it with the same type, record kinds
+// and requiredness. Every other declared field gets a free slot from the compiler: adding such a field needs no C++.
 enum class ValueType : uint8_t { number, boolean, date, country, text, klass };
 enum class RecordKind : uint8_t { chip, shipment, fab_order };
 const char* to_string(RecordKind k);
 
-// Slots of the facts a rule can read. Chip fields are prefixed chip_; the same chip layout serves a catalog
-// chip, an inline chip, and the chip being classified on its own.
+// Named slots of the fields the C++ engine reads itself (core fields). Chip fields are prefixed chip_; the same chip
+// layout serves a catalog chip, an inline chip, and the chip being classified on its own.
 enum Slot : uint8_t {
   // chip
   s_chip_datacenter, s_chip_tpp, s_chip_peak_dense_tops, s_chip_bit_length, s_chip_die_area_mm2,
-  s_chip_interconnect_gbps, s_chip_memory_bw_gbps, s_chip_transistors_billion, s_chip_process_nm,
-  s_chip_non_planar, s_chip_has_hbm, s_chip_first_marketed,
+  s_chip_interconnect_gbps, s_chip_memory_bw_gbps, s_chip_first_marketed,
   // chip, encoding.md r2: an HBM stack shipped as such (3A090.c), its package area, and the date it became
-  // commercially available in the United States (the H200 rule). Keep the chip slots contiguous, from
-  // s_chip_datacenter to s_chip_us_available_on (the reader copies a catalog chip by that range).
+  // commercially available in the United States (the H200 rule).
   s_chip_hbm_stack, s_chip_package_area_mm2, s_chip_us_available_on,
   // shipment
   s_date, s_destination, s_end_user_hq, s_quantity, s_export_from,
   s_end_user_parent_hq,  // r2: the ultimate parent's headquarters (15 CFR 744.23(a)(3))
   // fab order
-  s_designer_hq, s_designer_attests_not_3a090a, s_process_nm, s_non_planar, s_transistors_billion, s_has_hbm,
-  s_packager_approved, s_packaged_in,
-  s_designer_applied_on, s_designer_location, s_designer_parent_hq,  // r2: Note 1 to 3A090.a (a)(2)-(3)
+  s_designer_hq, s_packager_approved,
   // computed while judging
   s_class,
-  slot_count
+  core_slot_count  // the compiler assigns the declared fields that are not core from here up to slot_count
 };
 // Text fields live apart from numbers.
 enum TextSlot : uint8_t {
-  t_chip_name, t_chip_vendor, t_chip_family, t_id, t_end_user, t_license, t_role, t_designer, t_designer_status,
+  t_chip_name, t_chip_vendor, t_chip_family, t_id, t_end_user, t_role, t_designer, t_designer_status,
   t_packaged_by,  // r2: front_end_fabricator | approved_osat | other
   // issue 16 (encoding.md r2 §7): the other parties screened, and the end user's owners for the affiliates rule,
   // held as "Name:percent[:CC[:of]];..." (the reader's canonical form; percent an exact decimal, 0-100).
   t_consignee, t_intermediate_consignee, t_purchaser, t_end_user_owners,
-  text_slot_count
+  core_text_slot_count
 };
+// Facts' fixed capacity: number-like slots (one bit each in Facts::known) and text slots (Facts::text_known).
+inline constexpr int slot_count = 64;
+inline constexpr int text_slot_count = 32;
+
+// How a record gives a field (the `type` of its declaration). number, boolean, date, country and text are read by
+// rules as such (integer as a number); money, chip and tops_list are input only (rules read what they feed).
+enum class InputType : uint8_t { number, integer, money, boolean, date, country, text, chip, tops_list };
+const char* to_string(InputType t);
 
 struct FieldInfo {
-  const char* name;     // as written in rules: "chip.tpp", "destination"
-  ValueType type;
-  const char* unit;     // "" or "GB/s", "mm2", "nm", "billion"
-  int slot;             // Slot or TextSlot (by type: text -> TextSlot)
-  uint8_t kinds;        // bit per RecordKind in which the field exists
+  std::string name;         // as written in rules: "chip.tpp", "destination"
+  InputType input = InputType::number;
+  ValueType type = ValueType::number;  // as rules see it
+  bool readable = true;     // rules may read it (not money, chip, tops_list, nor `date`: rules' `date` is the as-of)
+  bool computed = false;    // set while judging (`class`), never given by a record
+  bool positive = false;    // a number that must be greater than 0 (`positive`)
+  bool core = false;        // the C++ engine reads it by its named slot
+  std::string unit;         // "" or "GB/s", "mm2", "nm", "billion"
+  int slot = -1;            // Slot or TextSlot (by type: text -> TextSlot); -1 for input-only fields
+  uint8_t kinds = 0;        // bit per RecordKind in which the field exists (a chip field: chip and shipment)
+  uint8_t required = 0;     // bit per RecordKind in which a record must give it
+  std::array<std::string, 3> doc;  // the `doc` line, per RecordKind where declared
+  Span span;                // the first declaration (none for core_schema())
+  bool is_text() const { return type == ValueType::text && readable; }
 };
-// Every field, in a fixed order; find_field returns nullptr for an unknown name.
-const std::vector<FieldInfo>& all_fields();
-const FieldInfo* find_field(std::string_view name);
+
+// The record schema: every field a record may carry, as declared (Program::schema), in declaration order.
+struct Schema {
+  std::vector<FieldInfo> fields;
+  uint64_t chip_slots = 0;       // bit per Slot of the chip fields (copied from a catalog chip into a shipment)
+  uint32_t chip_text_slots = 0;  // bit per TextSlot of the chip's text fields
+  int number_slots = 0, text_slots = 0;  // slots in use (the capacity is slot_count / text_slot_count)
+  uint64_t serial = 0;           // unique in the process (readers cache per-schema tables under it)
+  // Per RecordKind, the fields declared on it (indices into `fields`), in declaration order: a record's own fields
+  // (chip: the chip's fields, without the "chip." prefix's kind shipment).
+  std::array<std::vector<int>, 3> by_kind;
+  // nullptr for a name no field has ("chip.tpp", "destination", "class").
+  const FieldInfo* find(std::string_view name) const;
+};
+
+// The fields the C++ engine reads itself (engine/lang/schema.cpp), each with its named slot, type, kinds and
+// requiredness: what the schema file must declare for them. The compiler also adds `class` (computed).
+const std::vector<FieldInfo>& core_fields();
+// A schema of the core fields alone (no docs): what the record readers use when they are given no compiled schema.
+const Schema& core_schema();
+// Sets a schema's slot masks and counts from its fields, and gives it a new serial.
+void finish_schema(Schema& s);
+// The `class` field (computed while judging), which the compiler adds to every schema.
+FieldInfo computed_class_field();
 
 // Classification values, ordered by how strict their controls are: none < c < b < a.
 enum Klass : uint8_t { k_none = 0, k_3a090c = 1, k_3a090b = 2, k_3a090a = 3 };
 const char* klass_name(int k);
 int klass_from_name(std::string_view s);  // -1 if unknown
 
-// The facts of one record, ready for evaluation. Plain data, copyable. Kept small (about 280 bytes), since batch
-// runs stream millions of them: the text fields share one buffer.
+// The facts of one record, ready for evaluation. Plain data, copyable, fixed size (about 700 bytes: 64 number and 32
+// text slots), since batch runs stream millions of them: the text fields share one buffer.
 struct Facts {
   RecordKind kind = RecordKind::shipment;
   // Exact values: numbers as Micro (whole millionths, engine/base/number.hpp: "4114.4" is 4'114'400'000); bools as
@@ -226,6 +266,7 @@ struct ActiveSet {
 };
 
 struct Program {
+  Schema schema;                         // the record fields, as the rules declare them (field declarations)
   std::vector<Ruleset> rulesets;
   std::vector<Rule> rules;
   std::vector<Node> nodes;

@@ -4,7 +4,10 @@
 #include "engine/records/record.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <array>
 #include <bit>
+#include <bitset>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -13,6 +16,7 @@
 #endif
 #include <fstream>
 #include <optional>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -242,57 +246,133 @@ std::string format_product(i128 micro) {
 }
 
 // ---- the schema of input fields ---------------------------------------------------------------------------------
+// How each field is read, from the compiled Schema (the rules' `field` declarations): the core fields the engine
+// reads itself keep their special readers (the enumerated texts, quantity, money, the chip reference), every other
+// field is read by its declared type.
 enum class In {
   text, date, country, integer, money, number, boolean, chip, type, role, designer_status,
   packaged_by,        // front_end_fabricator | approved_osat | other (encoding.md r2, §5)
   tops_by_precision,  // [{"peak_dense_tops": N, "bit_length": B}, ...] (encoding.md r2, §2 TPP)
-  owners              // end_user_owners: [{"name", "percent", "country", "of"}, ...]; CSV "Name:percent:CC;..."
+  owners,             // end_user_owners: [{"name", "percent", "country", "of"}, ...]; CSV "Name:percent[:CC[:of]];..."
+  whole               // a declared integer field other than quantity: a whole number from 0 to 10^12
 };
 struct InField {
-  const char* name;
-  In in;
-  int slot;  // Slot, or TextSlot for text-like
+  std::string name;        // as the record gives it ("tpp" in a chip object, "chip_tpp" in CSV stripped to "tpp")
+  In in = In::text;
+  int slot = -1;           // Slot, or TextSlot for text-like; -1 for input-only fields
+  bool positive = false;   // a number that must be greater than 0
+  bool required = false;   // in this record kind
 };
 
-const std::vector<InField>& chip_fields() {
-  static const std::vector<InField> f = {
-      {"name", In::text, t_chip_name}, {"vendor", In::text, t_chip_vendor}, {"family", In::text, t_chip_family},
-      {"datacenter", In::boolean, s_chip_datacenter}, {"tpp", In::number, s_chip_tpp},
-      {"peak_dense_tops", In::number, s_chip_peak_dense_tops}, {"bit_length", In::number, s_chip_bit_length},
-      {"die_area_mm2", In::number, s_chip_die_area_mm2}, {"interconnect_gbps", In::number, s_chip_interconnect_gbps},
-      {"memory_bw_gbps", In::number, s_chip_memory_bw_gbps},
-      {"transistors_billion", In::number, s_chip_transistors_billion}, {"process_nm", In::number, s_chip_process_nm},
-      {"non_planar", In::boolean, s_chip_non_planar}, {"has_hbm", In::boolean, s_chip_has_hbm},
-      {"first_marketed", In::date, s_chip_first_marketed}, {"hbm_stack", In::boolean, s_chip_hbm_stack},
-      {"package_area_mm2", In::number, s_chip_package_area_mm2}, {"us_available_on", In::date, s_chip_us_available_on},
-      {"tops_by_precision", In::tops_by_precision, -1}};
-  return f;
+}  // namespace
+
+// The reader's tables for one Schema: its fields per record kind, in declaration order.
+struct InputSchema {
+  uint64_t serial = 0;   // the Schema's
+  std::array<std::vector<InField>, 3> kinds;  // [RecordKind]; chip: the chip object's fields
+  std::array<std::vector<std::string>, 3> names;  // the same names (for "did you mean")
+  uint64_t chip_slots = 0;
+  uint32_t chip_text_slots = 0;
+};
+
+std::shared_ptr<const InputSchema> make_input_schema(const Schema& schema) {
+  auto in = std::make_shared<InputSchema>();
+  in->serial = schema.serial;
+  in->chip_slots = schema.chip_slots;
+  in->chip_text_slots = schema.chip_text_slots;
+  for (auto kind : {RecordKind::chip, RecordKind::shipment, RecordKind::fab_order}) {
+    auto& table = in->kinds[static_cast<size_t>(kind)];
+    if (kind != RecordKind::chip) table.push_back({"type", In::type, -1, false, false});
+    for (int i : schema.by_kind[static_cast<size_t>(kind)]) {
+      const FieldInfo& f = schema.fields[static_cast<size_t>(i)];
+      InField x;
+      x.name = kind == RecordKind::chip ? f.name.substr(5) : f.name;
+      x.slot = f.slot;
+      x.positive = f.positive;
+      x.required = (f.required >> static_cast<int>(kind)) & 1;
+      switch (f.input) {
+        case InputType::number: x.in = In::number; break;
+        case InputType::integer: x.in = f.core ? In::integer : In::whole; break;
+        case InputType::money: x.in = In::money; break;
+        case InputType::boolean: x.in = In::boolean; break;
+        case InputType::date: x.in = In::date; break;
+        case InputType::country: x.in = In::country; break;
+        case InputType::text: x.in = In::text; break;
+        case InputType::chip: x.in = In::chip; break;
+        case InputType::tops_list: x.in = In::tops_by_precision; break;
+      }
+      if (f.core && f.slot == t_role && f.type == ValueType::text) x.in = In::role;
+      if (f.core && f.slot == t_designer_status && f.type == ValueType::text) x.in = In::designer_status;
+      if (f.core && f.slot == t_packaged_by && f.type == ValueType::text) x.in = In::packaged_by;
+      if (f.core && f.slot == t_end_user_owners && f.type == ValueType::text) x.in = In::owners;
+      table.push_back(std::move(x));
+    }
+    for (const auto& x : table) in->names[static_cast<size_t>(kind)].push_back(x.name);
+  }
+  return in;
 }
-const std::vector<InField>& shipment_fields() {
-  static const std::vector<InField> f = {
-      {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"chip", In::chip, -1},
-      {"destination", In::country, s_destination}, {"end_user", In::text, t_end_user},
-      {"end_user_hq", In::country, s_end_user_hq}, {"end_user_parent_hq", In::country, s_end_user_parent_hq},
-      {"quantity", In::integer, s_quantity},
-      {"unit_price_usd", In::money, -1}, {"export_from", In::country, s_export_from}, {"license", In::text, t_license},
-      {"consignee", In::text, t_consignee}, {"intermediate_consignee", In::text, t_intermediate_consignee},
-      {"purchaser", In::text, t_purchaser}, {"end_user_owners", In::owners, t_end_user_owners}};
-  return f;
+
+namespace {
+
+const std::shared_ptr<const InputSchema>& core_input_ptr() {
+  static const std::shared_ptr<const InputSchema> in = make_input_schema(core_schema());
+  return in;
 }
-const std::vector<InField>& fab_fields() {
-  static const std::vector<InField> f = {
-      {"type", In::type, -1}, {"id", In::text, t_id}, {"date", In::date, s_date}, {"role", In::role, t_role},
-      {"designer", In::text, t_designer}, {"designer_hq", In::country, s_designer_hq},
-      {"designer_status", In::designer_status, t_designer_status},
-      {"designer_attests_not_3a090a", In::boolean, s_designer_attests_not_3a090a},
-      {"process_nm", In::number, s_process_nm}, {"non_planar", In::boolean, s_non_planar},
-      {"transistors_billion", In::number, s_transistors_billion}, {"has_hbm", In::boolean, s_has_hbm},
-      {"packager_approved", In::boolean, s_packager_approved}, {"packaged_in", In::country, s_packaged_in},
-      {"destination", In::country, s_destination}, {"quantity", In::integer, s_quantity},
-      {"unit_price_usd", In::money, -1}, {"packaged_by", In::packaged_by, t_packaged_by},
-      {"designer_applied_on", In::date, s_designer_applied_on}, {"designer_location", In::country, s_designer_location},
-      {"designer_parent_hq", In::country, s_designer_parent_hq}};
-  return f;
+const InputSchema& core_input() { return *core_input_ptr(); }
+
+// The fields column maps and decoded spreadsheets are checked against (column_kind): those of the catalog loaded
+// last (each Catalog is built from a compiled program's schema, rules/schema.tg), else the core fields.
+std::mutex columns_schema_mutex;
+std::shared_ptr<const InputSchema> columns_schema_ptr;
+std::shared_ptr<const InputSchema> columns_schema() {
+  std::lock_guard<std::mutex> lock(columns_schema_mutex);
+  return columns_schema_ptr ? columns_schema_ptr : core_input_ptr();
+}
+
+// The tables a reader uses: the catalog's (built from the rules' schema), or the core fields' without a catalog.
+const InputSchema& input_of(const Catalog* catalog) {
+  return catalog && catalog->input() ? *catalog->input() : core_input();
+}
+
+// A record's fields seen so far, by index in its kind's table.
+using Seen = std::bitset<128>;
+
+// For a number that failed to read: a hint when it is written with a decimal comma ("25.000,00", "12,5"), which is
+// never guessed (a comma may also separate thousands): the user says so with --decimal-comma.
+std::string comma_hint(std::string_view text) {
+  if (text.find(',') == std::string_view::npos) return "";
+  return " (a decimal comma? tollgate reads '.' as the decimal point unless given --decimal-comma)";
+}
+
+// The marker that starts a rejected-row line (rejected_row_text): \x01, a token drawn once per process, \x01.
+const std::string& rejected_marker() {
+  static const std::string m = [] {
+    std::random_device rd;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "\x01%08x%08x\x01", rd(), rd());
+    return std::string(buf);
+  }();
+  return m;
+}
+
+// A rejected-row line back into its error; false if the line is not one (then it is read as a CSV row).
+bool read_rejected_row(std::string_view row, Record& rec) {
+  const std::string& m = rejected_marker();
+  if (row.substr(0, m.size()) != m) return false;
+  row.remove_prefix(m.size());
+  std::string_view parts[4];
+  for (int i = 0; i < 3; ++i) {
+    size_t e = row.find('\x1f');
+    if (e == std::string_view::npos) return false;
+    parts[i] = row.substr(0, e);
+    row.remove_prefix(e + 1);
+  }
+  parts[3] = row;
+  rec.ok = false;
+  rec.file_level = parts[0] == "F";
+  rec.error = {std::string(parts[1]), std::string(parts[2]), std::string(parts[3])};
+  rec.canonical = std::string(parts[3]);
+  return true;
 }
 
 // One owner of the end user (the affiliates rule, encoding.md r2 §7), checked and put in the canonical form
@@ -374,6 +454,7 @@ bool owners_from_cell(std::string_view cell, std::string& out, std::string& part
 struct Builder {
   Record& rec;
   const Catalog* catalog;
+  const InputSchema& in;
   bool bare_chip = false;  // no "type" means chip
   int64_t qty = -1, price = -1;
   // The highest peak_dense_tops × bit_length of tops_by_precision, in millionths (exact; may exceed int64's Micro
@@ -469,7 +550,7 @@ struct Builder {
           return fail("tollgate.input.type", path, path + " must be a decimal amount, not " + kind_name(v.k));
         std::string why;
         auto c = parse_money_cents(v.text, &why);
-        if (!c) return fail("tollgate.input.money", path, path + " '" + v.text + "' " + why);
+        if (!c) return fail("tollgate.input.money", path, path + " '" + v.text + "' " + why + comma_hint(v.text));
         price = *c;
         return true;
       }
@@ -478,20 +559,28 @@ struct Builder {
         // Exact: the decimal text as whole millionths, never a binary double (engine/base/number.hpp).
         NumberError why = NumberError::none;
         auto d = parse_micro(v.text, &why);
-        if (!d) return fail("tollgate.input.value", path, path + " '" + v.text + "' " + describe(why));
+        if (!d) return fail("tollgate.input.value", path, path + " '" + v.text + "' " + describe(why) + comma_hint(v.text));
         if (*d < 0) return fail("tollgate.input.value", path, path + " " + v.text + " must not be negative");
         if (*d > max_number_micro) return fail("tollgate.input.value", path, path + " " + v.text + " is absurdly large");
-        if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm) && *d == 0)
-          return fail("tollgate.input.value", path, path + " must be greater than 0");
+        if (f.positive && *d == 0) return fail("tollgate.input.value", path, path + " must be greater than 0");
         if (f.slot == s_chip_bit_length && !whole_bits(*d))
           return fail("tollgate.input.value", path, path + " " + v.text + " must be a whole number of bits from 1 to 64");
-        if (f.slot == s_chip_package_area_mm2 && *d == 0)
-          return fail("tollgate.input.value", path, path + " must be greater than 0");
         facts.set_number(f.slot, *d);
         return true;
       }
       case In::tops_by_precision: return tops_list(v, path);
       case In::owners: return owners_list(v, path, facts);
+      case In::whole: {
+        if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
+        const std::string& t = v.text;
+        const int64_t low = f.positive ? 1 : 0;
+        if (t.empty() || t.size() > 12 || !std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+            std::stoll(t) < low)
+          return fail("tollgate.input.value", path, path + " '" + t + "' must be a whole number from " +
+                                                      std::to_string(low) + " to 999999999999");
+        facts.set_number(f.slot, std::stoll(t) * micro_per_unit);
+        return true;
+      }
       case In::boolean: {
         bool b;
         if (v.k == JV::boolean) b = v.b;
@@ -506,7 +595,7 @@ struct Builder {
           const Facts* c = catalog->find(v.text);
           if (!c)  // the candidates (with their classes as of the record's date) are added by finish()
             return fail("tollgate.input.unknown-chip", path, "chip '" + v.text + "' is not in the catalog");
-          copy_chip(*c, facts);
+          copy_chip(in, *c, facts);
           return true;
         }
         if (v.k == JV::object) return chip_object(v, "chip.", facts);
@@ -624,22 +713,26 @@ struct Builder {
     return true;
   }
 
-  static void copy_chip(const Facts& from, Facts& to) {
-    for (int s = s_chip_datacenter; s <= s_chip_us_available_on; ++s)
-      if (from.has(s)) to.set_raw(s, from.num[static_cast<size_t>(s)]);  // copied as held
-    for (int t : {t_chip_name, t_chip_vendor, t_chip_family})
-      if (from.has_text(t)) to.set_text(t, from.text(t));
+  // A catalog chip's fields into a shipment's facts: every slot the schema gives a chip field.
+  static void copy_chip(const InputSchema& in, const Facts& from, Facts& to) {
+    for (uint64_t bits = from.known & in.chip_slots; bits; bits &= bits - 1) {
+      const int s = std::countr_zero(bits);
+      to.set_raw(s, from.num[static_cast<size_t>(s)]);  // copied as held
+    }
+    for (uint32_t bits = from.text_known & in.chip_text_slots; bits; bits &= bits - 1) {
+      const int t = std::countr_zero(bits);
+      to.set_text(t, from.text(t));
+    }
   }
 
   bool chip_object(const JV& obj, const std::string& prefix, Facts& facts) {
     for (const auto& [k, v] : obj.members) {
       if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
-      auto it = std::find_if(chip_fields().begin(), chip_fields().end(), [&key = k](const InField& f) { return key == f.name; });
-      if (it == chip_fields().end()) {
+      const auto& chip_fields = in.kinds[static_cast<size_t>(RecordKind::chip)];
+      auto it = std::find_if(chip_fields.begin(), chip_fields.end(), [&key = k](const InField& f) { return key == f.name; });
+      if (it == chip_fields.end()) {
         if (k == "type" && prefix.empty()) continue;
-        std::vector<std::string> names;
-        for (const auto& f : chip_fields()) names.push_back(f.name);
-        std::string guess = closest(k, names);
+        std::string guess = closest(k, in.names[static_cast<size_t>(RecordKind::chip)]);
         return fail("tollgate.input.unknown-field", prefix + k, "unknown chip field '" + prefix + k + "'" +
                                                                      (guess.empty() ? "" : "; did you mean '" + prefix + guess + "'?"));
       }
@@ -673,50 +766,31 @@ struct Builder {
     }
     rec.kind = type == "shipment" ? RecordKind::shipment : RecordKind::fab_order;
     rec.facts.kind = rec.kind;
-    const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
-    uint64_t seen = 0;  // bit i: schema field i was given
+    const auto& schema = in.kinds[static_cast<size_t>(rec.kind)];
+    Seen seen;  // bit i: schema field i was given
     for (const auto& [k, v] : obj.members) {
       if (v.k == JV::null_ || (v.k == JV::cell && v.text.empty())) continue;
       auto it = std::find_if(schema.begin(), schema.end(), [&key = k](const InField& f) { return key == f.name; });
       if (it == schema.end()) {
-        std::vector<std::string> names;
-        for (const auto& f : schema) names.push_back(f.name);
-        std::string guess = closest(k, names);
+        std::string guess = closest(k, in.names[static_cast<size_t>(rec.kind)]);
         fail("tollgate.input.unknown-field", k, "unknown field '" + k + "' for a " + type +
                                                     (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
         return;
       }
       if (!field(*it, v, k, rec.facts)) return;
-      seen |= uint64_t{1} << (it - schema.begin());
+      seen.set(static_cast<size_t>(it - schema.begin()));
     }
     complete(seen);
   }
 
-  // After the fields: required ones present, the export_from default, the exact base.
-  void complete(uint64_t seen) {
-    const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
-    static const std::vector<std::string> ship_required = {"id", "date", "chip", "destination", "quantity", "unit_price_usd"};
-    static const std::vector<std::string> fab_required = {"id", "date", "role", "designer_hq", "designer_status", "destination"};
-    // The required fields as a mask over the schema, computed once.
-    auto mask_of = [](const std::vector<InField>& sch, const std::vector<std::string>& names) {
-      uint64_t m = 0;
-      for (const auto& r : names)
-        m |= uint64_t{1} << (std::find_if(sch.begin(), sch.end(), [&](const InField& f) { return r == f.name; }) -
-                             sch.begin());
-      return m;
-    };
-    static const uint64_t ship_mask = mask_of(shipment_fields(), ship_required);
-    static const uint64_t fab_mask = mask_of(fab_fields(), fab_required);
-    uint64_t need = rec.kind == RecordKind::shipment ? ship_mask : fab_mask;
-    if ((seen & need) != need) {
-      for (const auto& r : rec.kind == RecordKind::shipment ? ship_required : fab_required)
-        if (!(seen & (uint64_t{1} << (std::find_if(schema.begin(), schema.end(),
-                                                    [&](const InField& f) { return r == f.name; }) -
-                                       schema.begin())))) {
-          fail("tollgate.input.missing-field", r, "missing required field '" + r + "'");
-          return;
-        }
-    }
+  // After the fields: required ones present (the schema's `required`), the export_from default, the exact base.
+  void complete(const Seen& seen) {
+    const auto& schema = in.kinds[static_cast<size_t>(rec.kind)];
+    for (size_t i = 0; i < schema.size(); ++i)
+      if (schema[i].required && !seen.test(i)) {
+        fail("tollgate.input.missing-field", schema[i].name, "missing required field '" + schema[i].name + "'");
+        return;
+      }
     // packager_approved: true stays accepted as a synonym of packaged_by: approved_osat (encoding.md r2, §5).
     if (rec.kind == RecordKind::fab_order && rec.facts.has(s_packager_approved) &&
         rec.facts.num[s_packager_approved] != 0) {
@@ -750,11 +824,12 @@ Day date_of(const JV& obj) {
   return 0;
 }
 
-Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv, bool bare_chip = false) {
+Record finish(const JV& obj, uint64_t line, const Catalog* catalog, bool csv, bool bare_chip = false,
+              const InputSchema* schema = nullptr) {
   Record rec;
   rec.line = line;
   canonical(obj, rec.canonical, csv);
-  Builder b{rec, catalog, bare_chip};
+  Builder b{rec, catalog, schema ? *schema : input_of(catalog), bare_chip};
   b.build(obj);
   if (!rec.ok && rec.error.code == "tollgate.input.unknown-chip" && catalog)
     for (const auto& [k, v] : obj.members)
@@ -781,19 +856,20 @@ struct CsvPlan {
   int type_col = -1, id_col = -1, chip_name_col = -1;
 };
 
-int field_index(const std::vector<InField>& schema, std::string_view name) {
+int field_index(const std::vector<InField>& schema, std::string_view name) {  // -1 if none
   for (size_t i = 0; i < schema.size(); ++i)
     if (name == schema[i].name) return static_cast<int>(i);
   return -1;
 }
 
-const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
+const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id, const InputSchema& in) {
   thread_local CsvPlan plan;
   thread_local bool have = false;
-  thread_local uint64_t have_id = 0;
-  if (have && id != 0 && id == have_id) return plan;
-  if (have && id == 0 && plan.header == header) return plan;
+  thread_local uint64_t have_id = 0, have_schema = 0;
+  if (have && have_schema == in.serial && id != 0 && id == have_id) return plan;
+  if (have && have_schema == in.serial && id == 0 && plan.header == header) return plan;
   have_id = id;
+  have_schema = in.serial;
   plan = CsvPlan{};
   plan.header = header;
   std::vector<std::pair<std::string, int>> top, chip;
@@ -809,9 +885,9 @@ const CsvPlan& plan_for(const std::vector<std::string>& header, uint64_t id) {
     plan.quoted_keys.push_back(q);
     plan.chip_col.push_back(is_chip ? 1 : 0);
     (is_chip ? plan.chip_cols : plan.other_cols).push_back(i);
-    plan.ship_field.push_back(is_chip ? -1 : field_index(shipment_fields(), key));
-    plan.fab_field.push_back(is_chip ? -1 : field_index(fab_fields(), key));
-    plan.chip_field.push_back(is_chip ? field_index(chip_fields(), key) : -1);
+    plan.ship_field.push_back(is_chip ? -1 : field_index(in.kinds[static_cast<size_t>(RecordKind::shipment)], key));
+    plan.fab_field.push_back(is_chip ? -1 : field_index(in.kinds[static_cast<size_t>(RecordKind::fab_order)], key));
+    plan.chip_field.push_back(is_chip ? field_index(in.kinds[static_cast<size_t>(RecordKind::chip)], key) : -1);
     if (is_chip) {
       chip.emplace_back(key, static_cast<int>(i));
       any_chip = true;
@@ -852,7 +928,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       if (s != "front_end_fabricator" && s != "approved_osat" && s != "other") return false;
       facts.set_text(f.slot, s);
       return true;
-    case In::tops_by_precision: return false;  // the general path reads the array
+    case In::tops_by_precision: case In::whole: return false;  // the general path reads these
     case In::owners: {
       std::string canonical, field, why;
       if (!owners_from_cell(s, canonical, field, why)) return false;
@@ -896,9 +972,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
     case In::number: {
       auto d = parse_micro(s);
       if (!d || *d < 0 || *d > max_number_micro) return false;
-      if ((f.slot == s_chip_die_area_mm2 || f.slot == s_chip_process_nm || f.slot == s_process_nm ||
-           f.slot == s_chip_package_area_mm2) && *d == 0)
-        return false;
+      if (f.positive && *d == 0) return false;
       if (f.slot == s_chip_bit_length && !whole_bits(*d)) return false;
       facts.set_number(f.slot, *d);
       return true;
@@ -912,7 +986,7 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       if (!b.catalog) return false;
       const Facts* c = b.catalog->find(s);
       if (!c) return false;
-      Builder::copy_chip(*c, facts);
+      Builder::copy_chip(b.in, *c, facts);
       return true;
     }
   }
@@ -985,7 +1059,7 @@ void canonical_row(const CsvPlan& plan, const std::vector<std::string_view>& cel
 // The fast path; false if the row needs the general path (any problem, or an unusual record type). `cells` are the
 // row's cells, unquoted.
 bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, Record& rec, const Catalog* catalog,
-              bool want_canonical) {
+              const InputSchema& in, bool want_canonical) {
   bool inline_chip = false;
   for (size_t i : plan.chip_cols)
     if (!cells[i].empty()) inline_chip = true;
@@ -999,17 +1073,18 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
   if (plan.id_col >= 0) rec.id.assign(cells[static_cast<size_t>(plan.id_col)]);
   if (want_canonical) canonical_row(plan, cells, inline_chip, rec.canonical);
   // fields
-  Builder b{rec, catalog, false};
-  const auto& schema = rec.kind == RecordKind::shipment ? shipment_fields() : fab_fields();
+  Builder b{rec, catalog, in, false};
+  const auto& schema = in.kinds[static_cast<size_t>(rec.kind)];
+  const auto& chip_fields = in.kinds[static_cast<size_t>(RecordKind::chip)];
   const auto& index = rec.kind == RecordKind::shipment ? plan.ship_field : plan.fab_field;
-  uint64_t seen = 0;
+  Seen seen;
   for (size_t i : plan.other_cols) {
     std::string_view cell = cells[i];
     if (cell.empty()) continue;
     int f = index[i];
     if (f < 0) return false;
     if (!fast_cell(schema[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
-    seen |= uint64_t{1} << f;
+    seen.set(static_cast<size_t>(f));
   }
   if (inline_chip) {
     if (rec.kind != RecordKind::shipment) return false;
@@ -1019,11 +1094,11 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
       int f = plan.chip_field[i];
       if (f < 0) return false;
       // TPP from peak rates is derived and checked exactly, on the cells' texts, by the general path.
-      const int slot = chip_fields()[static_cast<size_t>(f)].slot;
+      const int slot = chip_fields[static_cast<size_t>(f)].slot;
       if (slot == s_chip_peak_dense_tops || slot == s_chip_bit_length) return false;
-      if (!fast_cell(chip_fields()[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
+      if (!fast_cell(chip_fields[static_cast<size_t>(f)], cell, b, rec.facts)) return false;
     }
-    seen |= uint64_t{1} << field_index(schema, "chip");
+    seen.set(static_cast<size_t>(field_index(schema, "chip")));
   }
   b.complete(seen);
   return rec.ok;
@@ -1125,6 +1200,7 @@ void reset(Record& r, uint64_t line) {
   r.has_date = false;
   r.canonical.clear();
   r.ok = true;
+  r.file_level = false;
   r.error.code.clear();
   r.error.field.clear();
   r.error.message.clear();
@@ -1236,6 +1312,7 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
   thread_local std::vector<std::string> cells;
   thread_local std::vector<std::string_view> views;
   reset(rec, line);
+  if (!row.empty() && row[0] == '\x01' && read_rejected_row(row, rec)) return;
   auto bad = [&](std::string message) {
     rec.ok = false;
     rec.error = {"tollgate.input.csv", "", std::move(message)};
@@ -1247,9 +1324,14 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
     if (!split_csv_line(row, cells, &err)) return bad("bad CSV row: " + err);
     views.assign(cells.begin(), cells.end());
   }
+  // A header that ends in a comma (an empty last column, as spreadsheets save one) was read without it: its cells
+  // are dropped when they are empty.
+  while (views.size() > header.size() && views.back().empty()) views.pop_back();
+  if (quoted) cells.resize(views.size());
   if (views.size() != header.size())
     return bad("row has " + std::to_string(views.size()) + " cells; the header has " + std::to_string(header.size()));
-  if (csv_fast(plan_for(header, header_id), views, rec, catalog, want_canonical)) {
+  const InputSchema& in = input_of(catalog);
+  if (csv_fast(plan_for(header, header_id, in), views, rec, catalog, in, want_canonical)) {
     ++csv_fast_count;
     return;
   }
@@ -1326,13 +1408,13 @@ std::vector<Record> read_records(std::string_view text, InputFormat fmt, const C
   return out;
 }
 
-Catalog Catalog::load(const std::string& path) {
+Catalog Catalog::load(const std::string& path, const Schema& schema) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read chip catalog '" + path + "'");
   std::ostringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  Catalog cat;
+  Catalog cat(schema);
   cat.path = path;
   std::vector<std::string> header, cells;
   std::string err;
@@ -1359,7 +1441,7 @@ Catalog Catalog::load(const std::string& path) {
       if (header[i] == "source" || cells[i].empty()) continue;
       obj.members.emplace_back(header[i], JV{JV::cell, cells[i], false, {}, {}});
     }
-    Record r = finish(obj, line_no, nullptr, true);
+    Record r = finish(obj, line_no, nullptr, true, false, cat.input_.get());
     if (!r.ok) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + r.error.message);
     if (!r.facts.has_text(t_chip_name)) throw std::runtime_error(path + ":" + std::to_string(line_no) + ": chip has no name");
     const std::string name(r.facts.text(t_chip_name));
@@ -1369,6 +1451,11 @@ Catalog Catalog::load(const std::string& path) {
   }
   cat.reindex();
   return cat;
+}
+
+Catalog::Catalog(const Schema& schema) : input_(make_input_schema(schema)) {
+  std::lock_guard<std::mutex> lock(columns_schema_mutex);
+  columns_schema_ptr = input_;
 }
 
 void Catalog::reindex() {
@@ -1513,6 +1600,57 @@ std::string unreadable_input(const std::string& path, std::string_view head) {
            std::to_string(head.size()) + ", the first at byte " + std::to_string(first) +
            "): records are read from CSV, JSONL or JSON text in UTF-8";
   return "";
+}
+
+std::string rejected_row_text(const RecordError& error, bool file_level) {
+  // No quote (a quote would open a cell for the row splitter), no line break, no separator inside a part.
+  auto clean = [](std::string_view t) {
+    std::string out(t);
+    for (char& c : out)
+      if (c == '"') c = '\'';
+      else if (c == '\n' || c == '\r' || c == '\x1f') c = ' ';
+    return out;
+  };
+  return rejected_marker() + (file_level ? "F" : "R") + "\x1f" + clean(error.code) + "\x1f" + clean(error.field) +
+         "\x1f" + clean(error.message);
+}
+
+ColumnKind column_kind(std::string_view column) {
+  auto kind_of = [](In in) {
+    switch (in) {
+      case In::text: return ColumnKind::text;
+      case In::date: return ColumnKind::date;
+      case In::country: return ColumnKind::country;
+      case In::integer: return ColumnKind::integer;
+      case In::money: return ColumnKind::money;
+      case In::number: return ColumnKind::number;
+      case In::boolean: return ColumnKind::boolean;
+      case In::chip: return ColumnKind::chip;
+      case In::type: return ColumnKind::type;
+      case In::tops_by_precision: return ColumnKind::list;
+      default: return ColumnKind::choice;
+    }
+  };
+  const auto in = columns_schema();
+  if (column.substr(0, 5) == "chip_") {
+    for (const auto& f : in->kinds[static_cast<size_t>(RecordKind::chip)])
+      if (column.substr(5) == f.name) return kind_of(f.in);
+    return ColumnKind::unknown;
+  }
+  for (auto kind : {RecordKind::shipment, RecordKind::fab_order})
+    for (const auto& f : in->kinds[static_cast<size_t>(kind)])
+      if (column == f.name) return kind_of(f.in);
+  return ColumnKind::unknown;
+}
+
+std::vector<std::string> record_column_names() {
+  const auto in = columns_schema();
+  std::vector<std::string> n;
+  for (auto kind : {RecordKind::shipment, RecordKind::fab_order})
+    for (const auto& f : in->kinds[static_cast<size_t>(kind)])
+      if (std::find(n.begin(), n.end(), f.name) == n.end()) n.push_back(f.name);
+  for (const auto& f : in->kinds[static_cast<size_t>(RecordKind::chip)]) n.push_back("chip_" + f.name);
+  return n;
 }
 
 }  // namespace tollgate

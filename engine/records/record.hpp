@@ -5,6 +5,7 @@
 #include <functional>
 #include <istream>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <string>
@@ -38,26 +39,39 @@ struct Record {
   std::string canonical;      // canonical JSON of the record as given (the input hash covers this)
   bool ok = true;
   RecordError error;
+  bool file_level = false;    // the error is the file's (a header column, the encoding): shared by its rows, and
+                              // shown once for the file with their count (docs/records.md, "File problems")
 };
 
+// The record reader's tables for one compiled Schema (record.cpp): which fields each record kind has and how each is
+// read. Built by a Catalog from the rules' schema.
+struct InputSchema;
+std::shared_ptr<const InputSchema> make_input_schema(const Schema& schema);
+
+// The chip catalog, and the record schema the readers use with it (records are read with the catalog they name
+// chips from; a reader given no catalog reads the core fields only: core_schema()).
 class Catalog {
  public:
   Catalog() = default;
-  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_), classify_(o.classify_) { reindex(); }
+  // An empty catalog whose records are read by `schema` (Program::schema).
+  explicit Catalog(const Schema& schema);
+  Catalog(const Catalog& o) : path(o.path), chips_(o.chips_), classify_(o.classify_), input_(o.input_) { reindex(); }
   Catalog(Catalog&&) = default;  // (map nodes move with the map: the index stays valid)
   Catalog& operator=(const Catalog& o) {
     if (this != &o) {
       path = o.path;
       chips_ = o.chips_;
       classify_ = o.classify_;
+      input_ = o.input_;
       reindex();
     }
     return *this;
   }
   Catalog& operator=(Catalog&&) = default;
-  // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`).
-  // Throws std::runtime_error with file:line on a malformed catalog.
-  static Catalog load(const std::string& path);
+  // Loads a catalog CSV (fixtures/chips.csv layout: chip field names as columns, plus `source`), reading the chip
+  // fields `schema` declares (pass Program::schema; a column the schema does not declare is an error). Records read
+  // with this catalog are read by the same schema. Throws std::runtime_error with file:line on a malformed catalog.
+  static Catalog load(const std::string& path, const Schema& schema);
   // By hash (an audit looks a chip up on every row), without copying the name.
   const Facts* find(std::string_view name) const;
   std::vector<std::string> names() const;
@@ -77,12 +91,15 @@ class Catalog {
   void classify_with(Classifier classify) { classify_ = std::move(classify); }
   size_t size() const { return chips_.size(); }
   const std::map<std::string, Facts, std::less<>>& chips() const { return chips_; }
+  // The reader's tables (nullptr for a default-constructed catalog: then the core fields).
+  const std::shared_ptr<const InputSchema>& input() const { return input_; }
   std::string path;
 
  private:
   std::map<std::string, Facts, std::less<>> chips_;
   std::unordered_map<std::string_view, const Facts*> index_;  // into chips_ (its keys and values)
   Classifier classify_;
+  std::shared_ptr<const InputSchema> input_;
   void reindex();
 };
 
@@ -125,6 +142,18 @@ Record record_from_csv_general(const std::vector<std::string>& header, std::vect
 
 // How many rows this thread has read through the fast path (for tests).
 uint64_t csv_fast_rows();
+
+// What a CSV column (a record field name, or chip_<field>) holds, for readers that rewrite cells before the
+// record reader sees them (engine/records/decode.hpp: decimal commas, dates, column maps). unknown: not a column.
+enum class ColumnKind { unknown, text, choice, date, country, integer, money, number, boolean, chip, type, list };
+ColumnKind column_kind(std::string_view column);
+// Every column name a CSV header may hold (shipment and fab order fields, chip_<field>), for "did you mean".
+std::vector<std::string> record_column_names();
+
+// A row that a rewriting reader (decode.hpp) could not rewrite, as a line of text the CSV record reader turns
+// into a rejected Record with this error (file_level as given). The line starts with a marker unique to this
+// process, so no input can forge one; it holds no quote and no line break.
+std::string rejected_row_text(const RecordError& error, bool file_level);
 
 // Splits one CSV row (RFC 4180 quoting; the caller joins lines inside quoted fields). A quote that opens a cell
 // starts a quoted cell ("" inside it is one quote); a quote anywhere else in an unquoted cell (19" Rack) is a

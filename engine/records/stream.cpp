@@ -1,6 +1,8 @@
 // tollgate — streaming row reader (see stream.hpp).
 #include "engine/records/stream.hpp"
 
+#include "engine/records/decode.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <atomic>
@@ -107,6 +109,9 @@ bool RowReader::read_header() {
     header_.clear();
     return false;
   }
+  // An empty last column (a header ending in a comma, as spreadsheets save one) is no column: rows may have an
+  // empty cell there (record.cpp drops it).
+  while (header_.size() > 1 && header_.back().empty()) header_.pop_back();
   for (auto& h : header_) {
     if (h.empty()) {
       header_error_ = "an empty column name";
@@ -174,7 +179,9 @@ std::string_view RowReader::join(std::string_view first, uint64_t& lines) {
   bool sound = !open;
   if (sound && !header_.empty()) {
     std::string err;
-    sound = split_csv_line(row_, cells_, &err) && cells_.size() == header_.size();
+    sound = split_csv_line(row_, cells_, &err);
+    while (sound && cells_.size() > header_.size() && cells_.back().empty()) cells_.pop_back();
+    sound = sound && cells_.size() == header_.size();
   }
   if (!sound) {
     pos_ = mark_;
@@ -199,21 +206,19 @@ std::string shown_name(const std::string& path) { return path == "-" ? "standard
 }  // namespace
 
 ReadCounts for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
-  std::FILE* fp = stdin;
-  if (path != "-") {
-    owned.reset(std::fopen(path.c_str(), "rb"));
-    if (!owned) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
-    fp = owned.get();
-  }
-  std::string head(sniff_bytes, '\0');
-  head.resize(std::fread(head.data(), 1, head.size(), fp));
-  if (std::ferror(fp)) throw std::runtime_error("cannot read " + shown_name(path) + ": " + std::strerror(errno));
-  if (std::string why = unreadable_input(path, head); !why.empty()) throw std::runtime_error(why);
-  InputFormat fmt = guess_format(path, head);
+  return for_each_record(path, catalog, f, ReadOptions{});
+}
+
+ReadCounts for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f,
+                           const ReadOptions& options) {
+  // Spreadsheet encodings, delimiters, .xlsx and column maps are rewritten into plain CSV as the file is read
+  // (decode.hpp); a plain file is read as it is.
+  DecodedInput in(path, nullptr, options);
+  std::FILE* fp = in.file();
+  InputFormat fmt = in.format();
   ReadCounts counts;
   if (fmt == InputFormat::json) {  // one document: read it whole
-    std::string text = head;
+    std::string text(in.head());
     char buf[1 << 16];
     for (size_t got; (got = std::fread(buf, 1, sizeof buf, fp)) > 0;) text.append(buf, got);
     if (std::ferror(fp)) throw std::runtime_error("cannot read '" + path + "'");
@@ -225,7 +230,7 @@ ReadCounts for_each_record(const std::string& path, const Catalog* catalog, cons
     return counts;
   }
   RowReader rr(fp, fmt);
-  rr.prime(head);
+  rr.prime(in.head());
   if (!rr.read_header()) {
     Record r;
     r.line = rr.header_line();
@@ -249,21 +254,18 @@ ReadCounts for_each_record(const std::string& path, const Catalog* catalog, cons
   return counts;
 }
 
-std::string input_file_problem(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!fp) return "cannot read '" + path + "': " + std::strerror(errno);
-  std::string head(sniff_bytes, '\0');
-  head.resize(std::fread(head.data(), 1, head.size(), fp.get()));
-  if (std::string why = unreadable_input(path, head); !why.empty()) return why;
-  InputFormat fmt = guess_format(path, head);
-  if (fmt == InputFormat::json) return "";  // read whole by its reader
-  RowReader rr(fp.get(), fmt);
-  rr.prime(head);
-  if (!rr.read_header()) return "";  // a bad header is reported by the reader, with its line
-  RowReader::Row row;
-  if (rr.next(row)) return "";
+std::string input_file_problem(const std::string& path) { return input_file_problem(path, ReadOptions{}); }
+
+std::string input_file_problem(const std::string& path, const ReadOptions& options) {
   try {
-    no_records(path, fmt, !rr.header().empty());
+    DecodedInput in(path, nullptr, options);
+    if (in.format() == InputFormat::json) return "";  // read whole by its reader
+    RowReader rr(in.file(), in.format());
+    rr.prime(in.head());
+    if (!rr.read_header()) return "";  // a bad header is reported by the reader, with its line
+    RowReader::Row row;
+    if (rr.next(row)) return "";
+    no_records(path, in.format(), !rr.header().empty());
   } catch (const std::exception& e) {
     return e.what();
   }

@@ -106,10 +106,16 @@ inline constexpr size_t sniff_bytes = 4096;
 // records (unreadable_input: a spreadsheet, UTF-16, binary data), or holding no record (empty, blank, a CSV header
 // alone, an empty JSON array).
 ReadCounts for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f);
+// The same, reading spreadsheet exports and .xlsx as they come and, with a column map, ERP exports (decode.hpp).
+// Rows that a file-level problem costs come with `file_level` set (a reader shows the problem once).
+struct ReadOptions;
+ReadCounts for_each_record(const std::string& path, const Catalog* catalog, const std::function<void(const Record&)>& f,
+                           const ReadOptions& options);
 
 // The same file-level checks for a file that another reader (audit) will stream: "" if it has a record to read,
 // else why not (as for_each_record would throw). Reads the file's head, and up to its first row.
 std::string input_file_problem(const std::string& path);
+std::string input_file_problem(const std::string& path, const ReadOptions& options);
 
 // Turns one raw row into a Record: a JSONL line, or a CSV row read against its header. Never throws on bad input.
 Record record_from_row(InputFormat fmt, const std::vector<std::string>& header, uint64_t header_id,

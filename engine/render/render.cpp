@@ -226,6 +226,43 @@ void append_fired_entry(std::string& out, const Program& p, int rule_index, cons
 
 void append_notes(std::string& out, const Program& p, const Decision& d) { render_notes(out, p, d); }
 
+void append_why_not(std::string& out, const Program& p, const std::vector<WhyNotRule>& why) {
+  auto text_or_null = [](const std::string& s) { return s.empty() ? ojson(nullptr) : ojson(s); };
+  ojson arr = ojson::array();
+  for (const WhyNotRule& w : why) {
+    const Rule& rule = p.rules[static_cast<size_t>(w.rule)];
+    ojson o;
+    o["rule"] = rule.id;
+    o["ruleset"] = p.rulesets[static_cast<size_t>(rule.ruleset)].id;
+    o["citation"] = rule.citation;
+    o["would"] = rule.kind == RuleKind::classify ? std::string(klass_name(rule.klass))
+                 : rule.kind == RuleKind::levy   ? "fee " + rule.rate_text
+                                                 : std::string(to_string(rule.verdict));
+    o["takes_effect"] = w.takes_effect == day_min ? ojson(nullptr) : ojson(format_date(w.takes_effect));
+    o["set_aside_by"] = text_or_null(w.set_aside_by);
+    o["by_exception"] = w.by_exception;
+    ojson conds = ojson::array();
+    for (const WhyNotCondition& c : w.conditions)
+      conds.push_back({{"field", c.field}, {"value", text_or_null(c.value)}, {"needs", c.needs},
+                       {"threshold", text_or_null(c.threshold)}, {"margin", text_or_null(c.margin)},
+                       {"margin_exact", c.margin_exact}, {"unit", text_or_null(c.unit)}, {"text", c.text}});
+    o["conditions"] = std::move(conds);
+    arr.push_back(std::move(o));
+  }
+  out += ",\"why_not\":";
+  out += dump(arr);
+}
+
+std::string decision_json_explained(const Program& p, const Record& r, const Decision& d, const EvalOptions& o) {
+  if (d.failed) return error_json(r, d.error().code, d.error().field, d.error().message);
+  JsonLayout layout;
+  std::string out = decision_json(p, r, d, &layout);
+  std::string why;
+  append_why_not(why, p, why_not(p, r.facts, r.base_cents, d, o));
+  out.insert(layout.fired_end, why);  // after the notes, before the rulesets
+  return out;
+}
+
 std::string decision_json_from_parts(const DecisionParts& d) {
   std::string out;
   assemble(out, d, nullptr);
@@ -269,6 +306,15 @@ void record_subject_into(std::string& out, const Record& r) {
         (!f.has(s_end_user_hq) || f.num[s_end_user_parent_hq] != f.num[s_end_user_hq]))
       code(", parent HQ ", s_end_user_parent_hq);
     code(", from ", s_export_from);
+    // The end user's name and the shipment's value, for the lists people act on (the audit report's flagged table).
+    if (f.has_text(t_end_user)) {
+      out += "; end user ";
+      out += f.text(t_end_user);
+    }
+    if (r.base_cents >= 0) {
+      out += "; value ";
+      out += format_dollars(r.base_cents);
+    }
   } else if (r.kind == RecordKind::fab_order) {
     out += f.has_text(t_role) ? f.text(t_role) : std::string_view("fab order");
     if (f.has_text(t_designer)) {
@@ -278,6 +324,24 @@ void record_subject_into(std::string& out, const Record& r) {
     code(" (HQ ", s_designer_hq, ")");
     code(" -> ", s_destination);
   }
+}
+
+SubjectParts parse_subject(std::string_view s) {
+  SubjectParts p;
+  if (s.substr(0, 5) != "chip ") return p;
+  if (size_t v = s.rfind("; value "); v != std::string_view::npos) {
+    p.value = std::string(s.substr(v + 8));
+    s = s.substr(0, v);
+  }
+  if (size_t u = s.find("; end user "); u != std::string_view::npos) {
+    p.end_user = std::string(s.substr(u + 11));
+    s = s.substr(0, u);
+  }
+  const size_t arrow = s.find(" -> ");
+  p.chip = std::string(s.substr(5, arrow == std::string_view::npos ? std::string_view::npos : arrow - 5));
+  if (arrow != std::string_view::npos) p.destination = std::string(s.substr(arrow + 4, 2));
+  if (size_t hq = s.find(", end user HQ "); hq != std::string_view::npos) p.end_user_hq = std::string(s.substr(hq + 14, 2));
+  return p;
 }
 
 std::string record_subject(const Record& r) {
@@ -357,7 +421,35 @@ void append_screening_text(std::string& out, const nlohmann::json& j) {
 }
 }  // namespace
 
-std::string decision_text_from_json(std::string_view decision, std::string_view subject) {
+std::string decision_text(const Program& p, const Record& r, const Decision& d, const EvalOptions& o,
+                          size_t why_not_shown) {
+  if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
+  return decision_text_from_json(decision_json_explained(p, r, d, o), record_subject(r), why_not_shown);
+}
+
+namespace {
+// The "why not" lines of a decision's text: each rule that did not fire, what it would have given, and what kept it.
+std::string why_not_text(const nlohmann::json& why, size_t shown, bool fired_any) {
+  auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  std::string out;
+  if (why.empty()) {
+    return fired_any ? "" : "  why not         no rule in force could make it stricter\n";
+  }
+  out += "  why not         " + std::to_string(why.size()) + " rule" + (why.size() == 1 ? "" : "s") +
+         " in force or coming would make it stricter" +
+         (why.size() > shown ? "; the nearest " + std::to_string(shown) + " (all with --explain)" : "") + "\n";
+  for (size_t i = 0; i < why.size() && i < shown; ++i) {
+    const auto& w = why[i];
+    out += "    - " + str(w["rule"]) + " would give " + str(w["would"]) + "  [" + str(w["citation"]) + "]\n";
+    if (w["set_aside_by"].is_string()) out += "      it holds, but " + str(w["set_aside_by"]) + " sets it aside\n";
+    if (w["by_exception"].is_boolean() && w["by_exception"].get<bool>()) out += "      its exception applies:\n";
+    for (const auto& c : w["conditions"]) out += "      " + str(c["text"]) + "\n";
+  }
+  return out;
+}
+}  // namespace
+
+std::string decision_text_from_json(std::string_view decision, std::string_view subject, size_t why_not_shown) {
   auto j = nlohmann::json::parse(decision);
   auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
   std::string type = str(j["type"]), id = str(j["id"]);
@@ -372,14 +464,14 @@ std::string decision_text_from_json(std::string_view decision, std::string_view 
     out += "  fee             ";
     if (j["fees"].empty()) out += "none\n";
     else {
-      out += "$" + format_cents(j["fee_total_cents"].get<int64_t>()) + "\n";
+      out += format_dollars(j["fee_total_cents"].get<int64_t>()) + "\n";
       for (const auto& f : j["fees"])
-        out += "    " + str(f["rate"]) + " of $" + format_cents(f["base_cents"].get<int64_t>()) + " = $" +
-               format_cents(f["amount_cents"].get<int64_t>()) + "  (" + str(f["rule"]) + "; " + str(f["citation"]) +
+        out += "    " + str(f["rate"]) + " of " + format_dollars(f["base_cents"].get<int64_t>()) + " = " +
+               format_dollars(f["amount_cents"].get<int64_t>()) + "  (" + str(f["rule"]) + "; " + str(f["citation"]) +
                ")\n";
     }
   }
-  if (j["fired"].empty()) out += "  because         no rule in force applies\n";
+  if (j["fired"].empty()) out += "  because         no rule in force fired\n";
   else out += "  because\n";
   for (const auto& f : j["fired"]) {
     out += "    - " + str(f["rule"]) + "  [" + str(f["citation"]) + "]\n";
@@ -393,6 +485,7 @@ std::string decision_text_from_json(std::string_view decision, std::string_view 
     }
   }
   append_screening_text(out, j);
+  if (j.contains("why_not")) out += why_not_text(j["why_not"], why_not_shown, !j["fired"].empty());
   out += "  rules in force  ";
   bool first = true;
   for (const auto& rs : j["rulesets"]) {
@@ -406,6 +499,62 @@ std::string decision_text_from_json(std::string_view decision, std::string_view 
 
 std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message) {
   return "line " + std::to_string(r.line) + (r.id.empty() ? "" : " (" + r.id + ")") + ": error[" + code + "]" +
+         (field.empty() ? "" : " in " + field) + ": " + message + "\n";
+}
+
+namespace {
+// `text` padded (or cut, ending in "~") to `width` columns; UTF-8 continuation bytes take no column.
+std::string cell(std::string_view text, size_t width, bool right = false) {
+  size_t cols = 0, cut = text.size();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (cols == width - 1 && cut == text.size()) cut = i;
+    ++cols;
+  }
+  std::string out;
+  if (cols > width) {
+    out.assign(text.substr(0, cut));
+    out += '~';
+    return out;
+  }
+  const std::string pad(width - cols, ' ');
+  return right ? pad + std::string(text) : std::string(text) + pad;
+}
+
+std::string table_line(const std::vector<std::string>& cols) {
+  static const size_t widths[] = {6, 12, 10, 20, 4, 8, 17, 23, 16};
+  std::string out;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (i) out += "  ";
+    if (i < std::size(widths)) out += cell(cols[i], widths[i], i == 0 || i == 8);
+    else out += cols[i];
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out + "\n";
+}
+}  // namespace
+
+std::string decision_table_header() {
+  return table_line({"line", "id", "as of", "chip", "to", "class", "verdict", "review", "fee", "deciding rule"});
+}
+
+std::string decision_table_row(const Program& p, const Record& r, const Decision& d) {
+  if (d.failed) return error_table_row(r, d.error().code, d.error().field, d.error().message);
+  const Facts& f = r.facts;
+  std::string chip = r.kind == RecordKind::fab_order ? std::string(f.has_text(t_role) ? f.text(t_role) : "fab order")
+                     : f.has_text(t_chip_name)       ? std::string(f.text(t_chip_name))
+                                                     : std::string("(inline spec)");
+  const int rule = deciding_rule(p, d);
+  return table_line({std::to_string(r.line), r.id, format_date(d.as_of), chip,
+                     f.has(s_destination) ? country_code(static_cast<int>(f.num[s_destination])) : "",
+                     klass_name(d.klass), r.kind == RecordKind::chip ? "" : to_string(d.verdict), to_string(d.review),
+                     d.fee_count ? format_dollars(d.fee_total_cents) : "",
+                     rule >= 0 ? p.rules[static_cast<size_t>(rule)].id : ""});
+}
+
+std::string error_table_row(const Record& r, const std::string& code, const std::string& field,
+                            const std::string& message) {
+  return cell(std::to_string(r.line), 6, true) + "  " + cell(r.id, 12) + "  error[" + code + "]" +
          (field.empty() ? "" : " in " + field) + ": " + message + "\n";
 }
 

@@ -36,6 +36,14 @@ void append_fired_entry(std::string& out, const Program& p, int rule_index, cons
 // encoding.md r2: uncertain strict readings, exceptions that may apply, relaxations withheld). A caller that passes
 // its own fired text to decision_json_into appends this after the fired array.
 void append_notes(std::string& out, const Program& p, const Decision& d);
+// `,"why_not":[…]` (docs/records.md, "why not"): one object per rule of why_not(), nearest first: {"rule", "ruleset",
+// "citation", "would" (the class, verdict or "fee 15%" it would have given), "takes_effect" (null, or the later date
+// it takes effect), "set_aside_by" (null, or the exception rule that removed it), "by_exception" (its own `except`
+// held), "conditions": [{"field", "value", "needs", "threshold", "margin", "margin_exact", "unit", "text"}]}.
+void append_why_not(std::string& out, const Program& p, const std::vector<WhyNotRule>& why);
+// decision_json() with the why_not array after the notes: what `check --explain --format json` prints. A failed
+// decision gives error_json(). Cold path (why_not() evaluates the record again for the rules not in force yet).
+std::string decision_json_explained(const Program& p, const Record& r, const Decision& d, const EvalOptions& o);
 // `{ "id": …, "error": { "code", "line", "field", "message" } }` for a record that could not be judged.
 std::string error_json(const Record& r, const std::string& code, const std::string& field, const std::string& message);
 // The parts a decision's JSON is stored as in the trace store; decision_json_from_parts() puts them together
@@ -50,11 +58,32 @@ std::string decision_json_from_parts(const DecisionParts& d);
 
 // A compliance officer's view: verdict, review, exception, fees, and each fired rule with citation and reason.
 std::string decision_text(const Program& p, const Record& r, const Decision& d);
+// The same with "why not": the `why_not_shown` nearest rules that did not fire, with their margins (all of them
+// with SIZE_MAX), from decision_json_explained(). What `check` prints (three; all with --explain).
+std::string decision_text(const Program& p, const Record& r, const Decision& d, const EvalOptions& o,
+                          size_t why_not_shown);
 // The same view from a decision's JSON and its subject line (what `tollgate trace show` has at hand); the
-// subject is record_subject() of the record: "chip H20 -> CN, end user HQ CN, from US".
-std::string decision_text_from_json(std::string_view decision_json, std::string_view subject);
+// subject is record_subject() of the record: "chip H20 -> CN, end user HQ CN, from US". A why_not array in the JSON
+// is shown under "why not", its first `why_not_shown` entries.
+std::string decision_text_from_json(std::string_view decision_json, std::string_view subject,
+                                    size_t why_not_shown = 3);
+// Shipments: "chip H20 -> CN, end user HQ CN, from US; end user Acme Corp; value $120,000.00" (the end user's
+// name and the value quantity × unit price when given). Fab orders: "osat for Designer (HQ CN) -> CN".
 std::string record_subject(const Record& r);
+// A shipment's subject taken apart again (the audit report's columns); empty parts for what it does not hold.
+struct SubjectParts {
+  std::string chip, destination, end_user_hq, end_user, value;  // value as written: "$120,000.00"
+};
+SubjectParts parse_subject(std::string_view subject);
 void record_subject_into(std::string& out, const Record& r);  // the same, into a reused string
 std::string error_text(const Record& r, const std::string& code, const std::string& field, const std::string& message);
+
+// `check --format table`: one line per record, columns padded to fixed widths (long texts cut with "~"): line, id,
+// as of, chip, destination, class, verdict, review, fee (format_dollars) and the deciding rule (deciding_rule()).
+std::string decision_table_header();
+std::string decision_table_row(const Program& p, const Record& r, const Decision& d);
+// A record that could not be read or judged, on one line: its line, id and error.
+std::string error_table_row(const Record& r, const std::string& code, const std::string& field,
+                            const std::string& message);
 
 }  // namespace tollgate

@@ -200,7 +200,7 @@ std::shared_ptr<const Engine> Server::Impl::build_engine(uint64_t generation, st
   e->program = r.program;
   try {
     std::string path = cfg.catalog.empty() ? default_catalog_path() : cfg.catalog;
-    e->catalog = std::make_shared<const Catalog>(Catalog::load(path));
+    e->catalog = std::make_shared<const Catalog>(Catalog::load(path, e->program->schema));
     e->catalog_sha256 = sha256_file(path);
   } catch (const std::exception& ex) {
     error = std::string("the catalog could not be loaded: ") + ex.what();

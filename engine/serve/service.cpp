@@ -326,26 +326,29 @@ bool contains_ci(std::string_view hay, std::string_view needle) {
   return it != hay.end();
 }
 
-void chip_json(std::string& out, const std::string& name, const Facts& f) {
+// A catalog chip as JSON: its fields as the rules' schema declares them (numbers and dates first, then texts).
+void chip_json(std::string& out, const std::string& name, const Facts& f, const Schema& schema) {
   out += "{\"name\":";
   append_json_string(out, name);
-  for (const FieldInfo& fi : all_fields()) {
-    std::string_view n = fi.name;
-    if (n.substr(0, 5) != "chip." || n == "chip.name") continue;
-    n.remove_prefix(5);
-    if (fi.type == ValueType::text) {
-      if (!f.has_text(fi.slot)) continue;
+  for (bool text : {false, true})
+    for (const FieldInfo& fi : schema.fields) {
+      std::string_view n = fi.name;
+      if (n.substr(0, 5) != "chip." || n == "chip.name" || fi.slot < 0 || (fi.type == ValueType::text) != text) continue;
+      n.remove_prefix(5);
+      if (fi.type == ValueType::text) {
+        if (!f.has_text(fi.slot)) continue;
+        out += ",\"" + std::string(n) + "\":";
+        append_json_string(out, f.text(fi.slot));
+        continue;
+      }
+      if (!f.has(fi.slot)) continue;
       out += ",\"" + std::string(n) + "\":";
-      append_json_string(out, f.text(fi.slot));
-      continue;
+      const int64_t v = f.num[static_cast<size_t>(fi.slot)];
+      if (fi.type == ValueType::boolean) out += v != 0 ? "true" : "false";
+      else if (fi.type == ValueType::date) out += "\"" + format_date(static_cast<Day>(v)) + "\"";
+      else if (fi.type == ValueType::country) append_json_string(out, country_code(static_cast<int>(v)));
+      else out += format_micro(v);
     }
-    if (!f.has(fi.slot)) continue;
-    out += ",\"" + std::string(n) + "\":";
-    const int64_t v = f.num[static_cast<size_t>(fi.slot)];
-    if (fi.type == ValueType::boolean) out += v != 0 ? "true" : "false";
-    else if (fi.type == ValueType::date) out += "\"" + format_date(static_cast<Day>(v)) + "\"";
-    else out += format_micro(v);
-  }
   out += ",\"arithmetic\":" + arithmetic_json(f) + "}";
 }
 
@@ -361,7 +364,7 @@ std::string catalog_json(const Engine& e, std::string_view q, size_t limit) {
     ++matched;
     if (n >= limit) continue;
     if (n++) out += ',';
-    chip_json(out, name, f);
+    chip_json(out, name, f, e.program->schema);
   }
   return out + "],\"matched\":" + std::to_string(matched) + "}\n";
 }

@@ -754,8 +754,8 @@ std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
   if (!span || !span->first_seq) return {};
   SQLite::Statement q(*db_,
                       "SELECT d.seq, d.file, d.line, d.id, o.verdict, o.review, o.classification, d.subject, d.as_of, "
-                      "d.fee_total_cents FROM decisions d JOIN outcomes o ON o.id = d.outcome "
-                      "WHERE d.seq BETWEEN ? AND ? AND d.run = ? "
+                      "d.fee_total_cents, (SELECT text FROM texts WHERE id = d.fired) FROM decisions d "
+                      "JOIN outcomes o ON o.id = d.outcome WHERE d.seq BETWEEN ? AND ? AND d.run = ? "
                       "AND o.verdict IN ('LICENSE_REQUIRED', 'PROHIBITED') ORDER BY d.seq LIMIT ?");
   q.bind(1, span->first_seq);
   q.bind(2, span->last_seq);
@@ -768,6 +768,7 @@ std::vector<Listed> TraceStore::flagged(int64_t run_id, size_t limit) {
     l.subject = r.getColumn(7).getString();
     l.as_of = r.getColumn(8).getString();
     l.fee_total_cents = r.getColumn(9).getInt64();
+    l.fired = r.getColumn(10).getString();
   });
 }
 
@@ -1207,11 +1208,20 @@ class Verifier {
     };
     for (const auto& [dim, keys] : t) {
       const std::string& name = dim;  // (clang 14 cannot capture a structured binding)
-      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return name == d; });
+      bool known = std::any_of(std::begin(tally_dims), std::end(tally_dims), [&](const char* d) { return name == d; }) ||
+                   std::any_of(std::begin(tally_extra_dims), std::end(tally_extra_dims),
+                               [&](const char* d) { return name == d; });
       if (!known || (dim == "all" && (keys.size() != 1 || !keys.count("total"))))
         return fail(h.span.second, "run " + std::to_string(id) + ": its tallies have a dimension '" + dim +
                                        "' that tollgate does not keep: inserted");
     }
+    for (const char* dim : tally_extra_dims)
+      if (auto d = t.find(std::string_view(dim)); d != t.end())
+        for (const auto& [key, v] : d->second)
+          if (v.total() > h.all.total())
+            return fail(h.span.second, "run " + std::to_string(id) + ": its tallies by " + dim + " count " +
+                                           std::to_string(v.total()) + " records under '" + key + "', more than its " +
+                                           std::to_string(h.all.total()) + " rows: altered");
     for (const char* dim : tally_dims) {
       Tally sum;
       if (auto d = t.find(std::string_view(dim)); d != t.end())

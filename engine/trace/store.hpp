@@ -68,6 +68,9 @@ inline int verdict_slot(Verdict v) {
 
 // The dimensions a run is tallied by. "all" has one key, "total".
 inline constexpr const char* tally_dims[] = {"all", "classification", "destination", "month", "chip"};
+// Dimensions whose keys do not split the records: `note` counts, by note rule, the decisions that carry that note (a
+// decision counts under each of its notes, or under none). Each key counts at most the run's records.
+inline constexpr const char* tally_extra_dims[] = {"note"};
 using TallyMap = std::map<std::string, Tally, std::less<>>;
 using Tallies = std::map<std::string, TallyMap, std::less<>>;  // dim -> key -> tally
 
@@ -108,6 +111,7 @@ struct Entry {
   const char* stage = "";
   TextRef code, field, message, raw, json;
   Sha256 sha{};  // decision: SHA-256 of the full §5 JSON; reject: of error JSON + "\n" + raw row
+  int rule = -1;  // the deciding rule (Program::rules index; -1 none): for the summary's list, not stored
 };
 
 struct RunRecord {
@@ -128,6 +132,9 @@ struct Listed {
   std::string id, verdict, review, classification, subject, as_of;
   int64_t fee_total_cents = 0;
   std::string code, field, message, stage;  // rejects
+  // Decisions: the fired array's stored text (with its notes; TraceStore::flagged), and the deciding rule and its
+  // citation, which the audit names from it (engine/audit: name_deciding_rules).
+  std::string fired, rule, citation;
 };
 
 struct VerifyReport {

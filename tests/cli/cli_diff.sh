@@ -160,6 +160,17 @@ j = json.load(open(sys.argv[1]))
 assert j["schema"] == "tollgate.diff/1"
 assert j["regions"] and all(r["witness"]["type"] == "shipment" for r in j["regions"])
 assert j["log"]["records"] == 3000 and j["log"]["flipped"] > 0, j["log"]
+assert all("uncovered" not in r and "uncovered" not in r["old"] for r in j["regions"]), "covered dates: no flag"
+PY
+# A region outside a side's coverage carries `uncovered` (issue 14): 2022-08-25 is before the rules' coverage.
+"$TG" diff --as-of 2022-08-25 --vs 2022-08-26 --format json > "$WORK/letter.json" || { echo "FAIL: json letters"; fail=1; }
+python3 - "$WORK/letter.json" <<'PY' || fail=1
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["regions"], "no regions"
+for r in j["regions"]:
+    assert r.get("uncovered") == ["old"], r
+    assert r["old"]["uncovered"] is True and r["old"]["error"] is True and "uncovered" not in r["new"], r
 PY
 # --log with nothing to compare is bad input (exit 2, the reason named), never "no change" (issue 13): an empty
 # folder, a missing file, an empty file, a CSV with a header only.

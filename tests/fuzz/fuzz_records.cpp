@@ -99,8 +99,8 @@ void rows(std::string_view text, InputFormat fmt) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   static std::shared_ptr<const Program> p = load_and_compile({std::string(TOLLGATE_SOURCE_DIR) + "/rules"}).program;
-  static Catalog c = Catalog::load(std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/chips.csv");
   if (!p) std::abort();
+  static Catalog c = Catalog::load(std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/chips.csv", p->schema);
   c.classify_with([](const Facts& chip, Day day) -> std::string {
     Facts f = chip;
     f.kind = RecordKind::chip;

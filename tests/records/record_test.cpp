@@ -254,7 +254,7 @@ TEST_CASE("a copied catalog finds its chips in itself, after the original is gon
   auto copy = std::make_unique<Catalog>(test::catalog());
   Catalog assigned;
   {
-    Catalog original = Catalog::load(test::catalog().path);
+    Catalog original = Catalog::load(test::catalog().path, test::bundled().schema);
     assigned = original;
   }
   for (const Catalog* c : {copy.get(), &assigned}) {
