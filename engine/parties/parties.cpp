@@ -235,6 +235,7 @@ namespace {
 struct Affiliates {
   Screener& s;
   const std::vector<Owner>& owners;
+  bool evidence;                          // false: verdicts only, no JSON (an audit without a store)
   ojson owners_json = ojson::array();
   std::string error_field = {}, error = {};
   std::vector<int> state = {};            // 0 unseen, 1 in progress, 2 done
@@ -252,8 +253,10 @@ struct Affiliates {
       std::optional<Listing> l = owner_listing(i);
       if (!l) continue;
       listed_total += owners[i].percent;
-      arithmetic += (arithmetic.empty() ? "" : " + ") + format_micro(owners[i].percent) + " % (" + owners[i].name + ")";
-      parts.push_back(owners[i].name);
+      if (evidence) {
+        arithmetic += (arithmetic.empty() ? "" : " + ") + format_micro(owners[i].percent) + " % (" + owners[i].name + ")";
+        parts.push_back(owners[i].name);
+      }
       if (!strictest || l->stricter_than(*strictest)) strictest = l;
     }
     if (total > 100 * micro_per_unit && error.empty()) {
@@ -262,6 +265,7 @@ struct Affiliates {
               format_micro(total) + " % in all, more than 100 %";
     }
     const bool reaches = listed_total >= 50 * micro_per_unit;
+    if (!evidence) return reaches ? strictest : std::nullopt;  // (sum_json is left empty)
     sum_json = {{"of", of.empty() ? ojson("end_user") : ojson(of)}, {"listed_owners", parts},
                 {"arithmetic", (arithmetic.empty() ? "0 %" : arithmetic) + " = " + format_micro(listed_total) +
                                    " % " + (reaches ? ">=" : "<") + " 50 %"},
@@ -278,12 +282,21 @@ struct Affiliates {
     state[i] = 1;
     const Owner& o = owners[i];
     NameVerdict v = judge_name(s, o.name, o.country);
-    ojson j = {{"name", o.name}, {"percent", format_micro(o.percent)}, {"country", o.country},
-               {"of", o.of.empty() ? ojson("end_user") : ojson(o.of)}, {"outcome", outcome_name(v.result->outcome)}};
     if (!v.possible.empty() && !v.listing && error.empty()) {
       error_field = "end_user_owners";
       error = possible_text("owner", o.name, *v.possible.front());
     }
+    if (!evidence) {
+      std::optional<Listing> l = v.listing;
+      ojson sum;
+      std::optional<Listing> via = held(o.name, sum);
+      if (via && (!l || via->stricter_than(*l))) l = via;
+      listed[i] = l;
+      state[i] = 2;
+      return l;
+    }
+    ojson j = {{"name", o.name}, {"percent", format_micro(o.percent)}, {"country", o.country},
+               {"of", o.of.empty() ? ojson("end_user") : ojson(o.of)}, {"outcome", outcome_name(v.result->outcome)}};
     ojson matches = ojson::array();
     for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
     j["matches"] = matches;
@@ -345,23 +358,33 @@ constexpr const char* affiliates_citation =
 // The affiliates member and its effect, from end_user_owners (a record with owners: a twentieth of a log at most).
 void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
   const bool in_force = affiliates_rule_in_force(d);
-  ojson a = {{"in_force", in_force}, {"citation", affiliates_citation}};
-  if (!f.has_text(t_end_user_owners)) {
-    r.affiliates = a.dump();
-    if (in_force && f.has_text(t_end_user) && !r.end_user_listed) r.notes = std::string("[") + red_flag_29 + "]";
+  if (!f.has_text(t_end_user_owners)) {  // most records: two fixed texts (none without evidence)
+    if (!evidence_) return;
+    static const std::string no_owners[2] = {
+        ojson{{"in_force", false}, {"citation", affiliates_citation}}.dump(),
+        ojson{{"in_force", true}, {"citation", affiliates_citation}}.dump()};
+    static const std::string red_flag_note = std::string("[") + red_flag_29 + "]";
+    r.affiliates = no_owners[in_force ? 1 : 0];
+    if (in_force && f.has_text(t_end_user) && !r.end_user_listed) r.notes = red_flag_note;
     return;
   }
+  ojson a = {{"in_force", in_force}, {"citation", affiliates_citation}};
   std::vector<Owner> owners = parse_owners(f.text(t_end_user_owners));
   for (const auto& o : owners)
     if (!o.of.empty() && std::none_of(owners.begin(), owners.end(), [&](const Owner& x) { return x.name == o.of; }))
       r.error("end_user_owners",
               "owner '" + o.name + "' is given as an owner of '" + o.of + "', which is not among the end user's owners");
-  Affiliates aff{screener_, owners};
+  Affiliates aff{screener_, owners, evidence_};
   aff.state.assign(owners.size(), 0);
   aff.listed.assign(owners.size(), std::nullopt);
   ojson sum;
   std::optional<Listing> via = aff.held("", sum);
   for (size_t i = 0; i < owners.size(); ++i) aff.owner_listing(i);  // owners of no one reached: still screened
+  if (!evidence_) {
+    if (!aff.error.empty()) r.error(aff.error_field, aff.error);
+    if (via && in_force) r.raise(*via);
+    return;
+  }
   a["owners"] = aff.owners_json;
   a["end_user"] = sum;
   a["applies"] = via.has_value() && in_force;

@@ -181,3 +181,43 @@ TEST_CASE("parties: review policy as the list states it; the JSON member goes af
   CHECK(text.find("screening gives LICENSE_REQUIRED, review presumption_of_denial (EL entry pub-sophgo)") !=
         std::string::npos);
 }
+
+TEST_CASE("parties: verdicts only (an audit without a store) decide exactly as with the evidence") {
+  // PartyScreen(lists, false) builds no JSON (issue 16 item 7): the verdict, review and error must be the same.
+  PartyScreen full(sample_lists()), bare(sample_lists(), false);
+  const std::string tq = R"({"name":"Testville Quantum Devices GmbH","country":"DE","percent":)";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(,"end_user":"Huawei Technologies Co., Ltd.")", "2026-11-15"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","consignee":"Sophgo Technologies Ltd.")", "2026-11-15"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[)" + tq + R"(50}])", "2026-11-15"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[)" + tq + R"(50}])", "2026-11-09"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[)" + tq + R"(49.9}])", "2026-11-15"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[)" + tq + R"(25},)" + tq +
+           R"(25}])", "2026-11-15"},
+      // indirect: an owner held 60 % by a listed party holds 50 % of the end user
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[{"name":"Rheinland Holding","percent":50},)" + tq +
+           R"(60,"of":"Rheinland Holding"}])", "2026-11-15"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[)" + tq + R"(95},)" + tq + R"(10}])", "2026-11-15"},
+      {R"(,"end_user":"Huawen Technologies Co., Ltd.")", "2026-11-15"},
+      {R"(,"end_user":"Alpha Clean Instruments GmbH")", "2026-11-15"},
+  };
+  int listed = 0, failed = 0;
+  for (const auto& [extra, date] : cases) {
+    Record r = shipment(extra, date, extra.find("Huawen") != std::string::npos ? "CN" : "DE");
+    Judged a = judge(full, r), b = judge(bare, r);
+    CAPTURE(extra);
+    CHECK(b.screening.is_null());
+    CHECK(a.d.failed == b.d.failed);
+    if (a.d.failed) {
+      ++failed;
+      CHECK(a.d.error().code == b.d.error().code);
+      CHECK(a.d.error().message == b.d.error().message);
+      continue;
+    }
+    listed += a.d.verdict > Verdict::allowed;
+    CHECK(a.d.verdict == b.d.verdict);
+    CHECK(a.d.review == b.d.review);
+  }
+  CHECK(listed == 5);  // Huawei, Sophgo, 50 %, 25+25, indirect
+  CHECK(failed == 2);  // owners over 100 %, the possible match
+}
