@@ -148,7 +148,8 @@ class SchemaBuilder {
         return error("tollgate.check.schema-full",
                      "too many " + std::string(f.type == ValueType::text ? "text" : "non-text") + " fields: '" +
                          f.name + "' would be number " + std::to_string(next + 1) + " of " + std::to_string(cap),
-                     f.span, "a record holds at most 64 non-text and 32 text fields (Facts, program.hpp)");
+                     f.span, "a record holds at most " + std::to_string(slot_count) + " non-text and " +
+                         std::to_string(text_slot_count) + " text fields (Facts, program.hpp)");
       f.slot = next++;
     }
     s_.fields.push_back(computed_class_field());

@@ -82,7 +82,7 @@ TEST_CASE("schema: declarations are checked") {
                  "tollgate.check.unknown-name"));
 }
 
-TEST_CASE("schema: Facts has room for 64 number and 32 text fields, and no more") {
+TEST_CASE("schema: Facts has room for slot_count number and text_slot_count text fields, and no more") {
   const Schema& s = test::bundled().schema;
   std::string fit, over;
   for (int i = s.number_slots; i < slot_count; ++i) fit += "field n" + std::to_string(i) + " on shipment\n  type boolean\n";
