@@ -119,6 +119,15 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
                 return exit_bad_input;
               }
             }
+            {  // before any work: -o or --report must not name an input or the trace store
+              std::vector<std::string> reads = o->inputs;
+              reads.push_back(o->db);
+              reads.push_back(o->read.columns);
+              reads.insert(reads.end(), o->lists.lists.begin(), o->lists.lists.end());  // nor the screening lists
+              reads.push_back(o->lists.resolutions);
+              reads = files_read(g, reads);
+              if (!output_allowed(o->out.output, reads) || !output_allowed(o->report, reads)) return exit_bad_input;
+            }
             if (o->no_store && o->resume) {
               std::cerr << "tollgate: error: --resume needs a trace store (drop --no-store)\n";
               return exit_bad_input;

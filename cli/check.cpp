@@ -203,7 +203,11 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             auto lists = load_lists(o->lists, lists_ok);
             if (!lists_ok) return exit_bad_input;
             std::unique_ptr<PartyScreen> parties = lists ? std::make_unique<PartyScreen>(lists) : nullptr;
-            auto out = open_output(o->out);
+            std::vector<std::string> reads = o->inputs;
+            reads.push_back(o->read.columns);
+            reads.insert(reads.end(), o->lists.lists.begin(), o->lists.lists.end());  // nor the lists
+            reads.push_back(o->lists.resolutions);
+            auto out = open_output(o->out, files_read(g, reads));
             if (!out) return exit_bad_input;
             const std::string format = o->out.chosen();
             ClassCache cache;  // logs repeat chips: classify each once per stretch of time

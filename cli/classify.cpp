@@ -155,7 +155,7 @@ Exit: 0 classified, 2 bad input or rules.)");
             }
             r.kind = RecordKind::chip;
             r.facts.kind = RecordKind::chip;
-            auto out = open_output(o->out);
+            auto out = open_output(o->out, files_read(g, {o->json_input}));
             if (!out) return exit_bad_input;
             const bool json = o->out.chosen() == "json";
             if (!r.ok) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -34,7 +35,36 @@ void add_output_options(CLI::App& app, OutputOptions& o, const std::vector<std::
   if (with_file) app.add_option("-o,--output", o.output, "Write to FILE instead of standard output");
 }
 
-std::unique_ptr<std::ostream> open_output(const OutputOptions& o) {
+bool output_allowed(const std::string& output, const std::vector<std::string>& reads) {
+  if (output.empty() || output == "-") return true;
+  std::error_code ec;
+  if (!std::filesystem::exists(output, ec)) return true;
+  for (const auto& r : reads) {
+    if (r.empty() || r == "-") continue;
+    if (std::filesystem::equivalent(output, r, ec)) {
+      std::cerr << "tollgate: error: -o '" << output << "' is a file this command reads ('" << r
+                << "'); tollgate does not overwrite its own input: write the output elsewhere\n";
+      return false;
+    }
+  }
+  std::ifstream in(output, std::ios::binary);
+  char head[16] = {};
+  if (in.read(head, sizeof head) && std::string_view(head, sizeof head) == std::string_view("SQLite format 3\0", 16)) {
+    std::cerr << "tollgate: error: -o '" << output << "' is a SQLite database (a trace store?); tollgate does not "
+              << "overwrite a database with output: write the output elsewhere\n";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> files_read(const Globals& g, std::vector<std::string> more) {
+  more.insert(more.end(), g.rules.begin(), g.rules.end());
+  more.push_back(g.catalog);
+  return more;
+}
+
+std::unique_ptr<std::ostream> open_output(const OutputOptions& o, const std::vector<std::string>& reads) {
+  if (!output_allowed(o.output, reads)) return nullptr;
   if (o.output.empty() || o.output == "-") return std::make_unique<std::ostream>(std::cout.rdbuf());
   auto file = std::make_unique<std::ofstream>(o.output, std::ios::binary | std::ios::trunc);
   if (!*file) {

@@ -58,9 +58,17 @@ struct OutputOptions {
 };
 // Adds --format (checked against `formats`), --json (if "json" is one of them) and, with `with_file`, -o/--output.
 void add_output_options(CLI::App& app, OutputOptions& o, const std::vector<std::string>& formats, bool with_file = true);
+// Whether `output` (an -o FILE) may be written: it must not be one of `reads` (the files this command reads: its
+// inputs, column map, lists, rules files, catalog, trace store; the same file by any path or link), and an existing
+// SQLite database (a trace store) is never overwritten with output. Prints why not on stderr. "" and "-" (standard
+// output) are always allowed. Found by a new user: `check x.csv -o x.csv` truncated its input, `audit --db a.db -o
+// a.db` replaced a trace store with its summary.
+bool output_allowed(const std::string& output, const std::vector<std::string>& reads);
+// `more` and the files every subcommand may read: the rules files (--rules) and the catalog (--catalog).
+std::vector<std::string> files_read(const Globals& g, std::vector<std::string> more);
 // Where a subcommand prints: standard output, or the -o file (created or truncated). Null, with a message on
-// stderr, if the file cannot be opened.
-std::unique_ptr<std::ostream> open_output(const OutputOptions& o);
+// stderr, if the file cannot be opened or output_allowed(o.output, reads) says no.
+std::unique_ptr<std::ostream> open_output(const OutputOptions& o, const std::vector<std::string>& reads = {});
 // The global error format's default: the environment variable TOLLGATE_ERROR_FORMAT (human | json) if set to one of
 // those, else human; --error-format overrides it.
 std::string default_error_format();

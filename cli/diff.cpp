@@ -77,6 +77,12 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
   app->add_flag("--exit-code", o->exit_code, "Exit 6 if the two sides differ (rules, regions, chips or logged shipments)");
   app->add_option("--catalog", g.catalog, "Chip catalog CSV (default: the bundled fixtures/chips.csv)");
   return {app, [o, &g]() -> int {
+            {  // before the work: -o and --svg must not name a file this run reads
+              std::vector<std::string> reads = o->sides;
+              reads.push_back(o->log);
+              reads = files_read(g, reads);
+              if (!output_allowed(o->out.output, reads) || !output_allowed(o->svg, reads)) return exit_bad_input;
+            }
             auto t0 = std::chrono::steady_clock::now();
             auto date = [](const std::string& s, const char* what) -> std::optional<Day> {
               auto d = parse_date(s);

@@ -69,7 +69,7 @@ holds no .tg file), 1 internal error.)");
               std::cerr << "tollgate: error: give --write or --check, not both\n";
               return exit_bad_input;
             }
-            auto out = open_output(o->out);
+            auto out = open_output(o->out, files_read(g, expand_paths(o->paths, ".tg")));
             if (!out) return exit_bad_input;
             const std::vector<std::string> files = expand_paths(o->paths, ".tg");
             int rc = exit_ok;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "engine/base/files.hpp"
 
 namespace tollgate::cli {
 
@@ -23,7 +24,7 @@ Exit: 0 clean, 2 errors found.)");
             for (const auto& d : r.diagnostics) (d.severity == Severity::error ? errors : warnings)++;
             if (out_opts->chosen() == "json") {
               // One object on standard output: the counts and every diagnostic (as --error-format json writes it).
-              auto out = open_output(*out_opts);
+              auto out = open_output(*out_opts, files_read(g, expand_paths(p, ".tg")));
               if (!out) return exit_bad_input;
               nlohmann::ordered_json j;
               j["ok"] = errors == 0;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "engine/base/files.hpp"
 #include "engine/audit/cases.hpp"
 
 namespace tollgate::cli {
@@ -33,7 +34,7 @@ Exit: 0 all cases pass (and, with --require-coverage, every rule fired somewhere
             CaseReport rep = run_case_files(*program, *catalog, paths);
             bool coverage_ok = rep.uncovered_rules.empty() && rep.uncovered_citations.empty();
             const int rc = rep.failed == 0 && (!o->require_coverage || coverage_ok) ? exit_ok : exit_bad_input;
-            auto out = open_output(o->out);
+            auto out = open_output(o->out, files_read(g, expand_paths(paths, ".json")));
             if (!out) return exit_bad_input;
             if (o->out.chosen() == "json") {
               nlohmann::ordered_json j;

@@ -55,7 +55,10 @@ int rescreen_store(TraceStore& store, const TraceOpts& o) {
     std::cerr << "tollgate: error: " << e.what() << "\n";
     return exit_bad_input;
   }
-  auto out = open_output(o.rescreen_out);
+  std::vector<std::string> reads = {o.db, o.lists.resolutions};  // -o never overwrites the store or the lists
+  reads.insert(reads.end(), o.lists.lists.begin(), o.lists.lists.end());
+  reads.insert(reads.end(), o.old_lists.begin(), o.old_lists.end());
+  auto out = open_output(o.rescreen_out, reads);
   if (!out) return exit_bad_input;
   *out << (o.rescreen_out.chosen() == "json" ? rescreen_json(r, delta ? &*delta : nullptr, *newer)
                                              : rescreen_text(r, delta ? &*delta : nullptr));
@@ -178,6 +181,7 @@ void export_csv_row(std::ostream& out, const TraceStore::Shown& s) {
 // trace export: every stored record (or one run's; decisions or rejects only) as JSONL or CSV.
 int export_records(TraceStore& store, const TraceOpts& o) {
   std::ofstream file;
+  if (!output_allowed(o.output, {o.db})) return exit_bad_input;
   if (!o.output.empty()) {
     file.open(o.output, std::ios::binary);
     if (!file) {

@@ -461,6 +461,7 @@ struct Builder {
   // range, so i128), for the highest-TPP rule (encoding.md r2, Technical Note 2).
   std::optional<i128> best_product{};
   std::string best_product_why{};             // "1978.9 × 8"
+  bool inline_chip = false;                   // the shipment's chip is given by its figures, not by a catalog name
 
   bool fail(std::string code, std::string field, std::string message) {
     if (rec.ok) rec.error = {std::move(code), printable(field), printable(message)};
@@ -739,7 +740,37 @@ struct Builder {
       if (!field(*it, v, prefix + k, facts)) return false;
     }
     finish_tpp(facts, prefix);
+    if (prefix == "chip.") inline_chip = true;
     return rec.ok;
+  }
+
+  // What a chip's facts may not say together (found by a new user, session 6), checked on every path (JSON, CSV
+  // general and fast, catalog chips):
+  // - hbm_stack true is a high-bandwidth memory stack shipped as such, with no processing units (encoding.md r2,
+  //   §2 "3A090.c HBM"), and the 3A090.a/.b tests do not apply to it; a record that also gives processor figures
+  //   (tpp, peak rates, die area, interconnect) contradicts itself, and judging it as a stack could ALLOW a
+  //   processor: an error, never a guess.
+  // - an inline chip (chip object, chip_ columns) named as a catalog chip would be judged on its own figures but
+  //   shown under the catalog chip's name: an error; name the catalog chip alone, or give the inline chip a name of
+  //   its own.
+  bool chip_consistent(const Facts& f, const std::string& prefix) {
+    if (f.has(s_chip_hbm_stack) && f.num[s_chip_hbm_stack] != 0) {
+      static const std::pair<int, const char*> processor[] = {
+          {s_chip_tpp, "tpp"}, {s_chip_peak_dense_tops, "peak_dense_tops"}, {s_chip_die_area_mm2, "die_area_mm2"},
+          {s_chip_interconnect_gbps, "interconnect_gbps"}};
+      for (const auto& [slot, name] : processor)
+        if (f.has(slot))
+          return fail("tollgate.input.hbm-stack", prefix + "hbm_stack",
+                      prefix + "hbm_stack is true (a high-bandwidth memory stack, which has no processing units) but " +
+                          prefix + name + " is given: a processor with HBM on its package is not an HBM stack " +
+                          "(3A090.c); give hbm_stack false, or drop the processor figures");
+    }
+    if (inline_chip && catalog && f.has_text(t_chip_name) && catalog->find(f.text(t_chip_name)))
+      return fail("tollgate.input.chip", prefix + "name",
+                  prefix + "name '" + std::string(f.text(t_chip_name)) + "' is a catalog chip, but the record gives " +
+                      "the chip's figures: name the catalog chip alone (\"chip\": \"" + std::string(f.text(t_chip_name)) +
+                      "\"), or give the inline chip a name of its own");
+    return true;
   }
 
   void build(const JV& obj) {
@@ -756,7 +787,7 @@ struct Builder {
     if (type == "chip") {
       rec.kind = RecordKind::chip;
       rec.facts.kind = RecordKind::chip;
-      chip_object(obj, "", rec.facts);
+      if (chip_object(obj, "", rec.facts)) chip_consistent(rec.facts, "");
       if (rec.facts.has_text(t_chip_name)) rec.id = std::string(rec.facts.text(t_chip_name));
       return;
     }
@@ -785,6 +816,7 @@ struct Builder {
 
   // After the fields: required ones present (the schema's `required`), the export_from default, the exact base.
   void complete(const Seen& seen) {
+    if (!chip_consistent(rec.facts, "chip.")) return;
     const auto& schema = in.kinds[static_cast<size_t>(rec.kind)];
     for (size_t i = 0; i < schema.size(); ++i)
       if (schema[i].required && !seen.test(i)) {
@@ -1100,6 +1132,7 @@ bool csv_fast(const CsvPlan& plan, const std::vector<std::string_view>& cells, R
     }
     seen.set(static_cast<size_t>(field_index(schema, "chip")));
   }
+  b.inline_chip = inline_chip;
   b.complete(seen);
   return rec.ok;
 }
@@ -1291,7 +1324,19 @@ InputFormat guess_format(const std::string& path, std::string_view head) {
   size_t i = head.find_first_not_of(" \t\r\n");
   if (i == std::string_view::npos) return InputFormat::jsonl;
   if (head[i] == '[') return InputFormat::json;
-  if (head[i] == '{') return InputFormat::jsonl;
+  if (head[i] == '{') {
+    // One object a line (JSON lines), or one object over several lines (a pretty-printed record, as README's
+    // `echo '{...\n ...}' | tollgate check -` gives): JSON lines unless the first line is not a whole JSON value
+    // while all that was read is one. A damaged first line of a JSON lines file stays JSON lines (its row alone is
+    // rejected); a multi-line object longer than the head read here is read as JSON lines and its rows rejected.
+    const size_t nl = head.find('\n', i);
+    if (nl == std::string_view::npos) return InputFormat::jsonl;
+    JV v;
+    std::string err;
+    if (parse_json(head.substr(i, nl - i), v, err, 1)) return InputFormat::jsonl;
+    if (parse_json(head.substr(i), v, err, 1)) return InputFormat::json;
+    return InputFormat::jsonl;
+  }
   return InputFormat::csv;
 }
 

@@ -960,9 +960,11 @@ int verdict_slot_of(std::string_view v) {
   return Tally::error;
 }
 
-// A reject's id, line, code, field and message columns against its error JSON (which its hash covers).
+// A reject's id, line, code, field and message columns against its error JSON (which its hash covers). The content
+// is the error JSON (one line: JSON escapes every line break in its strings), "\n", then the raw row, which may hold
+// line breaks of its own (a quoted CSV cell, a pretty-printed JSON body): the JSON ends at the first line break.
 std::string reject_mismatch(const VRow& r) {
-  auto j = nlohmann::json::parse(r.content.substr(0, r.content.rfind('\n')), nullptr, false);
+  auto j = nlohmann::json::parse(r.content.substr(0, r.content.find('\n')), nullptr, false);
   if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return "error JSON";
   const auto& e = j["error"];
   auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };

@@ -124,5 +124,21 @@ for sub in check classify lint fmt test generate audit trace diff serve screen; 
   grep -qE '\(0x\)|TEXT:FILE|\bTEXT\b' help.txt && die "$sub --help shows a placeholder: $(grep -E '\(0x\)|TEXT' help.txt | head -2)"
 done
 
+# ---- -o never overwrites what the command reads, nor a trace store (found by a new user: check x.csv -o x.csv
+# emptied its input; audit --db a.db -o a.db and trace export a.db -o a.db replaced the store) -----------------------
+cp "$SRC/fixtures/orders/sample_orders.csv" own.csv
+ln -sf own.csv own_link.csv
+sum_before=$(sha256sum own.csv t.db | sha256sum)
+"$TG" check own.csv -o own.csv 2> clob.err; [ $? -eq 2 ] || die "check -o its own input: not exit 2"
+grep -q "does not overwrite its own input" clob.err || die "check -o its own input: no reason given"
+"$TG" check own.csv -o own_link.csv 2> /dev/null; [ $? -eq 2 ] || die "check -o a link to its input: not exit 2"
+"$TG" audit own.csv --db t.db -o t.db --no-progress 2> /dev/null; [ $? -eq 2 ] || die "audit -o its store: not exit 2"
+"$TG" audit own.csv --no-store -o t.db --no-progress 2> /dev/null; [ $? -eq 2 ] || die "audit -o a database: not exit 2"
+"$TG" trace export t.db -o t.db 2> /dev/null; [ $? -eq 2 ] || die "trace export -o its store: not exit 2"
+"$TG" classify --json-input own.csv -o own.csv 2> /dev/null; [ $? -eq 2 ] || die "classify -o its input: not exit 2"
+[ "$(sha256sum own.csv t.db | sha256sum)" = "$sum_before" ] || die "-o changed an input or the store"
+"$TG" trace verify t.db > /dev/null || die "the store fails verification after the refused -o"
+"$TG" check own.csv -o fresh.txt > /dev/null; [ -s fresh.txt ] || die "check -o a new file wrote nothing"
+
 [ "$fail" -eq 0 ] && echo "cli_conventions: ok"
 exit "$fail"

@@ -267,3 +267,58 @@ TEST_CASE("a copied catalog finds its chips in itself, after the original is gon
     CHECK(c->find("H2O") == nullptr);
   }
 }
+
+// Found by a new user (session 6): README's `echo '{...\n ...}' | tollgate check -` (one record over two lines) was
+// read as JSON lines and rejected twice. Standard input starting with '{' is JSON lines unless its first line is not
+// a whole value while all that was read is one.
+TEST_CASE("standard input: one object over several lines is one JSON record; JSON lines stay JSON lines") {
+  CHECK(guess_format("-", "{\"id\":\"a\",\n \"date\":\"2025-09-01\"}\n") == InputFormat::json);
+  CHECK(guess_format("-", "  {\n  \"id\": \"a\"\n}") == InputFormat::json);
+  CHECK(guess_format("-", "{\"id\":\"a\"}\n{\"id\":\"b\"}\n") == InputFormat::jsonl);
+  CHECK(guess_format("-", "{\"id\":\"a\"}") == InputFormat::jsonl);
+  // A damaged first line of a JSON lines log: still JSON lines, so only that row is rejected.
+  CHECK(guess_format("-", "{\"id\":\"a\"\n{\"id\":\"b\"}\n") == InputFormat::jsonl);
+  // A multi-line object cut off by the sniffed head: JSON lines (its rows are rejected, never judged partly).
+  CHECK(guess_format("-", "{\"id\":\n\"a\",") == InputFormat::jsonl);
+  CHECK(guess_format("x.jsonl", "{\"id\":\"a\",\n \"date\":\"2025-09-01\"}\n") == InputFormat::jsonl);
+  auto recs = read_records("{\"type\":\"shipment\",\"id\":\"S-1\",\"date\":\"2025-09-01\",\"chip\":\"H20\",\n"
+                           " \"destination\":\"CN\",\"end_user_hq\":\"CN\",\"quantity\":10,\"unit_price_usd\":\"12000.00\"}\n",
+                           InputFormat::json, &test::catalog());
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].ok);
+}
+
+// Found by a new user (session 6). An HBM stack (hbm_stack true) has no processing units (encoding.md r2, §2
+// "3A090.c HBM"): a record that also gives processor figures was judged as a stack, class none, ALLOWED to CN. An
+// inline chip named as a catalog chip was judged on its own figures under the catalog chip's name.
+TEST_CASE("a chip that contradicts itself, or an inline chip under a catalog name, is an error on every path") {
+  const char* hbm = R"({"type":"shipment","id":"HB1","date":"2025-06-01","chip":{"name":"GPU X","tpp":50000,)"
+                    R"("die_area_mm2":800,"datacenter":true,"hbm_stack":true,"memory_bw_gbps":100,"package_area_mm2":1000},)"
+                    R"("destination":"CN","end_user_hq":"CN","end_user_parent_hq":"CN","quantity":1,"unit_price_usd":"1"})";
+  Record r = record_from_json(hbm, 1, &test::catalog());
+  CHECK_FALSE(r.ok);
+  CHECK(r.error.code == "tollgate.input.hbm-stack");
+  CHECK(r.error.field == "chip.hbm_stack");
+  Record stack = record_from_json(R"({"type":"chip","name":"My HBM","hbm_stack":true,"memory_bw_gbps":1000,)"
+                                  R"("package_area_mm2":121})", 1, &test::catalog());
+  CHECK(stack.ok);
+  Record chip = record_from_json(R"({"type":"chip","name":"X","peak_dense_tops":100,"bit_length":8,"hbm_stack":true})", 1,
+                                 &test::catalog());
+  CHECK(chip.error.code == "tollgate.input.hbm-stack");
+  Record named = record_from_json(R"({"type":"shipment","id":"N1","date":"2025-06-01","chip":{"name":"H100 SXM5 80GB",)"
+                                  R"("tpp":100,"datacenter":false},"destination":"CN","end_user_hq":"CN","quantity":1})", 1,
+                                  &test::catalog());
+  CHECK(named.error.code == "tollgate.input.chip");
+  CHECK(named.error.field == "chip.name");
+  // CSV, through the fast path and the general path alike.
+  const std::vector<std::string> header = {"id", "date", "chip_name", "chip_tpp", "chip_datacenter", "destination",
+                                           "end_user_hq", "quantity", "unit_price_usd"};
+  Record c1 = record_from_csv(header, "C1,2025-06-01,H100 SXM5 80GB,100,false,CN,CN,1,1.00", 2, &test::catalog());
+  CHECK(c1.error.code == "tollgate.input.chip");
+  Record c2 = record_from_csv(header, "C2,2025-06-01,Mine,100,false,CN,CN,1,1.00", 3, &test::catalog());
+  CHECK(c2.ok);
+  const std::vector<std::string> hbm_header = {"id", "date", "chip_name", "chip_tpp", "chip_hbm_stack", "destination",
+                                               "end_user_hq", "quantity", "unit_price_usd"};
+  Record c3 = record_from_csv(hbm_header, "C3,2025-06-01,GPU X,50000,true,CN,CN,1,1.00", 4, &test::catalog());
+  CHECK(c3.error.code == "tollgate.input.hbm-stack");
+}

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -391,6 +392,35 @@ TEST_CASE("trace verify fails when any column of any table is edited (generated 
   auto r = tamper(pristine, s.dir, "trigger",
                   "CREATE TRIGGER t AFTER INSERT ON decisions BEGIN UPDATE decisions SET subject = 'x'; END");
   CHECK_FALSE(r.ok);
+}
+
+// Found by a new user (session 6): a server reject of a body with a line break in it made an untouched store fail
+// verification (the error JSON was split from the raw row at the last line break, not the first).
+TEST_CASE("a reject whose raw row spans lines verifies, and its altered message is still caught") {
+  Scratch s;
+  fs::path log = s.dir / "multiline.csv";
+  {
+    std::ofstream out(log);
+    out << "type,id,date,chip,destination,end_user_hq,quantity,unit_price_usd\n"
+        << "shipment,M-1,2025-09-01,\"H20\nsecond line\",CN,CN,10,12000.00\n"
+        << "shipment,M-2,2025-09-01,H20,CN,CN,10,\"12000.00\n\n\"\n";
+  }
+  AuditOptions o;
+  o.inputs = {log.string()};
+  o.db = (s.dir / "multiline.db").string();
+  o.jobs = 1;
+  AuditSummary sum = run_audit(test::bundled(), test::catalog(), "catalog-hash", o);
+  REQUIRE(sum.rejected == 2);
+  {
+    SQLite::Database db(o.db, SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("SELECT count(*) FROM rejects WHERE instr(raw, char(10)) > 0").getInt() == 2);
+  }
+  VerifyReport v = TraceStore(o.db, TraceStore::Mode::read).verify();
+  CHECK(v.ok);
+  CHECK(v.problem == "");
+  auto r = tamper(o.db, s.dir, "message", "UPDATE rejects SET message = 'fine' WHERE id = 'M-1'");
+  CHECK_FALSE(r.ok);
+  CHECK(r.problem.find("message") != std::string::npos);
 }
 
 TEST_CASE("a reject's stage and a decision's subject are chained; an edited run record is refused on reuse") {
