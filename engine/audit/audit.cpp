@@ -1030,6 +1030,7 @@ bool AuditRun::open_store() {
     return false;
   }
   store_ = std::make_unique<TraceStore>(o_.db, TraceStore::Mode::write);
+  store_->check_all_sealed();  // never append to a store whose earlier runs were altered (found by a new user)
   std::vector<uint64_t> sizes;
   for (const auto& in : sum_.inputs) sizes.push_back(in.bytes);
   speculative_ = may_speculate_ && !o_.resume && (o_.force_speculation || !store_->has_run_with_input_sizes(sizes));

@@ -388,6 +388,11 @@ std::string diff_json(const DiffReport& r) {
     ojson x;
     x["error"] = o.error;
     if (o.uncovered) x["uncovered"] = true;  // the side's date is outside its rules' coverage (absent otherwise)
+    if (o.error) {  // cannot be judged: no classification, verdict or fee to read (never "ALLOWED")
+      x["classification"] = x["verdict"] = x["review"] = x["exception"] = nullptr;
+      x["fees"] = ojson::array();
+      return x;
+    }
     x["classification"] = klass_name(o.klass);
     x["verdict"] = to_string(o.verdict);
     x["review"] = *to_string(o.review) ? ojson(to_string(o.review)) : ojson(nullptr);

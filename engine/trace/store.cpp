@@ -501,6 +501,15 @@ void TraceStore::check_sealed(int64_t run_id) {
   if (seal_link(prev, n, run_id, after, row, state) != link) tampered("has a last seal that does not follow the chain");
 }
 
+void TraceStore::check_all_sealed() {
+  std::vector<int64_t> ids;
+  {
+    SQLite::Statement q(*db_, "SELECT run FROM runs ORDER BY run");
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  }
+  for (int64_t id : ids) check_sealed(id);
+}
+
 void TraceStore::begin() {
   if (in_tx_) throw std::logic_error("a trace store transaction is already open");
   db_->exec("BEGIN");

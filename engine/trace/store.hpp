@@ -171,6 +171,9 @@ class TraceStore {
   // Throws StoreTampered if the run's record (its `runs` row and tallies) no longer matches its last seal, or the
   // seal does not follow the chain element before it (a quick check; `verify` checks everything).
   void check_sealed(int64_t run);
+  // check_sealed for every run in the store: an audit appends only to a store whose earlier runs' records are as
+  // sealed (docs/cli.md, exit 5). Quick: one record and its tallies per run, not the row chain.
+  void check_all_sealed();
   std::string last_seal(int64_t run);  // hex link of the run's last seal ("" if none)
 
   // Entries are appended in order, each given its seq and chain link, in transactions that also add to the run's

@@ -171,6 +171,9 @@ assert j["regions"], "no regions"
 for r in j["regions"]:
     assert r.get("uncovered") == ["old"], r
     assert r["old"]["uncovered"] is True and r["old"]["error"] is True and "uncovered" not in r["new"], r
+    # a side that cannot judge carries no verdict a consumer could take for ALLOWED (found by a new user)
+    assert r["old"]["verdict"] is None and r["old"]["classification"] is None and r["old"]["fees"] == [], r
+    assert r["new"]["verdict"] is not None, r
 PY
 # --log with nothing to compare is bad input (exit 2, the reason named), never "no change" (issue 13): an empty
 # folder, a missing file, an empty file, a CSV with a header only.

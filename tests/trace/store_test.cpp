@@ -442,3 +442,22 @@ TEST_CASE("a reject's stage and a decision's subject are chained; an edited run 
   }
   CHECK_THROWS_AS(audit_into(pristine.string()), StoreTampered);
 }
+
+// Found by a new user (session 6): an audit of another log appended to a store whose earlier run's record had been
+// edited (docs/cli.md: exit 5 for an audit on a store whose record of an earlier run was altered).
+TEST_CASE("an audit of another log refuses a store whose earlier run was altered") {
+  Scratch s;
+  std::string db = (s.dir / "other.db").string();
+  audit_into(db);
+  {
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE runs SET options = '{}' WHERE run = 1");
+  }
+  AuditOptions o;
+  o.inputs = {test::source_dir() + "/fixtures/orders/sample_orders.jsonl"};  // not the first run's inputs
+  o.db = db;
+  o.jobs = 1;
+  CHECK_THROWS_AS(run_audit(test::bundled(), test::catalog(), "catalog-hash", o), StoreTampered);
+  SQLite::Database after(db, SQLite::OPEN_READONLY);
+  CHECK(after.execAndGet("SELECT count(*) FROM runs").getInt() == 1);  // nothing appended
+}
