@@ -84,6 +84,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
     size_t list = 10;
     uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
     bool crash_mid = false;
+    ListsOptions lists;
     OutputOptions out;  // the summary printed: --format text|json|md|html, -o FILE
     InputOptions read;
   };
@@ -101,6 +102,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
                 "Also apply rulesets on the books but not enforced (status unenforced)");
   app->add_option("--list", o->list, "Flagged and rejected records listed in the printed summary")->capture_default_str();
   app->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+  add_lists_options(*app, o->lists);
   // For the crash tests (tests/cli/cli_audit_crash.sh): not for users.
   app->add_option("--commit-rows", o->commit_rows, "Rows per transaction")->group("");
   app->add_option("--crash-after-commits", o->crash_after, "Kill this process after N commits")->group("");
@@ -121,6 +123,8 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
               std::vector<std::string> reads = o->inputs;
               reads.push_back(o->db);
               reads.push_back(o->read.columns);
+              reads.insert(reads.end(), o->lists.lists.begin(), o->lists.lists.end());  // nor the screening lists
+              reads.push_back(o->lists.resolutions);
               reads = files_read(g, reads);
               if (!output_allowed(o->out.output, reads) || !output_allowed(o->report, reads)) return exit_bad_input;
             }
@@ -147,6 +151,9 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
             opts.crash_after_commits = o->crash_after;
             opts.crash_mid_commit = o->crash_mid;
             opts.stop_after_commits = o->stop_after;
+            bool lists_ok = true;
+            opts.parties = load_lists(o->lists, lists_ok);
+            if (!lists_ok) return exit_bad_input;
             bool bar = !o->no_progress && isatty(STDERR_FILENO);
             if (bar) opts.progress = draw_progress;
             AuditSummary sum;

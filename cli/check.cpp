@@ -5,6 +5,7 @@
 #include "engine/base/date.hpp"
 #include "engine/base/money.hpp"
 #include "cli/common.hpp"
+#include "engine/parties/parties.hpp"
 #include "engine/render/render.hpp"
 #include "engine/records/stream.hpp"
 
@@ -47,6 +48,7 @@ struct CheckOpts {
   std::string as_of;
   bool include_proposed = false, include_unenforced = false;
   InputOptions read;
+  ListsOptions lists;  // --lists/--resolutions: the parties screened (issue 16)
 };
 
 // What a check run counted, for its last lines and its exit code.
@@ -97,9 +99,9 @@ void summarise(std::ostream& os, const CheckTally& t, const std::string& format)
   os << "\n";
 }
 
-// Judges one record and prints it in the chosen format.
+// Judges one record (its parties screened when `parties` is not null) and prints it in the chosen format.
 void check_record(std::ostream& os, const CheckOpts& o, const Program& program, std::optional<Day> as_of,
-                  ClassCache& cache, const Record& r, CheckTally& t) {
+                  ClassCache& cache, PartyScreen* parties, const Record& r, CheckTally& t) {
   const std::string format = o.out.chosen();
   ++t.total;
   std::string text;
@@ -119,6 +121,7 @@ void check_record(std::ostream& os, const CheckOpts& o, const Program& program, 
     Day day = as_of ? *as_of : r.has_date ? r.date : today();
     const EvalOptions opts{o.include_proposed, o.include_unenforced};
     Decision d = evaluate(program, r.facts, r.base_cents, day, opts, &cache);
+    const std::string* screening = parties ? &parties->apply(r.facts, r.kind, day, d).json : nullptr;
     if (d.failed) {
       t.any_error = true;
       ++t.rejected;
@@ -132,9 +135,19 @@ void check_record(std::ostream& os, const CheckOpts& o, const Program& program, 
     }
     if ((d.failed || d.verdict >= Verdict::license_required) && t.action++ < summary_rows)
       t.action_rows.push_back(decision_table_row(program, r, d));
-    if (format == "json") text = (o.explain ? decision_json_explained(program, r, d, opts) : decision_json(program, r, d)) + "\n";
-    else if (format == "table") text = decision_table_row(program, r, d);
-    else text = decision_text(program, r, d, opts, o.explain ? SIZE_MAX : 3) + "\n";
+    const size_t shown = o.explain ? SIZE_MAX : 3;
+    if (format == "table") {
+      text = decision_table_row(program, r, d);
+    } else if (screening && !d.failed) {  // the decision's JSON with its screening member; the text from it
+      std::string json = with_screening(format == "json" && !o.explain ? decision_json(program, r, d)
+                                                                       : decision_json_explained(program, r, d, opts),
+                                        *screening);
+      text = (format == "json" ? json : decision_text_from_json(json, record_subject(r), shown)) + "\n";
+    } else if (format == "json") {
+      text = (o.explain ? decision_json_explained(program, r, d, opts) : decision_json(program, r, d)) + "\n";
+    } else {
+      text = decision_text(program, r, d, opts, shown) + "\n";
+    }
   }
   t.lines_printed += static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
   os << text;
@@ -166,6 +179,7 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets (bills)");
   app->add_flag("--include-unenforced", o->include_unenforced,
                 "Also apply rulesets on the books but not enforced (status unenforced)");
+  add_lists_options(*app, o->lists);
   add_input_options(*app, o->read);
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
@@ -185,8 +199,14 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             auto ropts = read_options(o->read);
             if (!ropts) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
+            bool lists_ok = true;
+            auto lists = load_lists(o->lists, lists_ok);
+            if (!lists_ok) return exit_bad_input;
+            std::unique_ptr<PartyScreen> parties = lists ? std::make_unique<PartyScreen>(lists) : nullptr;
             std::vector<std::string> reads = o->inputs;
             reads.push_back(o->read.columns);
+            reads.insert(reads.end(), o->lists.lists.begin(), o->lists.lists.end());  // nor the lists
+            reads.push_back(o->lists.resolutions);
             auto out = open_output(o->out, files_read(g, reads));
             if (!out) return exit_bad_input;
             const std::string format = o->out.chosen();
@@ -199,7 +219,7 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
               try {
                 // Streamed: a log of any size is judged in constant memory, each record printed as it comes.
                 t.rows_read += for_each_record(path, &*catalog, [&](const Record& r) {
-                  check_record(*out, *o, *program, as_of, cache, r, t);
+                  check_record(*out, *o, *program, as_of, cache, parties.get(), r, t);
                 }, *ropts).rows;
                 t.file_problems.print(path, *out);
               } catch (const std::exception& e) {

@@ -254,4 +254,31 @@ Day today() {
   return static_cast<Day>(days);
 }
 
+void add_lists_options(CLI::App& app, ListsOptions& o) {
+  app.add_option("--lists", o.lists,
+                 "Screen the parties (end_user, consignee, intermediate_consignee, purchaser, end_user_owners) against "
+                 "these screening lists (the CSL's CSV or JSON layout; docs/screening.md)")
+      ->expected(1, -1);
+  app.add_option("--resolutions", o.resolutions,
+                 "Accepted non-matches (CSV party,entry,who,when,why) that settle possible matches (needs --lists)");
+}
+
+std::shared_ptr<const PartyLists> load_lists(const ListsOptions& o, bool& ok) {
+  ok = true;
+  if (o.lists.empty()) {
+    if (!o.resolutions.empty()) {
+      std::cerr << "tollgate: error: --resolutions needs --lists\n";
+      ok = false;
+    }
+    return nullptr;
+  }
+  try {
+    return load_party_lists(o.lists, o.resolutions);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    ok = false;
+    return nullptr;
+  }
+}
+
 }  // namespace tollgate::cli

@@ -11,6 +11,7 @@
 
 #include "engine/base/date.hpp"
 #include "engine/lang/compile.hpp"
+#include "engine/parties/parties.hpp"
 #include "engine/records/decode.hpp"
 #include "engine/records/record.hpp"
 
@@ -102,6 +103,15 @@ std::optional<std::string> read_input_or_report(const std::string& path);
 // Today's date (UTC) from the system clock: used only as the CLI's default as-of for a chip with no date.
 Day today();
 void add_rules_options(CLI::App& app, Globals& g);
+
+// --lists FILE... and --resolutions FILE (party screening, issue 16), for check, audit and diff.
+struct ListsOptions {
+  std::vector<std::string> lists;
+  std::string resolutions;
+};
+void add_lists_options(CLI::App& app, ListsOptions& o);
+// The lists read (null when no --lists); on an unreadable file or row: the message on stderr and `ok` false.
+std::shared_ptr<const PartyLists> load_lists(const ListsOptions& o, bool& ok);
 
 // How inputs are read (check, audit): --columns FILE, --decimal-comma, --sheet NAME (docs/records.md).
 struct InputOptions {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 #include "engine/base/date.hpp"
 #include "engine/base/country.hpp"
@@ -75,6 +76,50 @@ void write_fab_order(std::ostream& os, Gen& gen, bool csv, const std::string& id
      << ",\"unit_price_usd\":" << json_str(f[8]) << "}\n";
 }
 
+// Parties for screening benchmarks: names from a pool of a few thousand made-up companies (a log repeats its
+// customers), about 2 % of them names on the bundled sample list (fixtures/lists/csl_sample.csv), a consignee on
+// a third of the rows, a purchaser on a tenth, owners on a twentieth.
+struct GeneratedParties {
+  std::string consignee, purchaser, owners_cell, owners_json;
+};
+std::string made_up_company(Gen& gen) {
+  static const char* const first[] = {"Aurora", "Belmont", "Cobalt", "Delta", "Evergreen", "Falcon", "Granite",
+                                      "Harbor", "Ion", "Juniper", "Kestrel", "Lumen", "Meridian", "Nimbus", "Orchid",
+                                      "Pioneer", "Quartz", "Redwood", "Summit", "Tidewater"};
+  static const char* const second[] = {"Data", "Compute", "Cloud", "Vision", "Logic", "Systems", "Networks",
+                                       "Analytics", "Robotics", "Labs", "Digital", "Silicon", "Photonics", "Dynamics"};
+  static const char* const forms[] = {"Ltd.", "GmbH", "Inc.", "Pte. Ltd.", "LLC", "S.A.", "B.V.", "K.K."};
+  uint64_t n = gen.below(3000);  // 3,000 customers: 20 x 14 x (number suffix) x 8 forms, each always the same name
+  return std::string(first[n % 20]) + " " + second[(n / 20) % 14] + " " + std::to_string(n % 11 + 1) + " " +
+         forms[n % 8];
+}
+// The CSV log's header (with the parties' columns for screening benchmarks).
+std::string csv_header(bool parties) {
+  return std::string("type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd,export_from,"
+                     "end_user_parent_hq,role,designer,designer_hq,designer_status,designer_attests_not_3a090a,"
+                     "process_nm,non_planar,transistors_billion,has_hbm,packaged_by,packaged_in,designer_applied_on,"
+                     "designer_location,designer_parent_hq") +
+         (parties ? ",consignee,purchaser,end_user_owners" : "") + "\n";
+}
+GeneratedParties generate_parties(Gen& gen, std::string& user) {
+  static const char* const listed[] = {"Huawei Technologies Co., Ltd.", "Sophgo Technologies Ltd.",
+                                       "Inspur Group Co., Ltd.", "Beijing Biren Technology Development Co., Ltd.",
+                                       "Example Denied Exporter LLC"};
+  GeneratedParties p;
+  user = gen.chance(0.02) ? gen.pick(listed) : made_up_company(gen);
+  if (gen.chance(0.33)) p.consignee = made_up_company(gen);
+  if (gen.chance(0.1)) p.purchaser = made_up_company(gen);
+  if (gen.chance(0.05)) {
+    std::string a = made_up_company(gen), b = gen.chance(0.2) ? gen.pick(listed) : made_up_company(gen);
+    std::string pa = std::to_string(20 + gen.below(60));
+    std::string pb = std::to_string(100 - std::stoi(pa));
+    p.owners_cell = a + ":" + pa + ";" + b + ":" + pb;
+    p.owners_json = ",\"end_user_owners\":[{\"name\":" + json_str(a) + ",\"percent\":" + pa + "},{\"name\":" +
+                    json_str(b) + ",\"percent\":" + pb + "}]";
+  }
+  return p;
+}
+
 }  // namespace
 
 Command add_generate(CLI::App& root, Globals& g) {
@@ -90,6 +135,7 @@ exercises error reporting.)");
     uint64_t rows = 10000, seed = 1;
     std::string format = "csv", out;
     double bad_share = 0.002;
+    bool parties = false;
   };
   auto o = std::make_shared<Opts>();
   app->add_option("--rows", o->rows, "Number of rows")->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
@@ -97,6 +143,10 @@ exercises error reporting.)");
   app->add_option("--format", o->format, "csv or jsonl (json: the same as jsonl)")->check(CLI::IsMember({"csv", "jsonl", "json"}));
   app->add_option("--bad-share", o->bad_share, "Share of invalid rows, 0 to 1")->check(CLI::Range(0.0, 1.0));
   app->add_option("-o,--output", o->out, "Output file (default: standard output)");
+  app->add_flag("--parties", o->parties,
+                "Also write parties for screening benchmarks (issue 16): end users, consignees and purchasers drawn "
+                "from a few thousand made-up names repeated as real logs repeat them, about 2 % of them names on the "
+                "bundled sample list, and some end_user_owners (without it, the log is as before, byte for byte)");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
             auto program = load_program(g);  // the period its rules cover bounds the dates
@@ -127,11 +177,7 @@ exercises error reporting.)");
             }
             std::ostream& os = o->out.empty() ? std::cout : file;
             const bool csv = o->format == "csv";
-            if (csv)
-              os << "type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd,export_from,"
-                    "end_user_parent_hq,role,designer,designer_hq,designer_status,designer_attests_not_3a090a,"
-                    "process_nm,non_planar,transistors_billion,has_hbm,packaged_by,packaged_in,designer_applied_on,"
-                    "designer_location,designer_parent_hq\n";
+            if (csv) os << csv_header(o->parties);
             Gen gen{std::mt19937_64(o->seed)};
             const Day first = std::max(program->covers_from, *parse_date("2022-01-01"));
             const Day last = std::max(first, std::min(program->covers_until, *parse_date("2027-12-31")));
@@ -149,7 +195,11 @@ exercises error reporting.)");
               if (bad && flaw == 1) date = date.substr(0, 8) + "32";
               if (bad && flaw == 5) date = format_date(first - 1 - static_cast<Day>(gen.below(365)));  // not covered
               if (gen.chance(0.02)) {  // a foundry order
-                write_fab_order(os, gen, csv, id, date, dest, hq, day);
+                std::ostringstream fab;
+                write_fab_order(fab, gen, csv, id, date, dest, hq, day);
+                std::string line = fab.str();
+                if (o->parties && csv) line.insert(line.size() - 1, ",,,");
+                os << line;
                 continue;
               }
               std::string qty = std::to_string(1 + gen.below(gen.chance(0.9) ? 64 : 5000));
@@ -161,17 +211,23 @@ exercises error reporting.)");
               if (bad && flaw == 4 && csv) chip = "no such chip";  // CSV has no per-row unknown field: an unknown chip
               std::string user = gen.pick(users);
               std::string parent = gen.chance(0.85) ? hq : gen.pick(parents);
+              GeneratedParties gp;
+              if (o->parties) gp = generate_parties(gen, user);
               if (csv) {
                 os << "shipment," << id << "," << date << "," << csv_cell(chip) << "," << dest << "," << csv_cell(user)
                    << "," << hq << "," << qty << "," << price << "," << from << "," << parent
-                   << ",,,,,,,,,,,,,,\n";
+                   << ",,,,,,,,,,,,,," << (o->parties ? "," + csv_cell(gp.consignee) + "," + csv_cell(gp.purchaser) + "," +
+                                                               csv_cell(gp.owners_cell) : "")
+                   << "\n";
               } else {
                 os << "{\"type\":\"shipment\",\"id\":" << json_str(id) << ",\"date\":" << json_str(date)
                    << ",\"chip\":" << json_str(chip) << ",\"destination\":" << json_str(dest) << ",\"end_user\":"
                    << json_str(user) << ",\"end_user_hq\":" << json_str(hq) << ",\"quantity\":" << qty
                    << ",\"unit_price_usd\":" << json_str(price) << ",\"export_from\":" << json_str(from)
                    << ",\"end_user_parent_hq\":" << json_str(parent)
-                   << (bad && flaw == 4 ? ",\"colour\":\"red\"" : "") << "}\n";
+                   << (gp.consignee.empty() ? "" : ",\"consignee\":" + json_str(gp.consignee))
+                   << (gp.purchaser.empty() ? "" : ",\"purchaser\":" + json_str(gp.purchaser))
+                   << gp.owners_json << (bad && flaw == 4 ? ",\"colour\":\"red\"" : "") << "}\n";
               }
             }
             os.flush();

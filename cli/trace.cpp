@@ -11,6 +11,7 @@
 #include "cli/common.hpp"
 #include "engine/render/render.hpp"
 #include "engine/audit/report.hpp"
+#include "engine/audit/rescreen.hpp"
 #include "engine/trace/store.hpp"
 
 namespace tollgate::cli {
@@ -30,7 +31,40 @@ struct TraceOpts {
   bool json = false, no_rejects = false, rejects_only = false;
   std::string verify_format = "text", show_format = "text", runs_format = "text";  // --format of each (docs/cli.md)
   int64_t run = 0;
+  ListsOptions lists;                  // rescreen: the newer lists
+  std::vector<std::string> old_lists;  // rescreen: the lists the store was screened with (for the delta)
+  OutputOptions rescreen_out;          // rescreen: --format text|json (--json), -o FILE
 };
+
+// trace rescreen: the stored decisions whose parties match differently under newer lists, and the list delta.
+// Exit 0 none, 3 some decisions match differently (they need another look), 2 bad input.
+int rescreen_store(TraceStore& store, const TraceOpts& o) {
+  bool ok = true;
+  auto newer = load_lists(o.lists, ok);
+  if (!ok) return exit_bad_input;
+  std::optional<ListDelta> delta;
+  if (!o.old_lists.empty()) {
+    auto older = load_lists(ListsOptions{o.old_lists, ""}, ok);
+    if (!ok) return exit_bad_input;
+    delta = list_delta(older->lists, newer->lists);
+  }
+  RescreenReport r;
+  try {
+    r = rescreen(store, *newer);
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  std::vector<std::string> reads = {o.db, o.lists.resolutions};  // -o never overwrites the store or the lists
+  reads.insert(reads.end(), o.lists.lists.begin(), o.lists.lists.end());
+  reads.insert(reads.end(), o.old_lists.begin(), o.old_lists.end());
+  auto out = open_output(o.rescreen_out, reads);
+  if (!out) return exit_bad_input;
+  *out << (o.rescreen_out.chosen() == "json" ? rescreen_json(r, delta ? &*delta : nullptr, *newer)
+                                             : rescreen_text(r, delta ? &*delta : nullptr));
+  out->flush();
+  return r.hits.empty() ? exit_ok : exit_license;
+}
 
 // trace verify: every hash and link, and the head if given.
 // With --head, the head an audit printed: the chain must pass through it (a later run adds to the chain after it).
@@ -228,9 +262,18 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
   auto* runs = app->add_subcommand("runs", "List the audit runs in a store");
   runs->add_option("db", o->db, "Trace store")->required();
   runs->add_option("--format", o->runs_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  auto* rescreen_cmd = app->add_subcommand(
+      "rescreen", "The stored decisions whose parties match differently under newer screening lists, and the delta");
+  rescreen_cmd->add_option("db", o->db, "Trace store")->required();
+  add_lists_options(*rescreen_cmd, o->lists);
+  rescreen_cmd->get_option("--lists")->required();
+  rescreen_cmd->add_option("--old-lists", o->old_lists,
+                           "The lists the store was screened with: prints the delta (entries added, removed, changed)")
+      ->expected(1, -1);
+  add_output_options(*rescreen_cmd, o->rescreen_out, {"text", "json"});  // json: tollgate.rescreen/1
   (void)g;
 
-  return {app, [o, verify, show, exp, runs]() -> int {
+  return {app, [o, verify, show, exp, runs, rescreen_cmd]() -> int {
             std::unique_ptr<TraceStore> store;
             try {
               store = std::make_unique<TraceStore>(o->db, TraceStore::Mode::read);
@@ -242,6 +285,7 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
             if (show->parsed()) return show_record(*store, *o);
             if (exp->parsed()) return export_records(*store, *o);
             if (runs->parsed()) return list_runs(*store, *o);
+            if (rescreen_cmd->parsed()) return rescreen_store(*store, *o);
             return exit_internal;
           }};
 }

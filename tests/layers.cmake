@@ -21,6 +21,13 @@ list(APPEND stages screen)
 foreach(s eval render trace audit diff serve)
   list(APPEND allowed_${s} screen)
 endforeach()
+# parties (a record's parties screened inside its decision, issue 16) uses eval and screen; audit, diff and serve
+# may use it.
+set(allowed_parties base lang eval screen grammar)
+list(APPEND stages parties)
+foreach(s audit diff serve)
+  list(APPEND allowed_${s} parties)
+endforeach()
 
 file(GLOB_RECURSE sources RELATIVE ${SRC} ${SRC}/engine/*.cpp ${SRC}/engine/*.hpp ${SRC}/cli/*.cpp ${SRC}/cli/*.hpp
      ${SRC}/tests/*.cpp ${SRC}/tests/*.hpp ${SRC}/bench/*.cpp ${SRC}/grammar/*.cpp ${SRC}/grammar/*.hpp)

@@ -419,6 +419,7 @@ class Worker {
   Worker(const Program& p, const Catalog& c, const AuditOptions& o, const ListsFull& full)
       : p_(p), catalog_(c), o_(o), full_(full), store_(!o.db.empty()), chip_names_{"(fab order)", "(inline spec)", "(error)"},
         chip_counts_(3) {
+    if (o.parties) parties_ = std::make_unique<PartyScreen>(o.parties, store_);  // no store: verdicts only
     for (size_t i = 0; i < p_.rules.size(); ++i)
       if (p_.rules[i].kind == RuleKind::note) note_rules_[i / 64] |= uint64_t{1} << (i % 64);
   }
@@ -611,6 +612,7 @@ class Worker {
       }
       Day day = o_.as_of ? *o_.as_of : r.date;
       Decision d = evaluate(p_, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
+      const PartyOutcome* screened = parties_ ? &parties_->apply(r.facts, r.kind, day, d) : nullptr;
       if (d.failed) {
         reject(out, b.file, r, "evaluation", d.error().code, d.error().field, d.error().message, text);
         continue;
@@ -646,10 +648,17 @@ class Worker {
         // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
         // render them once per such combination (a log repeats them) and reuse the text.
         fired_key(r.facts, d, day);
+        if (screened) {  // the screening member follows the notes, and is kept (and hashed) with them
+          key_ += '\x1e';
+          key_ += screened->json;
+        }
         auto hit = fired_cache_.find(key_);
         (hit != fired_cache_.end() ? hits_ : misses_)++;
         auto rs = rulesets_text_.find(d.active);
-        if (hit == fired_cache_.end()) fired_text(r, d, day, fired_);
+        if (hit == fired_cache_.end()) {
+          fired_text(r, d, day, fired_);
+          if (screened) fired_ += screened->json;
+        }
         decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
                            &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr);
         e.sha = sha256(json_);
@@ -709,6 +718,7 @@ class Worker {
   std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
   std::string rule_key_, fired_, subject_;
   ClassCache cache_;
+  std::unique_ptr<PartyScreen> parties_;  // with --lists: this worker's screener (its caches are its own)
   std::string json_;
   struct SvHash {
     using is_transparent = void;
@@ -749,6 +759,10 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
   j["as_of"] = o.as_of ? format_date(*o.as_of) : "";
   j["include_proposed"] = o.include_proposed;
   if (o.include_unenforced) j["include_unenforced"] = true;  // (absent when false: earlier runs keep their keys)
+  if (o.parties) {  // (absent without --lists, likewise)
+    for (const auto& l : o.parties->lists) j["lists"].push_back(l.sha256);
+    j["resolutions"] = o.parties->resolutions ? o.parties->resolutions->sha256 : "";
+  }
   for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
   // How the inputs are read (absent when plain: earlier runs keep their keys).
   if (o.read.columns) j["columns_sha256"] = o.read.columns->sha256;
@@ -896,6 +910,7 @@ void AuditRun::describe_inputs() {
   opts["as_of"] = o_.as_of ? nlohmann::ordered_json(format_date(*o_.as_of)) : nlohmann::ordered_json(nullptr);
   opts["include_proposed"] = o_.include_proposed;
   if (o_.include_unenforced) opts["include_unenforced"] = true;
+  if (o_.parties) opts["screening"] = nlohmann::ordered_json::parse("{" + o_.parties->lists_json + "}");
   if (o_.read.columns) opts["columns"] = {{"path", o_.read.columns->path}, {"sha256", o_.read.columns->sha256}};
   if (o_.read.decimal_comma) opts["decimal_comma"] = true;
   if (!o_.read.sheet.empty()) opts["sheet"] = o_.read.sheet;

@@ -13,6 +13,7 @@
 #include "engine/base/date.hpp"
 #include "engine/base/hash.hpp"
 #include "engine/lang/program.hpp"
+#include "engine/parties/parties.hpp"
 #include "engine/records/decode.hpp"
 #include "engine/records/record.hpp"
 #include "engine/trace/store.hpp"
@@ -31,6 +32,9 @@ struct AuditOptions {
   std::optional<Day> as_of;          // judge every record as of this date instead of its own
   bool include_proposed = false;
   bool include_unenforced = false;   // apply rulesets with status unenforced
+  // Screening lists and resolutions (--lists, --resolutions; issue 16): every record's parties are screened and
+  // the decision carries its "screening" member. Null: no screening. Part of the run key.
+  std::shared_ptr<const PartyLists> parties;
   unsigned jobs = 0;                 // worker threads; 0: one per core
   std::string db;                    // trace store; "" for none (--no-store)
   bool resume = false;               // finish an interrupted run of the same audit

@@ -61,6 +61,9 @@ enum Slot : uint8_t {
 enum TextSlot : uint8_t {
   t_chip_name, t_chip_vendor, t_chip_family, t_id, t_end_user, t_role, t_designer, t_designer_status,
   t_packaged_by,  // r2: front_end_fabricator | approved_osat | other
+  // issue 16 (encoding.md r2 §7): the other parties screened, and the end user's owners for the affiliates rule,
+  // held as "Name:percent[:CC[:of]];..." (the reader's canonical form; percent an exact decimal, 0-100).
+  t_consignee, t_intermediate_consignee, t_purchaser, t_end_user_owners,
   core_text_slot_count
 };
 // Facts' fixed capacity: number-like slots (one bit each in Facts::known) and text slots (Facts::text_known). The

@@ -72,6 +72,12 @@ const std::vector<FieldInfo>& core_fields() {
         core("designer_status", I::text, "", t_designer_status, FAB, FAB),
         core("packager_approved", I::boolean, "", s_packager_approved, FAB),
         core("packaged_by", I::text, "", t_packaged_by, FAB),
+        // The parties screened (issue 16; engine/parties): read by slot; end_user_owners in the canonical text form
+        // "Name:percent[:CC[:of]];..." that its reader (engine/records) writes.
+        core("consignee", I::text, "", t_consignee, SHIP),
+        core("intermediate_consignee", I::text, "", t_intermediate_consignee, SHIP),
+        core("purchaser", I::text, "", t_purchaser, SHIP),
+        core("end_user_owners", I::text, "", t_end_user_owners, SHIP),
     };
     for (auto& f : v)  // `date` in a rule is the as-of date (the record's date unless --as-of is given)
       if (f.name == "date") f.readable = false;

@@ -254,6 +254,7 @@ enum class In {
   text, date, country, integer, money, number, boolean, chip, type, role, designer_status,
   packaged_by,        // front_end_fabricator | approved_osat | other (encoding.md r2, §5)
   tops_by_precision,  // [{"peak_dense_tops": N, "bit_length": B}, ...] (encoding.md r2, §2 TPP)
+  owners,             // end_user_owners: [{"name", "percent", "country", "of"}, ...]; CSV "Name:percent[:CC[:of]];..."
   whole               // a declared integer field other than quantity: a whole number from 0 to 10^12
 };
 struct InField {
@@ -304,6 +305,7 @@ std::shared_ptr<const InputSchema> make_input_schema(const Schema& schema) {
       if (f.core && f.slot == t_role && f.type == ValueType::text) x.in = In::role;
       if (f.core && f.slot == t_designer_status && f.type == ValueType::text) x.in = In::designer_status;
       if (f.core && f.slot == t_packaged_by && f.type == ValueType::text) x.in = In::packaged_by;
+      if (f.core && f.slot == t_end_user_owners && f.type == ValueType::text) x.in = In::owners;
       table.push_back(std::move(x));
     }
     for (const auto& x : table) in->names[static_cast<size_t>(kind)].push_back(x.name);
@@ -371,6 +373,82 @@ bool read_rejected_row(std::string_view row, Record& rec) {
   rec.file_level = parts[0] == "F";
   rec.error = {std::string(parts[1]), std::string(parts[2]), std::string(parts[3])};
   rec.canonical = std::string(parts[3]);
+  return true;
+}
+
+// One owner of the end user (the affiliates rule, encoding.md r2 §7), checked and put in the canonical form
+// "name:percent[:CC[:of]]": the name without ':' or ';' (the form's separators), the percent an exact decimal from
+// 0 to 100 (as format_micro writes it), the country an ISO alpha-2 code, `of` the name of the owner it owns (an
+// indirect owner) or empty when it owns the end user itself. False with the part and the reason if not.
+bool canonical_owner(std::string_view name, std::string_view percent, std::string_view country, std::string_view of,
+                     std::string& out, std::string& part, std::string& why) {
+  auto bad_name = [](std::string_view n) {
+    return n.empty() || n.size() > 300 || n.find_first_of(":;") != std::string_view::npos ||
+           first_unprintable(n) != std::string_view::npos;
+  };
+  if (bad_name(name)) {
+    part = "name";
+    why = "an owner's name must be 1-300 characters of text without ':' or ';'";
+    return false;
+  }
+  NumberError e = NumberError::none;
+  auto pct = parse_micro(percent, &e);
+  if (!pct || *pct < 0 || *pct > 100 * micro_per_unit) {
+    part = "percent";
+    why = "percent '" + std::string(percent) + "' must be a decimal from 0 to 100";
+    return false;
+  }
+  if (!country.empty() && country_index(country) < 0) {
+    part = "country";
+    why = "country '" + std::string(country) + "' is not an ISO 3166-1 alpha-2 code";
+    return false;
+  }
+  if (!of.empty() && bad_name(of)) {
+    part = "of";
+    why = "'of' must name another owner (1-300 characters, no ':' or ';')";
+    return false;
+  }
+  if (!out.empty()) out += ';';
+  out.append(name).append(":").append(format_micro(*pct));
+  if (!country.empty() || !of.empty()) out.append(":").append(country);
+  if (!of.empty()) out.append(":").append(of);
+  return true;
+}
+
+// end_user_owners as a CSV cell: "Name:percent[:CC[:of]];..." (DESIGN §4, docs/records.md). False with the
+// failing part ("[2].percent") and the reason if any owner is malformed; an empty list is malformed.
+bool owners_from_cell(std::string_view cell, std::string& out, std::string& part, std::string& why) {
+  out.clear();
+  if (cell.size() > 1000) {
+    part = "", why = "is longer than 1000 characters";
+    return false;
+  }
+  size_t index = 0;
+  for (size_t at = 0; at <= cell.size(); ++index) {
+    size_t end = cell.find(';', at);
+    if (end == std::string_view::npos) end = cell.size();
+    std::string_view item = cell.substr(at, end - at);
+    std::string_view parts[4];
+    size_t n = 0;
+    for (size_t p = 0;; ++n) {
+      size_t c = item.find(':', p);
+      if (n < 4) parts[n] = item.substr(p, c == std::string_view::npos ? std::string_view::npos : c - p);
+      if (c == std::string_view::npos) break;
+      p = c + 1;
+    }
+    ++n;  // the number of parts
+    std::string sub;
+    if (n < 2 || n > 4) {
+      part = "[" + std::to_string(index) + "]";
+      why = "owner '" + std::string(item) + "' must be Name:percent, Name:percent:CC or Name:percent:CC:OwnerOf";
+      return false;
+    }
+    if (!canonical_owner(parts[0], parts[1], parts[2], parts[3], out, sub, why)) {
+      part = "[" + std::to_string(index) + "]." + sub;
+      return false;
+    }
+    at = end + 1;
+  }
   return true;
 }
 
@@ -506,6 +584,7 @@ struct Builder {
         return true;
       }
       case In::tops_by_precision: return tops_list(v, path);
+      case In::owners: return owners_list(v, path, facts);
       case In::whole: {
         if (v.k != JV::number && v.k != JV::cell) return fail("tollgate.input.type", path, path + " must be a number, not " + kind_name(v.k));
         const std::string& t = v.text;
@@ -537,6 +616,42 @@ struct Builder {
         return fail("tollgate.input.type", path, "chip must be a catalog name or an object, not " + std::string(kind_name(v.k)));
       }
     }
+    return true;
+  }
+
+  // end_user_owners: a non-empty JSON array of {name, percent, country?, of?}, or a CSV cell (owners_from_cell);
+  // kept in the canonical text form (canonical_owner) in t_end_user_owners.
+  bool owners_list(const JV& v, const std::string& path, Facts& facts) {
+    std::string out, part, why;
+    if (v.k == JV::cell || v.k == JV::string) {
+      if (!owners_from_cell(v.text, out, part, why)) return fail("tollgate.input.value", path + part, path + part + ": " + why);
+      facts.set_text(t_end_user_owners, out);
+      return true;
+    }
+    if (v.k != JV::array || v.items.empty())
+      return fail("tollgate.input.type", path, path + " must be a non-empty array of {name, percent, country}");
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      const JV& e = v.items[i];
+      const std::string at = path + "[" + std::to_string(i) + "]";
+      if (e.k != JV::object) return fail("tollgate.input.type", at, at + " must be an object {name, percent, country}");
+      std::string_view name, percent, country, of;
+      for (const auto& [k, x] : e.members) {
+        const bool number_ok = k == "percent" && x.k == JV::number;
+        if (x.k != JV::string && !number_ok)
+          return fail("tollgate.input.type", at + "." + k, at + "." + k + " must be " + (k == "percent" ? "a number" : "a string"));
+        if (k == "name") name = x.text;
+        else if (k == "percent") percent = x.text;
+        else if (k == "country") country = x.text;
+        else if (k == "of") of = x.text;
+        else return fail("tollgate.input.unknown-field", at + "." + k,
+                         "unknown field '" + k + "' in " + at + "; expected name, percent, country, of");
+      }
+      if (percent.empty()) return fail("tollgate.input.missing-field", at + ".percent", at + " needs a percent");
+      if (!canonical_owner(name, percent, country, of, out, part, why))
+        return fail("tollgate.input.value", at + "." + part, at + "." + part + ": " + why);
+    }
+    if (out.size() > 1000) return fail("tollgate.input.value", path, path + " is longer than 1000 characters");
+    facts.set_text(t_end_user_owners, out);
     return true;
   }
 
@@ -860,6 +975,12 @@ bool fast_cell(const InField& f, std::string_view s, Builder& b, Facts& facts) {
       facts.set_text(f.slot, s);
       return true;
     case In::tops_by_precision: case In::whole: return false;  // the general path reads these
+    case In::owners: {
+      std::string canonical, field, why;
+      if (!owners_from_cell(s, canonical, field, why)) return false;
+      facts.set_text(f.slot, canonical);
+      return true;
+    }
     case In::date: {
       auto d = parse_date(s);
       if (!d) return false;

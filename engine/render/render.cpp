@@ -356,6 +356,72 @@ std::string decision_text(const Program& p, const Record& r, const Decision& d) 
   return decision_text_from_json(decision_json(p, r, d), record_subject(r));
 }
 
+namespace {
+// The "screening" member of a decision (written by the parties stage, issue 16), for a person: the lists, each
+// party's outcome with its evidence, the affiliates arithmetic and the notes. Nothing if the member is absent.
+// Appends each piece to `out` (one append per piece: no temporaries, and no GCC 12 -Wrestrict false positive).
+template <class... T>
+void add(std::string& out, const T&... pieces) {
+  (out.append(std::string_view(pieces)), ...);
+}
+
+void append_screening_text(std::string& out, const nlohmann::json& j) {
+  if (!j.contains("screening")) return;
+  const auto& s = j["screening"];
+  auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  auto num = [](const nlohmann::json& v) { return v.is_number() ? std::to_string(v.get<int64_t>()) : std::string(); };
+  add(out, "  screening       lists");
+  for (const auto& l : s["lists"])
+    add(out, " ", str(l["name"]), " (", (l["date"].is_string() ? str(l["date"]) : "date unknown"), ", sha256 ",
+           str(l["sha256"]).substr(0, 16), "…)");
+  if (s["resolutions"].is_object())
+    add(out, "; resolutions ", str(s["resolutions"]["name"]), " (sha256 ", str(s["resolutions"]["sha256"]).substr(0, 16), "…)");
+  add(out, "\n");
+  auto match_lines = [&](const nlohmann::json& ms, const char* indent) {
+    for (const auto& m : ms) {
+      add(out, std::string(indent), "[", num(m["score"]), "] ", str(m["outcome"]), ": ", str(m["list"]), " \"",
+             str(m["name"]), "\" (entry ", str(m["entry"]), "), matched ",
+             (m["alias"].is_boolean() && m["alias"].get<bool>() ? "alias" : "name"), " \"", str(m["matched"]), "\"");
+      std::string toks;
+      for (const auto& t : m["tokens"]) toks.append(" ").append(str(t["party"])).append("=").append(str(t["list"]));
+      if (!toks.empty()) add(out, ";", toks);
+      if (!str(m["country"]).empty()) add(out, "; ", str(m["country"]));
+      add(out, "\n", std::string(indent), "  -> ", str(m["effect"]));
+      if (m.contains("review")) add(out, ", review ", str(m["review"]));
+      add(out, "; ", (str(m["federal_register_notice"]).empty() ? std::string("no FR notice given")
+                                                              : str(m["federal_register_notice"])));
+      if (m.contains("resolution"))
+        add(out, "; resolved as not this party by ", str(m["resolution"]["who"]), " on ", str(m["resolution"]["when"]),
+               ": ", str(m["resolution"]["why"]));
+      add(out, "\n");
+    }
+  };
+  for (const auto& p : s["parties"]) {
+    add(out, "    ", str(p["role"]), " \"", str(p["name"]), "\": ", str(p["outcome"]), "\n");
+    match_lines(p["matches"], "      ");
+  }
+  const auto& a = s["affiliates"];
+  if (a.contains("owners")) {
+    add(out, std::string("    affiliates rule ("), (a["in_force"].get<bool>() ? "in force" : "not in force"), " on this date; ",
+           str(a["citation"]), ")\n");
+    for (const auto& o : a["owners"]) {
+      add(out, "      owner \"", str(o["name"]), "\" ", str(o["percent"]), " % of ", str(o["of"]), ": ",
+             str(o["outcome"]), "\n");
+      match_lines(o["matches"], "        ");
+      if (o.contains("owned")) add(out, "        its listed owners: ", str(o["owned"]["arithmetic"]), "\n");
+    }
+    add(out, "      end user's listed owners: ", str(a["end_user"]["arithmetic"]),
+           (a["applies"].get<bool>() ? ": the end user takes " + str(a["end_user"]["takes"]) + "'s listing\n"
+                                     : (a["in_force"].get<bool>() ? ": not an affiliate\n" : ": the rule does not apply\n")));
+  }
+  for (const auto& n : s["notes"]) add(out, "    * ", str(n["rule"]), "  [", str(n["citation"]), "]\n      ", str(n["text"]), "\n");
+  if (s["effect"].is_object())
+    add(out, "    screening gives ", str(s["effect"]["verdict"]),
+           (s["effect"]["review"].is_string() ? ", review " + str(s["effect"]["review"]) : std::string()), " (",
+           str(s["effect"]["list"]), " entry ", str(s["effect"]["entry"]), ")\n");
+}
+}  // namespace
+
 std::string decision_text(const Program& p, const Record& r, const Decision& d, const EvalOptions& o,
                           size_t why_not_shown) {
   if (d.failed) return error_text(r, d.error().code, d.error().field, d.error().message);
@@ -419,6 +485,7 @@ std::string decision_text_from_json(std::string_view decision, std::string_view 
       out += "      " + str(n["text"]) + "\n";
     }
   }
+  append_screening_text(out, j);
   if (j.contains("why_not")) out += why_not_text(j["why_not"], why_not_shown, !j["fired"].empty());
   out += "  rules in force  ";
   bool first = true;

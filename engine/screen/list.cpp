@@ -81,6 +81,8 @@ void parse_csv(const std::string& bytes, ScreeningList& list) {
   std::map<std::string, size_t> col;
   static const std::regex date_line(R"(#\s*list_date:\s*(\d{4}-\d{2}-\d{2})\s*)");
   while (r.next(cells, line)) {  // comment lines, then the header
+    if (!r.error.empty())
+      throw std::runtime_error(list.path + ":" + std::to_string(line) + ": the header cannot be read: " + r.error);
     if (cells.size() == 1 && trim(cells[0]).empty()) continue;
     if (!cells[0].empty() && cells[0][0] == '#') {
       std::string joined = cells[0];
@@ -99,6 +101,11 @@ void parse_csv(const std::string& bytes, ScreeningList& list) {
     return it == col.end() || it->second >= cells.size() ? std::string() : trim(cells[it->second]);
   };
   while (r.next(cells, line)) {
+    if (!r.error.empty()) {  // a row not read costs only itself, and is reported
+      ++list.rows;
+      list.problems.push_back({list.path, line, "", r.error});
+      continue;
+    }
     if (cells.size() == 1 && trim(cells[0]).empty()) continue;
     ++list.rows;
     ListEntry e;

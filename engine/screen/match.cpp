@@ -99,7 +99,26 @@ struct Screener::Index {
   };
   std::vector<Name> names;
   std::vector<std::vector<uint32_t>> postings;                  // word -> names holding it
-  std::unordered_map<std::string, std::vector<uint32_t>> deletes;  // word minus one letter -> words (5+ letters)
+  // The deletion index: for each word of 5+ letters and each letter of it, (hash of the word without that letter,
+  // the word), sorted once built (one flat array: indexing a 15,000-entry list allocates no map node per deletion).
+  // A hash is only where to look: each word found is checked to be the deletion's (so a collision finds nothing).
+  std::vector<std::pair<uint64_t, uint32_t>> deletes;
+  static uint64_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
+  // Whether `d` is `w` without one letter.
+  static bool is_deletion_of(std::string_view d, std::string_view w) {
+    if (w.size() != d.size() + 1) return false;
+    size_t i = 0;
+    while (i < d.size() && d[i] == w[i]) ++i;
+    return d.substr(i) == w.substr(i + 1);
+  }
+  // Calls f(id) for each word of the vocabulary that `d` is a deletion of (a word may come more than once).
+  template <class F>
+  void for_each_deleted(const std::string& d, F&& f) const {
+    auto it = std::lower_bound(deletes.begin(), deletes.end(), std::pair<uint64_t, uint32_t>{hash_of(d), 0});
+    for (; it != deletes.end() && it->first == hash_of(d); ++it)
+      if (is_deletion_of(d, words[it->second])) f(it->second);
+  }
+  void finish() { std::sort(deletes.begin(), deletes.end()); }
   std::unordered_map<std::string, const Resolution*> resolved;  // normalized party \x1f entry key
 
   Index(const std::vector<ScreeningList>& l, const Resolutions* r) : lists(l), resolutions(r) {}
@@ -111,7 +130,10 @@ struct Screener::Index {
       weights.push_back(weight_of(w));
       postings.emplace_back();
       if (w.size() >= 5)
-        for (size_t i = 0; i < w.size(); ++i) deletes[w.substr(0, i) + w.substr(i + 1)].push_back(it->second);
+        for (size_t i = 0; i < w.size(); ++i) {
+          std::string d = w.substr(0, i) + w.substr(i + 1);
+          deletes.emplace_back(hash_of(d), it->second);
+        }
     }
     return it->second;
   }
@@ -144,14 +166,12 @@ struct Screener::Index {
       int s = static_cast<int32_t>(id) == q.id ? 0 : edit_similarity(w, words[id]);
       if (s > 0 && seen.insert(id).second) q.fuzzy.push_back({id, s});
     };
-    if (auto it = deletes.find(w); it != deletes.end())
-      for (uint32_t id : it->second) consider(id);                       // the party left a letter out
+    for_each_deleted(w, consider);                       // the party left a letter out
     std::string d;
     for (size_t i = 0; i < w.size() && w.size() >= 5; ++i) {
       d.assign(w, 0, i).append(w, i + 1, std::string::npos);
       if (int32_t id = lookup(d); id >= 0) consider(static_cast<uint32_t>(id));  // the party added a letter
-      if (auto it = deletes.find(d); it != deletes.end())
-        for (uint32_t id : it->second) consider(id);                     // a letter changed, or two swapped
+      for_each_deleted(d, consider);                     // a letter changed, or two swapped
     }
     std::sort(q.fuzzy.begin(), q.fuzzy.end());
   }
@@ -253,17 +273,22 @@ struct Screener::Index {
 };
 
 Screener::Screener(const std::vector<ScreeningList>& lists, const Resolutions* resolutions)
-    : ix_(std::make_unique<Index>(lists, resolutions)) {
+    : norm_(std::make_unique<Normalizer>()) {
+  auto ix = std::make_shared<Index>(lists, resolutions);
   for (uint32_t li = 0; li < lists.size(); ++li)
     for (uint32_t ei = 0; ei < lists[li].entries.size(); ++ei) {
       const ListEntry& e = lists[li].entries[ei];
-      ix_->add_name(li, ei, -1, e.name);
-      for (size_t a = 0; a < e.alt_names.size(); ++a) ix_->add_name(li, ei, static_cast<int>(a), e.alt_names[a]);
+      ix->add_name(li, ei, -1, e.name);
+      for (size_t a = 0; a < e.alt_names.size(); ++a) ix->add_name(li, ei, static_cast<int>(a), e.alt_names[a]);
     }
+  ix->finish();
   if (resolutions)
     for (const auto& r : resolutions->items)
-      ix_->resolved.emplace(ix_->norm.normalize(r.party).key() + '\x1f' + r.entry, &r);
+      ix->resolved.emplace(ix->norm.normalize(r.party).key() + '\x1f' + r.entry, &r);
+  ix_ = std::move(ix);
 }
+
+Screener::Screener(ShareIndex, const Screener& other) : ix_(other.ix_), norm_(std::make_unique<Normalizer>()) {}
 
 Screener::~Screener() = default;
 
@@ -316,14 +341,14 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
   const Index& ix = *ix_;
   ScreenResult r;
   r.party = party, r.country = country;
-  r.normal = ix.norm.normalize(party);
+  r.normal = norm_->normalize(party);
   struct Best { int score; uint32_t name; size_t form; };
   std::vector<std::pair<uint64_t, Best>> best;  // (list << 32 | entry) -> its best name and form
   std::unordered_map<uint64_t, size_t> at;
   std::vector<std::string> forms = name_forms(party);
   std::vector<std::vector<QTok>> queries;
   for (size_t f = 0; f < forms.size(); ++f) {
-    std::vector<QTok> q = ix.query_tokens(f == 0 ? r.normal : ix.norm.normalize(forms[f]));
+    std::vector<QTok> q = ix.query_tokens(f == 0 ? r.normal : norm_->normalize(forms[f]));
     bool distinctive = std::any_of(q.begin(), q.end(), [](const QTok& t) { return t.weight == distinctive_weight; });
     queries.push_back(q);
     if (f > 1 && !distinctive) continue;  // a generic parenthesized part alone ("(Beijing)") says nothing
@@ -373,7 +398,7 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
 }
 
 const ScreenResult& Screener::screen(const std::string& party, const std::string& country) {
-  std::string key = ix_->norm.normalize(party).key() + '\x1f' + country;
+  std::string key = norm_->normalize(party).key() + '\x1f' + country;
   auto it = cache_.find(key);
   if (it != cache_.end()) {
     ++hits_;
@@ -399,6 +424,10 @@ Resolutions read_resolutions(const std::string& path) {
     throw std::runtime_error(path + ": a resolution file starts with the header party,entry,who,when,why");
   static const char* const fields[] = {"party", "entry", "who", "when", "why"};
   while (r.next(cells, line)) {
+    if (!r.error.empty()) {
+      res.problems.push_back({path, line, "", r.error});
+      continue;
+    }
     if (cells.size() == 1 && cells[0].empty()) continue;
     cells.resize(5);
     bool ok = true;

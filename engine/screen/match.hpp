@@ -78,6 +78,11 @@ struct ScreenResult {
 class Screener {
  public:
   explicit Screener(const std::vector<ScreeningList>& lists, const Resolutions* resolutions = nullptr);
+  // A Screener for another thread that shares `other`'s index (read-only once built; kept alive by both) but has
+  // its own normalizer and cache: a large list is indexed once, not once per thread. The lists and resolutions
+  // must outlive both.
+  struct ShareIndex {};
+  Screener(ShareIndex, const Screener& other);
   ~Screener();
   // `country`: ISO alpha-2 of the party's address, or "" if not known (then no country evidence).
   const ScreenResult& screen(const std::string& party, const std::string& country = "");
@@ -87,7 +92,8 @@ class Screener {
 
  private:
   struct Index;
-  std::unique_ptr<Index> ix_;
+  std::shared_ptr<const Index> ix_;
+  std::unique_ptr<Normalizer> norm_;
   std::unordered_map<std::string, ScreenResult> cache_;
   uint64_t hits_ = 0;
 };

@@ -162,7 +162,17 @@ struct Normalizer::Icu {
   }
 };
 
-Normalizer::Normalizer() : icu_(std::make_unique<Icu>()) {
+Normalizer::Normalizer() = default;
+
+// ICU is set up the first time a name is not ASCII (creating the Han-Latin transliterator costs about 0.15 s of
+// CPU: a Normalizer per thread that only ever sees ASCII names never pays it).
+Normalizer::Icu& Normalizer::icu() const {
+  if (!icu_) icu_ = make_icu();
+  return *icu_;
+}
+
+std::unique_ptr<Normalizer::Icu> Normalizer::make_icu() {
+  auto icu_ = std::make_unique<Icu>();
   UErrorCode st = U_ZERO_ERROR;
   icu_->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(st);
   icu_->han.reset(icu::Transliterator::createInstance("Han-Latin/Names; Latin-ASCII", UTRANS_FORWARD, st));
@@ -171,6 +181,7 @@ Normalizer::Normalizer() : icu_(std::make_unique<Icu>()) {
   if (U_FAILURE(st) || !icu_->nfkc_cf || !icu_->han || !icu_->words)
     throw std::runtime_error(std::string("ICU set-up failed: ") + u_errorName(st));
   icu_->han_set.freeze();
+  return icu_;
 }
 
 Normalizer::~Normalizer() = default;
@@ -183,22 +194,23 @@ NormalName Normalizer::normalize(std::string_view utf8) const {
     ascii.assign(utf8);
     for (char& c : ascii) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   } else {
+    Icu& ic = icu();
     UErrorCode st = U_ZERO_ERROR;
-    icu::UnicodeString u = icu_->nfkc_cf->normalize(
+    icu::UnicodeString u = ic.nfkc_cf->normalize(
         icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size()))), st);
     if (U_FAILURE(st)) u.remove();
-    if (icu_->han_set.containsSome(u)) {
-      u = icu_->pinyin_words(u);
+    if (ic.han_set.containsSome(u)) {
+      u = ic.pinyin_words(u);
       n.transliterated = true;
     }
     bool ascii_now = true;
     for (int32_t k = 0; k < u.length() && ascii_now; ++k) ascii_now = u.charAt(k) < 0x80;
-    if (!ascii_now && !icu_->other) {
+    if (!ascii_now && !ic.other) {
       UErrorCode st2 = U_ZERO_ERROR;
-      icu_->other.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st2));
-      if (U_FAILURE(st2) || !icu_->other) throw std::runtime_error(std::string("ICU Any-Latin: ") + u_errorName(st2));
+      ic.other.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st2));
+      if (U_FAILURE(st2) || !ic.other) throw std::runtime_error(std::string("ICU Any-Latin: ") + u_errorName(st2));
     }
-    if (!ascii_now) icu_->other->transliterate(u);
+    if (!ascii_now) ic.other->transliterate(u);
     u.toUTF8String(ascii);
   }
   std::vector<std::string> toks = ascii_tokens(ascii);

@@ -25,7 +25,7 @@ struct NormalName {
 // Not thread-safe (ICU transliterators are used in place): one Normalizer per thread.
 class Normalizer {
  public:
-  Normalizer();   // throws std::runtime_error if ICU's data lacks a transliterator (a broken ICU install)
+  Normalizer();   // ICU is set up on the first non-ASCII name (throws std::runtime_error then if ICU is broken)
   ~Normalizer();
   Normalizer(const Normalizer&) = delete;
   Normalizer& operator=(const Normalizer&) = delete;
@@ -33,7 +33,9 @@ class Normalizer {
 
  private:
   struct Icu;
-  std::unique_ptr<Icu> icu_;
+  Icu& icu() const;
+  static std::unique_ptr<Icu> make_icu();
+  mutable std::unique_ptr<Icu> icu_;
 };
 
 // True for words common to many company names (places, industries: "beijing", "technology", "group"): they weigh

@@ -82,6 +82,14 @@ std::shared_ptr<const ScreeningSet> load_screening(const std::vector<std::string
         what.replace(at, resolutions.size(), file_name(resolutions));
     error += what + "\n";
   }
+  if (error.empty()) {
+    try {
+      set->parties = make_party_lists(set->lists, set->resolutions ? std::make_unique<Resolutions>(*set->resolutions)
+                                                                   : nullptr);
+    } catch (const std::exception& ex) {
+      error += std::string(ex.what()) + "\n";
+    }
+  }
   if (!error.empty()) {
     error = "the screening lists have rows that cannot be read, so no party is screened (a row not read could be "
             "the listed party):\n" + error;
@@ -100,6 +108,18 @@ Screener* thread_screener(const Engine& e) {
     screener = std::make_unique<Screener>(built_for->lists, built_for->resolutions_or_null());
   }
   return screener.get();
+}
+
+PartyScreen* thread_party_screen(const Engine& e) {
+  if (!e.screening || !e.screening->parties) return nullptr;
+  thread_local std::shared_ptr<const ScreeningSet> built_for;  // kept alive while its PartyScreen uses it
+  thread_local std::unique_ptr<PartyScreen> screen;
+  if (!screen || built_for != e.screening) {
+    screen.reset();
+    built_for = e.screening;
+    screen = std::make_unique<PartyScreen>(built_for->parties);
+  }
+  return screen.get();
 }
 
 Judgement screen_body(const Engine& e, std::string_view body, size_t max_parties) {

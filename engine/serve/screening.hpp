@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/parties/parties.hpp"
 #include "engine/screen/match.hpp"
 
 namespace tollgate::serve {
@@ -22,6 +23,9 @@ struct ScreeningSet {
   std::vector<ScreeningList> lists;
   std::optional<Resolutions> resolutions;
   const Resolutions* resolutions_or_null() const { return resolutions ? &*resolutions : nullptr; }
+  // The same lists for screening a /v1/check record's parties inside its decision (engine/parties, as check --lists
+  // does); a copy, indexed once and shared by the threads.
+  std::shared_ptr<const PartyLists> parties;
 };
 
 // Reads the lists (CSL CSV or JSON) and the resolutions file, if any. Fails closed: a row that cannot be read could
@@ -33,6 +37,9 @@ std::shared_ptr<const ScreeningSet> load_screening(const std::vector<std::string
 // This thread's Screener for these lists (built on first use per thread and per ScreeningSet: indexing a large
 // list takes a while, once). Null if the engine has no lists.
 Screener* thread_screener(const Engine& e);
+// This thread's PartyScreen for /v1/check (its caches are its own; rebuilt when the lists are reloaded). Null if
+// the engine has no lists.
+PartyScreen* thread_party_screen(const Engine& e);
 
 // POST /v1/screen: {"name": "...", "country": "CN"} (country optional, ISO 3166-1 alpha-2), or an array of them
 // (at most `max_parties`). The answer is, for each party, the document of `tollgate screen --format json`

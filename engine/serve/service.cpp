@@ -80,17 +80,30 @@ class Judge {
                     "the record has no date and no as_of query parameter was given", raw, out);
     Day day = o_.as_of ? *o_.as_of : r.date;
     Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
+    // With `serve --lists`: the record's parties screened as `check --lists` does (engine/parties).
+    PartyScreen* parties = thread_party_screen(e_);
+    const std::string* screening = parties ? &parties->apply(r.facts, r.kind, day, d).json : nullptr;
     if (d.failed) return reject(r, "evaluation", d.error().code, d.error().field, d.error().message, raw, out);
-    decision(r, d, day, out);
+    decision(r, d, day, out, screening);
   }
 
-  void decision(const Record& r, const Decision& d, Day day, std::string& out) {
+  // `screening`: the decision's screening member (null without lists), put after the notes; the decision log keeps
+  // it with the fired rules and notes, so the decision's hash covers it (as the audit's trace store does).
+  void decision(const Record& r, const Decision& d, Day day, std::string& out, const std::string* screening) {
     JsonLayout layout;
     Entry e;
     e.input_sha = sha256(r.canonical);
     decision_json_into(json_, *e_.program, r, d, &layout, nullptr, &e.input_sha);
-    if (o_.explain)  // (cold path: why_not() evaluates the record again)
-      out += decision_json_explained(*e_.program, r, d, EvalOptions{o_.include_proposed, o_.include_unenforced});
+    if (screening && !screening->empty()) {
+      json_.insert(layout.fired_end, *screening);
+      const size_t n = screening->size();
+      if (layout.rulesets_begin >= layout.fired_end) layout.rulesets_begin += n, layout.rulesets_end += n;
+      if (layout.fees_begin >= layout.fired_end) layout.fees_begin += n, layout.fees_end += n;
+      layout.fired_end += n;
+    }
+    if (o_.explain)  // (cold path: why_not() evaluates the record again); the screening member as check places it
+      out += with_screening(decision_json_explained(*e_.program, r, d, EvalOptions{o_.include_proposed, o_.include_unenforced}),
+                            screening ? *screening : std::string());
     else
       out += json_;
     LogBatch& log = j_.log;

@@ -326,6 +326,23 @@ def test_screen():
         check(st == 200 and json.loads(body)["screening"] == want, "GET /v1/rulesets: the lists' name, date, SHA-256")
         st, h, body = srv.request("GET", "/healthz")
         check(json.loads(body)["screening"] == want, "GET /healthz: the lists' name, date, SHA-256")
+        # POST /v1/check with --lists: each record's parties screened inside its decision, as check --lists does.
+        chip = {"name": "Tiny Edge NPU", "datacenter": False, "tpp": 100}
+        recs = [{"type": "shipment", "id": "S-EL", "date": "2026-11-15", "chip": chip, "destination": "DE",
+                 "end_user_hq": "DE", "end_user_parent_hq": "DE", "quantity": 1, "unit_price_usd": "10.00",
+                 "end_user": "Musterstadt Robotics GmbH", "consignee": "Huawei Technologies Co., Ltd."},
+                {"type": "shipment", "id": "S-RESOLVED", "date": "2026-11-15", "chip": chip, "destination": "DE",
+                 "end_user_hq": "CN", "end_user_parent_hq": "CN", "quantity": 1, "unit_price_usd": "10.00",
+                 "end_user": "Huawen Technologies Co., Ltd."}]
+        for rec in recs:
+            st, h, body = srv.request("POST", "/v1/check", rec)
+            cli = subprocess.run([TG, "check", "--json", "--lists", lst, "--resolutions", res, "-"],
+                                 input=json.dumps(rec).encode(), capture_output=True).stdout
+            check(st == 200 and body == cli, "POST /v1/check with serve --lists: the decision of check --lists (%s)"
+                  % rec["id"])
+        d0 = json.loads(srv.request("POST", "/v1/check", recs[0])[2])
+        check(d0["verdict"] == "LICENSE_REQUIRED" and d0["screening"]["effect"]["entry"] == "pub-huawei" and
+              d0["screening"]["parties"][1]["role"] == "consignee", "/v1/check: a listed consignee needs a licence")
         # A reload rereads the lists: a new entry is found; a list with a bad row is refused and the old one serves.
         with open(lst, "a") as f:
             f.write("new-1,Entity List (EL) - Bureau of Industry and Security,,Entity,,Zyxwv Quantum Devices Ltd.,,"

@@ -232,3 +232,22 @@ TEST_CASE("screen: any bytes as a name or a list neither crash nor hang") {
     CHECK(l.rows == static_cast<int>(l.entries.size() + l.problems.size()));
   }
 }
+
+TEST_CASE("screen: a stray quote in a list costs its own row only, as in engine/records (issue 13)") {
+  const std::string csv =
+      "source,name,alt_names\n"
+      "Entity List (EL) - BIS,\"Unclosed Quote Trading,\n"  // unclosed: its line alone, a problem
+      "Entity List (EL) - BIS,Acme 19\" Rack Works,\n"      // a quote inside an unquoted cell is literal
+      "Entity List (EL) - BIS,\"Closed\"Trailing Text,\n"   // text after a closing quote: a problem
+      "Entity List (EL) - BIS,Zephyr Quantum Systems,\n";
+  ScreeningList l = parse_screening_list(csv, "stray.csv");
+  REQUIRE(l.problems.size() == 2);
+  CHECK(l.problems[0].line == 2);
+  CHECK(l.problems[0].reason == "an unclosed quote");
+  CHECK(l.problems[1].line == 4);
+  CHECK(l.problems[1].reason == "text after a closing quote");
+  REQUIRE(l.entries.size() == 2);
+  CHECK(l.entries[0].name == "Acme 19\" Rack Works");
+  CHECK(l.entries[1].name == "Zephyr Quantum Systems");
+  CHECK(l.rows == 4);
+}

@@ -1,0 +1,478 @@
+// tollgate — a record's parties screened inside its decision; the affiliates rule (see parties.hpp).
+#include "engine/parties/parties.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
+
+#include "engine/base/country.hpp"
+#include "engine/base/number.hpp"
+#include "engine/base/text.hpp"
+
+namespace tollgate {
+
+using ojson = nlohmann::ordered_json;
+
+const std::vector<AffiliatesWindow>& affiliates_rule_windows() {
+  // encoding.md r2 §7: "effective 2025-09-29; suspended 2025-11-10 to 2026-11-09; back from 2026-11-10".
+  static const std::vector<AffiliatesWindow> w = {
+      {*parse_date("2025-09-29"), *parse_date("2025-11-09")},
+      {*parse_date("2026-11-10"), day_max},
+  };
+  return w;
+}
+
+bool affiliates_rule_in_force(Day d) {
+  for (const auto& w : affiliates_rule_windows())
+    if (w.from <= d && d <= w.until) return true;
+  return false;
+}
+
+Review review_from_policy(const std::string& policy, bool* stated) {
+  std::string t;
+  for (char c : policy) t += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c == '-' ? ' ' : c);
+  Review r = Review::none;
+  auto raise = [&](const char* words, Review v) {
+    if (t.find(words) != std::string::npos && v > r) r = v;
+  };
+  raise("presumption of approval", Review::presumption_of_approval);
+  raise("case by case", Review::case_by_case);
+  raise("presumption of denial", Review::presumption_of_denial);
+  raise("policy of denial", Review::policy_of_denial);
+  if (stated) *stated = r != Review::none;
+  return r == Review::none ? Review::presumption_of_denial : r;
+}
+
+namespace {
+
+void throw_problems(const std::vector<ListProblem>& ps, const char* what) {
+  if (ps.empty()) return;
+  const ListProblem& p = ps.front();
+  throw std::runtime_error(p.file + ":" + std::to_string(p.line) + ": " + what + " row not read (" + p.field +
+                           ": " + p.reason + ")" +
+                           (ps.size() > 1 ? " and " + std::to_string(ps.size() - 1) + " more" : "") +
+                           "; a row not read could be the party, so tollgate does not screen with this file");
+}
+
+std::string base_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+}  // namespace
+
+std::shared_ptr<const PartyLists> make_party_lists(std::vector<ScreeningList> lists,
+                                                   std::unique_ptr<Resolutions> resolutions) {
+  auto out = std::make_shared<PartyLists>();
+  out->lists = std::move(lists);
+  out->resolutions = std::move(resolutions);
+  ojson l = ojson::array();
+  for (const auto& s : out->lists)
+    l.push_back({{"name", base_name(s.path)}, {"date", s.date.empty() ? ojson() : ojson(s.date)}, {"sha256", s.sha256},
+                 {"entries", s.entries.size()}});
+  ojson res;
+  if (out->resolutions)
+    res = {{"name", base_name(out->resolutions->path)}, {"sha256", out->resolutions->sha256},
+           {"items", out->resolutions->items.size()}};
+  out->lists_json = "\"lists\":" + l.dump() + ",\"resolutions\":" + res.dump();
+  out->index = std::make_unique<Screener>(out->lists, out->resolutions.get());
+  return out;
+}
+
+std::shared_ptr<const PartyLists> load_party_lists(const std::vector<std::string>& paths,
+                                                   const std::string& resolutions_path) {
+  std::vector<ScreeningList> lists;
+  for (const auto& p : paths) {
+    lists.push_back(read_screening_list(p));
+    throw_problems(lists.back().problems, "list");
+  }
+  std::unique_ptr<Resolutions> res;
+  if (!resolutions_path.empty()) {
+    res = std::make_unique<Resolutions>(read_resolutions(resolutions_path));
+    throw_problems(res->problems, "resolution");
+  }
+  return make_party_lists(std::move(lists), std::move(res));
+}
+
+namespace {
+
+// A listing's force: the verdict and review a match on it gives (encoding.md r2 §7).
+struct Listing {
+  Verdict verdict = Verdict::allowed;
+  Review review = Review::none;
+  std::string entry, list, name, fr_notice, policy;  // what it rests on
+  bool policy_stated = true;
+  bool stricter_than(const Listing& o) const {
+    return verdict != o.verdict ? verdict > o.verdict : review > o.review;
+  }
+};
+
+Listing listing_of(const Candidate& c) {
+  Listing l;
+  l.entry = c.entry->key();
+  l.list = c.entry->source_short;
+  l.name = c.entry->name;
+  l.fr_notice = c.entry->federal_register_notice;
+  l.policy = c.entry->license_policy;
+  if (c.effect() == "LICENSE_REQUIRED") {
+    l.verdict = Verdict::license_required;
+    l.review = review_from_policy(c.entry->license_policy, &l.policy_stated);
+  } else {
+    l.verdict = Verdict::prohibited;
+  }
+  return l;
+}
+
+ojson candidate_json(const Candidate& c) {
+  ojson toks = ojson::array();
+  for (const auto& t : c.tokens)
+    toks.push_back({{"party", t.party}, {"list", t.list}, {"how", t.how}, {"similarity", t.similarity}});
+  ojson j = {{"outcome", outcome_name(c.outcome)}, {"score", c.score}, {"list", c.entry->source_short},
+             {"list_file", base_name(c.list->path)}, {"entry", c.entry->key()}, {"name", c.entry->name},
+             {"matched", c.matched_name}, {"alias", c.alias}, {"tokens", toks}, {"unmatched", c.unmatched},
+             {"country", c.country}, {"federal_register_notice", c.entry->federal_register_notice},
+             {"start_date", c.entry->start_date}, {"license_policy", c.entry->license_policy},
+             {"effect", c.effect()}};
+  if (c.effect() == "LICENSE_REQUIRED") {
+    bool stated = true;
+    j["review"] = to_string(review_from_policy(c.entry->license_policy, &stated));
+    if (!stated) j["review_note"] = "the entry states no review policy; tollgate takes the strict reading";
+  } else if (c.entry->source_short != "DPL") {
+    j["effect_note"] = "encoding.md r2 §7 gives no effect for the " + c.entry->source_short +
+                       " list; tollgate takes the strict reading (PROHIBITED)";
+  }
+  if (c.resolution)
+    j["resolution"] = {{"who", c.resolution->who}, {"when", c.resolution->when}, {"why", c.resolution->why}};
+  return j;
+}
+
+// What one name's screening says: the strongest listing among its certain matches, and its possible ones.
+struct NameVerdict {
+  const ScreenResult* result = nullptr;
+  std::optional<Listing> listing;   // the strictest certain match
+  std::vector<const Candidate*> possible;
+};
+
+NameVerdict judge_name(Screener& s, const std::string& name, const std::string& country) {
+  NameVerdict v;
+  v.result = &s.screen(name, country);
+  for (const auto& c : v.result->candidates) {
+    if (c.outcome == MatchOutcome::certain) {
+      Listing l = listing_of(c);
+      if (!v.listing || l.stricter_than(*v.listing)) v.listing = l;
+    } else if (c.outcome == MatchOutcome::possible) {
+      v.possible.push_back(&c);
+    }
+  }
+  return v;
+}
+
+std::string possible_text(const std::string& role, const std::string& name, const Candidate& c) {
+  return "possible match: " + role + " '" + name + "' resembles " + c.entry->source_short + " entry '" +
+         c.entry->name + "' (" + c.entry->key() + ", score " + std::to_string(c.score) + " of 1000, matched " +
+         (c.alias ? "alias" : "name") + " '" + c.matched_name + "'); resolve it (a --resolutions row: party,entry,who,when,why)";
+}
+
+// One owner of the end user, as end_user_owners gives it (the reader's canonical "name:percent[:CC[:of]]").
+struct Owner {
+  std::string name, country, of;
+  int64_t percent = 0;   // millionths of a percent point
+};
+
+std::vector<Owner> parse_owners(std::string_view text) {
+  std::vector<Owner> out;
+  for (size_t at = 0; at <= text.size();) {
+    size_t end = std::min(text.find(';', at), text.size());
+    std::string_view item = text.substr(at, end - at);
+    std::vector<std::string> parts;
+    for (size_t p = 0;;) {
+      size_t c = item.find(':', p);
+      parts.emplace_back(item.substr(p, c == std::string_view::npos ? std::string_view::npos : c - p));
+      if (c == std::string_view::npos) break;
+      p = c + 1;
+    }
+    Owner o;
+    o.name = parts[0];
+    o.percent = parts.size() > 1 ? parse_micro(parts[1]).value_or(0) : 0;
+    if (parts.size() > 2) o.country = parts[2];
+    if (parts.size() > 3) o.of = parts[3];
+    out.push_back(std::move(o));
+    at = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+// One party's screening, kept by name and country: its strictest certain listing, its first possible match, and
+// its evidence as JSON members (the role, name and country are put before them per record).
+struct PartyScreen::NameEval {
+  std::optional<Listing> listing;
+  const Candidate* possible = nullptr;  // into the Screener's cache, which keeps its results
+  bool any_candidate = false;
+  std::string tail;                     // `"normalized":…,"outcome":…,"matches":[…]}` (with evidence only)
+};
+
+// One record's screening under way.
+struct PartyScreen::Result {
+  PartyOutcome out;
+  std::optional<Listing> strictest;
+  bool end_user_listed = false;
+  std::string affiliates, notes = "[]";
+  void raise(const Listing& l);
+  void error(const std::string& field, const std::string& message);
+};
+
+PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence)
+    : lists_(std::move(lists)), evidence_(evidence), screener_(Screener::ShareIndex{}, *lists_->index) {}
+
+PartyScreen::~PartyScreen() = default;
+
+namespace {
+
+// The affiliates rule over the owners (FR Doc 2025-19001): an owner is listed if it matches an entry, or (an
+// affiliate) if listed owners of its own hold 50 % or more of it; the end user is an affiliate if its listed
+// direct owners hold 50 % or more, individually or in aggregate. The arithmetic goes into `j`.
+struct Affiliates {
+  Screener& s;
+  const std::vector<Owner>& owners;
+  bool evidence;                          // false: verdicts only, no JSON (an audit without a store)
+  ojson owners_json = ojson::array();
+  std::string error_field = {}, error = {};
+  std::vector<int> state = {};            // 0 unseen, 1 in progress, 2 done
+  std::vector<std::optional<Listing>> listed = {};
+
+  // Sums the listed owners of `of` ("" for the end user); returns the strictest listing if the sum reaches 50 %.
+  std::optional<Listing> held(const std::string& of, ojson& sum_json) {
+    int64_t total = 0, listed_total = 0;
+    std::optional<Listing> strictest;
+    std::string arithmetic;
+    ojson parts = ojson::array();
+    for (size_t i = 0; i < owners.size(); ++i) {
+      if (owners[i].of != of) continue;
+      total += owners[i].percent;
+      std::optional<Listing> l = owner_listing(i);
+      if (!l) continue;
+      listed_total += owners[i].percent;
+      if (evidence) {
+        arithmetic += (arithmetic.empty() ? "" : " + ") + format_micro(owners[i].percent) + " % (" + owners[i].name + ")";
+        parts.push_back(owners[i].name);
+      }
+      if (!strictest || l->stricter_than(*strictest)) strictest = l;
+    }
+    if (total > 100 * micro_per_unit && error.empty()) {
+      error_field = "end_user_owners";
+      error = "the owners of " + (of.empty() ? std::string("the end user") : "'" + of + "'") + " hold " +
+              format_micro(total) + " % in all, more than 100 %";
+    }
+    const bool reaches = listed_total >= 50 * micro_per_unit;
+    if (!evidence) return reaches ? strictest : std::nullopt;  // (sum_json is left empty)
+    sum_json = {{"of", of.empty() ? ojson("end_user") : ojson(of)}, {"listed_owners", parts},
+                {"arithmetic", (arithmetic.empty() ? "0 %" : arithmetic) + " = " + format_micro(listed_total) +
+                                   " % " + (reaches ? ">=" : "<") + " 50 %"},
+                {"affiliate", reaches}};
+    if (reaches && strictest) sum_json["takes"] = strictest->entry;
+    return reaches ? strictest : std::nullopt;
+  }
+
+  std::optional<Listing> owner_listing(size_t i) {
+    if (state[i] == 2) return listed[i];
+    if (state[i] == 1) {  // a cycle of ownership: not listed through itself
+      return std::nullopt;
+    }
+    state[i] = 1;
+    const Owner& o = owners[i];
+    NameVerdict v = judge_name(s, o.name, o.country);
+    if (!v.possible.empty() && !v.listing && error.empty()) {
+      error_field = "end_user_owners";
+      error = possible_text("owner", o.name, *v.possible.front());
+    }
+    if (!evidence) {
+      std::optional<Listing> l = v.listing;
+      ojson sum;
+      std::optional<Listing> via = held(o.name, sum);
+      if (via && (!l || via->stricter_than(*l))) l = via;
+      listed[i] = l;
+      state[i] = 2;
+      return l;
+    }
+    ojson j = {{"name", o.name}, {"percent", format_micro(o.percent)}, {"country", o.country},
+               {"of", o.of.empty() ? ojson("end_user") : ojson(o.of)}, {"outcome", outcome_name(v.result->outcome)}};
+    ojson matches = ojson::array();
+    for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
+    j["matches"] = matches;
+    std::optional<Listing> l = v.listing;
+    ojson sum;
+    std::optional<Listing> via = held(o.name, sum);
+    if (!sum["listed_owners"].empty() || via) j["owned"] = sum;
+    if (via && (!l || via->stricter_than(*l))) l = via;
+    owners_json.push_back(j);
+    listed[i] = l;
+    state[i] = 2;
+    return l;
+  }
+};
+
+}  // namespace
+
+const PartyScreen::NameEval& PartyScreen::judge(const std::string& name, const std::string& country) {
+  // The country evidence only ever lowers a score (docs/screening.md §3): a name with no candidate without a
+  // country has none with any, so most parties are screened once by name, whatever their country.
+  const NameEval& base = judge_exactly(name, "");
+  if (country.empty() || !base.any_candidate) return base;
+  return judge_exactly(name, country);
+}
+
+const PartyScreen::NameEval& PartyScreen::judge_exactly(const std::string& name, const std::string& country) {
+  key_.assign(name).append(1, '\x1f').append(country);
+  auto it = names_.find(key_);
+  if (it != names_.end()) {
+    ++hits_;
+    return *it->second;
+  }
+  if (names_.size() >= 262144) names_.clear();  // bounded memory (the Screener's own cache keeps the results)
+  auto owned = std::make_unique<NameEval>();
+  NameEval& e = *owned;
+  NameVerdict v = judge_name(screener_, name, country);
+  e.listing = v.listing;
+  e.possible = v.possible.empty() ? nullptr : v.possible.front();
+  e.any_candidate = !v.result->candidates.empty();
+  if (evidence_) {
+    ojson matches = ojson::array();
+    for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
+    ojson tail = {{"normalized", v.result->normal.key()}, {"outcome", outcome_name(v.result->outcome)},
+                  {"matches", matches}};
+    e.tail = tail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);  // without its "{"
+  }
+  return *names_.emplace(key_, std::move(owned)).first->second;
+}
+
+namespace {
+constexpr const char* red_flag_29 =
+    R"x({"rule":"affiliates_ownership_unknown","citation":"15 CFR 744 Supp. 3, Red Flag 29 (FR Doc 2025-19001)",)x"
+    R"x("text":"The end user's ownership is not given (end_user_owners): the affiliates rule cannot be checked. )x"
+    R"x(Red Flag 29: find out whether listed parties own 50 % or more of it."})x";
+constexpr const char* affiliates_citation =
+    "FR Doc 2025-19001 (15 CFR 744.11; effective 2025-09-29, suspended 2025-11-10 to 2026-11-09)";
+}  // namespace
+
+// The affiliates member and its effect, from end_user_owners (a record with owners: a twentieth of a log at most).
+void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
+  const bool in_force = affiliates_rule_in_force(d);
+  if (!f.has_text(t_end_user_owners)) {  // most records: two fixed texts (none without evidence)
+    if (!evidence_) return;
+    static const std::string no_owners[2] = {
+        ojson{{"in_force", false}, {"citation", affiliates_citation}}.dump(),
+        ojson{{"in_force", true}, {"citation", affiliates_citation}}.dump()};
+    static const std::string red_flag_note = std::string("[") + red_flag_29 + "]";
+    r.affiliates = no_owners[in_force ? 1 : 0];
+    if (in_force && f.has_text(t_end_user) && !r.end_user_listed) r.notes = red_flag_note;
+    return;
+  }
+  ojson a = {{"in_force", in_force}, {"citation", affiliates_citation}};
+  std::vector<Owner> owners = parse_owners(f.text(t_end_user_owners));
+  for (const auto& o : owners)
+    if (!o.of.empty() && std::none_of(owners.begin(), owners.end(), [&](const Owner& x) { return x.name == o.of; }))
+      r.error("end_user_owners",
+              "owner '" + o.name + "' is given as an owner of '" + o.of + "', which is not among the end user's owners");
+  Affiliates aff{screener_, owners, evidence_};
+  aff.state.assign(owners.size(), 0);
+  aff.listed.assign(owners.size(), std::nullopt);
+  ojson sum;
+  std::optional<Listing> via = aff.held("", sum);
+  for (size_t i = 0; i < owners.size(); ++i) aff.owner_listing(i);  // owners of no one reached: still screened
+  if (!evidence_) {
+    if (!aff.error.empty()) r.error(aff.error_field, aff.error);
+    if (via && in_force) r.raise(*via);
+    return;
+  }
+  a["owners"] = aff.owners_json;
+  a["end_user"] = sum;
+  a["applies"] = via.has_value() && in_force;
+  if (!aff.error.empty()) r.error(aff.error_field, aff.error);
+  if (via && in_force) r.raise(*via);
+  r.affiliates = a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void PartyScreen::Result::raise(const Listing& l) {
+  if (!strictest || l.stricter_than(*strictest)) strictest = l;
+}
+void PartyScreen::Result::error(const std::string& field, const std::string& message) {
+  if (out.error) return;
+  out.error = true;
+  out.error_field = field;
+  out.error_message = message;
+}
+
+const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) {
+  if (kind != RecordKind::shipment) return none_;
+  Result r;
+  std::string parties = "[";
+  for (auto [slot, role] : {std::pair{t_end_user, "end_user"}, {t_consignee, "consignee"},
+                            {t_intermediate_consignee, "intermediate_consignee"}, {t_purchaser, "purchaser"}}) {
+    if (!f.has_text(slot)) continue;
+    std::string name(f.text(slot));
+    // The end user's HQ is the country evidence for the end user; the other parties' countries are not given.
+    std::string country = slot == t_end_user && f.has(s_end_user_hq) ? country_code(static_cast<int>(f.num[s_end_user_hq])) : "";
+    const NameEval& e = judge(name, country);
+    if (e.listing) r.raise(*e.listing);
+    else if (e.possible) r.error(role, possible_text(role, name, *e.possible));
+    if (slot == t_end_user) r.end_user_listed = e.listing.has_value();
+    if (evidence_) {
+      parties.append(parties.size() > 1 ? ",{\"role\":\"" : "{\"role\":\"").append(role).append("\",\"name\":");
+      append_json_string(parties, name);
+      parties.append(",\"country\":\"").append(country).append("\",").append(e.tail);
+    }
+  }
+  parties += ']';
+  affiliates(f, d, r);
+  PartyOutcome& out = r.out;
+  if (r.strictest) {
+    out.verdict = r.strictest->verdict;
+    out.review = r.strictest->verdict == Verdict::license_required ? r.strictest->review : Review::none;
+  }
+  if (evidence_) {
+    out.json.reserve(lists_->lists_json.size() + parties.size() + r.affiliates.size() + 256);
+    out.json.append(",\"screening\":{").append(lists_->lists_json).append(",\"parties\":").append(parties);
+    out.json.append(",\"affiliates\":").append(r.affiliates).append(",\"notes\":").append(r.notes).append(",\"effect\":");
+    if (r.strictest) {
+      ojson e = {{"verdict", to_string(out.verdict)},
+                 {"review", out.review == Review::none ? ojson() : ojson(to_string(out.review))},
+                 {"entry", r.strictest->entry}, {"list", r.strictest->list},
+                 {"federal_register_notice", r.strictest->fr_notice}};
+      out.json.append(e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+      out.json.append("null");
+    }
+    out.json += '}';
+  }
+  last_ = std::move(out);
+  return last_;
+}
+
+const PartyOutcome& PartyScreen::apply(const Facts& f, RecordKind kind, Day d, Decision& dec) {
+  const PartyOutcome& o = screen(f, kind, d);
+  if (dec.failed) return o;
+  if (o.error) {
+    const bool possible = o.error_message.rfind("possible match", 0) == 0;  // else: owners that do not add up
+    dec.fail({possible ? "tollgate.screen.possible-match" : "tollgate.screen.owners", o.error_field, o.error_message});
+    return o;
+  }
+  if (o.verdict > dec.verdict) {
+    dec.verdict = o.verdict;
+    dec.review = o.review;
+    dec.exception = LicenseException::none;  // a licence exception does not cover a listed party (15 CFR 744.11)
+  }
+  if (dec.verdict == Verdict::license_required && o.verdict == Verdict::license_required && o.review > dec.review)
+    dec.review = o.review;
+  return o;
+}
+
+std::string with_screening(std::string json, const std::string& member) {
+  if (member.empty()) return json;
+  size_t at = json.rfind(",\"rulesets\":");
+  if (at == std::string::npos) return json;
+  json.insert(at, member);
+  return json;
+}
+
+}  // namespace tollgate

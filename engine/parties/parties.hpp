@@ -1,0 +1,95 @@
+// tollgate — the parties of a record screened inside its decision (issue 16; encoding.md r2 §7; docs/screening.md
+// §7): end_user, consignee, intermediate_consignee and purchaser against the screening lists, the affiliates rule
+// over end_user_owners, and what a match does to the decision. A stage after eval that uses screen: it changes a
+// Decision and writes the decision's "screening" member; the render, trace and audit stages carry that text as is.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/base/date.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/lang/program.hpp"
+#include "engine/screen/match.hpp"
+
+namespace tollgate {
+
+// The affiliates rule (FR Doc 2025-19001, 90 FR 47201, "Expansion of End-User Controls to Cover Affiliates of
+// Certain Listed Entities"): the days it is in force, [from, until] each (encoding.md r2 §7; regulations.md §14 U9):
+// effective 2025-09-29, suspended 2025-11-10 through 2026-11-09, back from 2026-11-10 (no extension found).
+struct AffiliatesWindow {
+  Day from = day_min, until = day_max;
+};
+// The windows above, read from their dated text (so the dates appear once, as the sources give them).
+const std::vector<AffiliatesWindow>& affiliates_rule_windows();
+bool affiliates_rule_in_force(Day d);
+
+// The lists and resolutions of a run, read once and shared (read-only) by every thread. `lists_json` is the
+// decision's "lists" member: each list's file name (not its folder), date and SHA-256, and the resolution file's.
+struct PartyLists {
+  std::vector<ScreeningList> lists;
+  std::unique_ptr<Resolutions> resolutions;   // null without --resolutions
+  std::string lists_json;                     // "lists":[…],"resolutions":{…}|null
+  std::unique_ptr<Screener> index;            // built once; each PartyScreen shares its index (Screener::ShareIndex)
+};
+// Reads the lists (and the resolution file, if `resolutions_path` is not empty). Throws std::runtime_error if a
+// file cannot be read, or if any row of a list or of the resolution file could not be read: a row not read could
+// be the party, so "no match" would not be known (fail closed; the message names file, line, field and reason).
+std::shared_ptr<const PartyLists> load_party_lists(const std::vector<std::string>& paths,
+                                                   const std::string& resolutions_path);
+// The same from lists already read (tests, the server).
+std::shared_ptr<const PartyLists> make_party_lists(std::vector<ScreeningList> lists,
+                                                   std::unique_ptr<Resolutions> resolutions);
+
+// What screening did to one record: a verdict and review to raise the decision to, or an error; and the
+// decision's `,"screening":{…}` member (JSON text, deterministic: same lists, record and day, same bytes).
+struct PartyOutcome {
+  Verdict verdict = Verdict::allowed;     // at least this (ALLOWED: screening adds nothing)
+  Review review = Review::none;           // at least this review, when verdict is LICENSE_REQUIRED
+  bool error = false;                     // a possible match not resolved, or owners that do not add up
+  std::string error_field, error_message; // e.g. "end_user", "possible match: …; resolve it (--resolutions)"
+  std::string json;                       // `,"screening":{…}` to follow the notes in the decision's JSON
+};
+
+// Screens one record's parties. One per thread (a Screener's cache and ICU state are not shared); results are
+// cached by the parties' texts, the end user's HQ and whether the affiliates rule is in force, so logs that
+// repeat parties cost a lookup.
+class PartyScreen {
+ public:
+  // `evidence` false: verdicts only, no JSON (an audit without a store renders nothing).
+  explicit PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence = true);
+  ~PartyScreen();
+  // The outcome for a shipment's parties on day `d` (other record kinds: nothing screened, an empty json). The
+  // reference is valid until the next call.
+  const PartyOutcome& screen(const Facts& f, RecordKind kind, Day d);
+  // Screens and applies: raises `dec`'s verdict and review (a licence exception no longer applies once a licence
+  // is required), or fails it with code tollgate.screen.possible-match / tollgate.screen.owners. A decision that
+  // failed already is left as it is. Returns the outcome (its json is what the decision's JSON carries).
+  const PartyOutcome& apply(const Facts& f, RecordKind kind, Day d, Decision& dec);
+  uint64_t cache_hits() const { return hits_; }
+
+ private:
+  struct NameEval;
+  struct Result;
+  const NameEval& judge(const std::string& name, const std::string& country);
+  const NameEval& judge_exactly(const std::string& name, const std::string& country);
+  void affiliates(const Facts& f, Day d, Result& r);
+  std::shared_ptr<const PartyLists> lists_;
+  bool evidence_;
+  Screener screener_;
+  std::unordered_map<std::string, std::unique_ptr<NameEval>> names_;  // by name and country: verdict, evidence
+  std::string key_;
+  PartyOutcome none_, last_;
+  uint64_t hits_ = 0;
+};
+
+// The review a list entry's license_policy states (as published: "Presumption of denial.", "case-by-case ..."):
+// the strictest policy the text names; none named -> presumption_of_denial, the strict reading (`stated` false).
+Review review_from_policy(const std::string& license_policy, bool* stated = nullptr);
+
+// Inserts a decision's screening member into its JSON: after the notes, before "rulesets" (JsonLayout's fired_end).
+std::string with_screening(std::string decision_json, const std::string& screening_member);
+
+}  // namespace tollgate

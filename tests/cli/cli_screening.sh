@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# tollgate tests — parties screened inside decisions (issue 16): check and audit with --lists, the evidence in the
+# decision's JSON and text, the trace store covering it (a tamper test), the run key, and `trace rescreen` finding
+# exactly the decisions a planted list change affects. Usage: cli_screening.sh TOLLGATE SRC WORKDIR
+set -u
+TG=$1
+SRC=$2
+WORK=$3
+rm -rf "$WORK"
+mkdir -p "$WORK"
+fail=0
+LIST="$SRC/fixtures/lists/csl_sample.csv"
+expect() {  # expect FILE TEXT WHY
+  grep -qF -- "$2" "$1" || { echo "FAIL ($3): '$2' not in $1"; fail=1; }
+}
+rc_is() {  # rc_is GOT WANT WHY
+  [ "$1" = "$2" ] || { echo "FAIL ($3): exit $1, wanted $2"; fail=1; }
+}
+CHIP='"chip":{"name":"Tiny Edge NPU","datacenter":false,"tpp":100},"destination":"DE","end_user_hq":"DE","end_user_parent_hq":"DE","quantity":1,"unit_price_usd":"10.00"'
+cat > "$WORK/log.jsonl" <<JSONL
+{"type":"shipment","id":"S-HUAWEI","date":"2026-11-15",$CHIP,"end_user":"Huawei Technologies Co., Ltd."}
+{"type":"shipment","id":"S-MUSTER","date":"2026-11-15",$CHIP,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[{"name":"Rheinland Family Holding","percent":100}]}
+{"type":"shipment","id":"S-AFFILIATE","date":"2026-11-15",$CHIP,"end_user":"Kleinstadt Optics GmbH","end_user_owners":[{"name":"Testville Quantum Devices GmbH","percent":"50.0","country":"DE"},{"name":"Rheinland Family Holding","percent":50}]}
+{"type":"shipment","id":"S-SOPHGO","date":"2026-11-15",$CHIP,"end_user":"Musterstadt Robotics GmbH","consignee":"Sophgo Technologies Ltd."}
+{"type":"shipment","id":"S-CLEAN","date":"2026-11-15",$CHIP,"end_user":"Alpha Clean Instruments GmbH","end_user_owners":[{"name":"Rheinland Family Holding","percent":100}]}
+{"type":"shipment","id":"S-POSSIBLE","date":"2026-11-15","chip":{"name":"Tiny Edge NPU","datacenter":false,"tpp":100},"destination":"DE","end_user_hq":"CN","end_user_parent_hq":"CN","quantity":1,"unit_price_usd":"10.00","end_user":"Huawen Technologies Co., Ltd."}
+JSONL
+
+# check --lists: verdicts, evidence, the possible match as an error
+"$TG" check --lists "$LIST" --json "$WORK/log.jsonl" > "$WORK/check.jsonl" 2> "$WORK/check.err"
+rc_is $? 2 "check: a possible match makes the run exit 2"
+python3 - "$WORK/check.jsonl" "$(sha256sum "$LIST" | cut -c1-64)" <<'PY' || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["id"]: r for r in rows}
+assert by["S-HUAWEI"]["verdict"] == "LICENSE_REQUIRED" and by["S-HUAWEI"]["review"] == "presumption_of_denial", by["S-HUAWEI"]
+s = by["S-HUAWEI"]["screening"]
+assert s["lists"][0]["sha256"] == sys.argv[2] and s["lists"][0]["date"] == "2026-11-30", s["lists"]
+assert s["effect"]["entry"] == "pub-huawei" and s["effect"]["federal_register_notice"] == "84 FR 22961", s["effect"]
+m = s["parties"][0]["matches"][0]
+assert m["tokens"] and m["matched"] == "Huawei Technologies Co., Ltd." and "CN" in m["country"], m
+assert by["S-AFFILIATE"]["verdict"] == "LICENSE_REQUIRED", by["S-AFFILIATE"]
+a = by["S-AFFILIATE"]["screening"]["affiliates"]
+assert a["applies"] and a["end_user"]["arithmetic"] == "50 % (Testville Quantum Devices GmbH) = 50 % >= 50 %", a
+assert by["S-SOPHGO"]["verdict"] == "LICENSE_REQUIRED", by["S-SOPHGO"]
+assert by["S-CLEAN"]["verdict"] == "ALLOWED" and by["S-CLEAN"]["screening"]["effect"] is None
+e = by["S-POSSIBLE"]["error"]
+assert e["code"] == "tollgate.screen.possible-match" and e["field"] == "end_user" and "resolve it" in e["message"], e
+PY
+"$TG" check --lists "$LIST" "$WORK/log.jsonl" > "$WORK/check.txt" 2>&1
+expect "$WORK/check.txt" 'screening gives LICENSE_REQUIRED, review presumption_of_denial (EL entry pub-huawei)' "text: the effect"
+expect "$WORK/check.txt" "end user's listed owners: 50 % (Testville Quantum Devices GmbH) = 50 % >= 50 %" "text: the arithmetic"
+expect "$WORK/check.txt" "possible match: end_user 'Huawen Technologies Co., Ltd.'" "text: the possible match"
+# A resolution settles the possible match (and is hashed into the decision)
+printf 'party,entry,who,when,why\n"Huawen Technologies Co., Ltd.",pub-huawei,A. Officer,2026-11-20,Huawen is a Shenzhen textile firm (registry no. 123)\n' > "$WORK/res.csv"
+"$TG" check --lists "$LIST" --resolutions "$WORK/res.csv" --json "$WORK/log.jsonl" > "$WORK/check_res.jsonl" 2>&1
+rc_is $? 3 "check with the resolution: no error left, licences needed"
+expect "$WORK/check_res.jsonl" '"resolution":{"who":"A. Officer"' "the resolution in the evidence"
+expect "$WORK/check_res.jsonl" "\"sha256\":\"$(sha256sum "$WORK/res.csv" | cut -c1-64)\"" "the resolution file's hash"
+# A list with a row that cannot be read is refused (the row could be the party)
+{ cat "$LIST"; echo 'Entity List (EL) - Bureau of Industry and Security,,,,,,,,,,,,,,,,,,,,,,,,,,,,'; } > "$WORK/bad_list.csv"
+"$TG" check --lists "$WORK/bad_list.csv" "$WORK/log.jsonl" > /dev/null 2> "$WORK/bad_list.err"
+rc_is $? 2 "a list with an unreadable row"
+expect "$WORK/bad_list.err" "does not screen with this file" "the refusal says why"
+
+# audit --lists into a store: the evidence is stored and covered by the chain
+grep -v S-POSSIBLE "$WORK/log.jsonl" > "$WORK/audit.jsonl"
+"$TG" audit --lists "$LIST" --db "$WORK/a.db" --no-progress "$WORK/audit.jsonl" > "$WORK/audit.txt" 2>&1
+rc_is $? 3 "audit --lists"
+"$TG" trace verify "$WORK/a.db" > "$WORK/verify.txt" 2>&1
+rc_is $? 0 "verify"
+"$TG" trace show "$WORK/a.db" S-AFFILIATE > "$WORK/show.txt" 2>&1
+expect "$WORK/show.txt" "end user's listed owners: 50 % (Testville Quantum Devices GmbH) = 50 % >= 50 %" "trace show: the arithmetic"
+"$TG" trace export "$WORK/a.db" --no-rejects > "$WORK/export.jsonl"
+grep -v S-POSSIBLE "$WORK/check.jsonl" | cmp -s - "$WORK/export.jsonl" || { echo "FAIL: the store's JSON differs from check's"; fail=1; }
+# The same log again with the same lists: already audited; without lists, or with other lists: a new run
+"$TG" audit --lists "$LIST" --db "$WORK/a.db" --no-progress "$WORK/audit.jsonl" > "$WORK/again.txt" 2>&1
+expect "$WORK/again.txt" "already audited" "the lists are part of the run key"
+"$TG" audit --db "$WORK/a.db" --no-progress "$WORK/audit.jsonl" > "$WORK/nolists.txt" 2>&1
+grep -q "already audited" "$WORK/nolists.txt" && { echo "FAIL: an audit without lists taken for the one with"; fail=1; }
+# Tamper with the stored evidence: verify names it
+cp "$WORK/a.db" "$WORK/t.db"
+sqlite3 "$WORK/t.db" "UPDATE texts SET text = replace(text, '50 % >= 50 %', '49 % < 50 %') WHERE text LIKE '%50 \% >= 50 \%%' ESCAPE '\\';"
+"$TG" trace verify "$WORK/t.db" > "$WORK/tampered.txt" 2>&1
+rc_is $? 5 "verify after the affiliates arithmetic was edited"
+cp "$WORK/a.db" "$WORK/t2.db"
+sqlite3 "$WORK/t2.db" "UPDATE runs SET options = replace(options, 'csl_sample.csv', 'other.csv');"
+"$TG" trace verify "$WORK/t2.db" > "$WORK/tampered2.txt" 2>&1
+rc_is $? 5 "verify after the run's list name was edited"
+
+# rescreen: a planted change (Sophgo removed, Musterstadt Robotics added, Huawei's policy text changed) finds
+# exactly S-MUSTER (end user now listed) and S-SOPHGO (consignee no longer listed, end user now listed)
+python3 - "$LIST" "$WORK/newer.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines(keepends=True)
+out = []
+for l in lines:
+    if l.startswith("pub-sophgo,"):
+        continue
+    if l.startswith("pub-huawei,"):
+        l = l.replace("Presumption of denial.", "Presumption of denial (amended).")
+    out.append(l)
+header = [l for l in lines if l.startswith("_id,")][0].rstrip("\n").split(",")
+row = {h: "" for h in header}
+row.update({"_id": "test-muster", "source": "Entity List (EL) - Bureau of Industry and Security",
+            "name": "Musterstadt Robotics GmbH", "license_policy": "Presumption of denial.",
+            "remarks": "made up for tests"})
+out.append(",".join(row[h] for h in header) + "\n")
+open(sys.argv[2], "w", encoding="utf-8").write("".join(out))
+PY
+"$TG" trace rescreen "$WORK/a.db" --lists "$WORK/newer.csv" --old-lists "$LIST" > "$WORK/rescreen.txt" 2>&1
+rc_is $? 3 "rescreen finds decisions"
+expect "$WORK/rescreen.txt" "list delta: 1 added, 1 removed, 1 changed" "the delta"
+expect "$WORK/rescreen.txt" "  ~ pub-huawei (license_policy)" "the changed entry"
+"$TG" trace rescreen "$WORK/a.db" --lists "$WORK/newer.csv" --old-lists "$LIST" --json > "$WORK/rescreen.json" 2>&1
+python3 - "$WORK/rescreen.json" <<'PY' || fail=1
+import json, sys
+j = json.load(open(sys.argv[1]))
+ids = sorted(h["id"] for h in j["hits"])
+assert ids == ["S-MUSTER", "S-SOPHGO"], ids
+assert j["delta"]["added"] == ["test-muster"] and j["delta"]["removed"] == ["pub-sophgo"], j["delta"]
+assert j["screened"] == 5 and j["decisions"] == 10 and j["not_screened"] == 5, j
+PY
+"$TG" trace rescreen "$WORK/a.db" --lists "$LIST" > "$WORK/rescreen_same.txt" 2>&1
+rc_is $? 0 "rescreen with the same lists finds nothing"
+[ $fail = 0 ] && echo "cli_screening: all passed"
+exit $fail
