@@ -101,9 +101,15 @@ int run_screen(const ScreenOpts& o) {
     std::cerr << "tollgate: error: --country '" << o.country << "' is not an ISO 3166-1 alpha-2 code\n";
     return exit_bad_input;
   }
+  if (o.lists.empty()) {  // fail closed: "no match" against a demonstration list would read as a clean party
+    std::cerr << "tollgate: error: screen: give --lists FILE (the Consolidated Screening List, CSV or JSON, from "
+              << "trade.gov); to try tollgate, --lists " << bundled_screening_list()
+              << " is a 27-entry demonstration sample, not the CSL\n";
+    return exit_bad_input;
+  }
   std::vector<ScreeningList> lists;
   bool bad = false;
-  for (const auto& p : o.lists.empty() ? std::vector<std::string>{bundled_screening_list()} : o.lists) {
+  for (const auto& p : o.lists) {
     lists.push_back(read_screening_list(p));
     for (const auto& pr : lists.back().problems) {
       std::cerr << pr.file << ":" << pr.line << ": error: " << pr.field << ": " << pr.reason << "\n";
@@ -138,18 +144,19 @@ int run_screen(const ScreenOpts& o) {
 Command add_screen(CLI::App& root, Globals&) {
   auto* app = root.add_subcommand("screen", "Screen a party's name against screening lists (CSL CSV/JSON)");
   app->footer(R"(Examples:
-  tollgate screen "Huawei Technologies Co., Ltd." --country CN
+  tollgate screen "Huawei Technologies Co., Ltd." --country CN --lists csl.csv
   tollgate screen "北京壁仞科技开发有限公司" --lists csl.csv --format json
   tollgate screen "Example Trading Ltd" --lists csl.csv --resolutions resolved.csv
   tollgate screen --generate-list 15000 > synthetic.csv
-Without --lists, the bundled sample list (fixtures/lists/csl_sample.csv) is used: a demonstration, not the CSL.
+--lists is required: a "no match" means something only against the real lists. The bundled sample
+(fixtures/lists/csl_sample.csv) is a demonstration, not the CSL.
 Exit codes: 0 no match (or only resolved non-matches); a certain match exits as the verdict the entry implies,
 3 licence required (Entity List) or 4 prohibited (Denied Persons; other lists by the strict reading); 7 a possible
 match (resolve it: add it to --resolutions, or treat it as a match); 2 bad input. See docs/cli.md.)");
   auto o = std::make_shared<ScreenOpts>();
   app->add_option("name", o->name, "The party's name as the order writes it");
   app->add_option("--country", o->country, "ISO alpha-2 country of the party's address (evidence)");
-  app->add_option("--lists", o->lists, "Screening list files, CSL CSV or JSON (default: the bundled sample)");
+  app->add_option("--lists", o->lists, "Screening list files, CSL CSV or JSON (required)");
   app->add_option("--resolutions", o->resolutions, "Accepted non-matches: CSV party,entry,who,when,why");
   app->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   app->add_option("--generate-list", o->generate, "Write a synthetic list of N entries (CSL CSV) and stop")

@@ -45,7 +45,7 @@ grep -q '"why_not"' check.json && die "check --format json without --explain car
 "$TG" trace show t.db '#1' --format json > show.json; json_lines show.json "trace show --format json"
 "$TG" trace runs t.db --format json > runs.json; json_lines runs.json "trace runs --format json"
 "$TG" trace export t.db --format json > export.json; json_lines export.json "trace export --format json"
-"$TG" screen "Example Trading Ltd" --format json > screen.json; json_lines screen.json "screen --format json"
+"$TG" screen "Example Trading Ltd" --lists "$SRC/fixtures/lists/csl_sample.csv" --format json > screen.json; json_lines screen.json "screen --format json"
 "$TG" generate --rows 5 --format json > gen.json; json_lines gen.json "generate --format json"
 "$TG" catalog H20 --format json > catalog.json; json_lines catalog.json "catalog --format json"
 # -o FILE writes what would be printed
@@ -74,6 +74,7 @@ grep -q '"ok":false' tampered.json || die "trace verify --format json: not ok:fa
 screen_rc() {  # screen_rc WANT WHAT ARGS...
   local want=$1 what=$2
   shift 2
+  case " $* " in *" --lists "*) ;; *) set -- "$@" --lists "$SRC/fixtures/lists/csl_sample.csv" ;; esac
   "$TG" screen "$@" > /dev/null 2>&1
   local rc=$?
   [ "$rc" -eq "$want" ] || die "screen, $what: exit $want expected, got $rc"
@@ -86,6 +87,7 @@ printf 'party,entry,who,when,why\n"Huawen Technologies Co., Ltd.",pub-huawei,A. 
 screen_rc 0 "a possible match resolved" "Huawen Technologies Co., Ltd." --resolutions res.csv
 screen_rc 2 "a bad country code (bad input)" "Huawei" --country XX
 screen_rc 2 "no name (bad input)"
+"$TG" screen "Nvidia Corporation" > /dev/null 2>&1; [ $? -eq 2 ] || die "screen without --lists: exit 2 expected (a 'no match' against the bundled demonstration list would read as clean)"
 screen_rc 7 "a possible match, --format json" "Huawen Technologies Co., Ltd." --format json
 # Several candidates: the strictest. (HUAWEI ... above is also a possible match of "Huawei Cloud Beijing", another
 # Entity List entry: it cannot make the licence stricter, so 3.) A certain Entity List match with a possible Denied
