@@ -165,6 +165,16 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+std::string fold_alnum(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u >= '0' && u <= '9') || (u >= 'a' && u <= 'z')) out += c;
+    else if (u >= 'A' && u <= 'Z') out += static_cast<char>(u - 'A' + 'a');
+  }
+  return out;
+}
+
 std::string md_escape(std::string_view s) {
   std::string out;
   for (char c : s) {

@@ -28,6 +28,8 @@ std::string html_escape(std::string_view s);   // & < > " (also fine for SVG tex
 // Text as one Markdown table cell, shown as written and never as markup: | \\ [ ] ` * backslash-escaped, < > & as
 // entities (renderers pass raw HTML through: a record's id or end user could carry a script), line breaks as spaces.
 std::string md_escape(std::string_view s);
+// ASCII letters and digits only, lower case, for matching names as typed: "H100 SXM5 80GB" -> "h100sxm580gb".
+std::string fold_alnum(std::string_view s);
 
 // ---- differences ------------------------------------------------------------------------------------------------
 // A unified diff (as `diff -u` writes it: "--- a", "+++ b", "@@ -l,n +l,n @@" hunks with `context` lines around each

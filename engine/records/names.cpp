@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "engine/base/date.hpp"
+#include "engine/base/text.hpp"
 #include "engine/records/record.hpp"
 
 namespace tollgate {
@@ -55,15 +56,7 @@ bool contains(const std::vector<std::string>& v, std::string_view s) { return st
 // fail closed, the chip is then only a hint.
 bool agrees(const std::string& q, const std::vector<std::string>& chip) { return q.empty() || contains(chip, q); }
 
-std::string fold_text(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u >= '0' && u <= '9') || (u >= 'a' && u <= 'z')) out += c;
-    else if (u >= 'A' && u <= 'Z') out += static_cast<char>(u - 'A' + 'a');
-  }
-  return out;
-}
+std::string fold_text(std::string_view s) { return fold_alnum(s); }
 
 }  // namespace
 

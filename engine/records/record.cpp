@@ -1731,16 +1731,7 @@ std::vector<std::string> Catalog::names() const {
 }
 
 namespace {
-// Letters and digits, lower case: "H100 SXM5 80GB" -> "h100sxm580gb".
-std::string fold(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u >= '0' && u <= '9') || (u >= 'a' && u <= 'z')) out += c;
-    else if (u >= 'A' && u <= 'Z') out += static_cast<char>(u - 'A' + 'a');
-  }
-  return out;
-}
+std::string fold(std::string_view s) { return fold_alnum(s); }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
