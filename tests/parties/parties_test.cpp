@@ -202,8 +202,9 @@ TEST_CASE("parties: verdicts only (an audit without a store) decide exactly as w
       {R"(,"end_user":"Alpha Clean Instruments GmbH")", "2026-11-15"},
   };
   int listed = 0, failed = 0;
-  for (const auto& [extra, date] : cases) {
-    Record r = shipment(extra, date, extra.find("Huawen") != std::string::npos ? "CN" : "DE");
+  for (const auto& one : cases) {  // (no structured binding: clang 14 cannot capture one in CAPTURE's lambda)
+    const std::string& extra = one.first;
+    Record r = shipment(extra, one.second, extra.find("Huawen") != std::string::npos ? "CN" : "DE");
     Judged a = judge(full, r), b = judge(bare, r);
     CAPTURE(extra);
     CHECK(b.screening.is_null());
