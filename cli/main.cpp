@@ -33,9 +33,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() != 0) use_error_format(g);  // (help and --version print as they are)
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_bad_input;
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? 0 : exit_bad_input;  // help and --version, as they are
+    // An option error is an error (also in --error-format json, where a bare CLI11 line would read as a note).
+    use_error_format(g);
+    std::string why = e.what();
+    if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-')
+      why = "'" + std::string(argv[1]) + "' is not a tollgate subcommand";
+    std::cerr << "tollgate: error: " << why << "\n"
+              << "run `tollgate --help` for the subcommands, `tollgate SUBCOMMAND --help` for their options\n";
+    return exit_bad_input;
   }
   use_error_format(g);
   try {

@@ -198,6 +198,14 @@ for sub in check classify lint fmt test generate audit trace diff serve screen c
   grep -qE '\(0x\)|TEXT:FILE|\bTEXT\b' help.txt && die "$sub --help shows a placeholder: $(grep -E '\(0x\)|TEXT' help.txt | head -2)"
 done
 
+# ---- option errors are errors, also in --error-format json (a new user saw them as notes); an unknown subcommand is
+# named --------------------------------------------------------------------------------------------------------------
+"$TG" --error-format json check --format xml x.csv 2> opt.err; [ $? -eq 2 ] || die "a bad --format: not exit 2"
+head -1 opt.err | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["severity"]=="error" and d["code"]=="tollgate.cli.error", d' \
+  || die "an option error in --error-format json is not an error: $(head -1 opt.err)"
+"$TG" bogus 2> sub.err; [ $? -eq 2 ] || die "an unknown subcommand: not exit 2"
+grep -q "'bogus' is not a tollgate subcommand" sub.err || die "an unknown subcommand is not named: $(cat sub.err)"
+
 # ---- -o never overwrites what the command reads, nor a trace store (found by a new user: check x.csv -o x.csv
 # emptied its input; audit --db a.db -o a.db and trace export a.db -o a.db replaced the store) -----------------------
 cp "$SRC/fixtures/orders/sample_orders.csv" own.csv
