@@ -38,4 +38,27 @@ inline const Catalog& catalog() {
   return c;
 }
 
+// Two readings of one record agree exactly: outcome, error, line, id, kind, canonical text, base, date and every
+// given slot (the fast paths against the general path, a reused Record against a fresh one).
+inline void same_record(const Record& a, const Record& b) {
+  CHECK(a.ok == b.ok);
+  CHECK(a.error.code == b.error.code);
+  CHECK(a.error.field == b.error.field);
+  CHECK(a.error.message == b.error.message);
+  CHECK(a.line == b.line);
+  if (!a.ok || !b.ok) return;
+  CHECK(a.id == b.id);
+  CHECK(a.kind == b.kind);
+  CHECK(a.canonical == b.canonical);
+  CHECK(a.base_cents == b.base_cents);
+  CHECK(a.date == b.date);
+  CHECK(a.has_date == b.has_date);
+  CHECK(a.facts.known == b.facts.known);
+  CHECK(a.facts.text_known == b.facts.text_known);
+  for (int s = 0; s < slot_count; ++s)
+    if (a.facts.has(s)) CHECK(a.facts.num[static_cast<size_t>(s)] == b.facts.num[static_cast<size_t>(s)]);
+  for (int t = 0; t < text_slot_count; ++t)
+    if (a.facts.has_text(t)) CHECK(a.facts.text(t) == b.facts.text(t));
+}
+
 }  // namespace tollgate::test

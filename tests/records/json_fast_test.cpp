@@ -9,27 +9,6 @@
 namespace tollgate {
 namespace {
 
-void same_record(const Record& a, const Record& b) {
-  CHECK(a.ok == b.ok);
-  CHECK(a.error.code == b.error.code);
-  CHECK(a.error.field == b.error.field);
-  CHECK(a.error.message == b.error.message);
-  CHECK(a.line == b.line);
-  if (!a.ok || !b.ok) return;
-  CHECK(a.id == b.id);
-  CHECK(a.kind == b.kind);
-  CHECK(a.canonical == b.canonical);
-  CHECK(a.base_cents == b.base_cents);
-  CHECK(a.date == b.date);
-  CHECK(a.has_date == b.has_date);
-  CHECK(a.facts.known == b.facts.known);
-  CHECK(a.facts.text_known == b.facts.text_known);
-  for (int s = 0; s < slot_count; ++s)
-    if (a.facts.has(s)) CHECK(a.facts.num[static_cast<size_t>(s)] == b.facts.num[static_cast<size_t>(s)]);
-  for (int t = 0; t < text_slot_count; ++t)
-    if (a.facts.has_text(t)) CHECK(a.facts.text(t) == b.facts.text(t));
-}
-
 // Both paths on one line; true if the fast path took it.
 bool compare(const std::string& line, Record& reused, const Catalog& catalog = test::catalog()) {
   CAPTURE(line);
@@ -37,7 +16,7 @@ bool compare(const std::string& line, Record& reused, const Catalog& catalog = t
   read_json_row(line, 7, &catalog, true, reused);
   const bool fast = json_fast_rows() != before;
   Record general = record_from_json(line, 7, &catalog);
-  same_record(reused, general);
+  test::same_record(reused, general);
   Record no_canonical;  // as the audit reads without a store: the same but for the canonical JSON
   read_json_row(line, 7, &catalog, false, no_canonical);
   CHECK(no_canonical.ok == general.ok);

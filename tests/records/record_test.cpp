@@ -135,24 +135,7 @@ TEST_CASE("the CSV fast path and the general path build the same records") {
       "widget,15,2025-09-01,H20,CN,Lab,CN,1,12000,US,,,,,,,,,,,,,,,,,",             // unknown type
       "shipment,16,2025-09-01,,CN,Lab,CN,1,12000,US,,,,,,,,,,,,X,abc,,,,",          // bad inline number
   };
-  auto same = [](const Record& a, const Record& b) {
-    CHECK(a.ok == b.ok);
-    CHECK(a.error.code == b.error.code);
-    CHECK(a.error.field == b.error.field);
-    CHECK(a.error.message == b.error.message);
-    if (!a.ok || !b.ok) return;
-    CHECK(a.id == b.id);
-    CHECK(a.kind == b.kind);
-    CHECK(a.canonical == b.canonical);
-    CHECK(a.base_cents == b.base_cents);
-    CHECK(a.date == b.date);
-    CHECK(a.facts.known == b.facts.known);
-    CHECK(a.facts.text_known == b.facts.text_known);
-    for (int s = 0; s < slot_count; ++s)
-      if (a.facts.has(s)) CHECK(a.facts.num[static_cast<size_t>(s)] == b.facts.num[static_cast<size_t>(s)]);
-    for (int t = 0; t < text_slot_count; ++t)
-      if (a.facts.has_text(t)) CHECK(a.facts.text(t) == b.facts.text(t));
-  };
+
   int fast_ok = 0;
   uint64_t fast_before = csv_fast_rows();
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -162,7 +145,7 @@ TEST_CASE("the CSV fast path and the general path build the same records") {
     REQUIRE(split_csv_line(rows[i], cells, nullptr));
     REQUIRE(cells.size() == header.size());
     Record general = record_from_csv_general(header, cells, i + 2, &test::catalog(), rows[i]);
-    same(fast, general);
+    test::same_record(fast, general);
     fast_ok += fast.ok;
   }
   CHECK(fast_ok == 6);
@@ -180,7 +163,7 @@ TEST_CASE("the CSV fast path and the general path build the same records") {
         read_csv_row(header, 0, rows[i], i + 2, &test::catalog(), want_canonical, reused);
         Record fresh = record_from_csv(header, rows[i], i + 2, &test::catalog());
         if (!want_canonical && reused.ok) reused.canonical = fresh.canonical;
-        same(reused, fresh);
+        test::same_record(reused, fresh);
         for (int sl = 0; sl < slot_count; ++sl)  // nothing of an earlier row lingers in the unset slots either
           if (!reused.facts.has(sl)) CHECK(reused.facts.num[static_cast<size_t>(sl)] == 0);
         CHECK(reused.line == fresh.line);
