@@ -398,13 +398,13 @@ ScreenResult Screener::screen_uncached(const std::string& party, const std::stri
 }
 
 const ScreenResult& Screener::screen(const std::string& party, const std::string& country) {
-  std::string key = norm_->normalize(party).key() + '\x1f' + country;
-  auto it = cache_.find(key);
+  key_.assign(party).append(1, '\x1f').append(country);
+  auto it = cache_.find(key_);
   if (it != cache_.end()) {
     ++hits_;
     return it->second;
   }
-  return cache_.emplace(std::move(key), screen_uncached(party, country)).first->second;
+  return cache_.emplace(key_, screen_uncached(party, country)).first->second;
 }
 
 Resolutions read_resolutions(const std::string& path) {

@@ -73,7 +73,7 @@ struct ScreenResult {
 };
 
 // Screens parties against lists. Build once (indexes every name and alias), then screen many parties; results
-// are cached by normalized name and country. The lists and resolutions must outlive the Screener. Not
+// are cached by name as written and country. The lists and resolutions must outlive the Screener. Not
 // thread-safe (ICU state and the cache): one Screener per thread.
 class Screener {
  public:
@@ -84,8 +84,12 @@ class Screener {
   struct ShareIndex {};
   Screener(ShareIndex, const Screener& other);
   ~Screener();
-  // `country`: ISO alpha-2 of the party's address, or "" if not known (then no country evidence).
+  // `country`: ISO alpha-2 of the party's address, or "" if not known (then no country evidence). Cached by the
+  // name as written and the country (not by the normalized name: the forms screened, e.g. a parenthesized part
+  // alone, depend on the name as written). The reference stays valid until clear_cache().
   const ScreenResult& screen(const std::string& party, const std::string& country = "");
+  size_t cache_size() const { return cache_.size(); }
+  void clear_cache() { cache_.clear(); }   // invalidates every reference screen() returned
   ScreenResult screen_uncached(const std::string& party, const std::string& country = "") const;
   size_t names_indexed() const;
   uint64_t cache_hits() const { return hits_; }
@@ -94,7 +98,8 @@ class Screener {
   struct Index;
   std::shared_ptr<const Index> ix_;
   std::unique_ptr<Normalizer> norm_;
-  std::unordered_map<std::string, ScreenResult> cache_;
+  std::unordered_map<std::string, ScreenResult> cache_;   // by name as written \x1f country
+  std::string key_;
   uint64_t hits_ = 0;
 };
 

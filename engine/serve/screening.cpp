@@ -107,6 +107,7 @@ Screener* thread_screener(const Engine& e) {
     built_for = e.screening;
     screener = std::make_unique<Screener>(built_for->lists, built_for->resolutions_or_null());
   }
+  if (screener->cache_size() >= 65536) screener->clear_cache();  // bounded memory (no reference outlives a request)
   return screener.get();
 }
 
