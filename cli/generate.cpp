@@ -78,7 +78,9 @@ void write_fab_order(std::ostream& os, Gen& gen, bool csv, const std::string& id
 
 // Parties for screening benchmarks: names from a pool of a few thousand made-up companies (a log repeats its
 // customers), about 2 % of them names on the bundled sample list (fixtures/lists/csl_sample.csv), a consignee on
-// a third of the rows, a purchaser on a tenth, owners on a twentieth.
+// a third of the rows, a purchaser on a tenth, owners for a twentieth of the end users. Each end user has one
+// headquarters country and one set of owners on every row that names it (a customer's headquarters and owners do
+// not change between shipments), and most of its shipments go to that country.
 struct GeneratedParties {
   std::string consignee, purchaser, owners_cell, owners_json;
 };
@@ -93,6 +95,12 @@ std::string made_up_company(Gen& gen) {
   return std::string(first[n % 20]) + " " + second[(n / 20) % 14] + " " + std::to_string(n % 11 + 1) + " " +
          forms[n % 8];
 }
+// A made-up company's headquarters: one of the weighted head countries, fixed by its name.
+std::string company_hq(const std::string& name) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a: the same on every platform (std::hash need not be)
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return head[h % std::size(head)];
+}
 // The CSV log's header (with the parties' columns for screening benchmarks).
 std::string csv_header(bool parties) {
   return std::string("type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd,export_from,"
@@ -101,17 +109,27 @@ std::string csv_header(bool parties) {
                      "designer_location,designer_parent_hq") +
          (parties ? ",consignee,purchaser,end_user_owners" : "") + "\n";
 }
-GeneratedParties generate_parties(Gen& gen, std::string& user) {
+// Draws the parties; sets the end user, its headquarters `hq` (the listed ones where the list places them) and,
+// most of the time, the destination to it (`dest` "XX", a deliberately bad row, is left as it is).
+GeneratedParties generate_parties(Gen& gen, std::string& user, std::string& hq, std::string& dest) {
   static const char* const listed[] = {"Huawei Technologies Co., Ltd.", "Sophgo Technologies Ltd.",
                                        "Inspur Group Co., Ltd.", "Beijing Biren Technology Development Co., Ltd.",
                                        "Example Denied Exporter LLC"};
   GeneratedParties p;
-  user = gen.chance(0.02) ? gen.pick(listed) : made_up_company(gen);
+  const bool on_list = gen.chance(0.02);
+  user = on_list ? gen.pick(listed) : made_up_company(gen);
+  hq = on_list ? (user == listed[4] ? "US" : "CN") : company_hq(user);
+  if (gen.chance(0.85) && dest != "XX") dest = hq;
   if (gen.chance(0.33)) p.consignee = made_up_company(gen);
   if (gen.chance(0.1)) p.purchaser = made_up_company(gen);
-  if (gen.chance(0.05)) {
-    std::string a = made_up_company(gen), b = gen.chance(0.2) ? gen.pick(listed) : made_up_company(gen);
-    std::string pa = std::to_string(20 + gen.below(60));
+  // Owners are the end user's own (one made-up end user in twenty gives them, the same on each of its rows): drawn
+  // from a generator seeded by its name, not from the log's.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : user) h = (h ^ c) * 1099511628211ull;
+  Gen own{std::mt19937_64(h)};
+  if (!on_list && own.chance(0.05)) {
+    std::string a = made_up_company(own), b = own.chance(0.2) ? own.pick(listed) : made_up_company(own);
+    std::string pa = std::to_string(20 + own.below(60));
     std::string pb = std::to_string(100 - std::stoi(pa));
     p.owners_cell = a + ":" + pa + ";" + b + ":" + pb;
     p.owners_json = ",\"end_user_owners\":[{\"name\":" + json_str(a) + ",\"percent\":" + pa + "},{\"name\":" +
@@ -210,9 +228,9 @@ exercises error reporting.)");
               std::string chip = gen.chance(0.9) ? full[gen.below(full.size())] : chips[gen.below(chips.size())];
               if (bad && flaw == 4 && csv) chip = "no such chip";  // CSV has no per-row unknown field: an unknown chip
               std::string user = gen.pick(users);
-              std::string parent = gen.chance(0.85) ? hq : gen.pick(parents);
               GeneratedParties gp;
-              if (o->parties) gp = generate_parties(gen, user);
+              if (o->parties) gp = generate_parties(gen, user, hq, dest);
+              std::string parent = gen.chance(0.85) ? hq : gen.pick(parents);
               if (csv) {
                 os << "shipment," << id << "," << date << "," << csv_cell(chip) << "," << dest << "," << csv_cell(user)
                    << "," << hq << "," << qty << "," << price << "," << from << "," << parent
