@@ -648,19 +648,15 @@ class Worker {
         // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
         // render them once per such combination (a log repeats them) and reuse the text.
         fired_key(r.facts, d, day);
-        if (screened) {  // the screening member follows the notes, and is kept (and hashed) with them
-          key_ += '\x1e';
-          key_ += screened->json;
-        }
         auto hit = fired_cache_.find(key_);
         (hit != fired_cache_.end() ? hits_ : misses_)++;
         auto rs = rulesets_text_.find(d.active);
-        if (hit == fired_cache_.end()) {
-          fired_text(r, d, day, fired_);
-          if (screened) fired_ += screened->json;
-        }
+        if (hit == fired_cache_.end()) fired_text(r, d, day, fired_);
+        // The screening member follows the notes; the store keeps it in its parts (each party's evidence once).
         decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
-                           &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr);
+                           &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr,
+                           screened ? std::string_view(screened->json) : std::string_view());
+        if (screened) e.screening = screened->parts;
         e.sha = sha256(json_);
         auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json_).substr(from, end - from)); };
         e.fees = part(layout.fees_begin, layout.fees_end);

@@ -17,6 +17,13 @@ Sha256 sha256(std::string_view data);
 std::string to_hex(const uint8_t* data, size_t size);
 inline std::string to_hex(const Sha256& h) { return to_hex(h.data(), h.size()); }
 void append_hex(std::string& out, const Sha256& h);  // the same, appended
+// A text many records share (a party's screening evidence, say) with its SHA-256, computed once: passed around
+// by shared_ptr so a log that repeats it is neither copied nor hashed again (the trace store finds texts by hash).
+struct HashedText {
+  explicit HashedText(std::string t) : text(std::move(t)), sha(sha256(text)) {}
+  std::string text;
+  Sha256 sha;
+};
 // SHA-256 (hex) of a file's bytes, read a megabyte at a time; `bytes` gets its size. Throws if unreadable.
 std::string sha256_file(const std::string& path, uint64_t* bytes = nullptr);
 // SHA-256 of data given in pieces (a file hashed as it is read).

@@ -210,20 +210,32 @@ struct PartyScreen::NameEval {
   const Candidate* possible = nullptr;  // into the Screener's cache, which keeps its results
   bool any_candidate = false;
   std::string tail;                     // `"normalized":…,"outcome":…,"matches":[…]}` (with evidence only)
+  // The party's stored part in each role, and the country it was made with (the end user's HQ; the same name
+  // screened without candidates is judged once whatever the country, but its evidence names the country).
+  struct Part {
+    std::string country;
+    std::shared_ptr<const HashedText> text;
+  };
+  mutable std::array<Part, 4> parts;
 };
 
 // One record's screening under way.
 struct PartyScreen::Result {
   PartyOutcome out;
-  std::optional<Listing> strictest;
+  const Listing* strictest = nullptr;   // into a NameEval or an OwnersEval (kept while the record is screened)
   bool end_user_listed = false;
-  std::string affiliates, notes = "[]";
+  const std::string* affiliates = nullptr;
+  const std::string* notes = &empty_array;
+  std::string tail_key;                 // what the tail depends on besides the effect (affiliates())
   void raise(const Listing& l);
   void error(const std::string& field, const std::string& message);
+  static inline const std::string empty_array = "[]";
 };
 
 PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence)
-    : lists_(std::move(lists)), evidence_(evidence), screener_(Screener::ShareIndex{}, *lists_->index) {}
+    : lists_(std::move(lists)), evidence_(evidence), screener_(Screener::ShareIndex{}, *lists_->index) {
+  if (evidence_) head_ = std::make_shared<const HashedText>(",\"screening\":{" + lists_->lists_json + ",\"parties\":[");
+}
 
 PartyScreen::~PartyScreen() = default;
 
@@ -314,7 +326,7 @@ struct Affiliates {
 
 }  // namespace
 
-const PartyScreen::NameEval& PartyScreen::judge(const std::string& name, const std::string& country) {
+const PartyScreen::NameEval& PartyScreen::judge(std::string_view name, const std::string& country) {
   // The country evidence only ever lowers a score (docs/screening.md §3): a name with no candidate without a
   // country has none with any, so most parties are screened once by name, whatever their country.
   const NameEval& base = judge_exactly(name, "");
@@ -322,17 +334,16 @@ const PartyScreen::NameEval& PartyScreen::judge(const std::string& name, const s
   return judge_exactly(name, country);
 }
 
-const PartyScreen::NameEval& PartyScreen::judge_exactly(const std::string& name, const std::string& country) {
+const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, const std::string& country) {
   key_.assign(name).append(1, '\x1f').append(country);
   auto it = names_.find(key_);
   if (it != names_.end()) {
     ++hits_;
     return *it->second;
   }
-  if (names_.size() >= 262144) names_.clear();  // bounded memory (the Screener's own cache keeps the results)
   auto owned = std::make_unique<NameEval>();
   NameEval& e = *owned;
-  NameVerdict v = judge_name(screener_, name, country);
+  NameVerdict v = judge_name(screener_, std::string(name), country);
   e.listing = v.listing;
   e.possible = v.possible.empty() ? nullptr : v.possible.front();
   e.any_candidate = !v.result->candidates.empty();
@@ -356,45 +367,66 @@ constexpr const char* affiliates_citation =
 }  // namespace
 
 // The affiliates member and its effect, from end_user_owners (a record with owners: a twentieth of a log at most).
-void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
-  const bool in_force = affiliates_rule_in_force(d);
-  if (!f.has_text(t_end_user_owners)) {  // most records: two fixed texts (none without evidence)
-    if (!evidence_) return;
-    static const std::string no_owners[2] = {
-        ojson{{"in_force", false}, {"citation", affiliates_citation}}.dump(),
-        ojson{{"in_force", true}, {"citation", affiliates_citation}}.dump()};
-    static const std::string red_flag_note = std::string("[") + red_flag_29 + "]";
-    r.affiliates = no_owners[in_force ? 1 : 0];
-    if (in_force && f.has_text(t_end_user) && !r.end_user_listed) r.notes = red_flag_note;
-    return;
-  }
-  ojson a = {{"in_force", in_force}, {"citation", affiliates_citation}};
-  std::vector<Owner> owners = parse_owners(f.text(t_end_user_owners));
+// The affiliates rule over one end user's owners on days it is (or is not) in force: what affiliates() needs, cached
+// by the owners' text (a log names an end user with the same owners on each of its rows).
+struct PartyScreen::OwnersEval {
+  std::optional<Listing> via;            // the listing the end user takes through its owners (>= 50 %)
+  std::string error_field, error;        // owners that do not add up, or an owner's possible match
+  std::string json;                      // the affiliates member (with evidence only)
+};
+
+const PartyScreen::OwnersEval& PartyScreen::owners_eval(std::string_view text, bool in_force) {
+  key_.assign(1, in_force ? '1' : '0').append(text);
+  auto it = owners_.find(key_);
+  if (it != owners_.end()) return it->second;
+  OwnersEval& ev = owners_[key_];
+  std::vector<Owner> owners = parse_owners(text);
   for (const auto& o : owners)
-    if (!o.of.empty() && std::none_of(owners.begin(), owners.end(), [&](const Owner& x) { return x.name == o.of; }))
-      r.error("end_user_owners",
-              "owner '" + o.name + "' is given as an owner of '" + o.of + "', which is not among the end user's owners");
+    if (!o.of.empty() && std::none_of(owners.begin(), owners.end(), [&](const Owner& x) { return x.name == o.of; })) {
+      ev.error_field = "end_user_owners";
+      ev.error = "owner '" + o.name + "' is given as an owner of '" + o.of + "', which is not among the end user's owners";
+      break;
+    }
   Affiliates aff{screener_, owners, evidence_};
   aff.state.assign(owners.size(), 0);
   aff.listed.assign(owners.size(), std::nullopt);
   ojson sum;
-  std::optional<Listing> via = aff.held("", sum);
+  ev.via = aff.held("", sum);
   for (size_t i = 0; i < owners.size(); ++i) aff.owner_listing(i);  // owners of no one reached: still screened
-  if (!evidence_) {
-    if (!aff.error.empty()) r.error(aff.error_field, aff.error);
-    if (via && in_force) r.raise(*via);
+  if (ev.error.empty() && !aff.error.empty()) ev.error_field = aff.error_field, ev.error = aff.error;
+  if (evidence_) {
+    ojson a = {{"in_force", in_force}, {"citation", affiliates_citation}};
+    a["owners"] = aff.owners_json;
+    a["end_user"] = sum;
+    a["applies"] = ev.via.has_value() && in_force;
+    ev.json = a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return ev;
+}
+
+// The affiliates member and its effect, from end_user_owners (a record with owners: a twentieth of a log at most).
+// Sets r's affiliates and notes texts and the part of the tail's cache key they decide.
+void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
+  const bool in_force = affiliates_rule_in_force(d);
+  static const std::string no_owners[2] = {ojson{{"in_force", false}, {"citation", affiliates_citation}}.dump(),
+                                           ojson{{"in_force", true}, {"citation", affiliates_citation}}.dump()};
+  static const std::string red_flag_note = std::string("[") + red_flag_29 + "]";
+  if (!f.has_text(t_end_user_owners)) {  // most records: two fixed texts
+    r.affiliates = &no_owners[in_force ? 1 : 0];
+    const bool red_flag = in_force && f.has_text(t_end_user) && !r.end_user_listed;
+    if (red_flag) r.notes = &red_flag_note;
+    r.tail_key.assign(in_force ? "n1" : "n0").append(red_flag ? "r" : "-");
     return;
   }
-  a["owners"] = aff.owners_json;
-  a["end_user"] = sum;
-  a["applies"] = via.has_value() && in_force;
-  if (!aff.error.empty()) r.error(aff.error_field, aff.error);
-  if (via && in_force) r.raise(*via);
-  r.affiliates = a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const OwnersEval& ev = owners_eval(f.text(t_end_user_owners), in_force);
+  if (!ev.error.empty()) r.error(ev.error_field, ev.error);
+  if (ev.via && in_force) r.raise(*ev.via);
+  r.affiliates = &ev.json;
+  r.tail_key.assign(in_force ? "o1" : "o0").append(f.text(t_end_user_owners));
 }
 
 void PartyScreen::Result::raise(const Listing& l) {
-  if (!strictest || l.stricter_than(*strictest)) strictest = l;
+  if (!strictest || l.stricter_than(*strictest)) strictest = &l;
 }
 void PartyScreen::Result::error(const std::string& field, const std::string& message) {
   if (out.error) return;
@@ -405,25 +437,29 @@ void PartyScreen::Result::error(const std::string& field, const std::string& mes
 
 const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) {
   if (kind != RecordKind::shipment) return none_;
+  // Bounded memory, emptied between records only: a NameEval points into the Screener's results, a Result into
+  // NameEvals and OwnersEvals.
+  if (screener_.cache_size() >= 262144 || names_.size() >= 262144) {
+    names_.clear();
+    screener_.clear_cache();
+  }
+  if (owners_.size() >= 65536) owners_.clear();
+  if (tails_.size() >= 65536) tails_.clear();
+  static constexpr const char* roles[4] = {"end_user", "consignee", "intermediate_consignee", "purchaser"};
+  const int slots[4] = {t_end_user, t_consignee, t_intermediate_consignee, t_purchaser};
   Result r;
-  std::string parties = "[";
-  for (auto [slot, role] : {std::pair{t_end_user, "end_user"}, {t_consignee, "consignee"},
-                            {t_intermediate_consignee, "intermediate_consignee"}, {t_purchaser, "purchaser"}}) {
-    if (!f.has_text(slot)) continue;
-    std::string name(f.text(slot));
+  for (size_t i = 0; i < 4; ++i) {
+    if (!f.has_text(slots[i])) continue;
+    std::string_view name = f.text(slots[i]);
     // The end user's HQ is the country evidence for the end user; the other parties' countries are not given.
-    std::string country = slot == t_end_user && f.has(s_end_user_hq) ? country_code(static_cast<int>(f.num[s_end_user_hq])) : "";
+    std::string country = slots[i] == t_end_user && f.has(s_end_user_hq)
+                              ? country_code(static_cast<int>(f.num[s_end_user_hq])) : std::string();
     const NameEval& e = judge(name, country);
     if (e.listing) r.raise(*e.listing);
-    else if (e.possible) r.error(role, possible_text(role, name, *e.possible));
-    if (slot == t_end_user) r.end_user_listed = e.listing.has_value();
-    if (evidence_) {
-      parties.append(parties.size() > 1 ? ",{\"role\":\"" : "{\"role\":\"").append(role).append("\",\"name\":");
-      append_json_string(parties, name);
-      parties.append(",\"country\":\"").append(country).append("\",").append(e.tail);
-    }
+    else if (e.possible) r.error(roles[i], possible_text(roles[i], std::string(name), *e.possible));
+    if (slots[i] == t_end_user) r.end_user_listed = e.listing.has_value();
+    if (evidence_) r.out.parts[i + 1] = party_text(i, roles[i], name, country, e);
   }
-  parties += ']';
   affiliates(f, d, r);
   PartyOutcome& out = r.out;
   if (r.strictest) {
@@ -431,22 +467,59 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
     out.review = r.strictest->verdict == Verdict::license_required ? r.strictest->review : Review::none;
   }
   if (evidence_) {
-    out.json.reserve(lists_->lists_json.size() + parties.size() + r.affiliates.size() + 256);
-    out.json.append(",\"screening\":{").append(lists_->lists_json).append(",\"parties\":").append(parties);
-    out.json.append(",\"affiliates\":").append(r.affiliates).append(",\"notes\":").append(r.notes).append(",\"effect\":");
-    if (r.strictest) {
-      ojson e = {{"verdict", to_string(out.verdict)},
-                 {"review", out.review == Review::none ? ojson() : ojson(to_string(out.review))},
-                 {"entry", r.strictest->entry}, {"list", r.strictest->list},
-                 {"federal_register_notice", r.strictest->fr_notice}};
-      out.json.append(e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    } else {
-      out.json.append("null");
-    }
-    out.json += '}';
+    out.parts[0] = head_;
+    out.parts[5] = tail_text(r);
+    out.json = head_->text;
+    bool first = true;
+    for (size_t i = 1; i <= 4; ++i)
+      if (out.parts[i]) {
+        out.json.append(out.parts[i]->text, first ? 1 : 0);  // the first party without its leading comma
+        first = false;
+      }
+    out.json += out.parts[5]->text;
   }
   last_ = std::move(out);
   return last_;
+}
+
+// `],"affiliates":…,"notes":…,"effect":…}`, from the cache: by what affiliates() set and the strictest listing.
+const std::shared_ptr<const HashedText>& PartyScreen::tail_text(const Result& r) {
+  std::string& key = key_;
+  key.assign(r.tail_key).append(1, '\x1e');
+  if (r.strictest)
+    key.append(r.strictest->entry).append(1, '\x1f').append(r.strictest->list).append(1, '\x1f')
+        .append(to_string(r.strictest->verdict)).append(1, '\x1f').append(to_string(r.strictest->review));
+  std::shared_ptr<const HashedText>& tail = tails_[key];
+  if (tail) return tail;
+  tail_.assign("],\"affiliates\":").append(*r.affiliates).append(",\"notes\":").append(*r.notes).append(",\"effect\":");
+  if (r.strictest) {
+    const Verdict v = r.strictest->verdict;
+    const Review rv = v == Verdict::license_required ? r.strictest->review : Review::none;
+    ojson e = {{"verdict", to_string(v)}, {"review", rv == Review::none ? ojson() : ojson(to_string(rv))},
+               {"entry", r.strictest->entry}, {"list", r.strictest->list},
+               {"federal_register_notice", r.strictest->fr_notice}};
+    tail_.append(e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else {
+    tail_.append("null");
+  }
+  tail_ += '}';
+  tail = std::make_shared<const HashedText>(tail_);
+  return tail;
+}
+
+// `,{"role":…,"name":…,"country":…,"normalized":…,"outcome":…,"matches":[…]}` for a party, kept with its NameEval.
+const std::shared_ptr<const HashedText>& PartyScreen::party_text(size_t role_index, const char* role,
+                                                                 std::string_view name, const std::string& country,
+                                                                 const NameEval& e) {
+  NameEval::Part& part = e.parts[role_index];
+  if (part.text && part.country == country) return part.text;
+  std::string text = ",{\"role\":\"";
+  text.append(role).append("\",\"name\":");
+  append_json_string(text, name);
+  text.append(",\"country\":\"").append(country).append("\",").append(e.tail);
+  part.country = country;
+  part.text = std::make_shared<const HashedText>(std::move(text));
+  return part.text;
 }
 
 const PartyOutcome& PartyScreen::apply(const Facts& f, RecordKind kind, Day d, Decision& dec) {

@@ -4,12 +4,14 @@
 // Decision and writes the decision's "screening" member; the render, trace and audit stages carry that text as is.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/base/date.hpp"
+#include "engine/base/hash.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "engine/lang/program.hpp"
 #include "engine/screen/match.hpp"
@@ -51,6 +53,11 @@ struct PartyOutcome {
   bool error = false;                     // a possible match not resolved, or owners that do not add up
   std::string error_field, error_message; // e.g. "end_user", "possible match: …; resolve it (--resolutions)"
   std::string json;                       // `,"screening":{…}` to follow the notes in the decision's JSON
+  // The same member in the parts the trace store keeps it as (docs/trace.md): json is parts[0] (the head, up to
+  // `"parties":[`), then parts[1..4] (end_user, consignee, intermediate_consignee, purchaser: each `,{…}` or null
+  // when the party is not given) with the first one's leading comma dropped, then parts[5] (the tail, `],…}`).
+  // A log repeats them: each is shared with PartyScreen's caches and hashed once. All null without evidence.
+  std::array<std::shared_ptr<const HashedText>, 6> parts;
 };
 
 // Screens one record's parties. One per thread (a Screener's cache and ICU state are not shared); results are
@@ -72,15 +79,26 @@ class PartyScreen {
 
  private:
   struct NameEval;
+  struct OwnersEval;
   struct Result;
-  const NameEval& judge(const std::string& name, const std::string& country);
-  const NameEval& judge_exactly(const std::string& name, const std::string& country);
+  const NameEval& judge(std::string_view name, const std::string& country);
+  const NameEval& judge_exactly(std::string_view name, const std::string& country);
+  const std::shared_ptr<const HashedText>& party_text(size_t role_index, const char* role, std::string_view name,
+                                                      const std::string& country, const NameEval& e);
+  const std::shared_ptr<const HashedText>& tail_text(const Result& r);
   void affiliates(const Facts& f, Day d, Result& r);
+  const OwnersEval& owners_eval(std::string_view owners_text, bool in_force);
   std::shared_ptr<const PartyLists> lists_;
   bool evidence_;
   Screener screener_;
   std::unordered_map<std::string, std::unique_ptr<NameEval>> names_;  // by name and country: verdict, evidence
-  std::string key_;
+  // The stored parts (PartyOutcome::parts): the head, once; each party's kept with its NameEval, by role (and the
+  // country it was written with); the tails by what they depend on (few: the affiliates rule in force or not, the
+  // Red Flag note, the owners, the effect).
+  std::shared_ptr<const HashedText> head_;
+  std::unordered_map<std::string, std::shared_ptr<const HashedText>> tails_;  // by Result::tail_key and effect
+  std::unordered_map<std::string, OwnersEval> owners_;  // by whether the rule is in force and the owners' text
+  std::string key_, tail_;
   PartyOutcome none_, last_;
   uint64_t hits_ = 0;
 };

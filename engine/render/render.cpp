@@ -135,8 +135,9 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
       d.fees,  // 19
       ",\"fee_total_cents\":", std::string_view(total, static_cast<size_t>(tr.ptr - total)), ",\"fired\":",
       d.fired,  // 23
+      d.screening,  // 24
       ",\"rulesets\":",
-      d.rulesets,  // 25
+      d.rulesets,  // 26
       ",\"input_sha256\":\"", str(d.input_sha256), "\",\"engine\":\"", str(d.engine), "\"}"};
   size_t size = 0;
   for (auto piece : pieces) size += piece.size();
@@ -149,8 +150,8 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
       if (i == 20) layout->fees_end = at;
       if (i == 23) layout->fired_begin = at;
       if (i == 24) layout->fired_end = at;
-      if (i == 25) layout->rulesets_begin = at;
-      if (i == 26) layout->rulesets_end = at;
+      if (i == 26) layout->rulesets_begin = at;
+      if (i == 27) layout->rulesets_end = at;
     }
     std::memcpy(w, pieces[i].data(), pieces[i].size());
     w += pieces[i].size();
@@ -159,7 +160,8 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
 }  // namespace
 
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
-                        const std::string* fired, const Sha256* input_sha, const std::string* rulesets) {
+                        const std::string* fired, const Sha256* input_sha, const std::string* rulesets,
+                        std::string_view screening) {
   thread_local std::string fees_text, fired_text, rulesets_text;
   std::string_view fees = "[]";
   if (d.fee_count) {
@@ -210,7 +212,8 @@ void decision_json_into(std::string& out, const Program& p, const Record& r, con
                       *rulesets,
                       std::string_view(hex, 64),
                       engine_version,
-                      d.fee_total_cents};
+                      d.fee_total_cents,
+                      screening};
   assemble(out, parts, layout);
 }
 

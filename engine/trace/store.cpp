@@ -79,7 +79,15 @@ CREATE TABLE decisions(
   subject TEXT NOT NULL,
   input_sha256 BLOB NOT NULL,
   sha256 BLOB NOT NULL,
-  link BLOB NOT NULL);
+  link BLOB NOT NULL,
+  -- The screening member (with --lists; all NULL without) in parts, each a shared text: its head (the lists, up to
+  -- "parties":[), each party's evidence as ',{...}' (NULL: not given), its tail (affiliates, notes, effect).
+  scr_head INTEGER REFERENCES texts(id),
+  scr_end_user INTEGER REFERENCES texts(id),
+  scr_consignee INTEGER REFERENCES texts(id),
+  scr_intermediate_consignee INTEGER REFERENCES texts(id),
+  scr_purchaser INTEGER REFERENCES texts(id),
+  scr_tail INTEGER REFERENCES texts(id));
 -- Each decision with its outcome spelled out: what to query.
 CREATE VIEW decision_rows AS
   SELECT d.seq, d.run, d.file, d.line, d.id, o.type, d.as_of, o.classification, o.verdict,
@@ -114,11 +122,15 @@ CREATE VIEW decision_json AS
          ',"as_of":' || json_quote(d.as_of) || ',"classification":' || json_quote(o.classification) ||
          ',"verdict":' || json_quote(o.verdict) || ',"review":' || coalesce(json_quote(nullif(o.review, '')), 'null') ||
          ',"exception":' || coalesce(json_quote(nullif(o.exception, '')), 'null') || ',"fees":' || d.fees ||
-         ',"fee_total_cents":' || d.fee_total_cents || ',"fired":' || f.text || ',"rulesets":' || l.text ||
+         ',"fee_total_cents":' || d.fee_total_cents || ',"fired":' || f.text ||
+         coalesce(sh.text || substr(coalesce(s1.text, '') || coalesce(s2.text, '') || coalesce(s3.text, '') ||
+                                    coalesce(s4.text, ''), 2) || st.text, '') || ',"rulesets":' || l.text ||
          ',"input_sha256":"' || lower(hex(d.input_sha256)) || '","engine":' || json_quote(r.engine) || '}' AS json,
          lower(hex(d.sha256)) AS sha256
   FROM decisions d JOIN outcomes o ON o.id = d.outcome JOIN texts f ON f.id = d.fired JOIN texts l ON l.id = d.rulesets
-  JOIN runs r ON r.run = d.run;
+  JOIN runs r ON r.run = d.run LEFT JOIN texts sh ON sh.id = d.scr_head LEFT JOIN texts s1 ON s1.id = d.scr_end_user
+  LEFT JOIN texts s2 ON s2.id = d.scr_consignee LEFT JOIN texts s3 ON s3.id = d.scr_intermediate_consignee
+  LEFT JOIN texts s4 ON s4.id = d.scr_purchaser LEFT JOIN texts st ON st.id = d.scr_tail;
 )SQL";
 
 Sha256 blob_hash(const SQLite::Column& c) {
@@ -360,7 +372,7 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
 SQLite::Database& TraceStore::db() { return *db_; }
 
 void TraceStore::prepare_writes() {
-  if (sqlite3_prepare_v3(db_->getHandle(), "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  if (sqlite3_prepare_v3(db_->getHandle(), "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          -1, SQLITE_PREPARE_PERSISTENT, &ins_decision_raw_.stmt, nullptr) != SQLITE_OK)
     throw SQLite::Exception(db_->getHandle(), sqlite3_errcode(db_->getHandle()));
   ins_outcome_ = std::make_unique<SQLite::Statement>(
@@ -569,7 +581,12 @@ void TraceStore::add(int64_t run_id, const Entry& entry, const char* texts) {
     auto text = [&](int i, std::string_view v) {
       return sqlite3_bind_text(q, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     };
-    int rc = sqlite3_bind_int64(q, 1, seq) | sqlite3_bind_int64(q, 2, run_id) |
+    int rc = SQLITE_OK;
+    for (int i = 0; i < 6; ++i) {  // the screening member's parts (NULL where absent)
+      const auto& part = e->screening[static_cast<size_t>(i)];
+      rc |= part ? sqlite3_bind_int64(q, 16 + i, text_id(part->text, part->sha)) : sqlite3_bind_null(q, 16 + i);
+    }
+    rc |= sqlite3_bind_int64(q, 1, seq) | sqlite3_bind_int64(q, 2, run_id) |
              sqlite3_bind_int64(q, 3, static_cast<int64_t>(e->file)) |
              sqlite3_bind_int64(q, 4, static_cast<int64_t>(e->line)) | text(5, e->id.in(texts)) |
              text(6, e->as_of.in(texts)) | sqlite3_bind_int64(q, 7, outcome) | text(8, e->fees.in(texts)) |
@@ -800,7 +817,8 @@ namespace {
 // run's engine) are read once and kept (Shared): joining them to every row was most of a walk's time.
 const char* decision_select =
     "SELECT d.seq, d.run, d.file, d.line, d.id, d.outcome, d.as_of, d.fees, d.fee_total_cents, d.fired, d.rulesets, "
-    "d.subject, d.input_sha256, d.sha256, d.link FROM decisions d ";
+    "d.subject, d.input_sha256, d.sha256, d.link, d.scr_head, d.scr_end_user, d.scr_consignee, "
+    "d.scr_intermediate_consignee, d.scr_purchaser, d.scr_tail FROM decisions d ";
 
 class Shared {
  public:
@@ -811,15 +829,25 @@ class Shared {
   struct Outcome {
     std::string type, classification, verdict, review, exception;
   };
+  // Bounded memory: called before a row's texts are looked up (the references text() gave stay valid until then).
+  void trim() {
+    if (texts_.size() >= 65536) texts_.clear();
+  }
   // A text by id; "" if there is none (the decision's JSON then does not match its hash: verify says "altered").
   const std::string& text(int64_t id) {
+    const std::string* t = find(id);
+    return t ? *t : missing_;
+  }
+  // The same, null if there is none.
+  const std::string* find(int64_t id) {
     auto it = texts_.find(id);
-    if (it != texts_.end()) return it->second;
-    if (texts_.size() >= 65536) texts_.clear();  // bounded memory
+    if (it != texts_.end()) return it->second ? &*it->second : nullptr;
     text_.bind(1, id);
-    std::string t = text_.executeStep() ? text_.getColumn(0).getString() : std::string();
+    std::optional<std::string> t;
+    if (text_.executeStep()) t = text_.getColumn(0).getString();
     text_.reset();
-    return texts_.emplace(id, std::move(t)).first->second;
+    auto& kept = texts_.emplace(id, std::move(t)).first->second;
+    return kept ? &*kept : nullptr;
   }
   const Outcome& outcome(int64_t id) {
     auto it = outcomes_.find(id);
@@ -843,7 +871,9 @@ class Shared {
 
  private:
   SQLite::Statement text_, outcome_, engine_;
-  std::unordered_map<int64_t, std::string> texts_, engines_;
+  std::unordered_map<int64_t, std::optional<std::string>> texts_;  // nullopt: no text has that id
+  std::unordered_map<int64_t, std::string> engines_;
+  const std::string missing_;
   std::unordered_map<int64_t, Outcome> outcomes_;
 };
 
@@ -852,7 +882,37 @@ std::string_view text_of(const SQLite::Column& c) {
   return std::string_view(t, static_cast<size_t>(c.getBytes()));
 }
 
+// The screening member from its stored parts (columns 15-20: head, four parties, tail), "" if it has none. A part
+// that is not a stored text's id, a head or tail missing while other parts are given, or parts without a head put
+// a mark in the member that no decision's JSON holds, so that the JSON does not match its hash ("altered").
+void screening_member(SQLite::Statement& q, Shared& shared, std::string& out) {
+  out.clear();
+  bool any = false, broken = false;
+  for (int i = 15; i <= 20; ++i) any |= !q.getColumn(i).isNull();
+  if (!any) return;
+  auto part = [&](int i) -> std::string_view {
+    const SQLite::Column c = q.getColumn(i);
+    if (c.isNull()) return {};
+    const std::string* t = c.getType() == SQLITE_INTEGER ? shared.find(c.getInt64()) : nullptr;
+    if (!t) {
+      broken = true;
+      return {};
+    }
+    return *t;
+  };
+  if (q.getColumn(15).isNull() || q.getColumn(20).isNull()) broken = true;
+  out = part(15);
+  size_t parties = out.size();
+  for (int i = 16; i <= 19; ++i) out += part(i);
+  if (out.size() > parties) out.erase(parties, 1);  // the first party's leading comma
+  out += part(20);
+  if (broken) out += "\x01(a screening part that is not a stored text)";
+}
+
 void read_decision(SQLite::Statement& q, Shared& shared, TraceStore::Shown& s, Sha256& sha, Sha256& link) {
+  thread_local std::string screening;
+  shared.trim();
+  screening_member(q, shared, screening);
   s.reject = false;
   s.seq = q.getColumn(0).getInt64();
   s.run = q.getColumn(1).getInt64();
@@ -873,7 +933,8 @@ void read_decision(SQLite::Statement& q, Shared& shared, TraceStore::Shown& s, S
                       shared.text(q.getColumn(10).getInt64()),
                       input,
                       shared.engine(s.run),
-                      q.getColumn(8).getInt64()};
+                      q.getColumn(8).getInt64(),
+                      screening};
   s.json = decision_json_from_parts(parts);
   s.subject.assign(text_of(q.getColumn(11)));
   s.verdict = o.verdict;

@@ -30,7 +30,7 @@ class Statement;
 
 namespace tollgate {
 
-inline constexpr const char* trace_schema = "tollgate.trace/3";
+inline constexpr const char* trace_schema = "tollgate.trace/4";
 
 // Thrown when a store's own records contradict its hash chain (found without a full `trace verify`, e.g. when an
 // audit reads an earlier run back): the store was altered. The CLI exits with its own code for it (5).
@@ -106,6 +106,9 @@ struct Entry {
   std::shared_ptr<const std::string> fired;
   const void* rulesets_key = nullptr;  // identity of `rulesets` (the same array text has the same key) or null
   Sha256 fired_sha{};       // SHA-256 of `fired`, computed by the worker once per text: the writer knows texts by it
+  // The screening member in its parts (PartyOutcome::parts: head, the four parties, tail; null where absent), all
+  // null for a decision without screening. Stored as shared texts: a log repeats each party's evidence.
+  std::array<std::shared_ptr<const HashedText>, 6> screening;
   Sha256 input_sha{};
   // rejects
   const char* stage = "";

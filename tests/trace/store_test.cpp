@@ -30,11 +30,31 @@ struct Scratch {
   ~Scratch() { fs::remove_all(dir); }
 };
 
-AuditSummary audit_into(const std::string& db, unsigned jobs = 2, bool force_speculation = false) {
+// A log whose shipments name parties (end user, consignee, purchaser, owners; some listed on the bundled sample list).
+std::string parties_log(const fs::path& dir) {
+  std::string path = (dir / "parties.csv").string();
+  std::ofstream(path) << "type,id,date,chip,destination,end_user,end_user_hq,end_user_parent_hq,consignee,purchaser,"
+                         "end_user_owners,quantity,unit_price_usd\n"
+                         "shipment,P-1,2026-11-20,H20,CN,\"Huawei Technologies Co., Ltd.\",CN,CN,Example Freight,,,10,"
+                         "12000.00\n"
+                         "shipment,P-2,2026-11-20,L4,VN,Hosting Co,SG,SG,,Example Buyer Ltd,,5,2500.00\n"
+                         "shipment,P-3,2026-11-20,L4,VN,Hosting Co,SG,SG,Example Freight,Example Buyer Ltd,"
+                         "Example Holdings:60;Other Holdings:40,5,2500.00\n"
+                         "shipment,P-4,2026-11-20,L4,VN,Other Lab,SG,SG,,,,5,2500.00\n";
+  return path;
+}
+
+// `screened`: the parties log of parties_log() instead, screened against the bundled sample list.
+AuditSummary audit_into(const std::string& db, unsigned jobs = 2, bool force_speculation = false,
+                        bool screened = false) {
   AuditOptions o;
   o.force_speculation = force_speculation;
   o.inputs = {test::source_dir() + "/fixtures/orders/sample_orders.csv",
               test::source_dir() + "/fixtures/orders/sample_orders.jsonl"};
+  if (screened) {
+    o.inputs = {parties_log(fs::path(db).parent_path())};
+    o.parties = load_party_lists({test::source_dir() + "/fixtures/lists/csl_sample.csv"}, "");
+  }
   o.db = db;
   o.jobs = jobs;
   o.commit_rows = 4;  // several transactions even for a small log
@@ -231,7 +251,8 @@ TEST_CASE("trace verify names the first row altered, removed, inserted or reorde
     auto r = tamper(pristine, s.dir, "insert",
                     "INSERT INTO decisions SELECT (SELECT max(seq) FROM (SELECT seq FROM decisions UNION ALL SELECT seq "
                     "FROM rejects)) + 1, run, file, line + 1000, id, as_of, outcome, fees, fee_total_cents, fired, "
-                    "rulesets, subject, input_sha256, sha256, link FROM decisions WHERE seq = 3");
+                    "rulesets, subject, input_sha256, sha256, link, scr_head, scr_end_user, scr_consignee, "
+                    "scr_intermediate_consignee, scr_purchaser, scr_tail FROM decisions WHERE seq = 3");
     CHECK_FALSE(r.ok);
     CHECK(r.problem.find("inserted") != std::string::npos);
   }
@@ -348,10 +369,26 @@ std::vector<Column> store_columns(const std::string& db) {
 TEST_CASE("trace verify fails when any column of any table is edited (generated from the store's schema)") {
   Scratch s;
   fs::path pristine = s.dir / "pristine.db";
-  audit_into(pristine.string());
+  // A store with screened decisions (their screening parts stored: scr_* columns) and ones without (NULL there).
+  bool screened = false;
+  SUBCASE("decisions without screening (scr_* NULL)") { screened = false; }
+  SUBCASE("screened decisions too (their screening parts in scr_*)") { screened = true; }
+  CAPTURE(screened);
+  if (screened) {
+    audit_into(pristine.string(), 2, false, false);
+    TraceStore store(pristine.string(), TraceStore::Mode::read);
+    REQUIRE(store.verify().ok);
+  }
+  audit_into(pristine.string(), 2, false, screened);
   {
     TraceStore store(pristine.string(), TraceStore::Mode::read);
     REQUIRE(store.verify().ok);
+    SQLite::Database d(pristine.string(), SQLite::OPEN_READONLY);
+    // Screened: four decisions with their parts, one of them with three parties and one with a listed end user.
+    CHECK(d.execAndGet("SELECT count(*) FROM decisions WHERE scr_head IS NOT NULL").getInt64() == (screened ? 4 : 0));
+    if (screened)
+      CHECK(d.execAndGet("SELECT count(*) FROM decisions WHERE scr_consignee IS NOT NULL AND scr_purchaser IS NOT NULL "
+                         "AND scr_end_user IS NOT NULL").getInt64() == 1);
   }
   auto columns = store_columns(pristine.string());
   REQUIRE(columns.size() > 40);
