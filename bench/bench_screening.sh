@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench_screening: `tollgate audit` of a generated log whose records name parties (`generate --parties`: end users,
-# consignees and purchasers from 3,000 made-up companies, about 2 % names on the bundled sample list, owners on a
-# twentieth of the rows), with screening on (--lists: the 15,000-entry synthetic list and the sample list) and off,
+# consignees and purchasers from 3,000 made-up companies, about 2 % names on the bundled sample list; each end user with
+# one HQ and, one in twenty, owners, the same on each of its rows), with screening on (--lists: the 15,000-entry synthetic list and the sample list) and off,
 # with --no-store and with the store. Prints each configuration's median wall time over REPEAT runs and the ratio
 # off/on (issue 16's goal: screening on runs at no less than 85 % of the speed without it).
 # Usage: bash bench/bench_screening.sh [ROWS] [WORKDIR] [REPEAT]   (default 1,000,000 rows, /tmp/tollgate-bench-scr, 3)

@@ -121,7 +121,8 @@ void check_record(std::ostream& os, const CheckOpts& o, const Program& program, 
     Day day = as_of ? *as_of : r.has_date ? r.date : today();
     const EvalOptions opts{o.include_proposed, o.include_unenforced};
     Decision d = evaluate(program, r.facts, r.base_cents, day, opts, &cache);
-    const std::string* screening = parties ? &parties->apply(r.facts, r.kind, day, d).json : nullptr;
+    const std::string screening_text = parties ? parties->apply(r.facts, r.kind, day, d).json() : std::string();
+    const std::string* screening = parties ? &screening_text : nullptr;
     if (d.failed) {
       t.any_error = true;
       ++t.rejected;

@@ -655,8 +655,11 @@ class Worker {
         // The screening member follows the notes; the store keeps it in its parts (each party's evidence once).
         decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
                            &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr,
-                           screened ? std::string_view(screened->json) : std::string_view());
-        if (screened) e.screening = screened->parts;
+                           screened ? screened->pieces() : std::array<std::string_view, 6>{});
+        if (screened) {
+          e.screening = screened->parts;
+          if (e.screening_keep != screened->keep) e.screening_keep = screened->keep;  // (rarely: no refcount per row)
+        }
         e.sha = sha256(json_);
         auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json_).substr(from, end - from)); };
         e.fees = part(layout.fees_begin, layout.fees_end);

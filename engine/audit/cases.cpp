@@ -74,7 +74,7 @@ void compare_expect(const Program& p, const json& ex, const Decision& d, const P
       diffs.push_back("screening_entry/affiliate: the case file gives no \"lists\"");
       return;
     }
-    json s = json::parse("{" + screened->json.substr(1) + "}")["screening"];
+    json s = json::parse("{" + screened->json().substr(1) + "}")["screening"];
     if (ex.contains("screening_entry")) {
       std::string got = s["effect"].is_object() ? s["effect"]["entry"].get<std::string>() : "null";
       if (str_or_null(ex["screening_entry"]) != got)

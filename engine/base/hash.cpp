@@ -2,6 +2,7 @@
 #include "engine/base/hash.hpp"
 
 #include <openssl/evp.h>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,6 +30,11 @@ void append_hex(std::string& out, const Sha256& h) {
     *p++ = hex[b >> 4];
     *p++ = hex[b & 15];
   }
+}
+
+uint64_t next_text_serial() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 Sha256 sha256(std::string_view data) {

@@ -18,11 +18,14 @@ std::string to_hex(const uint8_t* data, size_t size);
 inline std::string to_hex(const Sha256& h) { return to_hex(h.data(), h.size()); }
 void append_hex(std::string& out, const Sha256& h);  // the same, appended
 // A text many records share (a party's screening evidence, say) with its SHA-256, computed once: passed around
-// by shared_ptr so a log that repeats it is neither copied nor hashed again (the trace store finds texts by hash).
+// by pointer so a log that repeats it is neither copied nor hashed again. `serial` is unique in the process (never
+// reused, unlike an address): the trace store's writer knows the texts it has stored by it.
+uint64_t next_text_serial();
 struct HashedText {
-  explicit HashedText(std::string t) : text(std::move(t)), sha(sha256(text)) {}
+  explicit HashedText(std::string t) : text(std::move(t)), sha(sha256(text)), serial(next_text_serial()) {}
   std::string text;
   Sha256 sha;
+  uint64_t serial;
 };
 // SHA-256 (hex) of a file's bytes, read a megabyte at a time; `bytes` gets its size. Throws if unreadable.
 std::string sha256_file(const std::string& path, uint64_t* bytes = nullptr);

@@ -206,6 +206,8 @@ std::vector<Owner> parse_owners(std::string_view text) {
 // One party's screening, kept by name and country: its strictest certain listing, its first possible match, and
 // its evidence as JSON members (the role, name and country are put before them per record).
 struct PartyScreen::NameEval {
+  std::string name, country;            // what it was judged for
+  uint64_t hash = 0;                    // name_hash(name, country)
   std::optional<Listing> listing;
   const Candidate* possible = nullptr;  // into the Screener's cache, which keeps its results
   bool any_candidate = false;
@@ -214,27 +216,79 @@ struct PartyScreen::NameEval {
   // screened without candidates is judged once whatever the country, but its evidence names the country).
   struct Part {
     std::string country;
-    std::shared_ptr<const HashedText> text;
+    const HashedText* text = nullptr;  // owned by PartyScreen::texts_
   };
   mutable std::array<Part, 4> parts;
 };
 
 // One record's screening under way.
 struct PartyScreen::Result {
-  PartyOutcome out;
+  explicit Result(PartyOutcome& o) : out(o) {}
+  PartyOutcome& out;                    // PartyScreen::last_, reset
   const Listing* strictest = nullptr;   // into a NameEval or an OwnersEval (kept while the record is screened)
   bool end_user_listed = false;
   const std::string* affiliates = nullptr;
   const std::string* notes = &empty_array;
   std::string tail_key;                 // what the tail depends on besides the effect (affiliates())
+  int fixed_tail = -1;                  // without owners: 2 * in force + Red Flag note (the tail_key, as a number)
   void raise(const Listing& l);
   void error(const std::string& field, const std::string& message);
   static inline const std::string empty_array = "[]";
 };
 
+// The texts of the parts that outcomes show (PartyOutcome::parts), made since the caches were last emptied.
+struct PartyScreen::Texts {
+  std::vector<std::unique_ptr<const HashedText>> all;
+  size_t bytes = 0;
+};
+
 PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence)
     : lists_(std::move(lists)), evidence_(evidence), screener_(Screener::ShareIndex{}, *lists_->index) {
-  if (evidence_) head_ = std::make_shared<const HashedText>(",\"screening\":{" + lists_->lists_json + ",\"parties\":[");
+  texts_ = std::make_shared<Texts>();
+  if (evidence_) head_ = keep_text(",\"screening\":{" + lists_->lists_json + ",\"parties\":[");
+}
+
+const HashedText* PartyScreen::keep_text(std::string text) {
+  texts_->bytes += text.size();
+  texts_->all.push_back(std::make_unique<const HashedText>(std::move(text)));
+  return texts_->all.back().get();
+}
+
+// Bounded memory, between records only (a NameEval points into the Screener's results, a Result into NameEvals and
+// OwnersEvals): the caches that point to texts are emptied with them, and new texts go to a new Texts (the old one
+// lives on while a decision not yet written shows its texts).
+void PartyScreen::trim() {
+  if (owners_.size() >= 65536) owners_.clear();
+  if (screener_.cache_size() < 262144 && names_.size() < 262144 && tails_.size() < 65536 &&
+      texts_->all.size() < 262144 && texts_->bytes < (64u << 20))
+    return;
+  names_.clear();
+  name_slots_.clear();
+  screener_.clear_cache();
+  tails_.clear();
+  fixed_tails_ = {};
+  texts_ = std::make_shared<Texts>();
+  if (evidence_) head_ = keep_text(",\"screening\":{" + lists_->lists_json + ",\"parties\":[");
+}
+
+std::array<std::string_view, 6> PartyOutcome::pieces() const {
+  std::array<std::string_view, 6> out{};
+  bool first = true;
+  for (size_t i = 0; i < 6; ++i) {
+    if (!parts[i]) continue;
+    out[i] = parts[i]->text;
+    if (i >= 1 && i <= 4 && first) {
+      out[i].remove_prefix(1);  // the first party without its leading comma
+      first = false;
+    }
+  }
+  return out;
+}
+
+std::string PartyOutcome::json() const {
+  std::string out;
+  for (std::string_view piece : pieces()) out.append(piece);
+  return out;
 }
 
 PartyScreen::~PartyScreen() = default;
@@ -334,16 +388,33 @@ const PartyScreen::NameEval& PartyScreen::judge(std::string_view name, const std
   return judge_exactly(name, country);
 }
 
+namespace {
+uint64_t name_hash(std::string_view name, std::string_view country) {
+  uint64_t h = std::hash<std::string_view>{}(name);
+  if (!country.empty()) h ^= (std::hash<std::string_view>{}(country) | 1) * 0x9E3779B97F4A7C15ull;
+  return h;
+}
+}  // namespace
+
+// names_ is an open-addressing table (linear probing, at most half full) of the NameEvals: a log's parties are
+// looked up once or twice a row, and a node-based map's pointer chasing was most of a lookup's time.
 const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, const std::string& country) {
-  key_.assign(name).append(1, '\x1f').append(country);
-  auto it = names_.find(key_);
-  if (it != names_.end()) {
-    ++hits_;
-    return *it->second;
+  const uint64_t h = name_hash(name, country);
+  size_t mask = name_slots_.size() - 1, i = name_slots_.empty() ? 0 : (h ^ (h >> 32)) & mask;
+  for (; !name_slots_.empty() && name_slots_[i]; i = (i + 1) & mask) {
+    const NameEval& e = *name_slots_[i];
+    if (e.hash == h && e.name == name && e.country == country) {
+      ++hits_;
+      return e;
+    }
   }
+  // Judged in full before it is kept (a throw keeps nothing half-made).
   auto owned = std::make_unique<NameEval>();
   NameEval& e = *owned;
-  NameVerdict v = judge_name(screener_, std::string(name), country);
+  e.name.assign(name);
+  e.country = country;
+  e.hash = h;
+  NameVerdict v = judge_name(screener_, e.name, country);
   e.listing = v.listing;
   e.possible = v.possible.empty() ? nullptr : v.possible.front();
   e.any_candidate = !v.result->candidates.empty();
@@ -354,7 +425,20 @@ const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, c
                   {"matches", matches}};
     e.tail = tail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);  // without its "{"
   }
-  return *names_.emplace(key_, std::move(owned)).first->second;
+  if ((names_.size() + 1) * 2 > name_slots_.size()) {  // grow (and place every NameEval again)
+    name_slots_.assign(std::max<size_t>(1024, name_slots_.size() * 2), nullptr);
+    mask = name_slots_.size() - 1;
+    for (const auto& kept : names_) {
+      size_t k = (kept->hash ^ (kept->hash >> 32)) & mask;
+      while (name_slots_[k]) k = (k + 1) & mask;
+      name_slots_[k] = kept.get();
+    }
+    for (i = (h ^ (h >> 32)) & mask; name_slots_[i];) i = (i + 1) & mask;
+  }
+  names_.reserve(names_.size() + 1);  // (so that the push cannot throw after the slot is taken)
+  name_slots_[i] = &e;
+  names_.push_back(std::move(owned));
+  return e;
 }
 
 namespace {
@@ -416,6 +500,7 @@ void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
     const bool red_flag = in_force && f.has_text(t_end_user) && !r.end_user_listed;
     if (red_flag) r.notes = &red_flag_note;
     r.tail_key.assign(in_force ? "n1" : "n0").append(red_flag ? "r" : "-");
+    r.fixed_tail = (in_force ? 2 : 0) + (red_flag ? 1 : 0);
     return;
   }
   const OwnersEval& ev = owners_eval(f.text(t_end_user_owners), in_force);
@@ -437,17 +522,16 @@ void PartyScreen::Result::error(const std::string& field, const std::string& mes
 
 const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) {
   if (kind != RecordKind::shipment) return none_;
-  // Bounded memory, emptied between records only: a NameEval points into the Screener's results, a Result into
-  // NameEvals and OwnersEvals.
-  if (screener_.cache_size() >= 262144 || names_.size() >= 262144) {
-    names_.clear();
-    screener_.clear_cache();
-  }
-  if (owners_.size() >= 65536) owners_.clear();
-  if (tails_.size() >= 65536) tails_.clear();
+  trim();
   static constexpr const char* roles[4] = {"end_user", "consignee", "intermediate_consignee", "purchaser"};
   const int slots[4] = {t_end_user, t_consignee, t_intermediate_consignee, t_purchaser};
-  Result r;
+  last_.verdict = Verdict::allowed;
+  last_.review = Review::none;
+  last_.error = false;
+  last_.error_field.clear();
+  last_.error_message.clear();
+  last_.parts = {};
+  Result r(last_);
   for (size_t i = 0; i < 4; ++i) {
     if (!f.has_text(slots[i])) continue;
     std::string_view name = f.text(slots[i]);
@@ -469,27 +553,22 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
   if (evidence_) {
     out.parts[0] = head_;
     out.parts[5] = tail_text(r);
-    out.json = head_->text;
-    bool first = true;
-    for (size_t i = 1; i <= 4; ++i)
-      if (out.parts[i]) {
-        out.json.append(out.parts[i]->text, first ? 1 : 0);  // the first party without its leading comma
-        first = false;
-      }
-    out.json += out.parts[5]->text;
+    if (out.keep != texts_) out.keep = texts_;  // (a reference count touched only when the texts are renewed)
   }
-  last_ = std::move(out);
   return last_;
 }
 
 // `],"affiliates":…,"notes":…,"effect":…}`, from the cache: by what affiliates() set and the strictest listing.
-const std::shared_ptr<const HashedText>& PartyScreen::tail_text(const Result& r) {
-  std::string& key = key_;
-  key.assign(r.tail_key).append(1, '\x1e');
-  if (r.strictest)
-    key.append(r.strictest->entry).append(1, '\x1f').append(r.strictest->list).append(1, '\x1f')
-        .append(to_string(r.strictest->verdict)).append(1, '\x1f').append(to_string(r.strictest->review));
-  std::shared_ptr<const HashedText>& tail = tails_[key];
+const HashedText* PartyScreen::tail_text(const Result& r) {
+  // Most records: no owners and no listing, one of four tails (no lookup by text).
+  const bool fixed = !r.strictest && r.fixed_tail >= 0;
+  if (!fixed) {
+    key_.assign(r.tail_key).append(1, '\x1e');
+    if (r.strictest)
+      key_.append(r.strictest->entry).append(1, '\x1f').append(r.strictest->list).append(1, '\x1f')
+          .append(to_string(r.strictest->verdict)).append(1, '\x1f').append(to_string(r.strictest->review));
+  }
+  const HashedText*& tail = fixed ? fixed_tails_[static_cast<size_t>(r.fixed_tail)] : tails_[key_];
   if (tail) return tail;
   tail_.assign("],\"affiliates\":").append(*r.affiliates).append(",\"notes\":").append(*r.notes).append(",\"effect\":");
   if (r.strictest) {
@@ -503,14 +582,13 @@ const std::shared_ptr<const HashedText>& PartyScreen::tail_text(const Result& r)
     tail_.append("null");
   }
   tail_ += '}';
-  tail = std::make_shared<const HashedText>(tail_);
+  tail = keep_text(tail_);
   return tail;
 }
 
 // `,{"role":…,"name":…,"country":…,"normalized":…,"outcome":…,"matches":[…]}` for a party, kept with its NameEval.
-const std::shared_ptr<const HashedText>& PartyScreen::party_text(size_t role_index, const char* role,
-                                                                 std::string_view name, const std::string& country,
-                                                                 const NameEval& e) {
+const HashedText* PartyScreen::party_text(size_t role_index, const char* role, std::string_view name,
+                                          const std::string& country, const NameEval& e) {
   NameEval::Part& part = e.parts[role_index];
   if (part.text && part.country == country) return part.text;
   std::string text = ",{\"role\":\"";
@@ -518,7 +596,7 @@ const std::shared_ptr<const HashedText>& PartyScreen::party_text(size_t role_ind
   append_json_string(text, name);
   text.append(",\"country\":\"").append(country).append("\",").append(e.tail);
   part.country = country;
-  part.text = std::make_shared<const HashedText>(std::move(text));
+  part.text = keep_text(std::move(text));
   return part.text;
 }
 

@@ -52,12 +52,16 @@ struct PartyOutcome {
   Review review = Review::none;           // at least this review, when verdict is LICENSE_REQUIRED
   bool error = false;                     // a possible match not resolved, or owners that do not add up
   std::string error_field, error_message; // e.g. "end_user", "possible match: …; resolve it (--resolutions)"
-  std::string json;                       // `,"screening":{…}` to follow the notes in the decision's JSON
-  // The same member in the parts the trace store keeps it as (docs/trace.md): json is parts[0] (the head, up to
-  // `"parties":[`), then parts[1..4] (end_user, consignee, intermediate_consignee, purchaser: each `,{…}` or null
-  // when the party is not given) with the first one's leading comma dropped, then parts[5] (the tail, `],…}`).
-  // A log repeats them: each is shared with PartyScreen's caches and hashed once. All null without evidence.
-  std::array<std::shared_ptr<const HashedText>, 6> parts;
+  // The decision's `,"screening":{…}` member (to follow the notes in its JSON), in the parts the trace store keeps
+  // it as (docs/trace.md): parts[0] (the head, up to `"parties":[`), then parts[1..4] (end_user, consignee,
+  // intermediate_consignee, purchaser: each `,{…}`, or null when the party is not given), then parts[5] (the tail,
+  // `],…}`). A log repeats them: each is made and hashed once, owned by `keep` (which the parts stay valid as long
+  // as). All null without evidence, and for records that are not shipments.
+  std::array<const HashedText*, 6> parts{};
+  std::shared_ptr<const void> keep;
+  // The member's pieces in order (the first party's leading comma dropped; empty where a part is null).
+  std::array<std::string_view, 6> pieces() const;
+  std::string json() const;  // the pieces joined ("" without evidence)
 };
 
 // Screens one record's parties. One per thread (a Screener's cache and ICU state are not shared); results are
@@ -83,20 +87,27 @@ class PartyScreen {
   struct Result;
   const NameEval& judge(std::string_view name, const std::string& country);
   const NameEval& judge_exactly(std::string_view name, const std::string& country);
-  const std::shared_ptr<const HashedText>& party_text(size_t role_index, const char* role, std::string_view name,
-                                                      const std::string& country, const NameEval& e);
-  const std::shared_ptr<const HashedText>& tail_text(const Result& r);
+  const HashedText* party_text(size_t role_index, const char* role, std::string_view name, const std::string& country,
+                               const NameEval& e);
+  const HashedText* tail_text(const Result& r);
+  const HashedText* keep_text(std::string text);
+  void trim();
   void affiliates(const Facts& f, Day d, Result& r);
   const OwnersEval& owners_eval(std::string_view owners_text, bool in_force);
   std::shared_ptr<const PartyLists> lists_;
   bool evidence_;
   Screener screener_;
-  std::unordered_map<std::string, std::unique_ptr<NameEval>> names_;  // by name and country: verdict, evidence
-  // The stored parts (PartyOutcome::parts): the head, once; each party's kept with its NameEval, by role (and the
-  // country it was written with); the tails by what they depend on (few: the affiliates rule in force or not, the
-  // Red Flag note, the owners, the effect).
-  std::shared_ptr<const HashedText> head_;
-  std::unordered_map<std::string, std::shared_ptr<const HashedText>> tails_;  // by Result::tail_key and effect
+  std::vector<std::unique_ptr<NameEval>> names_;  // by name and country (name_slots_): verdict, evidence
+  std::vector<NameEval*> name_slots_;             // open addressing over names_ (see judge_exactly)
+  // The stored parts (PartyOutcome::parts), owned by texts_ (a record's outcome shares it, so a text outlives the
+  // caches until the last decision that shows it is written): the head; each party's, kept with its NameEval, by
+  // role (and the country it was written with); the tails by what they depend on (few: the affiliates rule in force
+  // or not, the Red Flag note, the owners, the effect). Emptied together, between records, when they grow large.
+  struct Texts;
+  std::shared_ptr<Texts> texts_;
+  const HashedText* head_ = nullptr;
+  std::unordered_map<std::string, const HashedText*> tails_;  // by Result::tail_key and effect
+  std::array<const HashedText*, 4> fixed_tails_{};             // no owners, no listing: by Result::fixed_tail
   std::unordered_map<std::string, OwnersEval> owners_;  // by whether the rule is in force and the owners' text
   std::string key_, tail_;
   PartyOutcome none_, last_;

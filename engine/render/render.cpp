@@ -135,9 +135,9 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
       d.fees,  // 19
       ",\"fee_total_cents\":", std::string_view(total, static_cast<size_t>(tr.ptr - total)), ",\"fired\":",
       d.fired,  // 23
-      d.screening,  // 24
+      d.screening[0], d.screening[1], d.screening[2], d.screening[3], d.screening[4], d.screening[5],  // 24-29
       ",\"rulesets\":",
-      d.rulesets,  // 26
+      d.rulesets,  // 31
       ",\"input_sha256\":\"", str(d.input_sha256), "\",\"engine\":\"", str(d.engine), "\"}"};
   size_t size = 0;
   for (auto piece : pieces) size += piece.size();
@@ -150,8 +150,8 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
       if (i == 20) layout->fees_end = at;
       if (i == 23) layout->fired_begin = at;
       if (i == 24) layout->fired_end = at;
-      if (i == 26) layout->rulesets_begin = at;
-      if (i == 27) layout->rulesets_end = at;
+      if (i == 31) layout->rulesets_begin = at;
+      if (i == 32) layout->rulesets_end = at;
     }
     std::memcpy(w, pieces[i].data(), pieces[i].size());
     w += pieces[i].size();
@@ -161,7 +161,7 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
 
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d, JsonLayout* layout,
                         const std::string* fired, const Sha256* input_sha, const std::string* rulesets,
-                        std::string_view screening) {
+                        const std::array<std::string_view, 6>& screening) {
   thread_local std::string fees_text, fired_text, rulesets_text;
   std::string_view fees = "[]";
   if (d.fee_count) {

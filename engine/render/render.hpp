@@ -2,6 +2,7 @@
 // "Decisions") and human text.
 #pragma once
 
+#include <array>
 #include <string>
 
 #include "engine/base/hash.hpp"
@@ -28,11 +29,12 @@ std::string decision_json(const Program& p, const Record& r, const Decision& d, 
 // pass the fired array's text as rendered before for the same rules, classification and facts (`fired`), the
 // record's input SHA-256 (`input_sha`), and the rulesets array's text as rendered before for the same stretch of time
 // (`rulesets`); each must be exactly what would be computed here.
-// `screening`: the decision's screening member (PartyOutcome::json), placed after the notes ("" for none).
+// `screening`: the decision's screening member in its pieces (PartyOutcome::pieces()), placed after the notes
+// (all empty for none).
 void decision_json_into(std::string& out, const Program& p, const Record& r, const Decision& d,
                         JsonLayout* layout = nullptr, const std::string* fired = nullptr,
                         const Sha256* input_sha = nullptr, const std::string* rulesets = nullptr,
-                        std::string_view screening = {});
+                        const std::array<std::string_view, 6>& screening = {});
 // One element of the fired array: {"rule", "ruleset", "citation", "because"} of a rule that fired for `d`.
 void append_fired_entry(std::string& out, const Program& p, int rule_index, const Record& r, const Decision& d);
 // `,"notes":[…]`: one {"rule", "citation", "text"} per note rule that fired for `d`, in program order
@@ -56,7 +58,8 @@ struct DecisionParts {
   std::string_view id, type, as_of, classification, verdict, review, exception, fees, fired, rulesets, input_sha256,
       engine;
   int64_t fee_total_cents = 0;
-  std::string_view screening = {};  // `,"screening":{…}` (docs/screening.md §7) after the notes, or ""
+  // `,"screening":{…}` (docs/screening.md §7) after the notes, in pieces (PartyOutcome::pieces()), or all empty
+  std::array<std::string_view, 6> screening = {};
 };
 std::string decision_json_from_parts(const DecisionParts& d);
 

@@ -1,6 +1,7 @@
 // tollgate — the RFC 4180 CSV records that screening lists and resolution files are made of (internal to screen/).
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tollgate::screen_csv {
@@ -11,7 +12,7 @@ namespace tollgate::screen_csv {
 // stray quote never swallows the rest of the file (the rows after it are read as rows); text after a closing quote
 // is an error. `error` says why the record just returned cannot be read ("" if it can).
 struct CsvReader {
-  const std::string& s;
+  std::string_view s;
   size_t pos = 0;
   int line = 1;
   std::string error = {};

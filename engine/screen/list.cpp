@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,13 +24,15 @@ std::string trim(std::string_view s) {
   return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
 }
 
-std::vector<std::string> split_multi(const std::string& cell) {
+// A multi-valued CSL cell ("a; b; c"): its values, trimmed, the empty ones dropped.
+std::vector<std::string> split_multi(std::string_view cell) {
   std::vector<std::string> out;
-  std::string cur;
-  std::istringstream in(cell);
-  while (std::getline(in, cur, ';')) {
-    std::string t = trim(cur);
+  while (!cell.empty()) {
+    size_t semi = cell.find(';');
+    std::string t = trim(cell.substr(0, semi));
     if (!t.empty()) out.push_back(std::move(t));
+    if (semi == std::string_view::npos) break;
+    cell.remove_prefix(semi + 1);
   }
   return out;
 }
@@ -74,7 +77,7 @@ bool check_entry(ListEntry& e, ScreeningList& list) {
   return true;
 }
 
-void parse_csv(const std::string& bytes, ScreeningList& list) {
+void parse_csv(std::string_view bytes, ScreeningList& list) {
   screen_csv::CsvReader r{bytes};
   std::vector<std::string> cells;
   int line = 0;
@@ -96,10 +99,23 @@ void parse_csv(const std::string& bytes, ScreeningList& list) {
   }
   if (!col.count("name") || !col.count("source"))
     throw std::runtime_error(list.path + ": not a screening list: no header row with the CSL columns `source` and `name`");
-  auto get = [&](const char* name) -> std::string {
-    auto it = col.find(name);
-    return it == col.end() || it->second >= cells.size() ? std::string() : trim(cells[it->second]);
+  // The CSL columns' places in this file's header (npos: not given), looked up once.
+  enum Column { c_id, c_source, c_entity_number, c_type, c_programs, c_name, c_title, c_addresses, c_fr_notice,
+                c_start_date, c_end_date, c_license_requirement, c_license_policy, c_source_list_url, c_alt_names,
+                n_columns };
+  static constexpr const char* column_names[n_columns] = {
+      "_id", "source", "entity_number", "type", "programs", "name", "title", "addresses", "federal_register_notice",
+      "start_date", "end_date", "license_requirement", "license_policy", "source_list_url", "alt_names"};
+  size_t at[n_columns];
+  for (int c = 0; c < n_columns; ++c) {
+    auto it = col.find(column_names[c]);
+    at[c] = it == col.end() ? std::string::npos : it->second;
+  }
+  auto cell = [&](Column c) -> std::string_view {
+    return at[c] >= cells.size() ? std::string_view() : std::string_view(cells[at[c]]);
   };
+  auto get = [&](Column c) { return trim(cell(c)); };
+  list.entries.reserve(list.entries.size() + static_cast<size_t>(std::count(bytes.begin(), bytes.end(), '\n')));
   while (r.next(cells, line)) {
     if (!r.error.empty()) {  // a row not read costs only itself, and is reported
       ++list.rows;
@@ -110,12 +126,12 @@ void parse_csv(const std::string& bytes, ScreeningList& list) {
     ++list.rows;
     ListEntry e;
     e.line = line;
-    e.id = get("_id"), e.source = get("source"), e.entity_number = get("entity_number"), e.type = get("type");
-    e.programs = split_multi(get("programs")), e.name = get("name"), e.title = get("title");
-    e.addresses = split_multi(get("addresses")), e.federal_register_notice = get("federal_register_notice");
-    e.start_date = get("start_date"), e.end_date = get("end_date");
-    e.license_requirement = get("license_requirement"), e.license_policy = get("license_policy");
-    e.source_list_url = get("source_list_url"), e.alt_names = split_multi(get("alt_names"));
+    e.id = get(c_id), e.source = get(c_source), e.entity_number = get(c_entity_number), e.type = get(c_type);
+    e.programs = split_multi(cell(c_programs)), e.name = get(c_name), e.title = get(c_title);
+    e.addresses = split_multi(cell(c_addresses)), e.federal_register_notice = get(c_fr_notice);
+    e.start_date = get(c_start_date), e.end_date = get(c_end_date);
+    e.license_requirement = get(c_license_requirement), e.license_policy = get(c_license_policy);
+    e.source_list_url = get(c_source_list_url), e.alt_names = split_multi(cell(c_alt_names));
     for (const auto& a : e.addresses) add_country(e, address_country(a));
     if (check_entry(e, list)) list.entries.push_back(std::move(e));
   }
@@ -204,7 +220,7 @@ ScreeningList parse_screening_list(const std::string& bytes, const std::string& 
   list.sha256 = sha256_hex(bytes);
   size_t first = bytes.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   if (first != std::string::npos && (bytes[first] == '{' || bytes[first] == '[')) parse_json(bytes, list);
-  else parse_csv(bytes.substr(bytes.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0), list);
+  else parse_csv(std::string_view(bytes).substr(bytes.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0), list);
   if (list.date.empty()) {
     static const std::regex in_name(R"((\d{4}-\d{2}-\d{2}))");
     std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
@@ -217,9 +233,11 @@ ScreeningList parse_screening_list(const std::string& bytes, const std::string& 
 ScreeningList read_screening_list(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot read the screening list");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_screening_list(ss.str(), path);
+  std::string bytes;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) bytes.append(buf, static_cast<size_t>(in.gcount()));
+  if (in.bad()) throw std::runtime_error(path + ": cannot read the screening list");
+  return parse_screening_list(bytes, path);
 }
 
 std::string synthetic_list_csv(int entries, uint64_t seed) {

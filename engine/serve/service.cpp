@@ -82,9 +82,10 @@ class Judge {
     Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
     // With `serve --lists`: the record's parties screened as `check --lists` does (engine/parties).
     PartyScreen* parties = thread_party_screen(e_);
-    const std::string* screening = parties ? &parties->apply(r.facts, r.kind, day, d).json : nullptr;
+    thread_local std::string screening_text;
+    if (parties) screening_text = parties->apply(r.facts, r.kind, day, d).json();
     if (d.failed) return reject(r, "evaluation", d.error().code, d.error().field, d.error().message, raw, out);
-    decision(r, d, day, out, screening);
+    decision(r, d, day, out, parties ? &screening_text : nullptr);
   }
 
   // `screening`: the decision's screening member (null without lists), put after the notes; the decision log keeps

@@ -552,6 +552,7 @@ void TraceStore::rollback() {
   last_seal_link_ = tx_seal_link0_;
   texts_.clear();  // ids added in the rolled-back transaction are gone
   by_key_.clear();
+  by_serial_.assign(by_serial_.size(), {0, 0});
   outcomes_.clear();
 }
 
@@ -584,7 +585,7 @@ void TraceStore::add(int64_t run_id, const Entry& entry, const char* texts) {
     int rc = SQLITE_OK;
     for (int i = 0; i < 6; ++i) {  // the screening member's parts (NULL where absent)
       const auto& part = e->screening[static_cast<size_t>(i)];
-      rc |= part ? sqlite3_bind_int64(q, 16 + i, text_id(part->text, part->sha)) : sqlite3_bind_null(q, 16 + i);
+      rc |= part ? sqlite3_bind_int64(q, 16 + i, text_id(*part)) : sqlite3_bind_null(q, 16 + i);
     }
     rc |= sqlite3_bind_int64(q, 1, seq) | sqlite3_bind_int64(q, 2, run_id) |
              sqlite3_bind_int64(q, 3, static_cast<int64_t>(e->file)) |
@@ -692,6 +693,13 @@ int64_t TraceStore::outcome_id(const Entry& e) {
   find_outcome_->reset();
   outcomes_.emplace(key, id);
   return id;
+}
+
+int64_t TraceStore::text_id(const HashedText& t) {
+  if (by_serial_.empty()) by_serial_.assign(65536, {0, 0});  // (serials start at 1: 0 is no text)
+  auto& slot = by_serial_[t.serial & (by_serial_.size() - 1)];
+  if (slot.first != t.serial) slot = {t.serial, text_id(t.text, t.sha)};
+  return slot.second;
 }
 
 int64_t TraceStore::text_id(std::string_view text, const Sha256& sha) {
@@ -934,7 +942,7 @@ void read_decision(SQLite::Statement& q, Shared& shared, TraceStore::Shown& s, S
                       input,
                       shared.engine(s.run),
                       q.getColumn(8).getInt64(),
-                      screening};
+                      {std::string_view(screening)}};
   s.json = decision_json_from_parts(parts);
   s.subject.assign(text_of(q.getColumn(11)));
   s.verdict = o.verdict;

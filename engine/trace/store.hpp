@@ -108,7 +108,8 @@ struct Entry {
   Sha256 fired_sha{};       // SHA-256 of `fired`, computed by the worker once per text: the writer knows texts by it
   // The screening member in its parts (PartyOutcome::parts: head, the four parties, tail; null where absent), all
   // null for a decision without screening. Stored as shared texts: a log repeats each party's evidence.
-  std::array<std::shared_ptr<const HashedText>, 6> screening;
+  std::array<const HashedText*, 6> screening{};
+  std::shared_ptr<const void> screening_keep;  // owns what `screening` points to (PartyOutcome::keep)
   Sha256 input_sha{};
   // rejects
   const char* stage = "";
@@ -236,6 +237,7 @@ class TraceStore {
   std::unique_ptr<SQLite::Database> db_;
   // The id of a text in `texts` (found by its SHA-256, given), adding it if new.
   int64_t text_id(std::string_view text, const Sha256& sha);
+  int64_t text_id(const HashedText& t);  // the same, known by its serial once stored
   struct ShaHash {
     size_t operator()(const Sha256& h) const {
       size_t v;
@@ -266,6 +268,9 @@ class TraceStore {
   std::map<OutcomeKey, int64_t> outcomes_;
   std::unordered_map<Sha256, int64_t, ShaHash> texts_;  // a cache of `texts`: id by the text's SHA-256
   std::unordered_map<const void*, int64_t> by_key_;    // rulesets_key -> text id
+  // HashedText::serial -> text id (screening parts), direct-mapped by the serial's low bits (serials are handed
+  // out in sequence, so the texts in use rarely collide; a collision only costs a lookup by hash).
+  std::vector<std::pair<uint64_t, int64_t>> by_serial_;
   int64_t last_seq_ = 0, last_seal_ = 0;
   Sha256 last_link_{}, last_seal_link_{};  // of the last row, of the last seal
   // The open transaction: where it started, and what it added so far.

@@ -36,9 +36,9 @@ Judged judge(PartyScreen& ps, const Record& r) {
   Judged j;
   j.d = evaluate(test::bundled(), r.facts, r.base_cents, r.date, EvalOptions{});
   const PartyOutcome& o = ps.apply(r.facts, r.kind, r.date, j.d);
-  if (!o.json.empty()) {
+  if (!o.json().empty()) {
     std::string member = "{";
-    member.append(o.json, 1);
+    member.append(o.json(), 1);
     member += '}';
     j.screening = nlohmann::json::parse(member)["screening"];
   }
@@ -175,7 +175,7 @@ TEST_CASE("parties: review policy as the list states it; the JSON member goes af
   Judged b = judge(ps, r);
   CHECK(ps.cache_hits() > hits);  // the second time, the party is known by name (and country)
   CHECK(a.screening == b.screening);
-  std::string json = with_screening(decision_json(test::bundled(), r, a.d), ps.screen(r.facts, r.kind, r.date).json);
+  std::string json = with_screening(decision_json(test::bundled(), r, a.d), ps.screen(r.facts, r.kind, r.date).json());
   CHECK(nlohmann::json::accept(json));
   std::string text = decision_text_from_json(json, record_subject(r));
   CHECK(text.find("screening gives LICENSE_REQUIRED, review presumption_of_denial (EL entry pub-sophgo)") !=
