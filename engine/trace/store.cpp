@@ -270,14 +270,14 @@ Sha256 run_state(SQLite::Database& db, int64_t run) {
 
 // Makes a new store whole or not at all: the schema is written to a file of its own, which is then linked under
 // the store's name (a kill before that leaves no store, only that file; one after it, an empty store that verifies).
-void TraceStore::create(const std::string& path) {
+void TraceStore::create(const std::string& path, int page_size) {
   namespace fs = std::filesystem;
   std::string tmp = path + ".new-" + std::to_string(::getpid());
   fs::remove(tmp);
   fs::remove(tmp + "-journal");
   {
     SQLite::Database db(tmp, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("PRAGMA page_size = 65536");
+    db.exec("PRAGMA page_size = " + std::to_string(page_size));
     SQLite::Transaction tx(db);
     db.exec(schema_sql);
     SQLite::Statement m(db, "INSERT INTO meta VALUES ('schema', ?)");
@@ -295,7 +295,7 @@ void TraceStore::create(const std::string& path) {
   }
 }
 
-TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
+TraceStore::TraceStore(const std::string& path, Mode mode, int page_size) : path_(path) {
   namespace fs = std::filesystem;
   // SQLite's memory statistics take a global lock on every allocation; tollgate never reads them (measured: 6 % of
   // an insert). This must precede SQLite's initialisation, so the first store opened does it, once.
@@ -305,7 +305,7 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
   if (mode == Mode::read && !exists) throw std::runtime_error("no trace store at '" + path + "'");
   if (mode == Mode::write && (!exists || fs::file_size(path) == 0)) {
     try {
-      create(path);
+      create(path, page_size);
     } catch (const SQLite::Exception& e) {
       throw std::runtime_error("cannot create trace store '" + path + "': " + e.what());
     }

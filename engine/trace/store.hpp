@@ -155,8 +155,10 @@ class TraceStore {
  public:
   enum class Mode { read, write };
   // Opens (write: creates if missing) a store. Throws std::runtime_error with a clear message if the file is not a
-  // tollgate store, has another schema, or is locked by another writer.
-  TraceStore(const std::string& path, Mode mode);
+  // tollgate store, has another schema, or is locked by another writer. `page_size` (bytes, a power of two from
+  // 512 to 65536) applies to a store this call creates: large pages suit an audit's long transactions, small ones
+  // a server's many small commits (each commit writes every page it changed, and journals the ones that existed).
+  TraceStore(const std::string& path, Mode mode, int page_size = 65536);
   ~TraceStore();
   TraceStore(const TraceStore&) = delete;
   TraceStore& operator=(const TraceStore&) = delete;
@@ -230,7 +232,7 @@ class TraceStore {
 
  private:
   void prepare_writes();
-  void create(const std::string& path);
+  void create(const std::string& path, int page_size);
   void seal(int64_t run);  // inside a transaction: the run's state, chained; the run's head set to its link
   void set_status(int64_t run, const char* status, const std::string& finished_at, const std::string& note);
   std::string path_;
