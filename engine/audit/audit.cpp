@@ -43,6 +43,7 @@
 #include "engine/base/date.hpp"
 #include "engine/base/country.hpp"
 #include "engine/base/hash.hpp"
+#include "engine/render/reasons.hpp"
 #include "engine/render/render.hpp"
 #include "engine/records/stream.hpp"
 
@@ -444,88 +445,9 @@ class Worker {
     last_month_ = nullptr;
   }
 
-  uint64_t hits_ = 0, misses_ = 0;
+  const ReasonsCache& reasons() const { return reasons_; }
 
  private:
-  // Cache keys: values appended as bytes, exactly (never a hash alone).
-  template <class T>
-  static void put(std::string& key, const T& v) {
-    key.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  // The values of the fields given by bit masks (Rule::reads, reads_text), each with whether it is given.
-  static void put_reads(std::string& key, const Facts& f, uint64_t nums, uint32_t texts) {
-    for (uint64_t bits = nums; bits; bits &= bits - 1) {
-      int s = std::countr_zero(bits);
-      bool has = f.has(s);
-      put(key, has);
-      if (has) put(key, f.num[static_cast<size_t>(s)]);
-    }
-    for (uint32_t bits = texts; bits; bits &= bits - 1) {
-      int t = std::countr_zero(bits);
-      bool has = f.has_text(t);
-      put(key, has);
-      if (has) {
-        auto v = f.text(t);
-        put(key, v.size());
-        key.append(v);
-      }
-    }
-  }
-  // A record's reasons depend only on the rules in force, its class, the rules that fired and the fields those rules
-  // read (Rule::reads; the as-of date only if one of them reads it, like the foundry rules' dates): the key of the
-  // reasons cache.
-  void fired_key(const Facts& f, const Decision& d, Day day) {
-    uint64_t nums = 0;
-    uint32_t texts = 0;
-    bool date = false;
-    for (size_t i = 0; i < d.fired.size(); ++i)
-      for (uint64_t bits = d.fired[i]; bits; bits &= bits - 1) {
-        const Rule& r = p_.rules[i * 64 + static_cast<size_t>(std::countr_zero(bits))];
-        nums |= r.reads;
-        texts |= r.reads_text;
-        date |= r.reads_as_of;
-      }
-    key_.clear();
-    put(key_, d.active);
-    put(key_, d.klass);
-    put(key_, d.fired);
-    put(key_, f.kind);
-    if (date) put(key_, day);
-    put_reads(key_, f, nums, texts);
-  }
-
-  // The fired array of a decision whose combination of rules and facts is new to the reasons cache, put together
-  // from each fired rule's own entry. A rule's entry depends on the rules in force, the class, the record kind and
-  // what that rule reads, so entries repeat far more than whole arrays do: most are not rendered again.
-  void fired_text(const Record& r, const Decision& d, Day day, std::string& out) {
-    out = "[";
-    bool first = true;
-    for (size_t i = 0; i < p_.rules.size(); ++i) {
-      if (!d.has_fired(static_cast<int>(i))) continue;
-      const Rule& rule = p_.rules[i];
-      const Facts& f = r.facts;
-      rule_key_.clear();
-      put(rule_key_, i);
-      put(rule_key_, d.active);
-      put(rule_key_, d.klass);
-      put(rule_key_, f.kind);
-      if (rule.reads_as_of) put(rule_key_, day);
-      put_reads(rule_key_, f, rule.reads, rule.reads_text);
-      auto it = rule_cache_.find(rule_key_);
-      if (it == rule_cache_.end()) {
-        if (rule_cache_.size() >= 16384) rule_cache_.clear();  // bounded memory
-        std::string entry;
-        append_fired_entry(entry, p_, static_cast<int>(i), r, d);
-        it = rule_cache_.emplace(rule_key_, std::move(entry)).first;
-      }
-      if (!first) out += ',';
-      first = false;
-      out += it->second;
-    }
-    out += ']';
-    append_notes(out, p_, d);  // the notes follow the fired array (render.hpp, JsonLayout); they depend on the same rules
-  }
-
   static Entry& next(Result& out) {
     if (out.used == out.entries.size()) out.entries.emplace_back();
     Entry& e = out.entries[out.used++];
@@ -535,6 +457,7 @@ class Worker {
     e.rule = -1;
     e.id = e.as_of = e.subject = e.fees = e.rulesets = TextRef{};
     e.code = e.field = e.message = e.raw = e.json = TextRef{};
+    e.screening = {};  // (its owner, screening_keep, is replaced only when it changes)
     return e;
   }
   static TextRef put(Result& out, std::string_view s) {
@@ -646,15 +569,12 @@ class Worker {
         JsonLayout layout;
         e.input_sha = sha256(r.canonical);
         // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
-        // render them once per such combination (a log repeats them) and reuse the text.
-        fired_key(r.facts, d, day);
-        auto hit = fired_cache_.find(key_);
-        (hit != fired_cache_.end() ? hits_ : misses_)++;
+        // rendered once per such combination (a log repeats them) and reused (engine/render/reasons.hpp).
+        const ReasonsCache::Reasons& reasons = reasons_.get(r, d, day);
         auto rs = rulesets_text_.find(d.active);
-        if (hit == fired_cache_.end()) fired_text(r, d, day, fired_);
         // The screening member follows the notes; the store keeps it in its parts (each party's evidence once).
-        decision_json_into(json_, p_, r, d, &layout, hit != fired_cache_.end() ? hit->second.first.get() : &fired_,
-                           &e.input_sha, rs != rulesets_text_.end() ? &rs->second : nullptr,
+        decision_json_into(json_, p_, r, d, &layout, reasons.text.get(), &e.input_sha,
+                           rs != rulesets_text_.end() ? &rs->second : nullptr,
                            screened ? screened->pieces() : std::array<std::string_view, 6>{});
         if (screened) {
           e.screening = screened->parts;
@@ -663,15 +583,8 @@ class Worker {
         e.sha = sha256(json_);
         auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json_).substr(from, end - from)); };
         e.fees = part(layout.fees_begin, layout.fees_end);
-        if (hit != fired_cache_.end()) {
-          e.fired = hit->second.first;
-          e.fired_sha = hit->second.second;
-        } else {
-          e.fired = std::make_shared<const std::string>(fired_);
-          e.fired_sha = sha256(fired_);
-          if (fired_cache_.size() >= 16384) fired_cache_.clear();  // bounded memory
-          fired_cache_.emplace(key_, std::make_pair(e.fired, e.fired_sha));
-        }
+        e.fired = reasons.text;
+        e.fired_sha = reasons.sha;
         // The rulesets array is the same for every record judged in one stretch of time: send its text only the
         // first time this worker meets that stretch (the writer then knows it by its key).
         if (rs == rulesets_text_.end()) {
@@ -712,10 +625,8 @@ class Worker {
   bool store_;
   Record rec_;
   std::unordered_map<const void*, std::string> rulesets_text_;  // by stretch of time; sent once to the writer
-  std::string key_;
-  std::unordered_map<std::string, std::pair<std::shared_ptr<const std::string>, Sha256>> fired_cache_;
-  std::unordered_map<std::string, std::string> rule_cache_;  // one fired rule's entry, by what it depends on
-  std::string rule_key_, fired_, subject_;
+  ReasonsCache reasons_{p_};
+  std::string subject_;
   ClassCache cache_;
   std::unique_ptr<PartyScreen> parties_;  // with --lists: this worker's screener (its caches are its own)
   std::string json_;
@@ -1176,7 +1087,8 @@ void AuditRun::work(Pipeline& p) {
   note_cpu("worker");
   if (std::getenv("TOLLGATE_AUDIT_STATS")) {
     std::lock_guard lk(stats_m);
-    stats_text += "  reasons cache: " + std::to_string(w.hits_) + " hits, " + std::to_string(w.misses_) + " misses\n";
+    stats_text += "  reasons cache: " + std::to_string(w.reasons().hits()) + " hits, " + std::to_string(w.reasons().misses()) +
+                  " misses\n";
   }
   if (--p.workers_left == 0) p.done.finish();
 }

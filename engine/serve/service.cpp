@@ -12,6 +12,7 @@
 #include "engine/base/number.hpp"
 #include "engine/base/text.hpp"
 #include "engine/eval/evaluate.hpp"
+#include "engine/render/reasons.hpp"
 #include "engine/render/render.hpp"
 #include "engine/serve/screening.hpp"
 
@@ -53,24 +54,32 @@ TextRef put(std::string& texts, std::string_view s) {
   return ref;
 }
 
-// The classification cache of this thread for these rules (a ClassCache is 400 kB: one per thread, not per
-// request). It is keyed by ActiveSet addresses, so it is emptied when the rules change.
-ClassCache& thread_cache(const Engine& e) {
+// This thread's caches for these rules: the classification cache (a ClassCache is 400 kB: one per thread, not per
+// request) and the reasons cache (engine/render/reasons.hpp: a log of orders repeats its fired arrays). Both are
+// keyed by the Program's addresses, so they are made again when the rules change.
+struct ThreadCaches {
+  explicit ThreadCaches(const Program& p) : reasons(p) {}
+  ClassCache classes;
+  ReasonsCache reasons;
+};
+ThreadCaches& thread_caches(const Engine& e) {
   thread_local const Program* program = nullptr;
   thread_local uint64_t generation = 0;
-  thread_local std::unique_ptr<ClassCache> cache;
-  if (!cache || program != e.program.get() || generation != e.generation) {
-    cache = std::make_unique<ClassCache>();
+  thread_local std::unique_ptr<ThreadCaches> caches;
+  if (!caches || program != e.program.get() || generation != e.generation) {
+    caches.reset();
+    caches = std::make_unique<ThreadCaches>(*e.program);
     program = e.program.get();
     generation = e.generation;
   }
-  return *cache;
+  return *caches;
 }
 
 // Builds what judging one record gives: its JSON (appended to `out`) and its trace store entry.
 class Judge {
  public:
-  Judge(const Engine& e, const JudgeOptions& o, Judgement& j) : e_(e), o_(o), j_(j), cache_(thread_cache(e)) {}
+  Judge(const Engine& e, const JudgeOptions& o, Judgement& j)
+      : e_(e), o_(o), j_(j), caches_(thread_caches(e)), cache_(caches_.classes) {}
 
   // `raw` is the record as sent (kept with a reject).
   void record(const Record& r, std::string_view raw, std::string& out) {
@@ -94,7 +103,8 @@ class Judge {
     JsonLayout layout;
     Entry e;
     e.input_sha = sha256(r.canonical);
-    decision_json_into(json_, *e_.program, r, d, &layout, nullptr, &e.input_sha);
+    const ReasonsCache::Reasons& reasons = caches_.reasons.get(r, d, day);
+    decision_json_into(json_, *e_.program, r, d, &layout, reasons.text.get(), &e.input_sha);
     if (screening && !screening->empty()) {
       json_.insert(layout.fired_end, *screening);
       const size_t n = screening->size();
@@ -122,9 +132,14 @@ class Judge {
     auto part = [&](size_t from, size_t end) { return std::string_view(json_).substr(from, end - from); };
     e.fees = put(log.texts, part(layout.fees_begin, layout.fees_end));
     e.rulesets = put(log.texts, part(layout.rulesets_begin, layout.rulesets_end));
-    auto fired = std::make_shared<const std::string>(part(layout.fired_begin, layout.fired_end));
-    e.fired_sha = sha256(*fired);
-    e.fired = std::move(fired);
+    if (screening && !screening->empty()) {  // the log keeps the screening member with the fired rules and notes
+      auto fired = std::make_shared<const std::string>(part(layout.fired_begin, layout.fired_end));
+      e.fired_sha = sha256(*fired);
+      e.fired = std::move(fired);
+    } else {
+      e.fired = reasons.text;
+      e.fired_sha = reasons.sha;
+    }
     log.entries.push_back(std::move(e));
     int slot = verdict_slot(d.verdict);
     ++j_.counts[static_cast<size_t>(slot)];
@@ -157,6 +172,7 @@ class Judge {
   const Engine& e_;
   const JudgeOptions& o_;
   Judgement& j_;
+  ThreadCaches& caches_;
   ClassCache& cache_;
   std::string json_;
 };
