@@ -242,8 +242,9 @@ struct PartyScreen::Texts {
   size_t bytes = 0;
 };
 
-PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence)
-    : lists_(std::move(lists)), evidence_(evidence), screener_(Screener::ShareIndex{}, *lists_->index) {
+PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence, size_t cache_limit)
+    : lists_(std::move(lists)), evidence_(evidence), cache_limit_(std::max<size_t>(cache_limit, 4)),
+      screener_(Screener::ShareIndex{}, *lists_->index) {
   texts_ = std::make_shared<Texts>();
   if (evidence_) head_ = keep_text(",\"screening\":{" + lists_->lists_json + ",\"parties\":[");
 }
@@ -258,9 +259,9 @@ const HashedText* PartyScreen::keep_text(std::string text) {
 // OwnersEvals): the caches that point to texts are emptied with them, and new texts go to a new Texts (the old one
 // lives on while a decision not yet written shows its texts).
 void PartyScreen::trim() {
-  if (owners_.size() >= 65536) owners_.clear();
-  if (screener_.cache_size() < 262144 && names_.size() < 262144 && tails_.size() < 65536 &&
-      texts_->all.size() < 262144 && texts_->bytes < (64u << 20))
+  if (owners_.size() >= cache_limit_ / 4) owners_.clear();
+  if (screener_.cache_size() < cache_limit_ && names_.size() < cache_limit_ && tails_.size() < cache_limit_ / 4 &&
+      texts_->all.size() < cache_limit_ && texts_->bytes < (64u << 20))
     return;
   names_.clear();
   name_slots_.clear();

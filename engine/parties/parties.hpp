@@ -70,7 +70,9 @@ struct PartyOutcome {
 class PartyScreen {
  public:
   // `evidence` false: verdicts only, no JSON (an audit without a store renders nothing).
-  explicit PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence = true);
+  // `cache_limit`: the caches are emptied between records when one of them holds that many results (names, the
+  // Screener's results, texts; a quarter of it for tails and owners): bounded memory. Small only in tests.
+  explicit PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence = true, size_t cache_limit = 262144);
   ~PartyScreen();
   // The outcome for a shipment's parties on day `d` (other record kinds: nothing screened, an empty json). The
   // reference is valid until the next call.
@@ -96,6 +98,7 @@ class PartyScreen {
   const OwnersEval& owners_eval(std::string_view owners_text, bool in_force);
   std::shared_ptr<const PartyLists> lists_;
   bool evidence_;
+  size_t cache_limit_;
   Screener screener_;
   std::vector<std::unique_ptr<NameEval>> names_;  // by name and country (name_slots_): verdict, evidence
   std::vector<NameEval*> name_slots_;             // open addressing over names_ (see judge_exactly)

@@ -222,3 +222,47 @@ TEST_CASE("parties: verdicts only (an audit without a store) decide exactly as w
   CHECK(listed == 5);  // Huawei, Sophgo, 50 %, 25+25, indirect
   CHECK(failed == 2);  // owners over 100 %, the possible match
 }
+
+TEST_CASE("parties: emptying the caches between records changes no decision, and earlier parts stay valid") {
+  // A PartyScreen whose caches hold at most 4 results renews them every few records (in an audit, at 262,144):
+  // each decision must be byte for byte what a PartyScreen that never empties them gives, and the parts an outcome
+  // handed out (a trace store Entry keeps them until written) must stay readable after a renewal.
+  PartyScreen tiny(sample_lists(), true, 4), fresh(sample_lists(), true, 4), big(sample_lists());
+  const std::vector<std::string> users = {"Sophgo Technologies Ltd.", "Musterstadt Robotics GmbH",
+                                          "Huawei Technologies Co., Ltd.", "Alpha Clean Instruments GmbH",
+                                          "Rheinland Holding", "Example Denied Exporter LLC"};
+  std::vector<std::pair<std::shared_ptr<const void>, std::array<const HashedText*, 6>>> kept;
+  std::vector<std::string> kept_json;
+  int renewals = 0;
+  const void* last_owner = nullptr;
+  for (int i = 0; i < 60; ++i) {
+    const std::string extra = R"(,"end_user":")" + users[static_cast<size_t>(i) % users.size()] +
+                              R"(","consignee":")" + users[static_cast<size_t>(i * 7 + 3) % users.size()] + "\"";
+    Record r = shipment(extra, i % 2 ? "2026-11-15" : "2025-10-01");
+    Judged a = judge(tiny, r), b = judge(big, r);
+    CAPTURE(i);
+    CHECK(a.screening == b.screening);
+    // Nothing else keeps `fresh`'s outcomes: a renewal frees the texts no outcome shows any more.
+    CHECK(judge(fresh, r).screening == b.screening);
+    CHECK(a.d.verdict == b.d.verdict);
+    const PartyOutcome& o = tiny.screen(r.facts, r.kind, r.date);
+    CHECK(o.json() == big.screen(r.facts, r.kind, r.date).json());
+    renewals += o.keep.get() != last_owner;
+    last_owner = o.keep.get();
+    kept.emplace_back(o.keep, o.parts);
+    kept_json.push_back(o.json());
+  }
+  CHECK(renewals > 5);  // the small limit did renew the texts
+  for (size_t i = 0; i < kept.size(); ++i) {  // every outcome's parts, read after all the renewals
+    std::string joined;
+    bool first = true;
+    for (size_t k = 0; k < 6; ++k) {
+      const HashedText* t = kept[i].second[k];
+      if (!t) continue;
+      CHECK(t->sha == sha256(t->text));
+      joined.append(t->text, (k >= 1 && k <= 4 && first) ? 1 : 0);
+      if (k >= 1 && k <= 4) first = false;
+    }
+    CHECK(joined == kept_json[i]);
+  }
+}
