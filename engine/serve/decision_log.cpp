@@ -35,10 +35,15 @@ DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsy
   thread_ = std::thread([this] { writer(); });
 }
 
-DecisionLog::Expecting::Expecting(DecisionLog& log) : log_(log) { ++log_.expected_; }
+DecisionLog::Expecting::Expecting(DecisionLog& log) : log_(log) {
+  ++log_.expected_;
+  ++log_.started_;
+}
 
 DecisionLog::Expecting::~Expecting() {
-  if (--log_.expected_ == 0 && log_.window_open_) {
+  const bool none = --log_.expected_ == 0;
+  const uint64_t ended = ++log_.ended_;
+  if (log_.window_open_ && (none || ended >= log_.awaited_)) {
     std::lock_guard<std::mutex> lock(log_.mu_);  // (taken so that the writer is asleep or has not yet looked)
     log_.cv_.notify_one();
   }
@@ -101,8 +106,10 @@ void DecisionLog::writer() {
       // Requests being judged now will be queued in a moment: they join this group, up to `window` after the
       // last group was taken (never longer, however many keep coming; at once if none is being judged).
       if (expected_ > 0 && window_.count() > 0) {
+        awaited_ = started_.load();  // the judgements under way now (and those before them)
         window_open_ = true;
-        cv_.wait_until(lock, last_group_ + window_, [&] { return stopping_ || expected_ == 0; });
+        cv_.wait_until(lock, last_group_ + window_,
+                       [&] { return stopping_ || expected_ == 0 || ended_.load() >= awaited_.load(); });
         window_open_ = false;
       }
       group.swap(queue_);

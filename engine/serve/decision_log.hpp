@@ -47,11 +47,13 @@ class DecisionLog {
   // answered at once with request id "".
   void submit(LogBatch batch, Done done);
 
-  // Says that a request is being judged and will submit() in a moment: while any is, the writer holds a group
-  // open for up to `window` after the last commit began, so that the requests being judged join the commit
-  // instead of each costing one (a commit is the writer's main cost). The request's answer waits at most that
-  // much longer; a lone caller (nothing else being judged) is committed at once. Ends when the Expecting is
-  // destroyed (after submit()).
+  // Says that a request is being judged and will submit() in a moment: the writer, finding rows queued while
+  // requests are being judged, holds the group open until the judgements under way at that moment have ended
+  // (as many judgements as had started then), for at most `window` after the last commit began, so that they join
+  // the commit instead of each costing one (a commit is the writer's main cost). Requests that start later go to
+  // the next group: under a steady load a group is not held open for newcomers, whose wait would add to every
+  // answer. A lone caller (nothing else being judged) is committed at once. Ends when the Expecting is destroyed
+  // (after submit()).
   class Expecting {
    public:
     explicit Expecting(DecisionLog& log);
@@ -96,8 +98,11 @@ class DecisionLog {
   };
   std::map<std::pair<std::string, uint64_t>, RunState> runs_;  // (token, generation) -> run
   std::atomic<uint64_t> rows_{0}, commits_{0}, requests_{0}, failures_{0}, commit_ns_{0};
-  // The group window (Expecting): requests being judged, whether the writer waits for them, when it last took a group.
+  // The group window (Expecting): requests being judged, judgements started and ended so far, whether the writer
+  // waits, and for which: until `ended_` reaches `awaited_` (the judgements started when it looked), when it last
+  // took a group.
   std::atomic<int> expected_{0};
+  std::atomic<uint64_t> started_{0}, ended_{0}, awaited_{0};
   std::atomic<bool> window_open_{false};
   std::chrono::steady_clock::time_point last_group_{};
   std::chrono::microseconds window_ = window;
