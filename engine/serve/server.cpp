@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "engine/base/date.hpp"
 #include "engine/base/hash.hpp"
@@ -36,6 +38,7 @@ namespace {
 struct Target {
   std::string path;
   std::map<std::string, std::string> query;
+  std::vector<std::string> repeated;  // parameters given more than once (refused: which one would count?)
   std::string get(const std::string& k) const {
     auto it = query.find(k);
     return it == query.end() ? std::string() : it->second;
@@ -67,7 +70,13 @@ Target parse_target(std::string_view t) {
     size_t amp = rest.find('&');
     std::string_view kv = rest.substr(0, amp);
     size_t eq = kv.find('=');
-    out.query[percent_decode(kv.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1));
+    if (!kv.empty()) {  // ("a=1&&b=2", a trailing '&': nothing)
+      std::string key = percent_decode(kv.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1));
+      auto [it, fresh] = out.query.emplace(key, std::move(value));
+      if (!fresh && std::find(out.repeated.begin(), out.repeated.end(), key) == out.repeated.end())
+        out.repeated.push_back(key);
+    }
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -83,6 +92,28 @@ HttpReply json_reply(int status, std::string body) {
 
 HttpReply error_reply(int status, std::string_view code, std::string_view message) {
   return json_reply(status, error_body(status, code, message));
+}
+
+// The query parameters an endpoint reads: any other one, or one given twice, is a 400 naming it (a misspelt
+// `as_of` must not judge as of another date; of two values, neither is silently taken). nullopt: all fine.
+std::optional<std::string> query_problem(const Target& t, const std::string& endpoint,
+                                         const std::vector<std::string>& allowed) {
+  auto takes = [&] {
+    if (allowed.empty()) return endpoint + " takes no query parameters";
+    std::string s = endpoint + " takes ";
+    for (size_t i = 0; i < allowed.size(); ++i) s += (i ? ", " : "") + allowed[i];
+    return s;
+  };
+  for (const auto& [key, value] : t.query) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+    std::string near = allowed.empty() ? std::string() : closest(key, allowed);
+    return "unknown query parameter '" + shown + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+           ": " + takes();
+  }
+  if (!t.repeated.empty())
+    return "query parameter '" + t.repeated.front() + "' is given more than once: give it once";
+  return std::nullopt;
 }
 
 // A yes/no query parameter: absent, "", "1", "true", "yes" are read; anything else is a 400.
@@ -301,20 +332,40 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     r.headers.emplace_back("Allow", allowed);
     respond(std::move(r));
   };
-  auto get = [&](auto&& f) {
+  const std::string& p = t.path;
+  // Refuses the request for its query (400); an audit upload already spooled is dropped. True if refused.
+  auto refused = [&](const std::vector<std::string>& params) {
+    auto problem = query_problem(t, m + " " + endpoint_of(m, p), params);
+    if (!problem) return false;
+    if (!req.body_file.empty()) {
+      std::string name = std::filesystem::path(req.body_file).filename().string();  // upload-<id>.<ext>
+      audits->abandon(name.substr(7, name.rfind('.') - 7));
+    }
+    respond(error_reply(400, "tollgate.input.query", *problem));
+    return true;
+  };
+  auto get = [&](auto&& f, const std::vector<std::string>& params = {}) {
     if (m != "GET") return only("GET");
+    if (refused(params)) return;
     f();
   };
-  const std::string& p = t.path;
-  if (p == "/") return get([&] {
-      HttpReply r;
+  auto post = [&](const std::vector<std::string>& params) {
+    if (m != "POST") {
+      only("POST");
+      return false;
+    }
+    return !refused(params);
+  };
+  if (p == "/") {  // (the web page takes any query: a browser's link may carry one; the API is strict)
+    if (m != "GET") return only("GET");
+    HttpReply r;
       r.content_type = "text/html; charset=utf-8";
       r.body = web_index_html;
       r.headers.emplace_back("Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data: blob:; style-src 'unsafe-inline'; "
                              "script-src 'unsafe-inline'; connect-src 'self'");
-      respond(std::move(r));
-    });
+    return respond(std::move(r));
+  }
   if (p == "/healthz") return get([&] { respond(json_reply(200, healthz())); });
   if (p == "/metrics") return get([&] {
       auto s = log->stats();
@@ -326,14 +377,15 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     });
   if (p == "/v1/openapi.json") return get([&] { respond(json_reply(200, web_openapi_json)); });
   if (p == "/v1/rulesets") return get([&] { respond(json_reply(200, rulesets_json(*current()))); });
-  if (p == "/v1/catalog") return get([&] { respond(json_reply(200, catalog_json(*current(), t.get("q")))); });
-  if (p == "/v1/diff") return get([&] { diff(t, respond); });
+  if (p == "/v1/catalog") return get([&] { respond(json_reply(200, catalog_json(*current(), t.get("q")))); }, {"q"});
+  if (p == "/v1/diff")
+    return get([&] { diff(t, respond); }, {"as_of", "vs", "old_proposed", "new_proposed", "format"});
   if (p == "/v1/check" || p == "/v1/classify") {
-    if (m != "POST") return only("POST");
+    if (!post({"as_of", "include_proposed", "include_unenforced", "explain"})) return;
     return check(req, t, who, respond, p == "/v1/classify");
   }
   if (p == "/v1/reload") {
-    if (m != "POST") return only("POST");
+    if (!post({})) return;
     return background->post([this, respond] {
       Reload r = reload_now();
       std::string body = "{\"ok\":" + std::string(r.ok ? "true" : "false") +
@@ -343,12 +395,16 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     });
   }
   if (p == "/v1/audits") {
-    if (m != "POST") return only("POST");
+    if (!post({"format", "as_of", "include_proposed", "include_unenforced"})) return;
     return audit_upload(req, t, respond);
   }
-  if (p.rfind("/v1/audits/", 0) == 0) return get([&] { audit_get(t, respond); });
+  if (p.rfind("/v1/audits/", 0) == 0) {
+    bool report = p.size() > 7 && p.substr(p.size() - 7) == "/report";
+    return get([&] { audit_get(t, respond); }, report ? std::vector<std::string>{"format", "download"}
+                                                      : std::vector<std::string>{});
+  }
   if (p == "/v1/screen") {
-    if (m != "POST") return only("POST");
+    if (!post({})) return;
     Judgement j = screen_body(*current(), req.body);
     return respond(json_reply(j.status, std::move(j.body)));
   }

@@ -79,6 +79,15 @@ def check_cli_json(record, *flags):
     return out.stdout
 
 
+def err(body):
+    """The error object of an error body ({} if the body is not one)."""
+    try:
+        e = json.loads(body)
+    except ValueError:
+        return {}
+    return e.get("error", {}) if isinstance(e, dict) else {}
+
+
 def raw_exchange(port, data, wait=2.0):
     """Sends raw bytes; returns what the server answers before it closes (or `wait` passes)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=wait)
@@ -204,6 +213,35 @@ def test_errors(srv):
     st, h, body = srv.request("POST", "/v1/screen", {"name": "Huawei"})
     check(st == 503 and json.loads(body)["error"]["code"] == "tollgate.serve.no-lists",
           "POST /v1/screen without --lists: 503, says to start with --lists")
+
+
+def test_query_params(srv):
+    """An unknown query parameter (a misspelt as_of would judge as of the record's own date) or one given twice is a
+    400 naming it, on every API endpoint; the web page takes any query."""
+    st, h, body = srv.request("POST", "/v1/check?as_off=2026-03-01", H20)
+    e = err(body)
+    check(st == 400 and e.get("code") == "tollgate.input.query" and "'as_off'" in e.get("message", "") and
+          "did you mean 'as_of'" in e.get("message", ""), "a misspelt as_of: 400 naming it: " + body.decode()[:160])
+    st, h, body = srv.request("POST", "/v1/check?as_of=2025-09-01&as_of=2026-03-01", H20)
+    e = err(body)
+    check(st == 400 and e.get("code") == "tollgate.input.query" and "'as_of'" in e.get("message", ""),
+          "as_of given twice: 400 naming it: " + body.decode()[:160])
+    st, h, body = srv.request("POST", "/v1/check?explain=1&explain=0", H20)
+    check(st == 400, "explain given twice: 400")
+    st, h, body = srv.request("POST", "/v1/classify?as_of=2024-06-01&include_propsed=1", {"name": "H20"})
+    check(st == 400 and "include_propsed" in err(body).get("message", ""), "/v1/classify: unknown parameter")
+    for path in ["/v1/diff?as_of=2023-06-01&vs=2023-12-01&fromat=svg", "/v1/catalog?query=h20", "/healthz?x=1",
+                 "/v1/rulesets?as_of=2024-01-01", "/v1/audits/nope?verbose=1", "/v1/catalog?q=h20&q=mi3"]:
+        st, h, body = srv.request("GET", path)
+        check(st == 400 and err(body).get("code") == "tollgate.input.query", "GET %s: 400" % path)
+    st, h, body = srv.request("GET", "/v1/catalog?q=h20&")
+    check(st == 200, "a trailing '&' is not a parameter")
+    st, h, body = srv.request("GET", "/?from=mail")
+    check(st == 200 and b"<form" in body, "the web page takes any query")
+    spool = os.path.join(srv.dir, "spool")
+    st, h, body = srv.request("POST", "/v1/audits?as_off=2025-01-01", "id,date\n", {"Content-Type": "text/csv"})
+    check(st == 400 and "as_off" in err(body).get("message", "") and not os.listdir(spool),
+          "POST /v1/audits with an unknown parameter: 400, the upload dropped")
 
 
 def test_diff_metrics(srv):
@@ -458,6 +496,7 @@ def main():
         test_endpoints(srv)
         test_batches(srv)
         test_errors(srv)
+        test_query_params(srv)
         test_diff_metrics(srv)
         test_audit(srv)
         test_reload(srv, rules)
