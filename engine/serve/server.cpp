@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <ctime>
 #include <deque>
@@ -114,6 +115,28 @@ std::optional<std::string> query_problem(const Target& t, const std::string& end
   if (!t.repeated.empty())
     return "query parameter '" + t.repeated.front() + "' is given more than once: give it once";
   return std::nullopt;
+}
+
+// The media type of a Content-Type header ("application/json; charset=utf-8" -> "application/json"), lower case;
+// "" when there is none.
+std::string media_type(std::string_view content_type) {
+  std::string_view m = content_type.substr(0, content_type.find(';'));
+  while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) m.remove_prefix(1);
+  while (!m.empty() && (m.back() == ' ' || m.back() == '\t')) m.remove_suffix(1);
+  std::string out(m);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The Content-Types a POST endpoint reads (docs/server.md). A body without one is read as the first (JSON), or
+// for an audit upload by its `format` or its content.
+const std::vector<std::string>& accepted_types(const std::string& path) {
+  static const std::vector<std::string> check = {"application/json", "application/x-ndjson", "application/jsonl",
+                                                 "application/x-jsonlines", "text/csv"};
+  static const std::vector<std::string> json = {"application/json"};
+  static const std::vector<std::string> upload = {"text/csv", "application/x-ndjson", "application/jsonl",
+                                                  "application/x-jsonlines", "application/octet-stream"};
+  return path == "/v1/check" ? check : path == "/v1/audits" ? upload : json;
 }
 
 // A yes/no query parameter: absent, "", "1", "true", "yes" are read; anything else is a 400.
@@ -333,28 +356,44 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     respond(std::move(r));
   };
   const std::string& p = t.path;
-  // Refuses the request for its query (400); an audit upload already spooled is dropped. True if refused.
-  auto refused = [&](const std::vector<std::string>& params) {
-    auto problem = query_problem(t, m + " " + endpoint_of(m, p), params);
-    if (!problem) return false;
+  // Refuses the request for its query (400) or, for a POST with a body, its Content-Type (415); an audit upload
+  // already spooled is dropped. True if refused.
+  auto refused = [&](const std::vector<std::string>& params, bool body) {
+    std::optional<HttpReply> r;
+    const std::string endpoint = m + " " + endpoint_of(m, p);
+    if (auto problem = query_problem(t, endpoint, params)) {
+      r = error_reply(400, "tollgate.input.query", *problem);
+    } else if (body) {
+      const std::string type = media_type(req.content_type);
+      const auto& accepted = accepted_types(p);
+      if (!type.empty() && std::find(accepted.begin(), accepted.end(), type) == accepted.end()) {
+        std::string list;
+        for (size_t i = 0; i < accepted.size(); ++i) list += (i ? ", " : "") + accepted[i];
+        r = error_reply(415, "tollgate.serve.media-type",
+                        "Content-Type '" + (type.size() > 64 ? type.substr(0, 64) + "..." : type) + "' is not read by " +
+                            endpoint + "; send " + list);
+        r->headers.emplace_back("Accept-Post", list);
+      }
+    }
+    if (!r) return false;
     if (!req.body_file.empty()) {
       std::string name = std::filesystem::path(req.body_file).filename().string();  // upload-<id>.<ext>
       audits->abandon(name.substr(7, name.rfind('.') - 7));
     }
-    respond(error_reply(400, "tollgate.input.query", *problem));
+    respond(std::move(*r));
     return true;
   };
   auto get = [&](auto&& f, const std::vector<std::string>& params = {}) {
     if (m != "GET") return only("GET");
-    if (refused(params)) return;
+    if (refused(params, false)) return;
     f();
   };
-  auto post = [&](const std::vector<std::string>& params) {
+  auto post = [&](const std::vector<std::string>& params, bool body) {
     if (m != "POST") {
       only("POST");
       return false;
     }
-    return !refused(params);
+    return !refused(params, body);
   };
   if (p == "/") {  // (the web page takes any query: a browser's link may carry one; the API is strict)
     if (m != "GET") return only("GET");
@@ -381,11 +420,11 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
   if (p == "/v1/diff")
     return get([&] { diff(t, respond); }, {"as_of", "vs", "old_proposed", "new_proposed", "format"});
   if (p == "/v1/check" || p == "/v1/classify") {
-    if (!post({"as_of", "include_proposed", "include_unenforced", "explain"})) return;
+    if (!post({"as_of", "include_proposed", "include_unenforced", "explain"}, true)) return;
     return check(req, t, who, respond, p == "/v1/classify");
   }
   if (p == "/v1/reload") {
-    if (!post({})) return;
+    if (!post({}, false)) return;
     return background->post([this, respond] {
       Reload r = reload_now();
       std::string body = "{\"ok\":" + std::string(r.ok ? "true" : "false") +
@@ -395,7 +434,7 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     });
   }
   if (p == "/v1/audits") {
-    if (!post({"format", "as_of", "include_proposed", "include_unenforced"})) return;
+    if (!post({"format", "as_of", "include_proposed", "include_unenforced"}, true)) return;
     return audit_upload(req, t, respond);
   }
   if (p.rfind("/v1/audits/", 0) == 0) {
@@ -404,7 +443,7 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
                                                       : std::vector<std::string>{});
   }
   if (p == "/v1/screen") {
-    if (!post({})) return;
+    if (!post({}, true)) return;
     Judgement j = screen_body(*current(), req.body);
     return respond(json_reply(j.status, std::move(j.body)));
   }

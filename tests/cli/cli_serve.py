@@ -244,6 +244,31 @@ def test_query_params(srv):
           "POST /v1/audits with an unknown parameter: 400, the upload dropped")
 
 
+def test_media_types(srv):
+    """POST bodies: the Content-Types each endpoint reads, else 415 naming them; none is read as JSON."""
+    for ctype in ["text/plain", "application/x-www-form-urlencoded", "application/jsonlines", "text/csv-schema"]:
+        st, h, body = srv.request("POST", "/v1/check", json.dumps(H20), {"Content-Type": ctype})
+        e = err(body)
+        check(st == 415 and e.get("code") == "tollgate.serve.media-type" and "application/json" in e.get("message", "")
+              and "text/csv" in e.get("message", "") and "text/csv" in h.get("Accept-Post", ""),
+              "POST /v1/check as %s: 415 naming the accepted types" % ctype)
+    st, h, body = srv.request("POST", "/v1/check", json.dumps(H20), {"Content-Type": "Application/JSON; charset=utf-8"})
+    check(st == 200 and body == check_cli_json(H20), "application/json with a charset (any case): read")
+    st, h, body = srv.request("POST", "/v1/check", json.dumps(H20))
+    check(st == 200 and body == check_cli_json(H20), "no Content-Type: read as JSON")
+    csv = "type,id,date,chip,destination,end_user_hq,quantity,unit_price_usd\n" \
+          "shipment,S-1,2025-09-01,H20,CN,CN,10,12000.00\n"
+    st, h, body = srv.request("POST", "/v1/check", csv, {"Content-Type": "text/csv; charset=utf-8"})
+    check(st == 200 and json.loads(body)["verdict"] == "LICENSE_REQUIRED", "text/csv: read as CSV")
+    for path in ["/v1/classify?as_of=2024-06-01", "/v1/screen"]:
+        st, h, body = srv.request("POST", path, '{"name": "H20"}', {"Content-Type": "text/plain"})
+        check(st == 415 and "application/json" in err(body).get("message", ""), "POST %s as text/plain: 415" % path)
+    spool = os.path.join(srv.dir, "spool")
+    st, h, body = srv.request("POST", "/v1/audits", "id,date\n", {"Content-Type": "text/plain"})
+    check(st == 415 and "text/csv" in err(body).get("message", "") and not os.listdir(spool),
+          "POST /v1/audits as text/plain: 415, the upload dropped")
+
+
 def test_diff_metrics(srv):
     st, h, body = srv.request("GET", "/v1/diff?as_of=2023-06-01&vs=2023-12-01")
     d = json.loads(body)
@@ -497,6 +522,7 @@ def main():
         test_batches(srv)
         test_errors(srv)
         test_query_params(srv)
+        test_media_types(srv)
         test_diff_metrics(srv)
         test_audit(srv)
         test_reload(srv, rules)
