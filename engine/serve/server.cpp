@@ -471,6 +471,10 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
   DecisionLog::Expecting judging(*log);  // (until after submit(): the writer may wait for this request's rows)
   auto j = std::make_shared<Judgement>(
       classify ? classify_body(*e, req.body, o) : judge_body(*e, req.body, body_format(req.content_type, req.body), o));
+  if (!classify && j->status == 200 && j->log.entries.empty())  // `[]`, a CSV header alone, no JSON lines
+    return respond(error_reply(400, "tollgate.input.empty",
+                               "the body holds no record: nothing to check (send a JSON object, a non-empty array, "
+                               "JSON lines, or CSV rows under a header)"));
   metrics.decisions(j->counts);
   j->log.engine = e;
   j->log.token = who;

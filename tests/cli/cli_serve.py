@@ -269,6 +269,16 @@ def test_media_types(srv):
           "POST /v1/audits as text/plain: 415, the upload dropped")
 
 
+def test_empty_bodies(srv):
+    """A body with no record: 400, nothing to check (not a 200 with nothing in it)."""
+    for what, body, ctype in [("[]", "[]", "application/json"), ("JSON lines with no line", "\n\n", "application/x-ndjson"),
+                              ("a CSV header alone", "type,id,date,chip\n", "text/csv")]:
+        st, h, out = srv.request("POST", "/v1/check", body, {"Content-Type": ctype})
+        e = err(out)
+        check(st == 400 and e.get("code") == "tollgate.input.empty" and "nothing to check" in e.get("message", ""),
+              "POST /v1/check with %s: 400, nothing to check" % what)
+
+
 def test_diff_metrics(srv):
     st, h, body = srv.request("GET", "/v1/diff?as_of=2023-06-01&vs=2023-12-01")
     d = json.loads(body)
@@ -377,6 +387,8 @@ def test_screen():
               "the good parties of the batch are still screened")
         check([o.get("error", {}).get("field") for o in out[2:6]] == ["name", "name", "country", ""],
               "each bad party is an error naming its field: " + json.dumps(out[2:6]))
+        st, h, body = srv.request("POST", "/v1/screen", [])
+        check(st == 400 and err(body).get("code") == "tollgate.input.empty", "POST /v1/screen with []: 400, nothing to screen")
         st, h, body = srv.request("POST", "/v1/screen", "{not json", {"Content-Type": "application/json"})
         check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.json", "bad JSON to /v1/screen: 400")
         st, h, body = srv.request("GET", "/v1/screen")
@@ -523,6 +535,7 @@ def main():
         test_errors(srv)
         test_query_params(srv)
         test_media_types(srv)
+        test_empty_bodies(srv)
         test_diff_metrics(srv)
         test_audit(srv)
         test_reload(srv, rules)
