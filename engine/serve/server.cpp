@@ -280,23 +280,41 @@ std::shared_ptr<const Engine> Server::Impl::build_engine(uint64_t generation, st
 }
 
 void Server::Impl::load_tokens() {
-  std::ifstream in(cfg.token_file);
-  if (!in) throw std::runtime_error("cannot read --token-file '" + cfg.token_file + "'");
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream ss(line);
-    std::string name, token, extra;
-    if (!(ss >> name) || name[0] == '#') continue;
-    if (!(ss >> token) || (ss >> extra))
-      throw std::runtime_error(cfg.token_file + ":" + std::to_string(n) + ": expected NAME TOKEN");
-    if (token.size() < 16)
-      throw std::runtime_error(cfg.token_file + ":" + std::to_string(n) + ": a token needs at least 16 characters");
-    tokens[sha256_hex(token)] = name;
+  // A client name given twice (in one file or two) would leave the decision log unable to say which token made a
+  // request; a token given twice would be recorded under one of its names, silently. Both refuse to start.
+  std::map<std::string, std::string> name_at, token_at;  // client name / token's SHA-256 -> "file:line"
+  for (size_t i = 0; i < cfg.token_files.size(); ++i) {
+    const std::string& file = cfg.token_files[i];
+    for (size_t k = 0; k < i; ++k) {
+      std::error_code ec;
+      if (cfg.token_files[k] == file || std::filesystem::equivalent(cfg.token_files[k], file, ec))
+        throw std::runtime_error("--token-file '" + file + "' is given twice");
+    }
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot read --token-file '" + file + "'");
+    std::string line;
+    int n = 0, found = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::istringstream ss(line);
+      std::string name, token, extra;
+      if (!(ss >> name) || name[0] == '#') continue;
+      const std::string at = file + ":" + std::to_string(n);
+      if (!(ss >> token) || (ss >> extra)) throw std::runtime_error(at + ": expected NAME TOKEN");
+      if (token.size() < 16) throw std::runtime_error(at + ": a token needs at least 16 characters");
+      if (auto [it, fresh] = name_at.emplace(name, at); !fresh)
+        throw std::runtime_error(at + ": duplicate client name '" + name + "' (also at " + it->second +
+                                 "): give each client one name and one token");
+      std::string hash = sha256_hex(token);
+      if (auto [it, fresh] = token_at.emplace(hash, at); !fresh)
+        throw std::runtime_error(at + ": duplicate token: the token of '" + name + "' is also the token of '" +
+                                 tokens[hash] + "' (" + it->second + "): give each client its own token");
+      tokens[hash] = name;
+      ++found;
+    }
+    if (!found) throw std::runtime_error("--token-file '" + file + "' holds no token");
   }
-  if (tokens.empty()) throw std::runtime_error("--token-file '" + cfg.token_file + "' holds no token");
 }
 
 std::optional<std::string> Server::Impl::caller(const HttpRequest& r) {
@@ -649,7 +667,7 @@ Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.cfg = std::move(config);
   auto [host, port] = split_listen(s.cfg.listen);
-  if (!s.cfg.token_file.empty()) s.load_tokens();
+  if (!s.cfg.token_files.empty()) s.load_tokens();
   if (!is_loopback(host) && s.tokens.empty())
     throw std::runtime_error("listening on " + host + " (not this machine only) requires --token-file");
   std::string error;

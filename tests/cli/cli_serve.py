@@ -517,6 +517,37 @@ def test_tokens():
     opts = [o for (o,) in con.execute("SELECT options FROM runs")]
     con.close()
     check(any('"token":"order-system"' in o for o in opts), "the caller's token name is in its run")
+    # Several token files; a client name or a token given twice (in one file or two) is refused at start.
+    more = os.path.join(WORK, "tokens2.txt")
+    with open(more, "w") as f:
+        f.write("web-page another-token-0123456789\n")
+    srv = Server("tokens2", "--token-file", tokens, "--token-file", more)
+    st1 = srv.request("POST", "/v1/check", H20, {"Authorization": "Bearer s3cret-token-0123456789"})[0]
+    st2 = srv.request("POST", "/v1/check", H20, {"Authorization": "Bearer another-token-0123456789"})[0]
+    check(st1 == 200 and st2 == 200, "--token-file twice: the tokens of both files are valid")
+    srv.stop()
+    dup_name = os.path.join(WORK, "dup_name.txt")
+    with open(dup_name, "w") as f:
+        f.write("order-system third-token-0123456789\n")
+    dup_in_one = os.path.join(WORK, "dup_in_one.txt")
+    with open(dup_in_one, "w") as f:
+        f.write("a first-token-0123456789\n# b\na second-token-0123456789\n")
+    dup_token = os.path.join(WORK, "dup_token.txt")
+    with open(dup_token, "w") as f:
+        f.write("other-system s3cret-token-0123456789\n")
+    for files, want, what in [([tokens, dup_name], "duplicate client name 'order-system'", "one name in two files"),
+                              ([dup_in_one], "dup_in_one.txt:3: duplicate client name 'a' (also at ", "one name twice in a file"),
+                              ([tokens, dup_token], "duplicate token", "one token under two names"),
+                              ([tokens, tokens], "--token-file '%s' is given twice" % tokens, "the same file twice")]:
+        args = [TG, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(WORK, "x.db")]
+        for t in files:
+            args += ["--token-file", t]
+        try:
+            out = subprocess.run(args, capture_output=True, text=True, timeout=10)
+        except subprocess.TimeoutExpired as e:  # it started (and was killed)
+            out = subprocess.CompletedProcess(args, None, "", (e.stderr or b"").decode())
+        check(out.returncode == 2 and want in out.stderr and "0123456789" not in out.stderr,
+              "--token-file, %s: refused at start (exit 2), naming it: %s" % (what, out.stderr.strip()[:200]))
     out = subprocess.run([TG, "serve", "--listen", "0.0.0.0:0", "--db", os.path.join(WORK, "x.db")],
                          capture_output=True, text=True, timeout=30)
     check(out.returncode == 2 and "--token-file" in out.stderr, "another address without --token-file is refused")
