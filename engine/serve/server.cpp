@@ -22,6 +22,7 @@
 #include "engine/base/hash.hpp"
 #include "engine/base/text.hpp"
 #include "engine/diff/diff.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "engine/lang/compile.hpp"
 #include "engine/render/render.hpp"
 #include "engine/serve/audits.hpp"
@@ -254,7 +255,16 @@ std::shared_ptr<const Engine> Server::Impl::build_engine(uint64_t generation, st
   e->program = r.program;
   try {
     std::string path = cfg.catalog.empty() ? default_catalog_path() : cfg.catalog;
-    e->catalog = std::make_shared<const Catalog>(Catalog::load(path, e->program->schema));
+    Catalog catalog = Catalog::load(path, e->program->schema);
+    // An unknown chip's suggestions show their classes, as `tollgate check` shows them (the same message over REST
+    // as on the command line for the same record).
+    catalog.classify_with([program = e->program](const Facts& chip, Day day) -> std::string {
+      Facts f = chip;
+      f.kind = RecordKind::chip;
+      Decision d = evaluate(*program, f, -1, day, EvalOptions{});
+      return d.failed ? "class unknown" : klass_name(d.klass);
+    });
+    e->catalog = std::make_shared<const Catalog>(std::move(catalog));
     e->catalog_sha256 = sha256_file(path);
   } catch (const std::exception& ex) {
     error = std::string("the catalog could not be loaded: ") + ex.what();

@@ -169,6 +169,15 @@ def test_batches(srv):
     check(out[0]["verdict"] == "LICENSE_REQUIRED" and "error" in out[1] and out[3]["verdict"] == "ALLOWED",
           "the good records of the batch are still judged")
     check(out[1]["error"]["field"] == "chip", "a bad record names its field: " + json.dumps(out[1]["error"]))
+    # An unknown chip: the error of `tollgate check` for the same record (code, field and text: the suggestions
+    # with their classes), alone or in a batch.
+    st, h, body = srv.request("POST", "/v1/check", bad_chip)
+    cli = check_cli_json(bad_chip)
+    check(st == 400 and body == cli and "(none)" in json.loads(cli)["error"]["message"],
+          "an unknown chip: the error object of check --json, byte for byte: " + body.decode().strip())
+    same = {k: v for k, v in json.loads(cli)["error"].items() if k != "line"}
+    check({k: v for k, v in out[1]["error"].items() if k != "line"} == same,
+          "an unknown chip in a batch: the code, field and message of check --json")
     jsonl = "\n".join(json.dumps(r) for r in [H20, ok2]) + "\n"
     st, h, body = srv.request("POST", "/v1/check", jsonl, {"Content-Type": "application/x-ndjson"})
     lines = body.decode().splitlines()
