@@ -8,12 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 #include <stdexcept>
@@ -295,6 +297,41 @@ void TraceStore::create(const std::string& path) {
   }
 }
 
+namespace {
+
+// Who holds the SQLite lock on the store at `path`, for the message that says it is in use: "a running `tollgate
+// serve` (pid N)", "a running `tollgate audit` (pid N)", "another process (pid N)", or "" if none is seen. SQLite
+// locks the bytes from 0x40000000 (its pending, reserved and shared bytes) with POSIX locks, which name their pid.
+// (Opened and closed here only once this process holds no connection to the store: closing any descriptor of a
+// file drops the process's POSIX locks on it.)
+std::string lock_holder(const std::string& path) {
+#if defined(__linux__)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0x40000000;
+  fl.l_len = 512;
+  int rc = ::fcntl(fd, F_GETLK, &fl);
+  ::close(fd);
+  if (rc != 0 || fl.l_type == F_UNLCK || fl.l_pid <= 0) return "";
+  std::string pid = std::to_string(fl.l_pid);
+  std::ifstream in("/proc/" + pid + "/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
+  bool tollgate = !args.empty() && std::filesystem::path(args[0]).filename().string().find("tollgate") != std::string::npos;
+  for (size_t i = 1; tollgate && i < args.size(); ++i)
+    if (args[i] == "serve" || args[i] == "audit") return "a running `tollgate " + args[i] + "` (pid " + pid + ")";
+  return (tollgate ? "another tollgate process (pid " : "another process (pid ") + pid + ")";
+#else
+  (void)path;
+  return "";
+#endif
+}
+
+}  // namespace
+
 TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
   namespace fs = std::filesystem;
   // SQLite's memory statistics take a global lock on every allocation; tollgate never reads them (measured: 6 % of
@@ -362,8 +399,23 @@ TraceStore::TraceStore(const std::string& path, Mode mode) : path_(path) {
     }
   } catch (const SQLite::Exception& e) {
     std::string what = e.what();
-    if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos)
-      throw std::runtime_error("trace store '" + path + "' is in use by another tollgate audit");
+    if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos) {
+      // A store has one writer, which holds it from its first write until it closes (an audit until it ends, a
+      // server's decision log until the server stops); meanwhile nothing else can read it either.
+      db_.reset();
+      std::string holder = lock_holder(path);
+      bool server = holder.find("tollgate serve") != std::string::npos;
+      if (holder.empty()) holder = "another process (a running `tollgate serve` or `tollgate audit`)";
+      throw std::runtime_error(
+          "trace store '" + path + "' is in use by " + holder + ", which holds it for writing until it " +
+          (server ? "stops" : "ends") + ": " +
+          (mode == Mode::read ? std::string("it cannot be read meanwhile; ") +
+                                    (server ? "stop the server (SIGTERM: it finishes its requests, commits and exits) "
+                                              "and run this again"
+                                            : "run this again when it has finished")
+                              : std::string("a store has one writer; give this one another store (--db), or ") +
+                                    (server ? "stop the server first" : "wait until it has finished")));
+    }
     throw std::runtime_error("trace store '" + path + "': " + what);
   }
 }

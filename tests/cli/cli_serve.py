@@ -328,6 +328,20 @@ def test_audit(srv):
     check(st == 404, "an unknown audit: 404")
 
 
+def test_store_in_use(srv):
+    """The decision log is held by the running server: `trace` commands say so, name the server and what to do."""
+    for args in (["runs"], ["verify"]):
+        out = subprocess.run([TG, "trace", *args, srv.db], capture_output=True, text=True, timeout=60)
+        check(out.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in out.stderr and
+              "stop the server" in out.stderr, "trace %s on the store of a running server: says so: %s"
+              % (args[0], out.stderr.strip()))
+    out = subprocess.run([TG, "serve", "--listen", "127.0.0.1:0", "--db", srv.db], capture_output=True, text=True,
+                         timeout=60)
+    check(out.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in out.stderr and
+          "another store (--db)" in out.stderr, "a second server on the same store: refused, says why: "
+          + out.stderr.strip())
+
+
 def test_reload(srv, rules):
     st, h, before = srv.request("POST", "/v1/check", H20)
     with open(os.path.join(rules, "zz_broken.tg"), "w") as f:
@@ -579,6 +593,7 @@ def main():
         test_diff_metrics(srv)
         test_audit(srv)
         test_reload(srv, rules)
+        test_store_in_use(srv)
         for i in range(20):
             st, h, body = srv.request("POST", "/v1/check", dict(H20, id="T-%d" % i))
             ids.append(h.get("X-Request-Id"))
