@@ -19,10 +19,12 @@ namespace tollgate::serve {
 
 DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsync)
     : path_(path), instance_(std::move(instance)) {
-  store_ = std::make_unique<TraceStore>(path, TraceStore::Mode::write);
+  // WAL (`readers`): `trace verify`, `show`, `runs` read the log while the server writes it.
+  store_ = std::make_unique<TraceStore>(path, TraceStore::Mode::write, /*readers=*/true);
   // OFF: COMMIT returns once SQLite has handed the pages to the operating system, which keeps them whatever
-  // happens to this process; the store's own NORMAL waits for the disk, so that they also survive a power cut.
-  if (!fsync) store_->db().exec("PRAGMA synchronous = OFF");
+  // happens to this process; FULL waits for the disk at each commit (in WAL, NORMAL would only at checkpoints), so
+  // that they also survive a power cut.
+  store_->db().exec(fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF");
   // Crash tests only: hold each transaction open a while after its rows are written, so that a SIGKILL lands
   // inside one (tests/cli/cli_serve.py checks that no answered decision is lost even then).
   if (const char* ms = std::getenv("TOLLGATE_SERVE_TEST_COMMIT_DELAY_MS")) {

@@ -329,17 +329,34 @@ def test_audit(srv):
 
 
 def test_store_in_use(srv):
-    """The decision log is held by the running server: `trace` commands say so, name the server and what to do."""
-    for args in (["runs"], ["verify"]):
-        out = subprocess.run([TG, "trace", *args, srv.db], capture_output=True, text=True, timeout=60)
-        check(out.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in out.stderr and
-              "stop the server" in out.stderr, "trace %s on the store of a running server: says so: %s"
-              % (args[0], out.stderr.strip()))
+    """The decision log of a running server: `trace` commands read it (one snapshot each, verified while requests
+    are being committed); a second writer is refused, naming the server and what to do."""
+    ids, errors, stop = [], [], threading.Event()
+    threads = [threading.Thread(target=load_loop, args=(srv, ids, stop, errors)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.3)
+        for args in (["runs"], ["verify"], ["verify"], ["export", "--format", "csv"]):
+            out = subprocess.run([TG, "trace", *args, srv.db], capture_output=True, text=True, timeout=60)
+            check(out.returncode == 0 and out.stdout, "trace %s on the store of a running server, under load: read (%s)"
+                  % (args[0], (out.stderr or out.stdout.splitlines()[0]).strip()[:160]))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=20)
+    check(len(ids) > 10 and not errors, "the server kept answering while its log was read (%d answers)" % len(ids))
+    out = subprocess.run([TG, "trace", "export", srv.db, "--format", "csv"], capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0 and ("L-" in out.stdout), "trace export of a running server's log shows its decisions")
     out = subprocess.run([TG, "serve", "--listen", "127.0.0.1:0", "--db", srv.db], capture_output=True, text=True,
                          timeout=60)
     check(out.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in out.stderr and
           "another store (--db)" in out.stderr, "a second server on the same store: refused, says why: "
           + out.stderr.strip())
+    audit = subprocess.run([TG, "audit", os.path.join(SRC, "fixtures/orders/sample_orders.csv"), "--db", srv.db],
+                           capture_output=True, text=True, timeout=60)
+    check(audit.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in audit.stderr,
+          "an audit into the store of a running server: refused, says why: " + audit.stderr.strip())
 
 
 def test_reload(srv, rules):
