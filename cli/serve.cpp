@@ -24,7 +24,9 @@ API: docs/server.md, or GET /v1/openapi.json. Exit: 0 after a clean stop, 2 bad 
       ->capture_default_str();
   app->add_option("--db", cfg->db, "Trace store recording every decision the server makes")->capture_default_str();
   app->add_option("--audit-db", cfg->audit_db, "Trace store for audit uploads (default: <db>-audits.db)");
-  app->add_option("--token-file", cfg->token_file, "Bearer tokens, one \"NAME TOKEN\" per line (# comments)");
+  app->add_option("--token-file", cfg->token_files,
+                  "Bearer tokens, one \"NAME TOKEN\" per line (# comments); repeatable; a client name or token given "
+                  "twice is an error");
   app->add_option("--max-body", cfg->max_body, "Largest JSON/CSV request body, bytes")->capture_default_str();
   app->add_option("--max-upload", cfg->max_upload, "Largest audit upload, bytes (streamed to disk)")
       ->capture_default_str();

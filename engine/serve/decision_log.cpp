@@ -19,12 +19,14 @@ namespace tollgate::serve {
 
 DecisionLog::DecisionLog(const std::string& path, std::string instance, bool fsync)
     : path_(path), instance_(std::move(instance)) {
-  // Small pages: a server commits a group of requests at a time, and each commit writes (and journals) every page
-  // it changes; with an audit's 64 KB pages that was a megabyte a commit, most of the log writer's time.
-  store_ = std::make_unique<TraceStore>(path, TraceStore::Mode::write, 4096);
+  // WAL (`readers`): `trace verify`, `show`, `runs` read the log while the server writes it. Small pages: a server
+  // commits a group of requests at a time, and each commit writes every page it changes; with an audit's 64 KB
+  // pages that was half a megabyte a commit, most of the log writer's time.
+  store_ = std::make_unique<TraceStore>(path, TraceStore::Mode::write, /*readers=*/true, /*page_size=*/4096);
   // OFF: COMMIT returns once SQLite has handed the pages to the operating system, which keeps them whatever
-  // happens to this process; the store's own NORMAL waits for the disk, so that they also survive a power cut.
-  if (!fsync) store_->db().exec("PRAGMA synchronous = OFF");
+  // happens to this process; FULL waits for the disk at each commit (in WAL, NORMAL would only at checkpoints), so
+  // that they also survive a power cut.
+  store_->db().exec(fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF");
   // Crash tests only: hold each transaction open a while after its rows are written, so that a SIGKILL lands
   // inside one (tests/cli/cli_serve.py checks that no answered decision is lost even then).
   if (const char* ms = std::getenv("TOLLGATE_SERVE_TEST_COMMIT_DELAY_MS")) {

@@ -142,6 +142,11 @@ Judgement screen_body(const Engine& e, std::string_view body, size_t max_parties
     j.body += '\n';
     return j;
   }
+  if (parsed.empty()) {
+    j.status = 400;
+    j.body = error_body(400, "tollgate.input.empty", "the array holds no party: nothing to screen");
+    return j;
+  }
   if (parsed.size() > max_parties) {
     j.status = 413;
     j.body = error_body(413, "tollgate.serve.too-many-records",

@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <ctime>
 #include <deque>
@@ -14,11 +16,13 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "engine/base/date.hpp"
 #include "engine/base/hash.hpp"
 #include "engine/base/text.hpp"
 #include "engine/diff/diff.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "engine/lang/compile.hpp"
 #include "engine/render/render.hpp"
 #include "engine/serve/audits.hpp"
@@ -36,6 +40,7 @@ namespace {
 struct Target {
   std::string path;
   std::map<std::string, std::string> query;
+  std::vector<std::string> repeated;  // parameters given more than once (refused: which one would count?)
   std::string get(const std::string& k) const {
     auto it = query.find(k);
     return it == query.end() ? std::string() : it->second;
@@ -67,7 +72,13 @@ Target parse_target(std::string_view t) {
     size_t amp = rest.find('&');
     std::string_view kv = rest.substr(0, amp);
     size_t eq = kv.find('=');
-    out.query[percent_decode(kv.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1));
+    if (!kv.empty()) {  // ("a=1&&b=2", a trailing '&': nothing)
+      std::string key = percent_decode(kv.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1));
+      auto [it, fresh] = out.query.emplace(key, std::move(value));
+      if (!fresh && std::find(out.repeated.begin(), out.repeated.end(), key) == out.repeated.end())
+        out.repeated.push_back(key);
+    }
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -83,6 +94,50 @@ HttpReply json_reply(int status, std::string body) {
 
 HttpReply error_reply(int status, std::string_view code, std::string_view message) {
   return json_reply(status, error_body(status, code, message));
+}
+
+// The query parameters an endpoint reads: any other one, or one given twice, is a 400 naming it (a misspelt
+// `as_of` must not judge as of another date; of two values, neither is silently taken). nullopt: all fine.
+std::optional<std::string> query_problem(const Target& t, const std::string& endpoint,
+                                         const std::vector<std::string>& allowed) {
+  auto takes = [&] {
+    if (allowed.empty()) return endpoint + " takes no query parameters";
+    std::string s = endpoint + " takes ";
+    for (size_t i = 0; i < allowed.size(); ++i) s += (i ? ", " : "") + allowed[i];
+    return s;
+  };
+  for (const auto& [key, value] : t.query) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+    std::string near = allowed.empty() ? std::string() : closest(key, allowed);
+    return "unknown query parameter '" + shown + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+           ": " + takes();
+  }
+  if (!t.repeated.empty())
+    return "query parameter '" + t.repeated.front() + "' is given more than once: give it once";
+  return std::nullopt;
+}
+
+// The media type of a Content-Type header ("application/json; charset=utf-8" -> "application/json"), lower case;
+// "" when there is none.
+std::string media_type(std::string_view content_type) {
+  std::string_view m = content_type.substr(0, content_type.find(';'));
+  while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) m.remove_prefix(1);
+  while (!m.empty() && (m.back() == ' ' || m.back() == '\t')) m.remove_suffix(1);
+  std::string out(m);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The Content-Types a POST endpoint reads (docs/server.md). A body without one is read as the first (JSON), or
+// for an audit upload by its `format` or its content.
+const std::vector<std::string>& accepted_types(const std::string& path) {
+  static const std::vector<std::string> check = {"application/json", "application/x-ndjson", "application/jsonl",
+                                                 "application/x-jsonlines", "text/csv"};
+  static const std::vector<std::string> json = {"application/json"};
+  static const std::vector<std::string> upload = {"text/csv", "application/x-ndjson", "application/jsonl",
+                                                  "application/x-jsonlines", "application/octet-stream"};
+  return path == "/v1/check" ? check : path == "/v1/audits" ? upload : json;
 }
 
 // A yes/no query parameter: absent, "", "1", "true", "yes" are read; anything else is a 400.
@@ -200,7 +255,16 @@ std::shared_ptr<const Engine> Server::Impl::build_engine(uint64_t generation, st
   e->program = r.program;
   try {
     std::string path = cfg.catalog.empty() ? default_catalog_path() : cfg.catalog;
-    e->catalog = std::make_shared<const Catalog>(Catalog::load(path, e->program->schema));
+    Catalog catalog = Catalog::load(path, e->program->schema);
+    // An unknown chip's suggestions show their classes, as `tollgate check` shows them (the same message over REST
+    // as on the command line for the same record).
+    catalog.classify_with([program = e->program](const Facts& chip, Day day) -> std::string {
+      Facts f = chip;
+      f.kind = RecordKind::chip;
+      Decision d = evaluate(*program, f, -1, day, EvalOptions{});
+      return d.failed ? "class unknown" : klass_name(d.klass);
+    });
+    e->catalog = std::make_shared<const Catalog>(std::move(catalog));
     e->catalog_sha256 = sha256_file(path);
   } catch (const std::exception& ex) {
     error = std::string("the catalog could not be loaded: ") + ex.what();
@@ -226,23 +290,41 @@ std::shared_ptr<const Engine> Server::Impl::build_engine(uint64_t generation, st
 }
 
 void Server::Impl::load_tokens() {
-  std::ifstream in(cfg.token_file);
-  if (!in) throw std::runtime_error("cannot read --token-file '" + cfg.token_file + "'");
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream ss(line);
-    std::string name, token, extra;
-    if (!(ss >> name) || name[0] == '#') continue;
-    if (!(ss >> token) || (ss >> extra))
-      throw std::runtime_error(cfg.token_file + ":" + std::to_string(n) + ": expected NAME TOKEN");
-    if (token.size() < 16)
-      throw std::runtime_error(cfg.token_file + ":" + std::to_string(n) + ": a token needs at least 16 characters");
-    tokens[sha256_hex(token)] = name;
+  // A client name given twice (in one file or two) would leave the decision log unable to say which token made a
+  // request; a token given twice would be recorded under one of its names, silently. Both refuse to start.
+  std::map<std::string, std::string> name_at, token_at;  // client name / token's SHA-256 -> "file:line"
+  for (size_t i = 0; i < cfg.token_files.size(); ++i) {
+    const std::string& file = cfg.token_files[i];
+    for (size_t k = 0; k < i; ++k) {
+      std::error_code ec;
+      if (cfg.token_files[k] == file || std::filesystem::equivalent(cfg.token_files[k], file, ec))
+        throw std::runtime_error("--token-file '" + file + "' is given twice");
+    }
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot read --token-file '" + file + "'");
+    std::string line;
+    int n = 0, found = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::istringstream ss(line);
+      std::string name, token, extra;
+      if (!(ss >> name) || name[0] == '#') continue;
+      const std::string at = file + ":" + std::to_string(n);
+      if (!(ss >> token) || (ss >> extra)) throw std::runtime_error(at + ": expected NAME TOKEN");
+      if (token.size() < 16) throw std::runtime_error(at + ": a token needs at least 16 characters");
+      if (auto [it, fresh] = name_at.emplace(name, at); !fresh)
+        throw std::runtime_error(at + ": duplicate client name '" + name + "' (also at " + it->second +
+                                 "): give each client one name and one token");
+      std::string hash = sha256_hex(token);
+      if (auto [it, fresh] = token_at.emplace(hash, at); !fresh)
+        throw std::runtime_error(at + ": duplicate token: the token of '" + name + "' is also the token of '" +
+                                 tokens[hash] + "' (" + it->second + "): give each client its own token");
+      tokens[hash] = name;
+      ++found;
+    }
+    if (!found) throw std::runtime_error("--token-file '" + file + "' holds no token");
   }
-  if (tokens.empty()) throw std::runtime_error("--token-file '" + cfg.token_file + "' holds no token");
 }
 
 std::optional<std::string> Server::Impl::caller(const HttpRequest& r) {
@@ -301,20 +383,56 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     r.headers.emplace_back("Allow", allowed);
     respond(std::move(r));
   };
-  auto get = [&](auto&& f) {
+  const std::string& p = t.path;
+  // Refuses the request for its query (400) or, for a POST with a body, its Content-Type (415); an audit upload
+  // already spooled is dropped. True if refused.
+  auto refused = [&](const std::vector<std::string>& params, bool body) {
+    std::optional<HttpReply> r;
+    const std::string endpoint = m + " " + endpoint_of(m, p);
+    if (auto problem = query_problem(t, endpoint, params)) {
+      r = error_reply(400, "tollgate.input.query", *problem);
+    } else if (body) {
+      const std::string type = media_type(req.content_type);
+      const auto& accepted = accepted_types(p);
+      if (!type.empty() && std::find(accepted.begin(), accepted.end(), type) == accepted.end()) {
+        std::string list;
+        for (size_t i = 0; i < accepted.size(); ++i) list += (i ? ", " : "") + accepted[i];
+        r = error_reply(415, "tollgate.serve.media-type",
+                        "Content-Type '" + (type.size() > 64 ? type.substr(0, 64) + "..." : type) + "' is not read by " +
+                            endpoint + "; send " + list);
+        r->headers.emplace_back("Accept-Post", list);
+      }
+    }
+    if (!r) return false;
+    if (!req.body_file.empty()) {
+      std::string name = std::filesystem::path(req.body_file).filename().string();  // upload-<id>.<ext>
+      audits->abandon(name.substr(7, name.rfind('.') - 7));
+    }
+    respond(std::move(*r));
+    return true;
+  };
+  auto get = [&](auto&& f, const std::vector<std::string>& params = {}) {
     if (m != "GET") return only("GET");
+    if (refused(params, false)) return;
     f();
   };
-  const std::string& p = t.path;
-  if (p == "/") return get([&] {
-      HttpReply r;
+  auto post = [&](const std::vector<std::string>& params, bool body) {
+    if (m != "POST") {
+      only("POST");
+      return false;
+    }
+    return !refused(params, body);
+  };
+  if (p == "/") {  // (the web page takes any query: a browser's link may carry one; the API is strict)
+    if (m != "GET") return only("GET");
+    HttpReply r;
       r.content_type = "text/html; charset=utf-8";
       r.body = web_index_html;
       r.headers.emplace_back("Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data: blob:; style-src 'unsafe-inline'; "
                              "script-src 'unsafe-inline'; connect-src 'self'");
-      respond(std::move(r));
-    });
+    return respond(std::move(r));
+  }
   if (p == "/healthz") return get([&] { respond(json_reply(200, healthz())); });
   if (p == "/metrics") return get([&] {
       auto s = log->stats();
@@ -326,14 +444,15 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     });
   if (p == "/v1/openapi.json") return get([&] { respond(json_reply(200, web_openapi_json)); });
   if (p == "/v1/rulesets") return get([&] { respond(json_reply(200, rulesets_json(*current()))); });
-  if (p == "/v1/catalog") return get([&] { respond(json_reply(200, catalog_json(*current(), t.get("q")))); });
-  if (p == "/v1/diff") return get([&] { diff(t, respond); });
+  if (p == "/v1/catalog") return get([&] { respond(json_reply(200, catalog_json(*current(), t.get("q")))); }, {"q"});
+  if (p == "/v1/diff")
+    return get([&] { diff(t, respond); }, {"as_of", "vs", "old_proposed", "new_proposed", "format"});
   if (p == "/v1/check" || p == "/v1/classify") {
-    if (m != "POST") return only("POST");
+    if (!post({"as_of", "include_proposed", "include_unenforced", "explain"}, true)) return;
     return check(req, t, who, respond, p == "/v1/classify");
   }
   if (p == "/v1/reload") {
-    if (m != "POST") return only("POST");
+    if (!post({}, false)) return;
     return background->post([this, respond] {
       Reload r = reload_now();
       std::string body = "{\"ok\":" + std::string(r.ok ? "true" : "false") +
@@ -343,12 +462,16 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     });
   }
   if (p == "/v1/audits") {
-    if (m != "POST") return only("POST");
+    if (!post({"format", "as_of", "include_proposed", "include_unenforced"}, true)) return;
     return audit_upload(req, t, respond);
   }
-  if (p.rfind("/v1/audits/", 0) == 0) return get([&] { audit_get(t, respond); });
+  if (p.rfind("/v1/audits/", 0) == 0) {
+    bool report = p.size() > 7 && p.substr(p.size() - 7) == "/report";
+    return get([&] { audit_get(t, respond); }, report ? std::vector<std::string>{"format", "download"}
+                                                      : std::vector<std::string>{});
+  }
   if (p == "/v1/screen") {
-    if (m != "POST") return only("POST");
+    if (!post({}, true)) return;
     Judgement j = screen_body(*current(), req.body);
     return respond(json_reply(j.status, std::move(j.body)));
   }
@@ -376,6 +499,10 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
   DecisionLog::Expecting judging(*log);  // (until after submit(): the writer may wait for this request's rows)
   auto j = std::make_shared<Judgement>(
       classify ? classify_body(*e, req.body, o) : judge_body(*e, req.body, body_format(req.content_type, req.body), o));
+  if (!classify && j->status == 200 && j->log.entries.empty())  // `[]`, a CSV header alone, no JSON lines
+    return respond(error_reply(400, "tollgate.input.empty",
+                               "the body holds no record: nothing to check (send a JSON object, a non-empty array, "
+                               "JSON lines, or CSV rows under a header)"));
   metrics.decisions(j->counts);
   j->log.engine = e;
   j->log.token = who;
@@ -550,7 +677,7 @@ Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.cfg = std::move(config);
   auto [host, port] = split_listen(s.cfg.listen);
-  if (!s.cfg.token_file.empty()) s.load_tokens();
+  if (!s.cfg.token_files.empty()) s.load_tokens();
   if (!is_loopback(host) && s.tokens.empty())
     throw std::runtime_error("listening on " + host + " (not this machine only) requires --token-file");
   std::string error;

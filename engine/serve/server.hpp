@@ -18,7 +18,8 @@ struct Config {
   std::string audit_db;                   // the audit uploads' store; "" for <db without .db>-audits.db
   std::vector<std::string> rules;         // rules files or folders; empty: the bundled rules
   std::string catalog;                    // chip catalog CSV; "": the bundled one
-  std::string token_file;                 // "NAME TOKEN" lines; required to listen on a non-loopback address
+  std::vector<std::string> token_files;   // "NAME TOKEN" lines (a name or token twice: refused); required to
+                                          // listen on a non-loopback address
   std::vector<std::string> lists;         // screening lists (CSL CSV/JSON) for POST /v1/screen; none: 503 there
   std::string resolutions;                // accepted non-matches (CSV party,entry,who,when,why); "" for none
   uint64_t max_body = 1 << 20;                 // bytes of a JSON/CSV request body

@@ -8,13 +8,18 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <stdexcept>
 
@@ -295,7 +300,64 @@ void TraceStore::create(const std::string& path, int page_size) {
   }
 }
 
-TraceStore::TraceStore(const std::string& path, Mode mode, int page_size) : path_(path) {
+namespace {
+
+// Who holds a lock on the store at `path` (SQLite's POSIX locks, a writer's flock), for the message that says it is
+// in use: "a running `tollgate serve` (pid N)", "a running `tollgate audit` (pid N)", "another process (pid N)", or
+// "" if none is seen (/proc/locks names the holder of each lock and the file's inode).
+std::string lock_holder(const std::string& path) {
+#if defined(__linux__)
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  std::ifstream locks("/proc/locks");
+  std::string pid, line;
+  const std::string inode = ":" + std::to_string(st.st_ino);
+  while (pid.empty() && std::getline(locks, line)) {
+    std::istringstream ss(line);
+    std::vector<std::string> f;
+    for (std::string w; ss >> w;) f.push_back(w);
+    if (f.size() < 6 || f[1] == "->" || f[4] == std::to_string(::getpid())) continue;
+    const std::string& dev_inode = f[5];  // MAJ:MIN:INODE
+    if (dev_inode.size() > inode.size() && dev_inode.compare(dev_inode.size() - inode.size(), inode.size(), inode) == 0)
+      pid = f[4];
+  }
+  if (pid.empty()) return "";
+  std::ifstream in("/proc/" + pid + "/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
+  bool tollgate = !args.empty() && std::filesystem::path(args[0]).filename().string().find("tollgate") != std::string::npos;
+  for (size_t i = 1; tollgate && i < args.size(); ++i)
+    if (args[i] == "serve" || args[i] == "audit") return "a running `tollgate " + args[i] + "` (pid " + pid + ")";
+  return (tollgate ? "another tollgate process (pid " : "another process (pid ") + pid + ")";
+#else
+  (void)path;
+  return "";
+#endif
+}
+
+// The refusal of a store in use, naming its holder and what to do.
+std::runtime_error in_use(const std::string& path, TraceStore::Mode mode) {
+  std::string holder = lock_holder(path);
+  bool server = holder.find("tollgate serve") != std::string::npos;
+  if (holder.empty()) holder = "another process (a running `tollgate serve` or `tollgate audit`)";
+  return std::runtime_error(
+      "trace store '" + path + "' is in use by " + holder + ", which holds it for writing until it " +
+      (server ? "stops" : "ends") + ": " +
+      (mode == TraceStore::Mode::read
+           ? std::string("it cannot be read meanwhile; ") +
+                 (server ? "stop the server (SIGTERM: it finishes its requests, commits and exits) and run this again"
+                         : "run this again when it has finished")
+           : std::string("a store has one writer; give this one another store (--db), or ") +
+                 (server ? "stop the server first" : "wait until it has finished")));
+}
+
+}  // namespace
+
+TraceStore::LockFd::~LockFd() {
+  if (fd >= 0) ::close(fd);
+}
+
+TraceStore::TraceStore(const std::string& path, Mode mode, bool readers, int page_size) : path_(path) {
   namespace fs = std::filesystem;
   // SQLite's memory statistics take a global lock on every allocation; tollgate never reads them (measured: 6 % of
   // an insert). This must precede SQLite's initialisation, so the first store opened does it, once.
@@ -309,6 +371,13 @@ TraceStore::TraceStore(const std::string& path, Mode mode, int page_size) : path
     } catch (const SQLite::Exception& e) {
       throw std::runtime_error("cannot create trace store '" + path + "': " + e.what());
     }
+  }
+  if (mode == Mode::write) {
+    // One writer at a time, by an exclusive flock held while the store is open (independent of SQLite's own
+    // POSIX locks, which a WAL store does not hold between transactions).
+    lock_.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (lock_.fd < 0) throw std::runtime_error("cannot open trace store '" + path + "': " + std::strerror(errno));
+    if (::flock(lock_.fd, LOCK_EX | LOCK_NB) != 0) throw in_use(path, mode);
   }
   try {
     // Read mode still opens read-write when it can: the first opener after a crash rolls back the journal.
@@ -339,11 +408,18 @@ TraceStore::TraceStore(const std::string& path, Mode mode, int page_size) : path
       // before it, so each row is written once (WAL writes it twice, the second time when it checkpoints;
       // measured 6 % slower). A transaction killed halfway is rolled back from the journal when the store is next
       // opened. (Stores made with WAL are switched back here.)
-      db_->exec("PRAGMA journal_mode = DELETE");
+      // With `readers` (the server's decision log): WAL instead, which readers read while it is written; a
+      // transaction killed halfway is then frames in the WAL that no commit marks, ignored when it is next opened.
+      if (readers) {
+        SQLite::Statement wal(*db_, "PRAGMA journal_mode = WAL");
+        if (!wal.executeStep() || wal.getColumn(0).getString() != "wal") throw in_use(path, mode);
+      } else {
+        db_->exec("PRAGMA journal_mode = DELETE");
+      }
       db_->exec("PRAGMA synchronous = NORMAL");
-      db_->exec("PRAGMA locking_mode = EXCLUSIVE");
+      if (!readers) db_->exec("PRAGMA locking_mode = EXCLUSIVE");
       db_->exec("PRAGMA cache_size = -32768");  // 32 MB: a transaction of 65,536 rows stays in memory until it commits
-      db_->exec("BEGIN EXCLUSIVE; COMMIT");
+      if (!readers) db_->exec("BEGIN EXCLUSIVE; COMMIT");
       for (const char* table : {"decisions", "rejects"}) {
         SQLite::Statement q(*db_, std::string("SELECT seq, link FROM ") + table + " ORDER BY seq DESC LIMIT 1");
         if (q.executeStep() && q.getColumn(0).getInt64() > last_seq_) {
@@ -359,11 +435,21 @@ TraceStore::TraceStore(const std::string& path, Mode mode, int page_size) : path
       prepare_writes();
     } else {
       db_->exec("PRAGMA query_only = 1");
+      // A WAL store (a running server's decision log) is written while it is read: one snapshot for all that this
+      // store reads (verify compares rows, runs and seals: a commit landing between two of its queries would look
+      // like tampering), ended when the store is closed. (A rollback-journal store's writer keeps readers out.)
+      SQLite::Statement jm(*db_, "PRAGMA journal_mode");
+      if (jm.executeStep() && jm.getColumn(0).getString() == "wal") {
+        jm.reset();
+        db_->exec("BEGIN");
+        db_->exec("SELECT count(*) FROM meta");
+      }
     }
   } catch (const SQLite::Exception& e) {
     std::string what = e.what();
-    if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos)
-      throw std::runtime_error("trace store '" + path + "' is in use by another tollgate audit");
+    // A store written without `readers` is held from its first write until it closes (an audit until it ends):
+    // meanwhile nothing else can read it either.
+    if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos) throw in_use(path, mode);
     throw std::runtime_error("trace store '" + path + "': " + what);
   }
 }

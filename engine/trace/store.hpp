@@ -155,10 +155,15 @@ class TraceStore {
  public:
   enum class Mode { read, write };
   // Opens (write: creates if missing) a store. Throws std::runtime_error with a clear message if the file is not a
-  // tollgate store, has another schema, or is locked by another writer. `page_size` (bytes, a power of two from
-  // 512 to 65536) applies to a store this call creates: large pages suit an audit's long transactions, small ones
-  // a server's many small commits (each commit writes every page it changed, and journals the ones that existed).
-  TraceStore(const std::string& path, Mode mode, int page_size = 65536);
+  // tollgate store, has another schema, or is locked by another writer.
+  // Every writer holds an exclusive flock on the file while open: one writer at a time, whatever the journal.
+  // `readers` (write mode; the server's decision log): WAL, so that readers (trace verify, show, runs, ...) see the
+  // last commit while the writer goes on; without it, a rollback journal and SQLite's exclusive lock, which keeps
+  // every other connection out until the store is closed (an audit's store: each row written once). A read-mode
+  // store reads one snapshot, taken when it is opened (a writer's later commits are not seen).
+  // `page_size` (bytes, a power of two from 512 to 65536) applies to a store this call creates: large pages suit an
+  // audit's long transactions, small ones a server's many small commits (each commit writes every page it changed).
+  TraceStore(const std::string& path, Mode mode, bool readers = false, int page_size = 65536);
   ~TraceStore();
   TraceStore(const TraceStore&) = delete;
   TraceStore& operator=(const TraceStore&) = delete;
@@ -235,6 +240,12 @@ class TraceStore {
   void create(const std::string& path, int page_size);
   void seal(int64_t run);  // inside a transaction: the run's state, chained; the run's head set to its link
   void set_status(int64_t run, const char* status, const std::string& finished_at, const std::string& note);
+  // Write mode: the descriptor holding the flock. Declared before db_, so closed after it (closing a descriptor of
+  // the file drops this process's POSIX locks on it, SQLite's included).
+  struct LockFd {
+    int fd = -1;
+    ~LockFd();
+  } lock_;
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   // The id of a text in `texts` (found by its SHA-256, given), adding it if new.

@@ -79,6 +79,15 @@ def check_cli_json(record, *flags):
     return out.stdout
 
 
+def err(body):
+    """The error object of an error body ({} if the body is not one)."""
+    try:
+        e = json.loads(body)
+    except ValueError:
+        return {}
+    return e.get("error", {}) if isinstance(e, dict) else {}
+
+
 def raw_exchange(port, data, wait=2.0):
     """Sends raw bytes; returns what the server answers before it closes (or `wait` passes)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=wait)
@@ -160,6 +169,15 @@ def test_batches(srv):
     check(out[0]["verdict"] == "LICENSE_REQUIRED" and "error" in out[1] and out[3]["verdict"] == "ALLOWED",
           "the good records of the batch are still judged")
     check(out[1]["error"]["field"] == "chip", "a bad record names its field: " + json.dumps(out[1]["error"]))
+    # An unknown chip: the error of `tollgate check` for the same record (code, field and text: the suggestions
+    # with their classes), alone or in a batch.
+    st, h, body = srv.request("POST", "/v1/check", bad_chip)
+    cli = check_cli_json(bad_chip)
+    check(st == 400 and body == cli and "(none)" in json.loads(cli)["error"]["message"],
+          "an unknown chip: the error object of check --json, byte for byte: " + body.decode().strip())
+    same = {k: v for k, v in json.loads(cli)["error"].items() if k != "line"}
+    check({k: v for k, v in out[1]["error"].items() if k != "line"} == same,
+          "an unknown chip in a batch: the code, field and message of check --json")
     jsonl = "\n".join(json.dumps(r) for r in [H20, ok2]) + "\n"
     st, h, body = srv.request("POST", "/v1/check", jsonl, {"Content-Type": "application/x-ndjson"})
     lines = body.decode().splitlines()
@@ -206,6 +224,70 @@ def test_errors(srv):
           "POST /v1/screen without --lists: 503, says to start with --lists")
 
 
+def test_query_params(srv):
+    """An unknown query parameter (a misspelt as_of would judge as of the record's own date) or one given twice is a
+    400 naming it, on every API endpoint; the web page takes any query."""
+    st, h, body = srv.request("POST", "/v1/check?as_off=2026-03-01", H20)
+    e = err(body)
+    check(st == 400 and e.get("code") == "tollgate.input.query" and "'as_off'" in e.get("message", "") and
+          "did you mean 'as_of'" in e.get("message", ""), "a misspelt as_of: 400 naming it: " + body.decode()[:160])
+    st, h, body = srv.request("POST", "/v1/check?as_of=2025-09-01&as_of=2026-03-01", H20)
+    e = err(body)
+    check(st == 400 and e.get("code") == "tollgate.input.query" and "'as_of'" in e.get("message", ""),
+          "as_of given twice: 400 naming it: " + body.decode()[:160])
+    st, h, body = srv.request("POST", "/v1/check?explain=1&explain=0", H20)
+    check(st == 400, "explain given twice: 400")
+    st, h, body = srv.request("POST", "/v1/classify?as_of=2024-06-01&include_propsed=1", {"name": "H20"})
+    check(st == 400 and "include_propsed" in err(body).get("message", ""), "/v1/classify: unknown parameter")
+    for path in ["/v1/diff?as_of=2023-06-01&vs=2023-12-01&fromat=svg", "/v1/catalog?query=h20", "/healthz?x=1",
+                 "/v1/rulesets?as_of=2024-01-01", "/v1/audits/nope?verbose=1", "/v1/catalog?q=h20&q=mi3"]:
+        st, h, body = srv.request("GET", path)
+        check(st == 400 and err(body).get("code") == "tollgate.input.query", "GET %s: 400" % path)
+    st, h, body = srv.request("GET", "/v1/catalog?q=h20&")
+    check(st == 200, "a trailing '&' is not a parameter")
+    st, h, body = srv.request("GET", "/?from=mail")
+    check(st == 200 and b"<form" in body, "the web page takes any query")
+    spool = os.path.join(srv.dir, "spool")
+    st, h, body = srv.request("POST", "/v1/audits?as_off=2025-01-01", "id,date\n", {"Content-Type": "text/csv"})
+    check(st == 400 and "as_off" in err(body).get("message", "") and not os.listdir(spool),
+          "POST /v1/audits with an unknown parameter: 400, the upload dropped")
+
+
+def test_media_types(srv):
+    """POST bodies: the Content-Types each endpoint reads, else 415 naming them; none is read as JSON."""
+    for ctype in ["text/plain", "application/x-www-form-urlencoded", "application/jsonlines", "text/csv-schema"]:
+        st, h, body = srv.request("POST", "/v1/check", json.dumps(H20), {"Content-Type": ctype})
+        e = err(body)
+        check(st == 415 and e.get("code") == "tollgate.serve.media-type" and "application/json" in e.get("message", "")
+              and "text/csv" in e.get("message", "") and "text/csv" in h.get("Accept-Post", ""),
+              "POST /v1/check as %s: 415 naming the accepted types" % ctype)
+    st, h, body = srv.request("POST", "/v1/check", json.dumps(H20), {"Content-Type": "Application/JSON; charset=utf-8"})
+    check(st == 200 and body == check_cli_json(H20), "application/json with a charset (any case): read")
+    st, h, body = srv.request("POST", "/v1/check", json.dumps(H20))
+    check(st == 200 and body == check_cli_json(H20), "no Content-Type: read as JSON")
+    csv = "type,id,date,chip,destination,end_user_hq,quantity,unit_price_usd\n" \
+          "shipment,S-1,2025-09-01,H20,CN,CN,10,12000.00\n"
+    st, h, body = srv.request("POST", "/v1/check", csv, {"Content-Type": "text/csv; charset=utf-8"})
+    check(st == 200 and json.loads(body)["verdict"] == "LICENSE_REQUIRED", "text/csv: read as CSV")
+    for path in ["/v1/classify?as_of=2024-06-01", "/v1/screen"]:
+        st, h, body = srv.request("POST", path, '{"name": "H20"}', {"Content-Type": "text/plain"})
+        check(st == 415 and "application/json" in err(body).get("message", ""), "POST %s as text/plain: 415" % path)
+    spool = os.path.join(srv.dir, "spool")
+    st, h, body = srv.request("POST", "/v1/audits", "id,date\n", {"Content-Type": "text/plain"})
+    check(st == 415 and "text/csv" in err(body).get("message", "") and not os.listdir(spool),
+          "POST /v1/audits as text/plain: 415, the upload dropped")
+
+
+def test_empty_bodies(srv):
+    """A body with no record: 400, nothing to check (not a 200 with nothing in it)."""
+    for what, body, ctype in [("[]", "[]", "application/json"), ("JSON lines with no line", "\n\n", "application/x-ndjson"),
+                              ("a CSV header alone", "type,id,date,chip\n", "text/csv")]:
+        st, h, out = srv.request("POST", "/v1/check", body, {"Content-Type": ctype})
+        e = err(out)
+        check(st == 400 and e.get("code") == "tollgate.input.empty" and "nothing to check" in e.get("message", ""),
+              "POST /v1/check with %s: 400, nothing to check" % what)
+
+
 def test_diff_metrics(srv):
     st, h, body = srv.request("GET", "/v1/diff?as_of=2023-06-01&vs=2023-12-01")
     d = json.loads(body)
@@ -244,6 +326,37 @@ def test_audit(srv):
     check(st == 200 and b"<html" in body.lower(), "GET /v1/audits/{id}/report: the HTML report")
     st, h, body = srv.request("GET", "/v1/audits/nope")
     check(st == 404, "an unknown audit: 404")
+
+
+def test_store_in_use(srv):
+    """The decision log of a running server: `trace` commands read it (one snapshot each, verified while requests
+    are being committed); a second writer is refused, naming the server and what to do."""
+    ids, errors, stop = [], [], threading.Event()
+    threads = [threading.Thread(target=load_loop, args=(srv, ids, stop, errors)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.3)
+        for args in (["runs"], ["verify"], ["verify"], ["export", "--format", "csv"]):
+            out = subprocess.run([TG, "trace", *args, srv.db], capture_output=True, text=True, timeout=60)
+            check(out.returncode == 0 and out.stdout, "trace %s on the store of a running server, under load: read (%s)"
+                  % (args[0], (out.stderr or out.stdout.splitlines()[0]).strip()[:160]))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=20)
+    check(len(ids) > 10 and not errors, "the server kept answering while its log was read (%d answers)" % len(ids))
+    out = subprocess.run([TG, "trace", "export", srv.db, "--format", "csv"], capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0 and ("L-" in out.stdout), "trace export of a running server's log shows its decisions")
+    out = subprocess.run([TG, "serve", "--listen", "127.0.0.1:0", "--db", srv.db], capture_output=True, text=True,
+                         timeout=60)
+    check(out.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in out.stderr and
+          "another store (--db)" in out.stderr, "a second server on the same store: refused, says why: "
+          + out.stderr.strip())
+    audit = subprocess.run([TG, "audit", os.path.join(SRC, "fixtures/orders/sample_orders.csv"), "--db", srv.db],
+                           capture_output=True, text=True, timeout=60)
+    check(audit.returncode == 2 and "in use by a running `tollgate serve` (pid %d)" % srv.proc.pid in audit.stderr,
+          "an audit into the store of a running server: refused, says why: " + audit.stderr.strip())
 
 
 def test_reload(srv, rules):
@@ -314,6 +427,8 @@ def test_screen():
               "the good parties of the batch are still screened")
         check([o.get("error", {}).get("field") for o in out[2:6]] == ["name", "name", "country", ""],
               "each bad party is an error naming its field: " + json.dumps(out[2:6]))
+        st, h, body = srv.request("POST", "/v1/screen", [])
+        check(st == 400 and err(body).get("code") == "tollgate.input.empty", "POST /v1/screen with []: 400, nothing to screen")
         st, h, body = srv.request("POST", "/v1/screen", "{not json", {"Content-Type": "application/json"})
         check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.json", "bad JSON to /v1/screen: 400")
         st, h, body = srv.request("GET", "/v1/screen")
@@ -442,6 +557,37 @@ def test_tokens():
     opts = [o for (o,) in con.execute("SELECT options FROM runs")]
     con.close()
     check(any('"token":"order-system"' in o for o in opts), "the caller's token name is in its run")
+    # Several token files; a client name or a token given twice (in one file or two) is refused at start.
+    more = os.path.join(WORK, "tokens2.txt")
+    with open(more, "w") as f:
+        f.write("web-page another-token-0123456789\n")
+    srv = Server("tokens2", "--token-file", tokens, "--token-file", more)
+    st1 = srv.request("POST", "/v1/check", H20, {"Authorization": "Bearer s3cret-token-0123456789"})[0]
+    st2 = srv.request("POST", "/v1/check", H20, {"Authorization": "Bearer another-token-0123456789"})[0]
+    check(st1 == 200 and st2 == 200, "--token-file twice: the tokens of both files are valid")
+    srv.stop()
+    dup_name = os.path.join(WORK, "dup_name.txt")
+    with open(dup_name, "w") as f:
+        f.write("order-system third-token-0123456789\n")
+    dup_in_one = os.path.join(WORK, "dup_in_one.txt")
+    with open(dup_in_one, "w") as f:
+        f.write("a first-token-0123456789\n# b\na second-token-0123456789\n")
+    dup_token = os.path.join(WORK, "dup_token.txt")
+    with open(dup_token, "w") as f:
+        f.write("other-system s3cret-token-0123456789\n")
+    for files, want, what in [([tokens, dup_name], "duplicate client name 'order-system'", "one name in two files"),
+                              ([dup_in_one], "dup_in_one.txt:3: duplicate client name 'a' (also at ", "one name twice in a file"),
+                              ([tokens, dup_token], "duplicate token", "one token under two names"),
+                              ([tokens, tokens], "--token-file '%s' is given twice" % tokens, "the same file twice")]:
+        args = [TG, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(WORK, "x.db")]
+        for t in files:
+            args += ["--token-file", t]
+        try:
+            out = subprocess.run(args, capture_output=True, text=True, timeout=10)
+        except subprocess.TimeoutExpired as e:  # it started (and was killed)
+            out = subprocess.CompletedProcess(args, None, "", (e.stderr or b"").decode())
+        check(out.returncode == 2 and want in out.stderr and "0123456789" not in out.stderr,
+              "--token-file, %s: refused at start (exit 2), naming it: %s" % (what, out.stderr.strip()[:200]))
     out = subprocess.run([TG, "serve", "--listen", "0.0.0.0:0", "--db", os.path.join(WORK, "x.db")],
                          capture_output=True, text=True, timeout=30)
     check(out.returncode == 2 and "--token-file" in out.stderr, "another address without --token-file is refused")
@@ -458,9 +604,13 @@ def main():
         test_endpoints(srv)
         test_batches(srv)
         test_errors(srv)
+        test_query_params(srv)
+        test_media_types(srv)
+        test_empty_bodies(srv)
         test_diff_metrics(srv)
         test_audit(srv)
         test_reload(srv, rules)
+        test_store_in_use(srv)
         for i in range(20):
             st, h, body = srv.request("POST", "/v1/check", dict(H20, id="T-%d" % i))
             ids.append(h.get("X-Request-Id"))
