@@ -11,6 +11,59 @@
 
 namespace tollgate {
 
+// Bidirectional controls are 3 bytes in UTF-8: E2 80 AA..AE (U+202A-U+202E) and E2 81 A6..A9 (U+2066-U+2069).
+char32_t bidi_control(std::string_view s, size_t i) {
+  if (i + 3 > s.size() || s[i] != '\xE2') return 0;
+  const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+  if ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))
+    return static_cast<char32_t>(0x2000 + ((b1 & 0x3f) << 6) + (b2 & 0x3f));
+  return 0;
+}
+
+size_t printable_char(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return c >= 0x20 && c != 0x7f ? 1 : 0;
+  size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  if (n == 2 && c < 0xc2) return 0;  // overlong
+  if (c == 0xE2 && bidi_control(s, i)) return 0;
+  return n;
+}
+
+std::string printable(std::string_view s) {
+  bool clean = true;
+  for (size_t i = 0; i < s.size() && clean;) {
+    size_t n = printable_char(s, i);
+    clean = n != 0;
+    i += n;
+  }
+  if (clean) return std::string(s);
+  std::string out;
+  static const char hex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < s.size();) {
+    size_t n = printable_char(s, i);
+    if (n) {
+      out.append(s.data() + i, n);
+      i += n;
+      continue;
+    }
+    if (char32_t cp = bidi_control(s, i)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
+      i += 3;
+      continue;
+    }
+    auto c = static_cast<unsigned char>(s[i++]);
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+
 namespace {
 // Bytes that need nlohmann's escaping or UTF-8 handling: controls, '"', '\\', and everything from 0x7f up.
 bool json_special(std::string_view s) {

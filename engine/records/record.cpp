@@ -9,6 +9,7 @@
 #include <bit>
 #include <bitset>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 #if defined(__SSE2__)
@@ -39,20 +40,9 @@ bool whole_bits(int64_t micro) {
   return micro % micro_per_unit == 0 && micro >= micro_per_unit && micro <= 64 * micro_per_unit;
 }
 
-// Length of the valid UTF-8 sequence at s[i] that is not a control character (C0, DEL), or 0.
-size_t printable_char(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return c >= 0x20 && c != 0x7f ? 1 : 0;
-  size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;  // overlong
-  return n;
-}
-
 // The first byte of `s` that is not UTF-8 text, or is a control character other than tab, CR and LF (a quoted
-// CSV cell may run over lines), or npos. Text fields must pass: a NUL or an escape sequence in one is an error.
+// CSV cell may run over lines; a bidirectional control is one too), or npos. Text fields must pass: a NUL, an escape
+// sequence or a right-to-left override in one is an error.
 size_t first_unprintable(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = printable_char(s, i);
@@ -63,31 +53,15 @@ size_t first_unprintable(std::string_view s) {
   return std::string_view::npos;
 }
 
-// `s` safe to print on one line of a terminal: control characters (tab, CR and LF too) and bytes that are not
-// UTF-8 become \xNN. Error messages echo what the input said; they never pass its raw bytes on.
-std::string printable(std::string_view s) {
-  bool clean = true;
-  for (size_t i = 0; i < s.size() && clean;) {
-    size_t n = printable_char(s, i);
-    clean = n != 0;
-    i += n;
+// Why the byte at s[bad] (first_unprintable's answer) makes `s` no text field, for the message.
+std::string unprintable_reason(std::string_view s, size_t bad) {
+  if (char32_t cp = bidi_control(s, bad)) {
+    char u[16];
+    std::snprintf(u, sizeof u, "%04X", static_cast<unsigned>(cp));
+    return "byte " + std::to_string(bad + 1) + " starts U+" + u +
+           ", a bidirectional control character: it can make the text display other than it reads";
   }
-  if (clean) return std::string(s);
-  std::string out;
-  static const char hex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < s.size();) {
-    size_t n = printable_char(s, i);
-    if (n) {
-      out.append(s.data() + i, n);
-      i += n;
-      continue;
-    }
-    auto c = static_cast<unsigned char>(s[i++]);
-    out += "\\x";
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+  return "byte " + std::to_string(bad + 1) + " is a control character or not UTF-8";
 }
 
 // A parsed value: JSON with number texts kept, or a CSV cell (kind cell, typed by the schema later).
@@ -510,8 +484,7 @@ struct Builder {
         if (s.empty()) return fail("tollgate.input.value", path, path + " is empty");
         if (s.size() > 1000) return fail("tollgate.input.value", path, path + " is longer than 1000 characters");
         if (size_t bad = first_unprintable(s); bad != std::string_view::npos)
-          return fail("tollgate.input.value", path, path + " is not UTF-8 text (byte " + std::to_string(bad + 1) +
-                                                        " is a control character or not UTF-8)");
+          return fail("tollgate.input.value", path, path + " is not printable UTF-8 text (" + unprintable_reason(s, bad) + ")");
         facts.set_text(f.slot, s);
         return true;
       case In::role: case In::designer_status: case In::packaged_by: {

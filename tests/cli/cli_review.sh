@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tollgate tests — a new user's review of the command line: each item found, as the user met it, with the answer a
+# compliance tool owes (fail closed, a bad row costs only itself, no crash, clear exit codes).
+# Usage: cli_review.sh TOLLGATE SOURCE_DIR WORKDIR
+set -u
+TG=$1
+SRC=$2
+WORK=$3
+rm -rf "$WORK"
+mkdir -p "$WORK"
+cd "$WORK" || exit 1
+fail=0
+die() { echo "FAIL: $*"; fail=1; }
+# Runs tollgate with ARGS; sets rc, out (stdout) and err (stderr).
+run() { "$TG" "$@" > out.txt 2> err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
+expect_rc() { [ "$rc" -eq "$1" ] || die "$2: exit $1 expected, got $rc (stdout: ${out:0:400}; stderr: ${err:0:400})"; }
+no_raw_bytes() {  # the terminal output holds no control byte other than newline, no invalid UTF-8, no bidi control
+  if ! python3 -c 'import sys
+d = open("out.txt","rb").read() + open("err.txt","rb").read()
+t = d.decode("utf-8")
+sys.exit(any(b < 32 and b != 10 for b in d) or any(0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069 for c in t))'
+  then die "$1: raw control bytes on the terminal"; fi
+}
+H=type,id,date,chip,destination,end_user,end_user_hq,quantity,unit_price_usd
+OK_ROW='shipment,S-OK,2025-03-01,H20,DE,Acme GmbH,DE,2,12000.00'
+
+# Item 7: bidirectional controls (U+202A-U+202E, U+2066-U+2069) in a text field reject the field ("Trojan Source"):
+# an id or end user that displays other than it reads is never judged, and is never echoed raw.
+{ echo "$H"
+  printf 'shipment,S-1\xe2\x80\xae,2025-03-01,H20,DE,Acme GmbH,DE,2,12000.00\n'
+  printf 'shipment,S-2,2025-03-01,H20,DE,Acme\xe2\x81\xa6 GmbH,DE,2,12000.00\n'
+  echo "$OK_ROW"; } > bidi.csv
+run check bidi.csv
+expect_rc 2 "bidi.csv"
+no_raw_bytes "bidi.csv"
+echo "$out" | grep -q '^line 2 (S-1\\u202E): error\[tollgate.input.value\] in id: id is not printable UTF-8 text (byte 4 starts U+202E, a bidirectional control' \
+  || die "bidi.csv: S-1's id not rejected for U+202E: $out"
+echo "$out" | grep -q '^line 3 (S-2): error\[tollgate.input.value\] in end_user: .*U+2066, a bidirectional control' \
+  || die "bidi.csv: S-2's end user not rejected for U+2066: $out"
+echo "$out" | grep -q '^3 rows read: 1 judged, 2 rejected$' || die "bidi.csv: the good row not judged alone: $out"
+printf '{"type":"shipment","id":"J-1","date":"2025-03-01","chip":"H20","destination":"DE","end_user":"Acme \\u202d GmbH","end_user_hq":"DE","quantity":1,"unit_price_usd":"1.00"}\n' > bidi.jsonl
+run check bidi.jsonl --format json
+expect_rc 2 "bidi.jsonl"
+echo "$out" | grep -q '"id":"J-1","error":{"code":"tollgate.input.value","line":1,"field":"end_user","message":"end_user is not printable UTF-8 text (byte 6 starts U+202D' \
+  || die "bidi.jsonl: the escaped U+202D not rejected: $out"
+run audit bidi.csv --no-store --no-progress
+expect_rc 2 "audit bidi.csv"
+no_raw_bytes "audit bidi.csv"
+
+exit $fail
