@@ -47,4 +47,29 @@ run audit bidi.csv --no-store --no-progress
 expect_rc 2 "audit bidi.csv"
 no_raw_bytes "audit bidi.csv"
 
+# Item 9: the same log twice (by the same path, or another path to it) is an error naming it, not counted twice.
+{ echo "$H"; echo "$OK_ROW"; } > one.csv
+ln -s one.csv link.csv
+run audit one.csv one.csv --no-store --no-progress
+expect_rc 2 "audit one.csv one.csv"
+echo "$err" | grep -q "tollgate: error: 'one.csv' is given twice" || die "audit x x: no error naming it: $err"
+run audit one.csv link.csv --db dup.db --no-progress
+expect_rc 2 "audit one.csv link.csv"
+echo "$err" | grep -q "'link.csv' is the same file as 'one.csv'" || die "audit x link-to-x: no error: $err"
+[ ! -e dup.db ] || die "audit x link-to-x: a store was created before the error"
+run check one.csv ./one.csv
+expect_rc 2 "check one.csv ./one.csv"
+echo "$err" | grep -q "'./one.csv' is the same file as 'one.csv'" || die "check x ./x: no error: $err"
+
+# Item 10: audit cannot read standard input or a pipe (it measures, hashes and resumes its logs): a clear error,
+# exit 2, pointing to check for a stream.
+run audit - --no-store < one.csv
+expect_rc 2 "audit -"
+echo "$err" | grep -q "audit reads log files, not standard input ('-').*tollgate check -" || die "audit -: unclear: $err"
+cat one.csv | "$TG" audit /dev/stdin --no-store --no-progress > out.txt 2> err.txt; rc=$?; err=$(cat err.txt)
+expect_rc 2 "audit /dev/stdin (a pipe)"
+echo "$err" | grep -q "'/dev/stdin' is not a regular file (a pipe, socket or device)" || die "audit pipe: unclear: $err"
+"$TG" audit /dev/stdin --no-store --no-progress < one.csv > out.txt 2> err.txt; rc=$?
+expect_rc 0 "audit /dev/stdin redirected from a file"
+
 exit $fail
