@@ -72,4 +72,37 @@ echo "$err" | grep -q "'/dev/stdin' is not a regular file (a pipe, socket or dev
 "$TG" audit /dev/stdin --no-store --no-progress < one.csv > out.txt 2> err.txt; rc=$?
 expect_rc 0 "audit /dev/stdin redirected from a file"
 
+# Item 14: trace on what is not a store, or a store SQLite cannot read: exit 2 with the reason, never a crash or
+# "internal error"; trace verify on a damaged store: TAMPERED (5), it cannot be verified.
+head -c 20000 /dev/urandom > random.db
+for sub in verify runs export; do
+  run trace $sub random.db
+  expect_rc 2 "trace $sub random.db"
+  echo "$err" | grep -q "trace store 'random.db': file is not a database" || die "trace $sub random.db: $err"
+done
+python3 -c "
+import json
+for i in range(3000):
+    print(json.dumps({'type':'shipment','id':'S-%d'%i,'date':'2025-03-01','chip':'H20','destination':'DE','end_user':'Acme %d'%i,'end_user_hq':'DE','quantity':1,'unit_price_usd':'1.00'}))" > log.jsonl
+run audit log.jsonl --db good.db --no-progress
+expect_rc 0 "audit log.jsonl"
+python3 - <<'PY'
+import random
+random.seed(7)
+d = bytearray(open('good.db', 'rb').read())
+for k in range(20):  # the schema (the first pages) intact: the store opens; rows further in are garbage
+    i = random.randrange(len(d) // 3, len(d) - 300)
+    d[i:i + 100] = bytes(random.randrange(256) for _ in range(100))
+open('damaged.db', 'wb').write(d)
+PY
+for sub in "export damaged.db" "export damaged.db --format csv"; do
+  run trace $sub
+  expect_rc 2 "trace $sub"
+  echo "$err" | grep -q "^tollgate: error: trace store 'damaged.db' cannot be read: .*damaged or is not a tollgate trace store" \
+    || die "trace $sub: $err"
+done
+run trace verify damaged.db
+[ "$rc" -eq 5 ] || [ "$rc" -eq 2 ] || die "trace verify damaged.db: exit 5 or 2 expected, got $rc ($out $err)"
+echo "$out$err" | grep -q "internal error" && die "trace verify damaged.db: an internal error: $out $err"
+
 exit $fail
