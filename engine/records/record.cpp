@@ -762,14 +762,15 @@ struct Builder {
   void build(const JV& obj) {
     if (obj.k != JV::object) { fail("tollgate.input.type", "", "a record must be a JSON object"); return; }
     std::string type = bare_chip ? "chip" : "shipment";
+    // The id first: a record rejected for its type still names itself.
+    for (const auto& [k, v] : obj.members)
+      if (k == "id" && (v.k == JV::string || v.k == JV::cell))  // as given if it is text (as the CSV fast path)
+        rec.id = first_unprintable(v.text) == std::string::npos ? v.text : printable(v.text.substr(0, 1000));
     for (const auto& [k, v] : obj.members)
       if (k == "type") {
         if (v.k != JV::string && v.k != JV::cell) { fail("tollgate.input.type", "type", "type must be a string"); return; }
         if (!v.text.empty()) type = v.text;
       }
-    for (const auto& [k, v] : obj.members)
-      if (k == "id" && (v.k == JV::string || v.k == JV::cell))  // as given if it is text (as the CSV fast path)
-        rec.id = first_unprintable(v.text) == std::string::npos ? v.text : printable(v.text.substr(0, 1000));
     if (type == "chip") {
       rec.kind = RecordKind::chip;
       rec.facts.kind = RecordKind::chip;
@@ -1519,6 +1520,31 @@ Record record_from_csv(const std::vector<std::string>& header, uint64_t header_i
   return rec;
 }
 
+namespace {
+// The id of a CSV row that does not split into the header's cells (a stray quote, a missing or extra comma), where it
+// can still be read without guessing, so that an officer can find the row: the header's id column is its first, or
+// its second after a `type` column whose cell is a record type, and the cells up to it hold no quote (a misplaced
+// comma after the id cannot have moved it); "" otherwise, and "" for an id that is not a valid text field.
+std::string salvage_csv_id(const std::vector<std::string>& header, std::string_view row) {
+  const auto at = std::find(header.begin(), header.end(), "id");
+  if (at == header.end()) return "";
+  const auto col = static_cast<size_t>(at - header.begin());
+  if (col > 1 || (col == 1 && header[0] != "type")) return "";
+  std::string_view cell;
+  for (size_t i = 0; i <= col; ++i) {
+    const size_t comma = row.find(',');
+    if (comma == std::string_view::npos && i < col) return "";
+    cell = row.substr(0, comma);
+    if (cell.find('"') != std::string_view::npos) return "";
+    if (i == 0 && col == 1 && cell != "shipment" && cell != "fab_order" && cell != "chip") return "";
+    row.remove_prefix(comma == std::string_view::npos ? row.size() : comma + 1);
+  }
+  if (!cell.empty() && cell.back() == '\r') cell.remove_suffix(1);
+  if (cell.empty() || cell.size() > 1000 || first_unprintable(cell) != std::string_view::npos) return "";
+  return std::string(cell);
+}
+}  // namespace
+
 void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, std::string_view row, uint64_t line,
                   const Catalog* catalog, bool want_canonical, Record& rec) {
   thread_local std::vector<std::string> cells;
@@ -1529,6 +1555,7 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
     rec.ok = false;
     rec.error = {"tollgate.input.csv", "", std::move(message)};
     rec.canonical = std::string(row);
+    rec.id = salvage_csv_id(header, row);  // the row cannot be read, but its id often can
   };
   bool quoted = !split_views(row, views);
   if (quoted) {
@@ -1578,6 +1605,8 @@ Record record_from_csv_general(const std::vector<std::string>& header, std::vect
     if (named) {
       bad.error = {"tollgate.input.chip", "chip", "a row names a catalog chip and also gives chip_ columns; give one"};
       bad.canonical = std::string(row);
+      for (const auto& m : obj.members)  // the id, as the general reader takes it
+        if (m.first == "id" && first_unprintable(m.second.text) == std::string_view::npos) bad.id = m.second.text;
       return bad;
     }
     obj.members.emplace_back("chip", std::move(chip));

@@ -105,4 +105,32 @@ run trace verify damaged.db
 [ "$rc" -eq 5 ] || [ "$rc" -eq 2 ] || die "trace verify damaged.db: exit 5 or 2 expected, got $rc ($out $err)"
 echo "$out$err" | grep -q "internal error" && die "trace verify damaged.db: an internal error: $out $err"
 
+# Item 4: a rejected record keeps its id wherever it can be read: a CSV row that does not split (an unclosed quote,
+# text after a closing quote, a cell too many or too few) when the id column comes first or after `type`; a JSON
+# record rejected for its type. Never an id from a row whose cells before it could have moved.
+{ echo "$H"
+  echo 'shipment,S-3,2025-03-01,H20,DE,Acme,DE,2,12000.00,extra'
+  echo 'shipment,S-4,2025-03-01,H20,DE,"Acme,DE,2,12000.00'
+  echo 'shipment,S-5,2025-03-01,H20,DE,Acme,DE,2'
+  echo 'shipment,S-6,2025-03-01,H20,DE,"Ac"me,DE,2,12000.00'
+  echo 'S-7,2025-03-01,H20,DE,Acme,DE,2,12000.00'
+  echo '"shipment",S-8,2025-03-01,H20,DE,"Ac"me,DE,2,12000.00'
+  echo 'shipment,S-9,2025-03-01,H20,DE,Acme,DE,2,12000.00'; } > ids.csv
+run check ids.csv --format json
+expect_rc 2 "ids.csv"
+for want in '"id":"S-3","error":{"code":"tollgate.input.csv","line":2' '"id":"S-4","error":{"code":"tollgate.input.csv","line":3' \
+            '"id":"S-5","error":{"code":"tollgate.input.csv","line":4' '"id":"S-6","error":{"code":"tollgate.input.csv","line":5' \
+            '"id":null,"error":{"code":"tollgate.input.csv","line":6' '"id":null,"error":{"code":"tollgate.input.csv","line":7'; do
+  echo "$out" | grep -qF "$want" || die "ids.csv: expected $want in: $out"
+done
+run check ids.csv
+echo "$out" | grep -q '^line 3 (S-4): error\[tollgate.input.csv\]: bad CSV row: an unclosed quote' || die "ids.csv text: no id: $out"
+run audit ids.csv --db ids.db --no-progress
+expect_rc 2 "audit ids.csv"
+run trace export ids.db --rejects-only --format csv
+echo "$out" | grep -q '^[0-9]*,1,3,S-4,' || die "trace export: the reject of line 3 lost its id: $out"
+{ echo '{"type":5,"id":"J-5"}'; echo '{"type":"shipmnt","id":"J-6"}'; } > ids.jsonl
+run check ids.jsonl --format json
+echo "$out" | grep -qF '{"id":"J-5","error":{"code":"tollgate.input.type"' || die "ids.jsonl: J-5 lost its id: $out"
+
 exit $fail
