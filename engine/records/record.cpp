@@ -1826,6 +1826,11 @@ std::string unreadable_input(const std::string& path, std::string_view head) {
     return true;
   };
   const std::string name = path == "-" ? "standard input" : "'" + path + "'";
+  // A byte order mark after the byte order mark: the file was converted to UTF-8 twice (its other non-ASCII text may
+  // be doubly encoded too). Said once for the file, rather than an unknown column "\uFEFFtype" on every row.
+  if (std::string_view t = starts("\xEF\xBB\xBF") ? head.substr(3) : head; t.substr(0, 3) == "\xEF\xBB\xBF")
+    return name + " starts with the UTF-8 byte order mark twice (bytes EF BB BF EF BB BF): it was converted to UTF-8 "
+                  "twice; remove the extra mark and check its text";
   if (starts("PK\x03\x04") || starts("PK\x05\x06")) {
     if (ends(".xlsx") || ends(".xlsm")) return name + " is an Excel workbook (.xlsx): save it as CSV (UTF-8) and check that";
     if (ends(".ods")) return name + " is an OpenDocument spreadsheet (.ods): save it as CSV (UTF-8) and check that";

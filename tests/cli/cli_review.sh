@@ -133,4 +133,26 @@ echo "$out" | grep -q '^[0-9]*,1,3,S-4,' || die "trace export: the reject of lin
 run check ids.jsonl --format json
 echo "$out" | grep -qF '{"id":"J-5","error":{"code":"tollgate.input.type"' || die "ids.jsonl: J-5 lost its id: $out"
 
+# Item 5: CR-only line endings (classic Mac OS): a file-level error naming them, never one giant row.
+printf '%s\r%s\r%s\r' "$H" "$OK_ROW" 'shipment,S-2,2025-03-01,H20,DE,Acme,DE,1,1.00' > cr.csv
+run check cr.csv
+expect_rc 2 "cr.csv"
+echo "$err" | grep -q "'cr.csv' ends its lines with CR alone (classic Mac OS line endings)" || die "cr.csv: no CR-only error: $err"
+run audit cr.csv --no-store --no-progress
+expect_rc 2 "audit cr.csv"
+echo "$err" | grep -q "ends its lines with CR alone" || die "audit cr.csv: no CR-only error: $err"
+printf '%s\r\n%s\r\n' "$H" "$OK_ROW" > crlf.csv
+run check crlf.csv
+expect_rc 0 "crlf.csv (CRLF is read)"
+
+# Item 6: a doubled UTF-8 byte order mark: one clear file-level error, not an unknown column "\uFEFFtype".
+printf '\xef\xbb\xbf\xef\xbb\xbf%s\n%s\n' "$H" "$OK_ROW" > bom2.csv
+run check bom2.csv
+expect_rc 2 "bom2.csv"
+echo "$err" | grep -q "'bom2.csv' starts with the UTF-8 byte order mark twice" || die "bom2.csv: no doubled-BOM error: $err / $out"
+no_raw_bytes "bom2.csv"
+printf '\xef\xbb\xbf%s\n%s\n' "$H" "$OK_ROW" > bom1.csv
+run check bom1.csv
+expect_rc 0 "bom1.csv (one byte order mark is read)"
+
 exit $fail
