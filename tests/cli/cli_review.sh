@@ -155,4 +155,18 @@ printf '\xef\xbb\xbf%s\n%s\n' "$H" "$OK_ROW" > bom1.csv
 run check bom1.csv
 expect_rc 0 "bom1.csv (one byte order mark is read)"
 
+# Item 1: classify given the chip two ways (a catalog name and spec flags, or --json-input and flags): exit 2.
+run classify "H100 SXM5 80GB" --tpp 100 --as-of 2024-01-01
+expect_rc 2 "classify NAME --tpp"
+echo "$err" | grep -q "the chip is given twice, by the catalog name 'H100 SXM5 80GB' and the spec flags (--tpp)" || die "classify NAME --tpp: $err"
+echo '{"tpp": 5000}' > chip.json
+run classify --json-input chip.json --no-datacenter --as-of 2024-01-01
+expect_rc 2 "classify --json-input --no-datacenter"
+# Item 2: without --as-of, the date used is stated, marked as today.
+run classify H20
+expect_rc 0 "classify H20"
+echo "$out" | head -1 | grep -q "^H20  (chip, as of [0-9-]* (today))$" || die "classify without --as-of: no (today): $out"
+run classify H20 --as-of 2025-01-01
+echo "$out" | head -1 | grep -q "^H20  (chip, as of 2025-01-01)$" || die "classify --as-of: $out"
+
 exit $fail
