@@ -751,10 +751,25 @@ struct Builder {
                           prefix + name + " is given: a processor with HBM on its package is not an HBM stack " +
                           "(3A090.c); give hbm_stack false, or drop the processor figures");
     }
-    if (inline_chip && catalog && f.has_text(t_chip_name) && catalog->find(f.text(t_chip_name)))
+    if ((inline_chip || bare_chip) && catalog && f.has_text(t_chip_name)) return not_a_catalog_name(f, prefix);
+    return true;
+  }
+
+  // A chip given by its figures (inline in a shipment, or classify's JSON chip) may not carry a name that names a
+  // catalog chip, by its exact name or as it is sold (an alias, a part number, another spelling): it would be judged
+  // on its own figures under that chip's name. False (the record fails, naming prefix + "name") if it does. (A name
+  // that may be several chips is left alone: resolve() finds several for a mere "S" or "Test chip".)
+  bool not_a_catalog_name(const Facts& f, const std::string& prefix) {
+    const std::string name(f.text(t_chip_name));
+    if (catalog->find(name))
       return fail("tollgate.input.chip", prefix + "name",
-                  prefix + "name '" + std::string(f.text(t_chip_name)) + "' is a catalog chip, but the record gives " +
-                      "the chip's figures: name the catalog chip alone (\"chip\": \"" + std::string(f.text(t_chip_name)) +
+                  prefix + "name '" + name + "' is a catalog chip, but the record gives the chip's figures: name the " +
+                      "catalog chip alone (\"chip\": \"" + name + "\"), or give the inline chip a name of its own");
+    const Catalog::Resolution r = catalog->resolve(name);
+    if (r.chip)
+      return fail("tollgate.input.chip", prefix + "name",
+                  prefix + "name '" + name + "' is catalog chip '" + r.name + "' (" + r.via + "), but the record " +
+                      "gives the chip's figures: name the catalog chip alone (\"chip\": \"" + r.name +
                       "\"), or give the inline chip a name of its own");
     return true;
   }

@@ -169,4 +169,19 @@ echo "$out" | head -1 | grep -q "^H20  (chip, as of [0-9-]* (today))$" || die "c
 run classify H20 --as-of 2025-01-01
 echo "$out" | head -1 | grep -q "^H20  (chip, as of 2025-01-01)$" || die "classify --as-of: $out"
 
+# Item 11: an inline chip named by a catalog chip's alias is an error naming chip.name, as its exact catalog name is;
+# the same for classify's JSON chip.
+for n in "H100 SXM5 80GB" "NVIDIA H100 80GB HBM3 SXM5" "nvidia h100 sxm5 80gb"; do
+  echo "{\"type\":\"shipment\",\"id\":\"S-1\",\"date\":\"2025-09-01\",\"chip\":{\"name\":\"$n\",\"tpp\":100,\"datacenter\":true},\"destination\":\"CN\",\"end_user_hq\":\"CN\",\"quantity\":10,\"unit_price_usd\":\"12000.00\"}" > alias.jsonl
+  run check alias.jsonl
+  expect_rc 2 "inline chip named '$n'"
+  echo "$out" | grep -q "^line 1 (S-1): error\[tollgate.input.chip\] in chip.name: chip.name '$n' " || die "inline chip '$n': $out"
+done
+printf 'type,id,date,chip_name,chip_tpp,chip_datacenter,destination,end_user_hq,quantity,unit_price_usd\nshipment,S-2,2025-09-01,NVIDIA H100 80GB HBM3 SXM5,100,true,CN,CN,1,1.00\n' > alias.csv
+run check alias.csv
+echo "$out" | grep -q "^line 2 (S-2): error\[tollgate.input.chip\] in chip.name: chip.name 'NVIDIA H100 80GB HBM3 SXM5' is catalog chip 'H100 SXM5 80GB'" || die "alias.csv: $out"
+echo '{"name":"NVIDIA H100 80GB HBM3 SXM5","tpp":100,"datacenter":true}' > alias_chip.json
+run classify --json-input alias_chip.json --as-of 2025-01-01
+expect_rc 2 "classify --json-input with an alias name"
+
 exit $fail
