@@ -277,8 +277,10 @@ std::vector<Step> edit_script(const std::vector<std::string_view>& a, const std:
   size_t i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] == b[j]) out.push_back({' ', i++, j++});
-    else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) out.push_back({'+', i, j++});
-    else out.push_back({'-', i++, j});
+    // Where both keep the longest common part, the line removed comes before the line added (as diff -u prints a
+    // changed line: "-old" then "+new").
+    else if (i < n && (j == m || at(i + 1, j) >= at(i, j + 1))) out.push_back({'-', i++, j});
+    else out.push_back({'+', i, j++});
   }
   return out;
 }
@@ -296,9 +298,9 @@ std::string unified_diff(std::string_view a, std::string_view b, const std::stri
     // A hunk: from `context` kept lines before this change to `context` after the last change within reach.
     size_t from = k >= context ? k - context : 0;
     while (from < k && steps[from].op != ' ') ++from;
-    // The hunk runs on while changes are at most 2 × context kept lines apart.
+    // The hunk runs on while at most 2 × context kept lines separate changes (as diff -u: their contexts touch).
     size_t last = k;
-    for (size_t s = k; s < steps.size() && s - last <= 2 * context; ++s)
+    for (size_t s = k; s < steps.size() && s - last <= 2 * context + 1; ++s)
       if (steps[s].op != ' ') last = s;
     const size_t to = std::min(steps.size(), last + 1 + context);
     size_t na = 0, nb = 0;
