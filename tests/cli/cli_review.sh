@@ -184,4 +184,14 @@ echo '{"name":"NVIDIA H100 80GB HBM3 SXM5","tpp":100,"datacenter":true}' > alias
 run classify --json-input alias_chip.json --as-of 2025-01-01
 expect_rc 2 "classify --json-input with an alias name"
 
+# Item 13: a rules file with control bytes or bytes that are not UTF-8: the error shows them escaped.
+printf 'ruleset x\x07y \xff\xfe bad\n' > ctl.tg
+run lint ctl.tg
+expect_rc 2 "lint ctl.tg"
+no_raw_bytes "lint ctl.tg"
+echo "$err" | grep -qF ' 1 | ruleset x\x07y \xFF\xFE bad' || die "lint ctl.tg: bytes not escaped: $err"
+printf 'ruleset x {\n  rule \x1b[31m r {\n' > esc.tg
+run lint esc.tg
+no_raw_bytes "lint esc.tg"
+
 exit $fail
