@@ -90,7 +90,10 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   };
   auto o = std::make_shared<Opts>();
   add_output_options(*app, o->out, {"text", "json", "md", "html"});
-  app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files")->required()->check(CLI::ExistingFile);
+  // "-" passes to the audit, which says why standard input cannot be audited (rather than "File does not exist: -").
+  app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files (not standard input: use check for a stream)")
+      ->required()
+      ->check(CLI::Validator([](std::string& p) { return p == "-" ? std::string() : CLI::ExistingFile(p); }, "FILE"));
   app->add_option("--db", o->db, "Trace store (SQLite; created if missing)")->capture_default_str();
   app->add_flag("--no-store", o->no_store, "Judge and summarise only: no trace store, nothing rendered or hashed (the quick look)");
   app->add_option("--jobs,-j", o->jobs, "Worker threads (default: one per core)");

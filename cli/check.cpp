@@ -3,6 +3,7 @@
 #include <map>
 
 #include "engine/base/date.hpp"
+#include "engine/base/files.hpp"
 #include "engine/base/money.hpp"
 #include "cli/common.hpp"
 #include "engine/parties/parties.hpp"
@@ -191,6 +192,10 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
                 std::cerr << "tollgate: error: --as-of '" << o->as_of << "' is not a date (YYYY-MM-DD)\n";
                 return exit_bad_input;
               }
+            }
+            if (std::string dup = duplicate_input(o->inputs); !dup.empty()) {  // its records would count twice
+              std::cerr << "tollgate: error: " << dup << "\n";
+              return exit_bad_input;
             }
             auto program = load_program(g);
             if (!program) return exit_bad_input;

@@ -93,6 +93,36 @@ void print_arithmetic(std::ostream& os, const Facts& f) {
   }
 }
 
+// The ways the chip was given (a catalog name, --json-input, the spec flags), as the user wrote them; more than one is
+// a usage error: which one would win is not for tollgate to guess.
+std::vector<std::string> chip_sources(const Opts& o) {
+  std::vector<std::string> given;
+  if (!o.name.empty()) given.push_back("the catalog name '" + o.name + "'");
+  if (!o.json_input.empty()) given.push_back("--json-input");
+  std::string flags;
+  auto flag = [&](bool on, const char* name) { if (on) flags += (flags.empty() ? "" : ", ") + std::string(name); };
+  flag(o.tpp.has_value(), "--tpp");
+  flag(o.peak.has_value(), "--peak-dense-tops");
+  flag(o.bits.has_value(), "--bit-length");
+  flag(o.die_area.has_value(), "--die-area");
+  flag(o.interconnect.has_value(), "--interconnect");
+  flag(o.memory_bw.has_value(), "--memory-bw");
+  flag(o.datacenter, "--datacenter");
+  flag(o.no_datacenter, "--no-datacenter");
+  if (!flags.empty()) given.push_back("the spec flags (" + flags + ")");
+  return given;
+}
+
+// "H20  (chip, as of 2026-12-02)" -> "H20  (chip, as of 2026-12-02 (today))": a decision judged as of today with no
+// --as-of says so on its first line.
+std::string mark_today(std::string text, Day day) {
+  const std::string date = "as of " + format_date(day);
+  const size_t eol = text.find('\n');
+  const size_t at = text.rfind(date, eol);
+  if (at != std::string::npos) text.insert(at + date.size(), " (today)");
+  return text;
+}
+
 }  // namespace
 
 Command add_classify(CLI::App& root, Globals& g) {
@@ -101,7 +131,9 @@ Command add_classify(CLI::App& root, Globals& g) {
   tollgate classify "H100 SXM5 80GB" --as-of 2024-01-01
   tollgate classify --tpp 4706.4 --die-area 609 --no-datacenter --as-of 2024-06-01
   echo '{"tpp": 2368, "die_area_mm2": 814, "datacenter": true}' | tollgate classify --json-input -
-Exit: 0 classified, 2 bad input or rules.)");
+Give the chip one way: a catalog name, the spec flags, or --json-input (two of them: exit 2). Without --as-of the
+chip is classified as of today, and the output says so: as of 2026-03-01 (today).
+Exit: 0 classified, 2 bad input or rules (or the chip given two ways), 1 internal error.)");
   auto o = std::make_shared<Opts>();
   app->add_option("name", o->name, "Catalog chip name (see fixtures/chips.csv)");
   app->add_option("--tpp", o->tpp, "Total processing performance");
@@ -120,6 +152,11 @@ Exit: 0 classified, 2 bad input or rules.)");
   app->add_flag("--include-proposed", o->include_proposed, "Also apply proposed rulesets");
   add_rules_options(*app, g);
   return {app, [o, &g]() -> int {
+            if (const auto given = chip_sources(*o); given.size() > 1) {
+              std::cerr << "tollgate: error: the chip is given twice, by " << given[0] << " and " << given[1]
+                        << ": give a catalog name, --json-input, or the spec flags, one of them\n";
+              return exit_bad_input;
+            }
             Day day = today();
             if (!o->as_of.empty()) {
               auto d = parse_date(o->as_of);
@@ -170,11 +207,14 @@ Exit: 0 classified, 2 bad input or rules.)");
               std::cerr << "tollgate: give --datacenter or --no-datacenter: the class depends on it\n";
             const EvalOptions opts{o->include_proposed};
             if (json) {
+              if (o->as_of.empty())  // (the JSON's as_of is the date; the schema has no member for "today")
+                std::cerr << "tollgate: classified as of today, " << format_date(day) << " (no --as-of)\n";
               *out << (o->explain ? decision_json_explained(*program, r, d, opts) : decision_json(*program, r, d))
                    << "\n";
               return d.failed ? exit_bad_input : exit_ok;
             }
-            *out << decision_text(*program, r, d, opts, o->explain ? SIZE_MAX : 3);
+            const std::string text = decision_text(*program, r, d, opts, o->explain ? SIZE_MAX : 3);
+            *out << (o->as_of.empty() ? mark_today(text, day) : text);
             if (!d.failed) print_arithmetic(*out, r.facts);
             return d.failed ? exit_bad_input : exit_ok;
           }};

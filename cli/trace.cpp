@@ -75,7 +75,17 @@ int verify_store(TraceStore& store, const TraceOpts& o) {
     std::cerr << "tollgate: error: --head '" << o.head << "' is not a chain head (64 hexadecimal digits)\n";
     return exit_bad_input;
   }
-  VerifyReport r = store.verify();
+  VerifyReport r;
+  try {
+    r = store.verify();
+  } catch (const std::exception& e) {
+    // A store that opened (its schema reads as a trace store) but whose rows SQLite cannot read: it is damaged or
+    // altered below the rows' hashes, and cannot be shown to be as written. It fails verification.
+    r = VerifyReport{};
+    r.ok = false;
+    r.problem = "the store cannot be read in full (" + printable(e.what()) +
+                "): damaged or altered; it cannot be verified";
+  }
   if (o.verify_format == "json") {
     const bool through = want.empty() || want == r.head ||
                          std::any_of(r.seals.begin(), r.seals.end(), [&](const auto& s) { return s.second == want; });
@@ -282,10 +292,19 @@ Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or recor
               return exit_bad_input;
             }
             if (verify->parsed()) return verify_store(*store, *o);
-            if (show->parsed()) return show_record(*store, *o);
-            if (exp->parsed()) return export_records(*store, *o);
-            if (runs->parsed()) return list_runs(*store, *o);
-            if (rescreen_cmd->parsed()) return rescreen_store(*store, *o);
+            try {
+              if (show->parsed()) return show_record(*store, *o);
+              if (exp->parsed()) return export_records(*store, *o);
+              if (runs->parsed()) return list_runs(*store, *o);
+              if (rescreen_cmd->parsed()) return rescreen_store(*store, *o);
+            } catch (const std::exception& e) {
+              // SQLite cannot read a page of the store (a damaged file): bad input, not a bug in tollgate.
+              std::cout.flush();
+              std::cerr << "tollgate: error: trace store '" << o->db << "' cannot be read: " << printable(e.what())
+                        << " (the file is damaged or is not a tollgate trace store; `tollgate trace verify "
+                        << o->db << "` checks it)\n";
+              return exit_bad_input;
+            }
             return exit_internal;
           }};
 }

@@ -1,5 +1,7 @@
 // tollgate — SourceFile line tables and the two renderers of a Diagnostic (human text, JSON). No X3 here.
 #include <algorithm>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "grammar/syntax.hpp"
@@ -32,6 +34,48 @@ namespace {
 // Shows at most this many bytes of a source line around the caret (a 100 kB line stays readable).
 constexpr uint32_t max_shown = 100;
 
+// The length of the printable UTF-8 character at s[i] (tab counts), or 0 for a byte a terminal must not be sent raw:
+// a control (C0, DEL), a byte that is not UTF-8, a bidirectional control (U+202A-U+202E, U+2066-U+2069). (grammar/
+// depends on no engine stage: engine/base/text.hpp's printable_char, with tab.)
+size_t shown_char(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return (c >= 0x20 && c != 0x7f) || c == '\t' ? 1 : 0;
+  const size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2)) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+  if (c == 0xE2 && ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))) return 0;
+  return n;
+}
+
+// `s` as it may be shown on a terminal: every byte shown_char refuses as \xNN (a BEL, an escape sequence, a byte
+// that is not UTF-8 in a rules file are shown, never sent). `cols`, if given, gets the column (from 0) at which each
+// byte of `s` is shown, and one more entry for the end: the caret under a source line lines up with it.
+std::string shown_text(std::string_view s, std::vector<uint32_t>* cols = nullptr, bool keep_newlines = false) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  uint32_t col = 0;
+  if (cols) cols->assign(s.size() + 1, 0);
+  for (size_t i = 0; i < s.size();) {
+    size_t n = shown_char(s, i);
+    if (cols) for (size_t k = 0; k < std::max<size_t>(n, 1); ++k) (*cols)[i + k] = col;
+    if (n || (keep_newlines && s[i] == '\n')) {
+      out.append(s.data() + i, std::max<size_t>(n, 1));
+      i += std::max<size_t>(n, 1);
+      ++col;
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(s[i++]);
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+    col += 4;
+  }
+  if (cols) cols->back() = col;
+  return out;
+}
+
 void append_location_block(std::string& out, const Span& span) {
   if (!span.valid()) return;
   auto [line, col] = span.file->line_col(span.offset);
@@ -46,15 +90,19 @@ void append_location_block(std::string& out, const Span& span) {
   }
   std::string num = std::to_string(line);
   std::string pad(num.size(), ' ');
+  std::vector<uint32_t> cols;  // where each byte of the line is shown (a control byte takes 4 columns: \x07)
   out += " " + pad + " |\n";
-  out += " " + num + " | " + prefix + std::string(text) + suffix + "\n";
-  uint32_t caret_col = col - 1 - start + static_cast<uint32_t>(prefix.size());
-  std::string marker(caret_col, ' ');
+  out += " " + num + " | " + prefix + shown_text(text, &cols) + suffix + "\n";
+  const uint32_t at = col - 1 - start;  // the caret's byte in `text` (may be just past its end)
+  const auto shown_at = [&](uint32_t byte) {
+    return byte < cols.size() ? cols[byte] : cols.back() + (byte - static_cast<uint32_t>(text.size()));
+  };
+  std::string marker(prefix.size() + shown_at(at), ' ');
   // Keep tabs aligned under the source text.
-  for (uint32_t i = 0; i < caret_col && i < prefix.size() + text.size(); ++i)
-    if (i >= prefix.size() && text[i - prefix.size()] == '\t') marker[i] = '\t';
-  uint32_t line_len = static_cast<uint32_t>(text.size() + prefix.size());
-  uint32_t width = std::max<uint32_t>(1, std::min<uint32_t>(span.length, line_len > caret_col ? line_len - caret_col : 1));
+  for (uint32_t i = 0; i < at && i < text.size(); ++i)
+    if (text[i] == '\t') marker[prefix.size() + cols[i]] = '\t';
+  const uint32_t end = std::min<uint32_t>(at + std::max<uint32_t>(span.length, 1), static_cast<uint32_t>(text.size()));
+  const uint32_t width = std::max<uint32_t>(1, end > at ? shown_at(end) - shown_at(at) : 1);
   out += " " + pad + " | " + marker + std::string(width, '^') + "\n";
 }
 
@@ -66,14 +114,15 @@ std::string location(const Span& span) {
 }  // namespace
 
 std::string render_human(const Diagnostic& d) {
+  // Messages quote the source (a name, a string): shown as the source lines are, never with raw control bytes.
   std::string out = location(d.span) + ": " + (d.severity == Severity::error ? "error" : "warning") + "[" + d.code +
-                    "]: " + d.message + "\n";
+                    "]: " + shown_text(d.message, nullptr, true) + "\n";
   append_location_block(out, d.span);
   for (const auto& [span, note] : d.notes) {
-    out += "note: " + location(span) + ": " + note + "\n";
+    out += "note: " + location(span) + ": " + shown_text(note, nullptr, true) + "\n";
     append_location_block(out, span);
   }
-  if (!d.help.empty()) out += "help: " + d.help + "\n";
+  if (!d.help.empty()) out += "help: " + shown_text(d.help, nullptr, true) + "\n";
   return out;
 }
 

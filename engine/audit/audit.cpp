@@ -41,6 +41,7 @@
 #endif
 
 #include "engine/base/date.hpp"
+#include "engine/base/files.hpp"
 #include "engine/base/country.hpp"
 #include "engine/base/hash.hpp"
 #include "engine/render/reasons.hpp"
@@ -796,8 +797,22 @@ void AuditRun::describe_inputs() {
   sum_.engine = engine_version;
   sum_.db = o_.db;
   if (o_.inputs.empty()) throw std::runtime_error("no input logs given");
+  // Each log once: a log given twice (or through another path or link) would have its records judged, stored and
+  // counted twice.
+  if (std::string dup = duplicate_input(o_.inputs); !dup.empty()) throw std::runtime_error(dup);
   for (const auto& path : o_.inputs) {
-    if (path == "-") throw std::runtime_error("audit reads files, not standard input (it hashes and can resume them)");
+    // Standard input and pipes cannot be audited: a log is read twice (its format first, then its rows), hashed and
+    // measured (the run's key, the progress bar, --resume), which a stream does not allow.
+    const char* stream_advice = ": save it to a file and audit that, or judge a stream with `tollgate check -`";
+    if (path == "-")
+      throw std::runtime_error(std::string("audit reads log files, not standard input ('-'): it measures, hashes and "
+                                           "can resume its inputs") + stream_advice);
+    std::error_code fec;
+    const auto st = std::filesystem::status(path, fec);
+    if (!fec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+      throw std::runtime_error("'" + path + "' is not a regular file (" +
+                               (std::filesystem::is_directory(st) ? "a folder" : "a pipe, socket or device") +
+                               "): audit reads log files, which it measures, hashes and can resume" + stream_advice);
     InputInfo in;
     in.path = path;
     {

@@ -23,4 +23,18 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& paths, con
   return out;
 }
 
+std::string duplicate_input(const std::vector<std::string>& paths) {
+  for (size_t i = 1; i < paths.size(); ++i)
+    for (size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      const bool same = paths[i] == paths[j] ||
+                        (paths[i] != "-" && paths[j] != "-" && std::filesystem::equivalent(paths[i], paths[j], ec));
+      if (!same) continue;
+      if (paths[i] == "-") return "standard input ('-') is given twice";
+      return "'" + paths[i] + "' is " + (paths[i] == paths[j] ? "given twice" : "the same file as '" + paths[j] + "'") +
+             ": each input is read once (its records would be counted twice)";
+    }
+  return "";
+}
+
 }  // namespace tollgate

@@ -15,4 +15,9 @@ namespace tollgate {
 // name, so runs are deterministic.
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths, const std::string& ext);
 
+// The first path of `paths` that names the same input as an earlier one (the same file through another path or a
+// link, or "-", standard input, twice), as a message naming both ("'b.csv' is the same file as 'a.csv', given
+// earlier"); "" if every input is given once. A file judged twice would count its records twice.
+std::string duplicate_input(const std::vector<std::string>& paths);
+
 }  // namespace tollgate

@@ -11,6 +11,59 @@
 
 namespace tollgate {
 
+// Bidirectional controls are 3 bytes in UTF-8: E2 80 AA..AE (U+202A-U+202E) and E2 81 A6..A9 (U+2066-U+2069).
+char32_t bidi_control(std::string_view s, size_t i) {
+  if (i + 3 > s.size() || s[i] != '\xE2') return 0;
+  const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+  if ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))
+    return static_cast<char32_t>(0x2000 + ((b1 & 0x3f) << 6) + (b2 & 0x3f));
+  return 0;
+}
+
+size_t printable_char(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return c >= 0x20 && c != 0x7f ? 1 : 0;
+  size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  if (n == 2 && c < 0xc2) return 0;  // overlong
+  if (c == 0xE2 && bidi_control(s, i)) return 0;
+  return n;
+}
+
+std::string printable(std::string_view s) {
+  bool clean = true;
+  for (size_t i = 0; i < s.size() && clean;) {
+    size_t n = printable_char(s, i);
+    clean = n != 0;
+    i += n;
+  }
+  if (clean) return std::string(s);
+  std::string out;
+  static const char hex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < s.size();) {
+    size_t n = printable_char(s, i);
+    if (n) {
+      out.append(s.data() + i, n);
+      i += n;
+      continue;
+    }
+    if (char32_t cp = bidi_control(s, i)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
+      i += 3;
+      continue;
+    }
+    auto c = static_cast<unsigned char>(s[i++]);
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+
 namespace {
 // Bytes that need nlohmann's escaping or UTF-8 handling: controls, '"', '\\', and everything from 0x7f up.
 bool json_special(std::string_view s) {
@@ -224,8 +277,10 @@ std::vector<Step> edit_script(const std::vector<std::string_view>& a, const std:
   size_t i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] == b[j]) out.push_back({' ', i++, j++});
-    else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) out.push_back({'+', i, j++});
-    else out.push_back({'-', i++, j});
+    // Where both keep the longest common part, the line removed comes before the line added (as diff -u prints a
+    // changed line: "-old" then "+new").
+    else if (i < n && (j == m || at(i + 1, j) >= at(i, j + 1))) out.push_back({'-', i++, j});
+    else out.push_back({'+', i, j++});
   }
   return out;
 }
@@ -243,9 +298,9 @@ std::string unified_diff(std::string_view a, std::string_view b, const std::stri
     // A hunk: from `context` kept lines before this change to `context` after the last change within reach.
     size_t from = k >= context ? k - context : 0;
     while (from < k && steps[from].op != ' ') ++from;
-    // The hunk runs on while changes are at most 2 × context kept lines apart.
+    // The hunk runs on while at most 2 × context kept lines separate changes (as diff -u: their contexts touch).
     size_t last = k;
-    for (size_t s = k; s < steps.size() && s - last <= 2 * context; ++s)
+    for (size_t s = k; s < steps.size() && s - last <= 2 * context + 1; ++s)
       if (steps[s].op != ' ') last = s;
     const size_t to = std::min(steps.size(), last + 1 + context);
     size_t na = 0, nb = 0;

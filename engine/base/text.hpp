@@ -14,6 +14,17 @@ namespace tollgate {
 // open + s + close, built by appending. NOTE: GCC 12 gives a false -Wrestrict on `"(" + s + ")"`.
 std::string enclose(char open, std::string_view s, char close);
 
+// ---- printable text ---------------------------------------------------------------------------------------------
+// The code point of the bidirectional control character that starts at s[i] (U+202A-U+202E embeddings and
+// overrides, U+2066-U+2069 isolates), or 0 if none does. In an id or a party's name one makes the text display other
+// than it reads ("Trojan Source", CVE-2021-42574): record fields refuse them, messages escape them.
+char32_t bidi_control(std::string_view s, size_t i);
+// The length of the valid UTF-8 sequence at s[i] if it is printable (not C0, DEL or a bidirectional control), else 0.
+size_t printable_char(std::string_view s, size_t i);
+// `s` safe to print on one line of a terminal: printable UTF-8 as it is; control characters (tab, CR and LF too) and
+// bytes that are not UTF-8 as \xNN; bidirectional controls as \u202E. Error messages that echo input go through it.
+std::string printable(std::string_view s);
+
 // ---- JSON ----------------------------------------------------------------------------------------------------
 // Appends s as a JSON string literal, byte for byte as nlohmann's dump(-1, ' ', false, replace) writes it: plain
 // printable ASCII is copied directly (the common case, and fast); well-formed UTF-8 is escaped here as nlohmann

@@ -630,6 +630,14 @@ class SheetProducer : public DecodedInput::Producer {
   bool header_done_ = false, done_ = false;
 };
 
+// True if the head of a text ends its lines with CR alone: it holds no LF, and a CR with text after it (a lone CR at
+// the very end may be a one-line file's ending).
+bool cr_only_lines(std::string_view head) {
+  if (head.find('\n') != std::string_view::npos) return false;
+  const size_t cr = head.find('\r');
+  return cr != std::string_view::npos && head.find_first_not_of("\r", cr) != std::string_view::npos;
+}
+
 bool ends_with_ci(const std::string& path, std::string_view e) {
   if (path.size() < e.size()) return false;
   for (size_t i = 0; i < e.size(); ++i)
@@ -723,6 +731,11 @@ DecodedInput::DecodedInput(const std::string& path, std::FILE* raw, const ReadOp
     if (std::string why = unreadable_input(path, cs == Charset::utf8 ? std::string_view(head_) : text); !why.empty())
       throw std::runtime_error(why);
     format_ = guess_format(path, text);
+    // Lines ended by CR alone (classic Mac OS): CSV and JSONL would read as one line, every record in it lost in one
+    // rejected row. A file-level error instead. (A JSON document reads CR as white space.)
+    if (format_ != InputFormat::json && cr_only_lines(text))
+      throw std::runtime_error(name + " ends its lines with CR alone (classic Mac OS line endings): its rows would "
+                               "read as one line; save it with LF or CRLF line endings");
     TextSniff s;
     if (format_ == InputFormat::csv) s = sniff_text(text, complete);
     if (format_ != InputFormat::csv && options.columns)

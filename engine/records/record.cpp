@@ -9,6 +9,7 @@
 #include <bit>
 #include <bitset>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 #if defined(__SSE2__)
@@ -39,20 +40,9 @@ bool whole_bits(int64_t micro) {
   return micro % micro_per_unit == 0 && micro >= micro_per_unit && micro <= 64 * micro_per_unit;
 }
 
-// Length of the valid UTF-8 sequence at s[i] that is not a control character (C0, DEL), or 0.
-size_t printable_char(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return c >= 0x20 && c != 0x7f ? 1 : 0;
-  size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;  // overlong
-  return n;
-}
-
 // The first byte of `s` that is not UTF-8 text, or is a control character other than tab, CR and LF (a quoted
-// CSV cell may run over lines), or npos. Text fields must pass: a NUL or an escape sequence in one is an error.
+// CSV cell may run over lines; a bidirectional control is one too), or npos. Text fields must pass: a NUL, an escape
+// sequence or a right-to-left override in one is an error.
 size_t first_unprintable(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = printable_char(s, i);
@@ -63,31 +53,15 @@ size_t first_unprintable(std::string_view s) {
   return std::string_view::npos;
 }
 
-// `s` safe to print on one line of a terminal: control characters (tab, CR and LF too) and bytes that are not
-// UTF-8 become \xNN. Error messages echo what the input said; they never pass its raw bytes on.
-std::string printable(std::string_view s) {
-  bool clean = true;
-  for (size_t i = 0; i < s.size() && clean;) {
-    size_t n = printable_char(s, i);
-    clean = n != 0;
-    i += n;
+// Why the byte at s[bad] (first_unprintable's answer) makes `s` no text field, for the message.
+std::string unprintable_reason(std::string_view s, size_t bad) {
+  if (char32_t cp = bidi_control(s, bad)) {
+    char u[16];
+    std::snprintf(u, sizeof u, "%04X", static_cast<unsigned>(cp));
+    return "byte " + std::to_string(bad + 1) + " starts U+" + u +
+           ", a bidirectional control character: it can make the text display other than it reads";
   }
-  if (clean) return std::string(s);
-  std::string out;
-  static const char hex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < s.size();) {
-    size_t n = printable_char(s, i);
-    if (n) {
-      out.append(s.data() + i, n);
-      i += n;
-      continue;
-    }
-    auto c = static_cast<unsigned char>(s[i++]);
-    out += "\\x";
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+  return "byte " + std::to_string(bad + 1) + " is a control character or not UTF-8";
 }
 
 // A parsed value: JSON with number texts kept, or a CSV cell (kind cell, typed by the schema later).
@@ -510,8 +484,7 @@ struct Builder {
         if (s.empty()) return fail("tollgate.input.value", path, path + " is empty");
         if (s.size() > 1000) return fail("tollgate.input.value", path, path + " is longer than 1000 characters");
         if (size_t bad = first_unprintable(s); bad != std::string_view::npos)
-          return fail("tollgate.input.value", path, path + " is not UTF-8 text (byte " + std::to_string(bad + 1) +
-                                                        " is a control character or not UTF-8)");
+          return fail("tollgate.input.value", path, path + " is not printable UTF-8 text (" + unprintable_reason(s, bad) + ")");
         facts.set_text(f.slot, s);
         return true;
       case In::role: case In::designer_status: case In::packaged_by: {
@@ -778,10 +751,25 @@ struct Builder {
                           prefix + name + " is given: a processor with HBM on its package is not an HBM stack " +
                           "(3A090.c); give hbm_stack false, or drop the processor figures");
     }
-    if (inline_chip && catalog && f.has_text(t_chip_name) && catalog->find(f.text(t_chip_name)))
+    if ((inline_chip || bare_chip) && catalog && f.has_text(t_chip_name)) return not_a_catalog_name(f, prefix);
+    return true;
+  }
+
+  // A chip given by its figures (inline in a shipment, or classify's JSON chip) may not carry a name that names a
+  // catalog chip, by its exact name or as it is sold (an alias, a part number, another spelling): it would be judged
+  // on its own figures under that chip's name. False (the record fails, naming prefix + "name") if it does. (A name
+  // that may be several chips is left alone: resolve() finds several for a mere "S" or "Test chip".)
+  bool not_a_catalog_name(const Facts& f, const std::string& prefix) {
+    const std::string name(f.text(t_chip_name));
+    if (catalog->find(name))
       return fail("tollgate.input.chip", prefix + "name",
-                  prefix + "name '" + std::string(f.text(t_chip_name)) + "' is a catalog chip, but the record gives " +
-                      "the chip's figures: name the catalog chip alone (\"chip\": \"" + std::string(f.text(t_chip_name)) +
+                  prefix + "name '" + name + "' is a catalog chip, but the record gives the chip's figures: name the " +
+                      "catalog chip alone (\"chip\": \"" + name + "\"), or give the inline chip a name of its own");
+    const Catalog::Resolution r = catalog->resolve(name);
+    if (r.chip)
+      return fail("tollgate.input.chip", prefix + "name",
+                  prefix + "name '" + name + "' is catalog chip '" + r.name + "' (" + r.via + "), but the record " +
+                      "gives the chip's figures: name the catalog chip alone (\"chip\": \"" + r.name +
                       "\"), or give the inline chip a name of its own");
     return true;
   }
@@ -789,14 +777,15 @@ struct Builder {
   void build(const JV& obj) {
     if (obj.k != JV::object) { fail("tollgate.input.type", "", "a record must be a JSON object"); return; }
     std::string type = bare_chip ? "chip" : "shipment";
+    // The id first: a record rejected for its type still names itself.
+    for (const auto& [k, v] : obj.members)
+      if (k == "id" && (v.k == JV::string || v.k == JV::cell))  // as given if it is text (as the CSV fast path)
+        rec.id = first_unprintable(v.text) == std::string::npos ? v.text : printable(v.text.substr(0, 1000));
     for (const auto& [k, v] : obj.members)
       if (k == "type") {
         if (v.k != JV::string && v.k != JV::cell) { fail("tollgate.input.type", "type", "type must be a string"); return; }
         if (!v.text.empty()) type = v.text;
       }
-    for (const auto& [k, v] : obj.members)
-      if (k == "id" && (v.k == JV::string || v.k == JV::cell))  // as given if it is text (as the CSV fast path)
-        rec.id = first_unprintable(v.text) == std::string::npos ? v.text : printable(v.text.substr(0, 1000));
     if (type == "chip") {
       rec.kind = RecordKind::chip;
       rec.facts.kind = RecordKind::chip;
@@ -1546,6 +1535,31 @@ Record record_from_csv(const std::vector<std::string>& header, uint64_t header_i
   return rec;
 }
 
+namespace {
+// The id of a CSV row that does not split into the header's cells (a stray quote, a missing or extra comma), where it
+// can still be read without guessing, so that an officer can find the row: the header's id column is its first, or
+// its second after a `type` column whose cell is a record type, and the cells up to it hold no quote (a misplaced
+// comma after the id cannot have moved it); "" otherwise, and "" for an id that is not a valid text field.
+std::string salvage_csv_id(const std::vector<std::string>& header, std::string_view row) {
+  const auto at = std::find(header.begin(), header.end(), "id");
+  if (at == header.end()) return "";
+  const auto col = static_cast<size_t>(at - header.begin());
+  if (col > 1 || (col == 1 && header[0] != "type")) return "";
+  std::string_view cell;
+  for (size_t i = 0; i <= col; ++i) {
+    const size_t comma = row.find(',');
+    if (comma == std::string_view::npos && i < col) return "";
+    cell = row.substr(0, comma);
+    if (cell.find('"') != std::string_view::npos) return "";
+    if (i == 0 && col == 1 && cell != "shipment" && cell != "fab_order" && cell != "chip") return "";
+    row.remove_prefix(comma == std::string_view::npos ? row.size() : comma + 1);
+  }
+  if (!cell.empty() && cell.back() == '\r') cell.remove_suffix(1);
+  if (cell.empty() || cell.size() > 1000 || first_unprintable(cell) != std::string_view::npos) return "";
+  return std::string(cell);
+}
+}  // namespace
+
 void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, std::string_view row, uint64_t line,
                   const Catalog* catalog, bool want_canonical, Record& rec) {
   thread_local std::vector<std::string> cells;
@@ -1556,6 +1570,7 @@ void read_csv_row(const std::vector<std::string>& header, uint64_t header_id, st
     rec.ok = false;
     rec.error = {"tollgate.input.csv", "", std::move(message)};
     rec.canonical = std::string(row);
+    rec.id = salvage_csv_id(header, row);  // the row cannot be read, but its id often can
   };
   bool quoted = !split_views(row, views);
   if (quoted) {
@@ -1605,6 +1620,8 @@ Record record_from_csv_general(const std::vector<std::string>& header, std::vect
     if (named) {
       bad.error = {"tollgate.input.chip", "chip", "a row names a catalog chip and also gives chip_ columns; give one"};
       bad.canonical = std::string(row);
+      for (const auto& m : obj.members)  // the id, as the general reader takes it
+        if (m.first == "id" && first_unprintable(m.second.text) == std::string_view::npos) bad.id = m.second.text;
       return bad;
     }
     obj.members.emplace_back("chip", std::move(chip));
@@ -1824,6 +1841,11 @@ std::string unreadable_input(const std::string& path, std::string_view head) {
     return true;
   };
   const std::string name = path == "-" ? "standard input" : "'" + path + "'";
+  // A byte order mark after the byte order mark: the file was converted to UTF-8 twice (its other non-ASCII text may
+  // be doubly encoded too). Said once for the file, rather than an unknown column "\uFEFFtype" on every row.
+  if (std::string_view t = starts("\xEF\xBB\xBF") ? head.substr(3) : head; t.substr(0, 3) == "\xEF\xBB\xBF")
+    return name + " starts with the UTF-8 byte order mark twice (bytes EF BB BF EF BB BF): it was converted to UTF-8 "
+                  "twice; remove the extra mark and check its text";
   if (starts("PK\x03\x04") || starts("PK\x05\x06")) {
     if (ends(".xlsx") || ends(".xlsm")) return name + " is an Excel workbook (.xlsx): save it as CSV (UTF-8) and check that";
     if (ends(".ods")) return name + " is an OpenDocument spreadsheet (.ods): save it as CSV (UTF-8) and check that";

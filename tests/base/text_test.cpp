@@ -77,3 +77,23 @@ TEST_CASE("md_escape: a record's text is never Markdown or HTML markup") {
   CHECK(tollgate::md_escape("a|b\nc & `d` *e*") == "a\\|b c &amp; \\`d\\` \\*e\\*");
   CHECK(tollgate::md_escape("H20 -> CN, $1,800,000.00") == "H20 -&gt; CN, $1,800,000.00");
 }
+
+// A new user's review (item 12): fmt --diff printed a changed line as "+new" before "-old", and split changes 2 ×
+// context lines apart into two hunks; diff -u (and Python's difflib) print "-old" first and join them.
+TEST_CASE("unified_diff: a changed line is '-' then '+'; changes 2 x context apart share a hunk") {
+  CHECK(tollgate::unified_diff("a\nb\nc\n", "a\nB\nc\n", "a", "b") == "--- a\n+++ b\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+  CHECK(tollgate::unified_diff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n", "1\nX\n3\n4\n5\n6\n7\n8\nY\n10\n11\n12\n", "a",
+                               "b") ==
+        "--- a\n+++ b\n@@ -1,12 +1,12 @@\n 1\n-2\n+X\n 3\n 4\n 5\n 6\n 7\n 8\n-9\n+Y\n 10\n 11\n 12\n");
+  CHECK(tollgate::unified_diff("x\n}", "x\n}\n", "a", "b") ==
+        "--- a\n+++ b\n@@ -1,2 +1,2 @@\n x\n-}\n\\ No newline at end of file\n+}\n");
+}
+
+TEST_CASE("printable: control bytes, bytes that are not UTF-8 and bidirectional controls are escaped") {
+  CHECK(tollgate::printable("S-1") == "S-1");
+  CHECK(tollgate::printable("caf\xc3\xa9") == "caf\xc3\xa9");
+  CHECK(tollgate::printable("a\x07z\xff") == "a\\x07z\\xFF");
+  CHECK(tollgate::printable("S-1\xe2\x80\xae" "1gpj") == "S-1\\u202E1gpj");
+  CHECK(tollgate::printable("\xe2\x81\xa6x\xe2\x81\xa9") == "\\u2066x\\u2069");
+  CHECK(tollgate::bidi_control("\xe2\x80\xa9", 0) == 0);  // U+2029, the paragraph separator: not a bidi control
+}

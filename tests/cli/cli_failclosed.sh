@@ -35,7 +35,7 @@ echo "$out" | grep -q '^6 rows read: 5 judged, 1 rejected$' || die "rack.csv: su
 for id in S-2 S-3 S-4 S-6; do
   echo "$out" | grep -A4 "^$id " | grep -q 'verdict *\(LICENSE_REQUIRED\|PROHIBITED\)' || die "rack.csv: $id not judged as needing a licence"
 done
-echo "$out" | grep -q '^line 6: error\[tollgate.input.csv\]: bad CSV row: an unclosed quote' || die "rack.csv: S-5 not rejected alone: $out"
+echo "$out" | grep -q '^line 6 (S-5): error\[tollgate.input.csv\]: bad CSV row: an unclosed quote' || die "rack.csv: S-5 not rejected alone: $out"
 run audit rack.csv --no-store --no-progress
 echo "$out" | grep -q "6" || die "audit rack.csv: no count"
 [ "$rc" -ne 0 ] || die "audit rack.csv: exit 0"
