@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
       "Exit codes (every subcommand; docs/cli.md): 0 success (all allowed or NOTIFY only), 1 internal error,\n"
       "2 bad input, options or rules (diagnostics printed), 3 some record needs a licence, 4 some record is\n"
       "prohibited, 5 trace verify: the store fails verification (tampered), 6 changes found (diff --exit-code,\n"
-      "fmt --check).\n"
+      "fmt --check), 7 screen: a possible match to resolve.\n"
       "Run `tollgate SUBCOMMAND --help` for examples. Docs: README.md and docs/ in the source tree.");
   Globals g;
   g.error_format = default_error_format();  // TOLLGATE_ERROR_FORMAT, else human

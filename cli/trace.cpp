@@ -248,7 +248,9 @@ Command add_trace(CLI::App& root, Globals& g) {
   tollgate trace show tollgate-trace.db S-1042        # by record id (every run that judged it)
   tollgate trace show tollgate-trace.db '#17'         # by row number (seq)
   tollgate trace export tollgate-trace.db --format csv -o decisions.csv
-Exit: 0 ok, 5 the store failed verification (TAMPERED), 2 no such store or record, or bad arguments.)");
+Exit: 0 ok, 5 the store failed verification (TAMPERED, or damaged so that it cannot be read), 3 rescreen: some
+decisions match differently, 2 no such store or record, a file that is not a store (or a damaged one, for show,
+export, runs, rescreen), or bad arguments, 1 internal error.)");
   auto o = std::make_shared<TraceOpts>();
 
   auto* verify = app->add_subcommand("verify", "Recompute every hash and the chain; name the first row altered, "

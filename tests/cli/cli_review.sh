@@ -184,6 +184,13 @@ echo '{"name":"NVIDIA H100 80GB HBM3 SXM5","tpp":100,"datacenter":true}' > alias
 run classify --json-input alias_chip.json --as-of 2025-01-01
 expect_rc 2 "classify --json-input with an alias name"
 
+# Item 8: more than six decimal places is an error, never rounded; trailing zeros are exact and accepted.
+run classify --tpp 4799.9999999 --die-area 600 --no-datacenter --as-of 2024-06-01
+expect_rc 2 "classify --tpp with 7 decimals"
+echo "$err" | grep -q "has more than 6 decimal places" || die "7 decimals: $err"
+run classify --tpp 4800.0000000 --die-area 600 --no-datacenter --as-of 2024-06-01
+expect_rc 0 "classify --tpp 4800.0000000"
+
 # Item 13: a rules file with control bytes or bytes that are not UTF-8: the error shows them escaped.
 printf 'ruleset x\x07y \xff\xfe bad\n' > ctl.tg
 run lint ctl.tg
