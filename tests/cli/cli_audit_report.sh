@@ -2,15 +2,7 @@
 # tollgate tests — what an audit shows: the reports in each format agree with the store, the HTML page is
 # self-contained, `trace show` prints a decision exactly as `check` does, `--no-store` gives the same tallies, and
 # the exit code follows docs/cli.md, "Exit codes". Usage: cli_audit_report.sh TOLLGATE SOURCE_DIR WORKDIR
-set -u
-TG=$1
-SRC=$2
-WORK=$3
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
+source "$(dirname "$0")/lib.sh" "$@"
 LOG=$SRC/fixtures/orders/sample_log.csv
 
 "$TG" audit "$LOG" --db t.db --report r.json --no-progress > summary.txt

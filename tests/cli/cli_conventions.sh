@@ -5,15 +5,7 @@
 # 6 changes found; screen: 0 no match, 3/4 a certain match, 7 a possible match); check --format table; the audit
 # report's first table is the flagged list; help texts have no placeholders.
 # Usage: cli_conventions.sh TOLLGATE SOURCE_DIR WORKDIR
-set -u
-TG=$1
-SRC=$2
-WORK=$3
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
+source "$(dirname "$0")/lib.sh" "$@"
 LOG=$SRC/fixtures/orders/sample_log.csv
 ORDERS=$SRC/fixtures/orders/sample_orders.jsonl
 # FILE is one JSON document, or JSON lines (one object a line); and not empty.

@@ -1,18 +1,7 @@
 #!/usr/bin/env bash
 # tollgate tests — fail closed on the input side, as a user meets it (issue 13, items 3, 4, 5, 8, 12): every
 # example of the issue, with the right answer. Usage: cli_failclosed.sh TOLLGATE SOURCE_DIR WORKDIR
-set -u
-TG=$1
-SRC=$2
-WORK=$3
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
-# Runs tollgate with ARGS; sets rc, out (stdout) and err (stderr).
-run() { "$TG" "$@" > out.txt 2> err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
-expect_rc() { [ "$rc" -eq "$1" ] || die "$2: exit $1 expected, got $rc (stdout: ${out:0:300}; stderr: ${err:0:300})"; }
+source "$(dirname "$0")/lib.sh" "$@"
 no_raw_bytes() {  # the terminal output holds no NUL, no control byte other than newline, no invalid UTF-8
   if ! python3 -c 'import sys
 d = open("out.txt","rb").read() + open("err.txt","rb").read()

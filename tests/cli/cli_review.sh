@@ -2,18 +2,7 @@
 # tollgate tests — a new user's review of the command line: each item found, as the user met it, with the answer a
 # compliance tool owes (fail closed, a bad row costs only itself, no crash, clear exit codes).
 # Usage: cli_review.sh TOLLGATE SOURCE_DIR WORKDIR
-set -u
-TG=$1
-SRC=$2
-WORK=$3
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
-# Runs tollgate with ARGS; sets rc, out (stdout) and err (stderr).
-run() { "$TG" "$@" > out.txt 2> err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
-expect_rc() { [ "$rc" -eq "$1" ] || die "$2: exit $1 expected, got $rc (stdout: ${out:0:400}; stderr: ${err:0:400})"; }
+source "$(dirname "$0")/lib.sh" "$@"
 no_raw_bytes() {  # the terminal output holds no control byte other than newline, no invalid UTF-8, no bidi control
   if ! python3 -c 'import sys
 d = open("out.txt","rb").read() + open("err.txt","rb").read()
