@@ -153,6 +153,7 @@ void assemble(std::string& out, const DecisionParts& d, JsonLayout* layout) {
       if (i == 31) layout->rulesets_begin = at;
       if (i == 32) layout->rulesets_end = at;
     }
+    if (pieces[i].empty()) continue;  // (an absent piece may have no data pointer: memcpy must not see null)
     std::memcpy(w, pieces[i].data(), pieces[i].size());
     w += pieces[i].size();
   }
