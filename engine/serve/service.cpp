@@ -79,7 +79,7 @@ ThreadCaches& thread_caches(const Engine& e) {
 class Judge {
  public:
   Judge(const Engine& e, const JudgeOptions& o, Judgement& j)
-      : e_(e), o_(o), j_(j), caches_(thread_caches(e)), cache_(caches_.classes) {}
+      : e_(e), o_(o), j_(j), caches_(thread_caches(e)) {}
 
   // `raw` is the record as sent (kept with a reject).
   void record(const Record& r, std::string_view raw, std::string& out) {
@@ -88,7 +88,7 @@ class Judge {
       return reject(r, "input", "tollgate.input.missing", "date",
                     "the record has no date and no as_of query parameter was given", raw, out);
     Day day = o_.as_of ? *o_.as_of : r.date;
-    Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
+    Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &caches_.classes);
     // With `serve --lists`: the record's parties screened as `check --lists` does (engine/parties).
     PartyScreen* parties = thread_party_screen(e_);
     thread_local std::string screening_text;
@@ -173,7 +173,6 @@ class Judge {
   const JudgeOptions& o_;
   Judgement& j_;
   ThreadCaches& caches_;
-  ClassCache& cache_;
   std::string json_;
 };
 
