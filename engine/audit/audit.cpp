@@ -579,6 +579,7 @@ class Worker {
                            screened ? screened->pieces() : std::array<std::string_view, 6>{});
         if (screened) {
           e.screening = screened->parts;
+          e.screening_serials = screened->serials;
           if (e.screening_keep != screened->keep) e.screening_keep = screened->keep;  // (rarely: no refcount per row)
         }
         e.sha = sha256(json_);

@@ -2,6 +2,7 @@
 #include "engine/parties/parties.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -203,22 +204,53 @@ std::vector<Owner> parse_owners(std::string_view text) {
 
 }  // namespace
 
+// A party's stored part in one role, and the country it was made with (the end user's HQ; the same name screened
+// without candidates is judged once whatever the country, but its evidence names the country), with the text's
+// bytes and serial (PartyOutcome::views, serials). A cache line each.
+struct alignas(64) PartyScreen::PartText {
+  std::string country;
+  const HashedText* text = nullptr;  // owned by PartyScreen::texts_
+  std::string_view view;
+  uint64_t serial = 0;
+};
+
 // One party's screening, kept by name and country: its strictest certain listing, its first possible match, and
 // its evidence as JSON members (the role, name and country are put before them per record).
-struct PartyScreen::NameEval {
-  std::string name, country;            // what it was judged for
-  uint64_t hash = 0;                    // name_hash(name, country)
-  std::optional<Listing> listing;
-  const Candidate* possible = nullptr;  // into the Screener's cache, which keeps its results
+//
+// Laid out for the lookup (judge_exactly, judge), which a log makes once or twice a party and which was mostly
+// cache misses: its first cache line holds all a probe compares (the name's size and first bytes, the country)
+// and what judge() reads next; a party's part in a role is a line of its own.
+struct alignas(64) PartyScreen::NameEval {
+  static constexpr size_t head_size = 40;
+  uint32_t name_size = 0;
+  uint8_t country_size = 0;
+  char country_head[3] = {};
+  char name_head[head_size] = {};  // the name's first bytes
   bool any_candidate = false;
+  // The same name judged with a country (judge()): the last one looked up, so that an end user whose HQ is the same
+  // on every row is found by one probe, not two.
+  mutable const NameEval* with_country = nullptr;
+  // (the second line on)
+  const Candidate* possible = nullptr;  // into the Screener's cache, which keeps its results
+  std::optional<Listing> listing;
+  std::string name, country;            // what it was judged for
   std::string tail;                     // `"normalized":…,"outcome":…,"matches":[…]}` (with evidence only)
-  // The party's stored part in each role, and the country it was made with (the end user's HQ; the same name
-  // screened without candidates is judged once whatever the country, but its evidence names the country).
-  struct Part {
-    std::string country;
-    const HashedText* text = nullptr;  // owned by PartyScreen::texts_
-  };
-  mutable std::array<Part, 4> parts;
+  mutable std::array<PartText, 4> parts;  // the party's stored part in each role (party_text())
+
+  NameEval(std::string_view n, const std::string& c) : name(n), country(c) {
+    name_size = static_cast<uint32_t>(name.size());
+    country_size = static_cast<uint8_t>(std::min<size_t>(country.size(), 255));
+    std::memcpy(name_head, name.data(), std::min(name.size(), head_size));
+    std::memcpy(country_head, country.data(), std::min<size_t>(country.size(), sizeof country_head));
+  }
+  // Whether it was judged for this name and country (the first line answers, but for long names or countries).
+  bool is(std::string_view n, std::string_view c) const {
+    if (n.size() != name_size || c.size() != country_size) return false;
+    if (std::memcmp(country_head, c.data(), std::min(c.size(), sizeof country_head)) != 0) return false;
+    if (std::memcmp(name_head, n.data(), std::min(n.size(), head_size)) != 0) return false;
+    return (n.size() <= head_size || n.substr(head_size) == std::string_view(name).substr(head_size)) &&
+           (c.size() <= sizeof country_head || c == country);
+  }
 };
 
 // One record's screening under way.
@@ -242,8 +274,10 @@ struct PartyScreen::Texts {
   size_t bytes = 0;
 };
 
-PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence, size_t cache_limit)
+PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence, size_t cache_limit,
+                         uint64_t hash_mask)
     : lists_(std::move(lists)), evidence_(evidence), cache_limit_(std::max<size_t>(cache_limit, 4)),
+      hash_mask_(hash_mask),
       screener_(Screener::ShareIndex{}, *lists_->index) {
   texts_ = std::make_shared<Texts>();
   if (evidence_) head_ = keep_text(",\"screening\":{" + lists_->lists_json + ",\"parties\":[");
@@ -273,16 +307,12 @@ void PartyScreen::trim() {
 }
 
 std::array<std::string_view, 6> PartyOutcome::pieces() const {
-  std::array<std::string_view, 6> out{};
-  bool first = true;
-  for (size_t i = 0; i < 6; ++i) {
-    if (!parts[i]) continue;
-    out[i] = parts[i]->text;
-    if (i >= 1 && i <= 4 && first) {
+  std::array<std::string_view, 6> out = views;
+  for (size_t i = 1; i <= 4; ++i)
+    if (!out[i].empty()) {
       out[i].remove_prefix(1);  // the first party without its leading comma
-      first = false;
+      break;
     }
-  }
   return out;
 }
 
@@ -386,7 +416,10 @@ const PartyScreen::NameEval& PartyScreen::judge(std::string_view name, const std
   // country has none with any, so most parties are screened once by name, whatever their country.
   const NameEval& base = judge_exactly(name, "");
   if (country.empty() || !base.any_candidate) return base;
-  return judge_exactly(name, country);
+  if (base.with_country && base.with_country->country == country) return *base.with_country;
+  const NameEval& e = judge_exactly(name, country);
+  base.with_country = &e;
+  return e;
 }
 
 namespace {
@@ -400,21 +433,19 @@ uint64_t name_hash(std::string_view name, std::string_view country) {
 // names_ is an open-addressing table (linear probing, at most half full) of the NameEvals: a log's parties are
 // looked up once or twice a row, and a node-based map's pointer chasing was most of a lookup's time.
 const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, const std::string& country) {
-  const uint64_t h = name_hash(name, country);
+  const uint64_t h = name_hash(name, country) & hash_mask_;
   size_t mask = name_slots_.size() - 1, i = name_slots_.empty() ? 0 : (h ^ (h >> 32)) & mask;
-  for (; !name_slots_.empty() && name_slots_[i]; i = (i + 1) & mask) {
-    const NameEval& e = *name_slots_[i];
-    if (e.hash == h && e.name == name && e.country == country) {
+  for (; !name_slots_.empty() && name_slots_[i].second; i = (i + 1) & mask) {
+    if (name_slots_[i].first != h) continue;
+    const NameEval& e = *name_slots_[i].second;
+    if (e.is(name, country)) {
       ++hits_;
       return e;
     }
   }
   // Judged in full before it is kept (a throw keeps nothing half-made).
-  auto owned = std::make_unique<NameEval>();
+  auto owned = std::make_unique<NameEval>(name, country);
   NameEval& e = *owned;
-  e.name.assign(name);
-  e.country = country;
-  e.hash = h;
   NameVerdict v = judge_name(screener_, e.name, country);
   e.listing = v.listing;
   e.possible = v.possible.empty() ? nullptr : v.possible.front();
@@ -427,17 +458,19 @@ const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, c
     e.tail = tail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);  // without its "{"
   }
   if ((names_.size() + 1) * 2 > name_slots_.size()) {  // grow (and place every NameEval again)
-    name_slots_.assign(std::max<size_t>(1024, name_slots_.size() * 2), nullptr);
-    mask = name_slots_.size() - 1;
-    for (const auto& kept : names_) {
-      size_t k = (kept->hash ^ (kept->hash >> 32)) & mask;
-      while (name_slots_[k]) k = (k + 1) & mask;
-      name_slots_[k] = kept.get();
+    std::vector<std::pair<uint64_t, NameEval*>> slots(std::max<size_t>(1024, name_slots_.size() * 2));
+    mask = slots.size() - 1;
+    for (const auto& [kept_hash, kept] : name_slots_) {
+      if (!kept) continue;
+      size_t k = (kept_hash ^ (kept_hash >> 32)) & mask;
+      while (slots[k].second) k = (k + 1) & mask;
+      slots[k] = {kept_hash, kept};
     }
-    for (i = (h ^ (h >> 32)) & mask; name_slots_[i];) i = (i + 1) & mask;
+    name_slots_ = std::move(slots);
+    for (i = (h ^ (h >> 32)) & mask; name_slots_[i].second;) i = (i + 1) & mask;
   }
   names_.reserve(names_.size() + 1);  // (so that the push cannot throw after the slot is taken)
-  name_slots_[i] = &e;
+  name_slots_[i] = {h, &e};
   names_.push_back(std::move(owned));
   return e;
 }
@@ -532,6 +565,8 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
   last_.error_field.clear();
   last_.error_message.clear();
   last_.parts = {};
+  last_.views = {};
+  last_.serials = {};
   Result r(last_);
   for (size_t i = 0; i < 4; ++i) {
     if (!f.has_text(slots[i])) continue;
@@ -543,7 +578,12 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
     if (e.listing) r.raise(*e.listing);
     else if (e.possible) r.error(roles[i], possible_text(roles[i], std::string(name), *e.possible));
     if (slots[i] == t_end_user) r.end_user_listed = e.listing.has_value();
-    if (evidence_) r.out.parts[i + 1] = party_text(i, roles[i], name, country, e);
+    if (evidence_) {
+      const PartText& part = party_text(i, roles[i], name, country, e);
+      r.out.parts[i + 1] = part.text;
+      r.out.views[i + 1] = part.view;
+      r.out.serials[i + 1] = part.serial;
+    }
   }
   affiliates(f, d, r);
   PartyOutcome& out = r.out;
@@ -552,8 +592,13 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
     out.review = r.strictest->verdict == Verdict::license_required ? r.strictest->review : Review::none;
   }
   if (evidence_) {
+    const HashedText* tail = tail_text(r);  // (the head and the tails are few, and read every record: no cache miss)
     out.parts[0] = head_;
-    out.parts[5] = tail_text(r);
+    out.parts[5] = tail;
+    out.views[0] = head_->text;
+    out.views[5] = tail->text;
+    out.serials[0] = head_->serial;
+    out.serials[5] = tail->serial;
     if (out.keep != texts_) out.keep = texts_;  // (a reference count touched only when the texts are renewed)
   }
   return last_;
@@ -588,17 +633,19 @@ const HashedText* PartyScreen::tail_text(const Result& r) {
 }
 
 // `,{"role":…,"name":…,"country":…,"normalized":…,"outcome":…,"matches":[…]}` for a party, kept with its NameEval.
-const HashedText* PartyScreen::party_text(size_t role_index, const char* role, std::string_view name,
-                                          const std::string& country, const NameEval& e) {
-  NameEval::Part& part = e.parts[role_index];
-  if (part.text && part.country == country) return part.text;
+const PartyScreen::PartText& PartyScreen::party_text(size_t role_index, const char* role, std::string_view name,
+                                                     const std::string& country, const NameEval& e) {
+  PartText& part = e.parts[role_index];
+  if (part.text && part.country == country) return part;
   std::string text = ",{\"role\":\"";
   text.append(role).append("\",\"name\":");
   append_json_string(text, name);
   text.append(",\"country\":\"").append(country).append("\",").append(e.tail);
   part.country = country;
   part.text = keep_text(std::move(text));
-  return part.text;
+  part.view = part.text->text;
+  part.serial = part.text->serial;
+  return part;
 }
 
 const PartyOutcome& PartyScreen::apply(const Facts& f, RecordKind kind, Day d, Decision& dec) {

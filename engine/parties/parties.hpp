@@ -59,6 +59,10 @@ struct PartyOutcome {
   // as). All null without evidence, and for records that are not shipments.
   std::array<const HashedText*, 6> parts{};
   std::shared_ptr<const void> keep;
+  // Each part's text and HashedText::serial, copied where the part was found (a HashedText is a heap object of its
+  // own: reading these instead of it spares the renderer and the store's writer a cache miss a part).
+  std::array<std::string_view, 6> views{};
+  std::array<uint64_t, 6> serials{};
   // The member's pieces in order (the first party's leading comma dropped; empty where a part is null).
   std::array<std::string_view, 6> pieces() const;
   std::string json() const;  // the pieces joined ("" without evidence)
@@ -72,7 +76,10 @@ class PartyScreen {
   // `evidence` false: verdicts only, no JSON (an audit without a store renders nothing).
   // `cache_limit`: the caches are emptied between records when one of them holds that many results (names, the
   // Screener's results, texts; a quarter of it for tails and owners): bounded memory. Small only in tests.
-  explicit PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence = true, size_t cache_limit = 262144);
+  // `hash_mask`: the names' hashes are masked with it (tests only: 0 makes every name hash alike, so that each
+  // lookup compares names over the whole probe chain).
+  explicit PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence = true, size_t cache_limit = 262144,
+                       uint64_t hash_mask = ~uint64_t{0});
   ~PartyScreen();
   // The outcome for a shipment's parties on day `d` (other record kinds: nothing screened, an empty json). The
   // reference is valid until the next call.
@@ -85,12 +92,13 @@ class PartyScreen {
 
  private:
   struct NameEval;
+  struct PartText;
   struct OwnersEval;
   struct Result;
   const NameEval& judge(std::string_view name, const std::string& country);
   const NameEval& judge_exactly(std::string_view name, const std::string& country);
-  const HashedText* party_text(size_t role_index, const char* role, std::string_view name, const std::string& country,
-                               const NameEval& e);
+  const PartText& party_text(size_t role_index, const char* role, std::string_view name, const std::string& country,
+                             const NameEval& e);
   const HashedText* tail_text(const Result& r);
   const HashedText* keep_text(std::string text);
   void trim();
@@ -99,9 +107,12 @@ class PartyScreen {
   std::shared_ptr<const PartyLists> lists_;
   bool evidence_;
   size_t cache_limit_;
+  uint64_t hash_mask_;
   Screener screener_;
   std::vector<std::unique_ptr<NameEval>> names_;  // by name and country (name_slots_): verdict, evidence
-  std::vector<NameEval*> name_slots_;             // open addressing over names_ (see judge_exactly)
+  // Open addressing over names_ (see judge_exactly): each slot holds the NameEval's hash, so that a probe reads
+  // the slot alone and follows the pointer only when the hashes agree.
+  std::vector<std::pair<uint64_t, NameEval*>> name_slots_;
   // The stored parts (PartyOutcome::parts), owned by texts_ (a record's outcome shares it, so a text outlives the
   // caches until the last decision that shows it is written): the head; each party's, kept with its NameEval, by
   // role (and the country it was written with); the tails by what they depend on (few: the affiliates rule in force

@@ -671,7 +671,8 @@ void TraceStore::add(int64_t run_id, const Entry& entry, const char* texts) {
     int rc = SQLITE_OK;
     for (int i = 0; i < 6; ++i) {  // the screening member's parts (NULL where absent)
       const auto& part = e->screening[static_cast<size_t>(i)];
-      rc |= part ? sqlite3_bind_int64(q, 16 + i, text_id(*part)) : sqlite3_bind_null(q, 16 + i);
+      rc |= part ? sqlite3_bind_int64(q, 16 + i, text_id(e->screening_serials[static_cast<size_t>(i)], *part))
+                 : sqlite3_bind_null(q, 16 + i);
     }
     rc |= sqlite3_bind_int64(q, 1, seq) | sqlite3_bind_int64(q, 2, run_id) |
              sqlite3_bind_int64(q, 3, static_cast<int64_t>(e->file)) |
@@ -781,10 +782,13 @@ int64_t TraceStore::outcome_id(const Entry& e) {
   return id;
 }
 
-int64_t TraceStore::text_id(const HashedText& t) {
+int64_t TraceStore::text_id(uint64_t serial, const HashedText& t) {
   if (by_serial_.empty()) by_serial_.assign(65536, {0, 0});  // (serials start at 1: 0 is no text)
-  auto& slot = by_serial_[t.serial & (by_serial_.size() - 1)];
-  if (slot.first != t.serial) slot = {t.serial, text_id(t.text, t.sha)};
+  auto& slot = by_serial_[serial & (by_serial_.size() - 1)];
+  if (slot.first != serial) {  // (t itself is read only here: a heap object a worker made, likely not in this cache)
+    if (serial != t.serial) throw std::logic_error("a screening part's serial is not its text's");
+    slot = {serial, text_id(t.text, t.sha)};
+  }
   return slot.second;
 }
 

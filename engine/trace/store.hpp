@@ -109,6 +109,7 @@ struct Entry {
   // The screening member in its parts (PartyOutcome::parts: head, the four parties, tail; null where absent), all
   // null for a decision without screening. Stored as shared texts: a log repeats each party's evidence.
   std::array<const HashedText*, 6> screening{};
+  std::array<uint64_t, 6> screening_serials{};  // their HashedText::serial (PartyOutcome::serials): read without them
   std::shared_ptr<const void> screening_keep;  // owns what `screening` points to (PartyOutcome::keep)
   Sha256 input_sha{};
   // rejects
@@ -250,7 +251,7 @@ class TraceStore {
   std::unique_ptr<SQLite::Database> db_;
   // The id of a text in `texts` (found by its SHA-256, given), adding it if new.
   int64_t text_id(std::string_view text, const Sha256& sha);
-  int64_t text_id(const HashedText& t);  // the same, known by its serial once stored
+  int64_t text_id(uint64_t serial, const HashedText& t);  // the same, known by its serial (t's) once stored
   struct ShaHash {
     size_t operator()(const Sha256& h) const {
       size_t v;

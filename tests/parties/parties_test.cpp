@@ -182,6 +182,34 @@ TEST_CASE("parties: review policy as the list states it; the JSON member goes af
         std::string::npos);
 }
 
+TEST_CASE("parties: the name cache tells apart names that differ only past their first bytes, and countries") {
+  // The cache compares a name's size and first bytes in place and the rest apart (engine/parties: NameEval::is),
+  // after the hashes agree. `colliding` hashes every name alike (hash_mask 0), so that each lookup compares names
+  // over the whole probe chain: its decisions must be those of a screen with real hashes.
+  PartyScreen colliding(sample_lists(), true, 262144, 0), real(sample_lists());
+  const std::string stem(50, 'Q');
+  const std::vector<std::pair<std::string, std::string>> parties = {
+      {stem + " Alpha Trading", "DE"},  {stem + " Omega Trading", "DE"},  // alike in their first 51 bytes
+      {stem + " Alpha Trading", "CN"},  {"Huawei Technologies Co., Ltd.", "CN"},
+      {"Huawei Technologies Co., Ltd.", "DE"}, {"Huawei Technologies Co., Ltd.", "CN"},
+      {"Sophgo Technologies Ltd.", "CN"}, {"Sophgo Technologies Ltd.", "SG"}, {"Sophgo Technologies Ltd", "CN"}};
+  for (int round = 0; round < 2; ++round)
+    for (const auto& [name, hq] : parties) {
+      Record r = shipment(R"(,"end_user":")" + name + "\"", "2026-11-15", hq);
+      CAPTURE(name);
+      CAPTURE(hq);
+      Judged a = judge(colliding, r), b = judge(real, r);
+      REQUIRE(b.screening.is_object());
+      CHECK(a.screening == b.screening);
+      CHECK(a.d.verdict == b.d.verdict);
+      // The country is evidence: an HQ away from the entry's addresses lowers the score (docs/screening.md §3),
+      // whichever HQ the same name was screened with before.
+      if (name.rfind("Huawei", 0) == 0)
+        CHECK(b.screening["parties"][0]["matches"][0]["score"] == (hq == "CN" ? 1000 : 900));
+    }
+  CHECK(colliding.cache_hits() > 0);
+}
+
 TEST_CASE("parties: verdicts only (an audit without a store) decide exactly as with the evidence") {
   // PartyScreen(lists, false) builds no JSON (issue 16 item 7): the verdict, review and error must be the same.
   PartyScreen full(sample_lists()), bare(sample_lists(), false);
