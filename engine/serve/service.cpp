@@ -91,30 +91,23 @@ class Judge {
     Decision d = evaluate(*e_.program, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &caches_.classes);
     // With `serve --lists`: the record's parties screened as `check --lists` does (engine/parties).
     PartyScreen* parties = thread_party_screen(e_);
-    thread_local std::string screening_text;
-    if (parties) screening_text = parties->apply(r.facts, r.kind, day, d).json();
+    const PartyOutcome* screened = parties ? &parties->apply(r.facts, r.kind, day, d) : nullptr;
     if (d.failed) return reject(r, "evaluation", d.error().code, d.error().field, d.error().message, raw, out);
-    decision(r, d, day, out, parties ? &screening_text : nullptr);
+    decision(r, d, day, out, screened);
   }
 
-  // `screening`: the decision's screening member (null without lists), put after the notes; the decision log keeps
-  // it with the fired rules and notes, so the decision's hash covers it (as the audit's trace store does).
-  void decision(const Record& r, const Decision& d, Day day, std::string& out, const std::string* screening) {
+  // `screened`: the record's screening (null without lists), whose member goes after the notes; the decision log
+  // keeps it in its parts, as the audit's trace store does (docs/trace.md), so the decision's hash covers it.
+  void decision(const Record& r, const Decision& d, Day day, std::string& out, const PartyOutcome* screened) {
     JsonLayout layout;
     Entry e;
     e.input_sha = sha256(r.canonical);
     const ReasonsCache::Reasons& reasons = caches_.reasons.get(r, d, day);
-    decision_json_into(json_, *e_.program, r, d, &layout, reasons.text.get(), &e.input_sha);
-    if (screening && !screening->empty()) {
-      json_.insert(layout.fired_end, *screening);
-      const size_t n = screening->size();
-      if (layout.rulesets_begin >= layout.fired_end) layout.rulesets_begin += n, layout.rulesets_end += n;
-      if (layout.fees_begin >= layout.fired_end) layout.fees_begin += n, layout.fees_end += n;
-      layout.fired_end += n;
-    }
+    decision_json_into(json_, *e_.program, r, d, &layout, reasons.text.get(), &e.input_sha, nullptr,
+                       screened ? screened->pieces() : std::array<std::string_view, 6>{});
     if (o_.explain)  // (cold path: why_not() evaluates the record again); the screening member as check places it
       out += with_screening(decision_json_explained(*e_.program, r, d, EvalOptions{o_.include_proposed, o_.include_unenforced}),
-                            screening ? *screening : std::string());
+                            screened ? screened->json() : std::string());
     else
       out += json_;
     LogBatch& log = j_.log;
@@ -132,13 +125,12 @@ class Judge {
     auto part = [&](size_t from, size_t end) { return std::string_view(json_).substr(from, end - from); };
     e.fees = put(log.texts, part(layout.fees_begin, layout.fees_end));
     e.rulesets = put(log.texts, part(layout.rulesets_begin, layout.rulesets_end));
-    if (screening && !screening->empty()) {  // the log keeps the screening member with the fired rules and notes
-      auto fired = std::make_shared<const std::string>(part(layout.fired_begin, layout.fired_end));
-      e.fired_sha = sha256(*fired);
-      e.fired = std::move(fired);
-    } else {
-      e.fired = reasons.text;
-      e.fired_sha = reasons.sha;
+    e.fired = reasons.text;
+    e.fired_sha = reasons.sha;
+    if (screened) {  // (its parts stay valid while the entry owns `keep`, whatever the screen does next)
+      e.screening = screened->parts;
+      e.screening_serials = screened->serials;
+      e.screening_keep = screened->keep;
     }
     log.entries.push_back(std::move(e));
     int slot = verdict_slot(d.verdict);

@@ -449,12 +449,23 @@ def test_screen():
                 {"type": "shipment", "id": "S-RESOLVED", "date": "2026-11-15", "chip": chip, "destination": "DE",
                  "end_user_hq": "CN", "end_user_parent_hq": "CN", "quantity": 1, "unit_price_usd": "10.00",
                  "end_user": "Huawen Technologies Co., Ltd."}]
+        answered = {}
         for rec in recs:
             st, h, body = srv.request("POST", "/v1/check", rec)
             cli = subprocess.run([TG, "check", "--json", "--lists", lst, "--resolutions", res, "-"],
                                  input=json.dumps(rec).encode(), capture_output=True).stdout
             check(st == 200 and body == cli, "POST /v1/check with serve --lists: the decision of check --lists (%s)"
                   % rec["id"])
+            answered[rec["id"]] = body.decode().strip()
+        # The decision log keeps the screening member in its parts (scr_*, docs/trace.md), as an audit does, and
+        # puts each decision back byte for byte as answered.
+        con = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
+        parts = con.execute("SELECT count(*) FROM decisions WHERE id = 'S-EL' AND scr_head IS NOT NULL AND "
+                            "scr_end_user IS NOT NULL AND scr_consignee IS NOT NULL AND scr_tail IS NOT NULL").fetchone()[0]
+        stored = dict(con.execute("SELECT id, json FROM decision_json WHERE id IN ('S-EL', 'S-RESOLVED')").fetchall())
+        con.close()
+        check(parts == 1, "the decision log stores a screened decision's member in its parts (scr_*)")
+        check(stored == answered, "the decision log's JSON of a screened decision is the one answered")
         d0 = json.loads(srv.request("POST", "/v1/check", recs[0])[2])
         check(d0["verdict"] == "LICENSE_REQUIRED" and d0["screening"]["effect"]["entry"] == "pub-huawei" and
               d0["screening"]["parties"][1]["role"] == "consignee", "/v1/check: a listed consignee needs a licence")
