@@ -225,8 +225,8 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
   bool bad = false;           // rejects: shown as a warning
   size_t shown = SIZE_MAX;    // rows shown at once; the rest collapsed (HTML <details>) or in a CSV (Markdown)
-  std::string slug;           // the table's part of its CSV's name: report.md -> report.<slug>.csv
-  std::string css;            // HTML: the table's class ("flagged": column widths for the list to act on)
+  std::string slug{};         // the table's part of its CSV's name: report.md -> report.<slug>.csv
+  std::string css{};          // HTML: the table's class ("flagged": column widths for the list to act on)
 };
 
 // Rows shown at once in a long table; the rest are collapsed.
