@@ -2,13 +2,7 @@
 # tollgate tests — parties screened inside decisions (issue 16): check and audit with --lists, the evidence in the
 # decision's JSON and text, the trace store covering it (a tamper test), the run key, and `trace rescreen` finding
 # exactly the decisions a planted list change affects. Usage: cli_screening.sh TOLLGATE SRC WORKDIR
-set -u
-TG=$1
-SRC=$2
-WORK=$3
-rm -rf "$WORK"
-mkdir -p "$WORK"
-fail=0
+source "$(dirname "$0")/lib.sh" "$@"
 LIST="$SRC/fixtures/lists/csl_sample.csv"
 expect() {  # expect FILE TEXT WHY
   grep -qF -- "$2" "$1" || { echo "FAIL ($3): '$2' not in $1"; fail=1; }
