@@ -194,7 +194,8 @@ TEST_CASE("parties: the name cache tells apart names that differ only past their
       {"Huawei Technologies Co., Ltd.", "DE"}, {"Huawei Technologies Co., Ltd.", "CN"},
       {"Sophgo Technologies Ltd.", "CN"}, {"Sophgo Technologies Ltd.", "SG"}, {"Sophgo Technologies Ltd", "CN"}};
   for (int round = 0; round < 2; ++round)
-    for (const auto& [name, hq] : parties) {
+    for (const auto& party : parties) {
+      const std::string &name = party.first, &hq = party.second;  // (clang: no structured binding in CAPTURE)
       Record r = shipment(R"(,"end_user":")" + name + "\"", "2026-11-15", hq);
       CAPTURE(name);
       CAPTURE(hq);
