@@ -4,6 +4,7 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "engine/base/text.hpp"
 #include "grammar/syntax.hpp"
 
 namespace tollgate {
@@ -34,20 +35,9 @@ namespace {
 // Shows at most this many bytes of a source line around the caret (a 100 kB line stays readable).
 constexpr uint32_t max_shown = 100;
 
-// The length of the printable UTF-8 character at s[i] (tab counts), or 0 for a byte a terminal must not be sent raw:
-// a control (C0, DEL), a byte that is not UTF-8, a bidirectional control (U+202A-U+202E, U+2066-U+2069). (grammar/
-// depends on no engine stage: engine/base/text.hpp's printable_char, with tab.)
-size_t shown_char(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return (c >= 0x20 && c != 0x7f) || c == '\t' ? 1 : 0;
-  const size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2)) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
-  if (c == 0xE2 && ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))) return 0;
-  return n;
-}
+// The length of the printable UTF-8 character at s[i] (engine/base/text.hpp's printable_char), tab included; 0 for a
+// byte a terminal must not be sent raw (a control, a byte that is not UTF-8, a bidirectional control).
+size_t shown_char(std::string_view s, size_t i) { return s[i] == '\t' ? 1 : printable_char(s, i); }
 
 // `s` as it may be shown on a terminal: every byte shown_char refuses as \xNN (a BEL, an escape sequence, a byte
 // that is not UTF-8 in a rules file are shown, never sent). `cols`, if given, gets the column (from 0) at which each
