@@ -4,15 +4,8 @@
 # chosen by the clock), then the store must verify, a plain re-run must refuse to start over, and `--resume` must
 # finish it so that the store holds every record exactly once: byte for byte the store of an uninterrupted run.
 # Also: the same audit again adds nothing, and one worker or two give the same store.
-# Usage: cli_audit_crash.sh TOLLGATE WORKDIR
-set -u
-TG=$1
-WORK=$2
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
+# Usage: cli_audit_crash.sh TOLLGATE SOURCE_DIR WORKDIR
+source "$(dirname "$0")/lib.sh" "$@"
 
 "$TG" generate --rows 40000 --seed 11 --bad-share 0.01 -o log.csv || { echo "FAIL: generate"; exit 1; }
 "$TG" audit log.csv --db ref.db --no-progress > ref.txt

@@ -7,15 +7,8 @@
 #  - every row read is accounted for: judged + rejected = rows of the log, in the summary and the store;
 #  - an audit killed in its first milliseconds leaves no store, or one that verifies.
 # The audit is stopped at a chosen commit (a hidden test option raises SIGSTOP) while the test changes the log.
-# Usage: cli_audit_input.sh TOLLGATE WORKDIR
-set -u
-TG=$1
-WORK=$2
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
+# Usage: cli_audit_input.sh TOLLGATE SOURCE_DIR WORKDIR
+source "$(dirname "$0")/lib.sh" "$@"
 
 "$TG" generate --rows 120000 --seed 21 --bad-share 0.01 -o orig.csv > /dev/null || { echo "FAIL: generate"; exit 1; }
 rows=$(($(wc -l < orig.csv) - 1))
