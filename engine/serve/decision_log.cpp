@@ -118,8 +118,20 @@ void DecisionLog::writer() {
       last_group_ = std::chrono::steady_clock::now();
     }
     // Whatever arrived while the last commit waited for the disk goes in together: one commit for many requests.
-    write_group(group);
+    std::vector<Outcome> outcomes = write_group(group);
+    deliver(std::move(group), std::move(outcomes));
   }
+}
+
+void DecisionLog::deliver(std::deque<Pending> group, std::vector<Outcome> outcomes) {
+  auto run = [](std::deque<Pending>& g, std::vector<Outcome>& o) {
+    for (size_t i = 0; i < g.size(); ++i) g[i].done(o[i].ok, o[i].request_id);
+  };
+  if (!post_) return run(group, outcomes);
+  // (shared: a std::function must be copyable; the batches are freed on the serving thread that made them, mostly)
+  auto done = std::make_shared<std::pair<std::deque<Pending>, std::vector<Outcome>>>(std::move(group),
+                                                                                       std::move(outcomes));
+  post_([done, run] { run(done->first, done->second); });
 }
 
 int64_t DecisionLog::run_for(const LogBatch& b) {
@@ -144,39 +156,41 @@ int64_t DecisionLog::run_for(const LogBatch& b) {
   return run;
 }
 
-void DecisionLog::write_group(std::deque<Pending>& group) {
+std::vector<DecisionLog::Outcome> DecisionLog::write_group(std::deque<Pending>& group) {
   // One transaction per run present (a run is a token and rules generation: usually one), in arrival order.
+  std::vector<Outcome> outcomes(group.size());
   std::vector<std::pair<std::string, uint64_t>> order;
-  std::map<std::pair<std::string, uint64_t>, std::vector<Pending*>> by_run;
-  for (auto& p : group) {
-    auto key = std::make_pair(p.batch.token, p.batch.engine->generation);
+  std::map<std::pair<std::string, uint64_t>, std::vector<size_t>> by_run;
+  for (size_t i = 0; i < group.size(); ++i) {
+    auto key = std::make_pair(group[i].batch.token, group[i].batch.engine->generation);
     auto& v = by_run[key];
     if (v.empty()) order.push_back(key);
-    v.push_back(&p);
+    v.push_back(i);
   }
   for (const auto& key : order) {
-    auto& items = by_run[key];
+    const std::vector<size_t>& items = by_run[key];
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::string> ids;
     bool ok = true;
     RunState* rs = nullptr;
     uint32_t first_request = 0;
     try {
-      int64_t run = run_for(items.front()->batch);
+      int64_t run = run_for(group[items.front()].batch);
       rs = &runs_[key];
       first_request = rs->next_request;
       store_->begin();
       Tallies delta;
-      for (Pending* p : items) {
+      for (size_t i : items) {
+        LogBatch& b = group[i].batch;
         uint32_t file = rs->next_request++;
         uint64_t last_line = 0;
-        for (Entry& e : p->batch.entries) {
+        for (Entry& e : b.entries) {
           e.file = file;
           if (e.line <= last_line) e.line = last_line + 1;  // lines strictly increase within an input
           last_line = e.line;
-          store_->add(run, e, p->batch.texts.data());
+          store_->add(run, e, b.texts.data());
         }
-        for (const auto& [dim, keys] : p->batch.delta)
+        for (const auto& [dim, keys] : b.delta)
           for (const auto& [k, t] : keys) delta[dim][k] += t;
         ids.push_back(std::to_string(run) + "-" + std::to_string(file));
       }
@@ -191,17 +205,20 @@ void DecisionLog::write_group(std::deque<Pending>& group) {
     }
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     commit_ns_ += static_cast<uint64_t>(ns);
-    for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t n = 0; n < items.size(); ++n) {
+      Outcome& o = outcomes[items[n]];
+      o.ok = ok;
       if (ok) {
-        rows_ += items[i]->batch.entries.size();
+        rows_ += group[items[n]].batch.entries.size();
         ++requests_;
+        o.request_id = std::move(ids[n]);
       } else {
         ++failures_;
       }
-      items[i]->done(ok, ok ? ids[i] : std::string());
     }
     if (ok) ++commits_;
   }
+  return outcomes;
 }
 
 }  // namespace tollgate::serve

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 #include <atomic>
 #include <chrono>
 
@@ -42,6 +43,11 @@ class DecisionLog {
   ~DecisionLog();  // stop()s
   DecisionLog(const DecisionLog&) = delete;
   DecisionLog& operator=(const DecisionLog&) = delete;
+
+  // Where the writer calls the `done` callbacks of a commit: in one task given to `post` (HttpServer::poster(): a
+  // serving thread then sends all their replies, instead of the writer waking one for each). Unset (the default),
+  // the writer calls them itself. Set it before the first submit().
+  void deliver_with(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
 
   // Queues a request's rows; `done` is called once they are committed (or failed). A batch with no entries is
   // answered at once with request id "".
@@ -80,11 +86,18 @@ class DecisionLog {
     LogBatch batch;
     Done done;
   };
+  struct Outcome {
+    bool ok = false;
+    std::string request_id;
+  };
   void writer();
-  void write_group(std::deque<Pending>& group);
+  // Commits the group's rows; the outcome of each request, in the group's order.
+  std::vector<Outcome> write_group(std::deque<Pending>& group);
+  void deliver(std::deque<Pending> group, std::vector<Outcome> outcomes);
   int64_t run_for(const LogBatch& b);
 
   std::string path_, instance_;
+  std::function<void(std::function<void()>)> post_;
   std::unique_ptr<TraceStore> store_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -269,6 +269,10 @@ unsigned short HttpServer::port() const {
   return impl_->acceptor.local_endpoint().port();
 }
 
+HttpServer::Post HttpServer::poster() const {
+  return [impl = impl_](std::function<void()> task) { net::post(impl->ioc, std::move(task)); };
+}
+
 void HttpServer::run(unsigned threads, const std::function<void(int)>& on_signal) {
   auto impl = impl_;
   std::function<void()> wait;  // lives until run() returns, which is after the last signal wait ends

@@ -67,6 +67,12 @@ class HttpServer {
   // Serves on `threads` threads (the calling thread among them) until stop(); `on_signal` is called (on a serving
   // thread) for SIGINT, SIGTERM and SIGHUP if given.
   void run(unsigned threads, const std::function<void(int)>& on_signal = {});
+  // A function that runs a task on one of the serving threads, soon (tasks posted from one thread run in order).
+  // Another thread that completes many requests at once (the decision log's writer, after a commit) hands them
+  // over in one task: the serving thread then sends their replies without waking a thread for each. The function
+  // keeps the server's I/O context alive while held; tasks posted once the server has stopped are dropped unrun.
+  using Post = std::function<void(std::function<void()>)>;
+  Post poster() const;
   // Stops accepting; lets requests in progress finish (their replies are sent) for up to `grace`; then run()
   // returns. Safe from any thread, and from on_signal.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));

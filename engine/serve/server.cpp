@@ -723,6 +723,7 @@ Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
   s.http = std::make_unique<HttpServer>(ho, [self](HttpRequest r, Respond respond) {
     self->handle(std::move(r), std::move(respond));
   });
+  s.log->deliver_with(s.http->poster());  // (before the first request: none has been accepted yet)
   if (!s.cfg.port_file.empty()) {
     std::ofstream pf(s.cfg.port_file + ".tmp");
     pf << s.http->port() << "\n";

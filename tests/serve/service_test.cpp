@@ -1,12 +1,22 @@
 // tollgate tests — the server's judging of request bodies (engine/serve/service.hpp), without HTTP: the decision
 // objects are render's, byte for byte; bad records cost only themselves; every record becomes one store entry; the
 // body's layout is told from its Content-Type and first bytes. (The server itself: tests/cli/cli_serve.py.)
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/records/record.hpp"
 #include "engine/render/render.hpp"
+#include "engine/serve/decision_log.hpp"
 #include "engine/serve/http.hpp"
 #include "engine/serve/service.hpp"
 #include "tests/support.hpp"
@@ -98,4 +108,70 @@ TEST_CASE("serve: listen addresses and loopback") {
   CHECK(is_loopback("localhost"));
   CHECK(!is_loopback("0.0.0.0"));
   CHECK(!is_loopback("192.168.1.10"));
+}
+
+// The decision log hands a commit's callbacks to the server in one task (DecisionLog::deliver_with): each request
+// is answered exactly once, on the thread that runs the tasks (never the writer's), after its rows are committed,
+// with its own request id; and a group of requests committed together is delivered by one task.
+TEST_CASE("serve: the decision log delivers a commit's answers in one task, after the commit") {
+  namespace fs = std::filesystem;
+  const fs::path db = fs::temp_directory_path() / ("tollgate-test-deliver-" + std::to_string(::getpid()) + ".db");
+  fs::remove(db);
+  auto e = engine();
+  e->rulesets_json = "[]";
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::function<void()>> tasks;
+  struct Answer {
+    bool ok;
+    std::string id;
+    std::thread::id thread;
+    int64_t rows_then;  // decisions in the store (read apart from the writer) when the answer was given
+  };
+  std::vector<Answer> answers;
+  const int n = 12;
+  {
+    DecisionLog log(db.string(), "test");
+    log.deliver_with([&](std::function<void()> task) {
+      std::lock_guard<std::mutex> l(mu);
+      tasks.push_back(std::move(task));
+      cv.notify_all();
+    });
+    for (int i = 0; i < n; ++i) {
+      Judgement j = judge_body(*e, h20, BodyFormat::single, {});
+      j.log.engine = e;
+      j.log.token = "test";
+      log.submit(std::move(j.log), [&, db](bool ok, const std::string& id) {
+        SQLite::Database reader(db.string(), SQLite::OPEN_READONLY);
+        answers.push_back({ok, id, std::this_thread::get_id(),
+                           reader.execAndGet("SELECT count(*) FROM decisions").getInt64()});
+      });
+    }
+    // Run the tasks here, as a serving thread would, until every request is answered.
+    size_t ran = 0;
+    while (answers.size() < static_cast<size_t>(n)) {
+      std::unique_lock<std::mutex> l(mu);
+      REQUIRE(cv.wait_for(l, std::chrono::seconds(10), [&] { return tasks.size() > ran; }));
+      std::vector<std::function<void()>> todo(tasks.begin() + static_cast<long>(ran), tasks.end());
+      ran = tasks.size();
+      l.unlock();
+      for (auto& t : todo) t();
+    }
+    CHECK(log.stats().commits == ran);  // one task per commit
+    CHECK(log.stats().requests == static_cast<uint64_t>(n));
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    const Answer& a = answers[i];
+    CHECK(a.ok);
+    CHECK(a.thread == std::this_thread::get_id());
+    ids.insert(a.id);
+    CHECK(a.rows_then >= static_cast<int64_t>(i + 1));  // its row, and those answered before, are committed
+  }
+  CHECK(ids.size() == static_cast<size_t>(n));
+  CHECK(ids.count("1-0") == 1);
+  CHECK(ids.count("1-" + std::to_string(n - 1)) == 1);
+  fs::remove(db);
+  fs::remove(db.string() + "-wal");
+  fs::remove(db.string() + "-shm");
 }
