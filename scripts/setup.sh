@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
       doctest-dev libcli11-dev libssl-dev
       libsimdjson-dev  # the JSONL/JSON record reader's fast path (engine/records)
+      libjemalloc-dev  # the programs' memory allocator (CMakeLists.txt: TOLLGATE_JEMALLOC)
       libicu-dev  # party screening: Unicode normalization, Han-Latin transliteration (engine/screen)
       python3 sqlite3  # python3: the JSON checks of tests/cli/*; sqlite3: the store edits of cli_audit_input.sh
       chromium nodejs wrk  # the web page's browser tests (tests/browser) and the serve benchmark (bench/)
