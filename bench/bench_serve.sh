@@ -26,6 +26,14 @@ LUA
 cat > "$work/get.lua" <<'LUA'
 wrk.method = "GET"
 LUA
+# The CPU a server process has used so far, in seconds (user + system; its threads included).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# Its CPU per answered request, in microseconds: steadier than throughput on a shared machine (wrk's own CPU and
+# other tenants' load change how many requests fit in the time, much less what each one costs the server).
+cpu_line() {  # name pid
+  awk -v c="$(cpu_of "$2")" -v n="$(awk '/requests in/ {print $1}' "$work/$1.txt")" \
+    'BEGIN { printf "%s: server CPU %.1f s, %.1f us per request\n", "'"$1"'", c, 1e6 * c / n }'
+}
 run_wrk() {  # name url script
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$3" "$2" > "$work/$1.txt"
   local rps p99 n
@@ -40,13 +48,16 @@ run_wrk() {  # name url script
 "$constant" "$work/constant.port" & pids+=($!)
 wait_port "$work/constant.port"
 run_wrk constant "http://127.0.0.1:$(cat "$work/constant.port")/" "$work/get.lua"
+cpu_line constant "${pids[0]}"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 
 "$tg" serve ${SERVE_FLAGS:-} --listen 127.0.0.1:0 --db "$work/decisions.db" --port-file "$work/serve.port" 2> "$work/serve.log" & spid=$!
 pids+=($spid)
 wait_port "$work/serve.port"
 run_wrk check "http://127.0.0.1:$(cat "$work/serve.port")/v1/check" "$work/check.lua"
+cpu_line check "$spid"
 kill -TERM "$spid"; wait "$spid" 2>/dev/null || true
+grep -o 'stopped;.*' "$work/serve.log" | sed 's/^/check: /' || true  # (how many commits: the group sizes)
 awk -v a="$(cat "$work/check.rps")" -v b="$(cat "$work/constant.rps")" \
   'BEGIN { printf "ratio: /v1/check with the decision log reaches %.0f%% of the constant handler\n", 100 * a / b }'
 "$tg" trace verify "$work/decisions.db" | head -1
