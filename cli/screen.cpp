@@ -6,6 +6,7 @@
 
 #include "cli/common.hpp"
 #include "engine/base/country.hpp"
+#include "engine/base/text.hpp"
 #include "engine/screen/match.hpp"
 #include "engine/screen/report.hpp"
 
@@ -23,51 +24,58 @@ void print_json(const ScreenResult& r, const std::vector<ScreeningList>& lists, 
   std::cout << screen_result_json(r, lists, res, 2) << "\n";
 }
 
+// Text from a list, a resolution file or the command line, as the terminal shows it: control characters, bytes
+// that are not UTF-8 and bidirectional controls escaped (engine/base's printable()), so that a list entry cannot
+// move the cursor, recolour the screen or display other than it reads ("Trojan Source", CVE-2021-42574).
+std::string P(std::string_view s) { return printable(s); }
+
 void print_candidate(const Candidate& c) {
-  std::cout << "  [" << c.score << "] " << outcome_name(c.outcome) << ": " << c.entry->source_short << " \""
-            << c.entry->name << "\" (entry " << c.entry->key() << ")\n";
-  std::cout << "      matched " << (c.alias ? "alias" : "name") << " \"" << c.matched_name << "\", names score "
+  const ListEntry& e = *c.entry;
+  std::cout << "  [" << c.score << "] " << outcome_name(c.outcome) << ": " << P(e.source_short) << " \""
+            << P(e.name) << "\" (entry " << P(e.key()) << ")\n";
+  std::cout << "      matched " << (c.alias ? "alias" : "name") << " \"" << P(c.matched_name) << "\", names score "
             << c.name_score << "\n      tokens:";
   for (const auto& t : c.tokens)
-    std::cout << " " << t.party << "=" << t.list << " (" << t.how << ", " << t.similarity << ", w" << t.weight << ")";
+    std::cout << " " << P(t.party) << "=" << P(t.list) << " (" << t.how << ", " << t.similarity << ", w" << t.weight
+              << ")";
   std::cout << "\n";
   if (!c.unmatched.empty()) {
     std::cout << "      party words matching nothing:";
-    for (const auto& u : c.unmatched) std::cout << " " << u;
+    for (const auto& u : c.unmatched) std::cout << " " << P(u);
     std::cout << "\n";
   }
-  if (!c.country.empty()) std::cout << "      country: " << c.country << "\n";
-  std::cout << "      listed: " << (c.entry->federal_register_notice.empty() ? "(no FR notice given)" : c.entry->federal_register_notice)
-            << (c.entry->start_date.empty() ? "" : ", from " + c.entry->start_date) << "; review policy: "
-            << (c.entry->license_policy.empty() ? "(not stated)" : c.entry->license_policy) << "\n";
+  if (!c.country.empty()) std::cout << "      country: " << P(c.country) << "\n";
+  std::cout << "      listed: " << (e.federal_register_notice.empty() ? "(no FR notice given)" : P(e.federal_register_notice))
+            << (e.start_date.empty() ? "" : ", from " + P(e.start_date)) << "; review policy: "
+            << (e.license_policy.empty() ? "(not stated)" : P(e.license_policy)) << "\n";
   std::cout << "      effect of a match: " << c.effect()
-            << (c.entry->source_short == "EL" || c.entry->source_short == "DPL"
+            << (e.source_short == "EL" || e.source_short == "DPL"
                     ? " (the encoding decisions, §7)\n"
                     : " (strict reading: the encoding decisions, §7, do not encode this list)\n");
   if (c.resolution)
-    std::cout << "      resolved as a non-match by " << c.resolution->who << " on " << c.resolution->when << ": "
-              << c.resolution->why << "\n";
+    std::cout << "      resolved as a non-match by " << P(c.resolution->who) << " on " << P(c.resolution->when) << ": "
+              << P(c.resolution->why) << "\n";
 }
 
 void print_text(const ScreenResult& r, const std::vector<ScreeningList>& lists, const Resolutions* res) {
-  std::cout << "party: " << r.party << (r.country.empty() ? "" : " (" + r.country + ")") << "\nnormalized: "
-            << r.normal.key() << (r.normal.transliterated ? " (Chinese transliterated to pinyin)" : "");
+  std::cout << "party: " << P(r.party) << (r.country.empty() ? "" : " (" + P(r.country) + ")") << "\nnormalized: "
+            << P(r.normal.key()) << (r.normal.transliterated ? " (Chinese transliterated to pinyin)" : "");
   if (!r.normal.legal_forms.empty()) {
     std::cout << "; legal forms dropped:";
-    for (const auto& l : r.normal.legal_forms) std::cout << " " << l;
+    for (const auto& l : r.normal.legal_forms) std::cout << " " << P(l);
   }
   std::cout << "\n";
   for (const auto& l : lists)
-    std::cout << "list: " << l.path << ", dated " << (l.date.empty() ? "(unknown)" : l.date) << ", sha256 "
+    std::cout << "list: " << P(l.path) << ", dated " << (l.date.empty() ? "(unknown)" : P(l.date)) << ", sha256 "
               << l.sha256 << ", " << l.entries.size() << " entries\n";
-  if (res) std::cout << "resolutions: " << res->path << ", sha256 " << res->sha256 << "\n";
+  if (res) std::cout << "resolutions: " << P(res->path) << ", sha256 " << res->sha256 << "\n";
   std::cout << "thresholds: certain >= " << certain_match_score << ", possible >= " << possible_match_score << "\n";
   for (const auto& c : r.candidates) print_candidate(c);
   std::cout << "outcome: " << outcome_name(r.outcome) << "\n";
   for (const auto& c : r.candidates)
     if (c.outcome == MatchOutcome::possible)
-      std::cerr << "tollgate: error: possible match: \"" << r.party << "\" resembles " << c.entry->source_short
-                << " entry \"" << c.entry->name << "\" (score " << c.score << ", entry " << c.entry->key()
+      std::cerr << "tollgate: error: possible match: \"" << P(r.party) << "\" resembles " << P(c.entry->source_short)
+                << " entry \"" << P(c.entry->name) << "\" (score " << c.score << ", entry " << P(c.entry->key())
                 << "); resolve it: add party,entry,who,when,why to a resolution file (--resolutions)\n";
 }
 

@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/base/text.hpp"
+
 namespace tollgate {
 
 namespace {
@@ -111,27 +113,30 @@ RescreenReport rescreen(TraceStore& store, const PartyLists& newer) {
   return rep;
 }
 
+// (Every text from a list or the store is escaped as the terminal shows it, engine/base's printable(): a list entry
+// or a stored party name cannot move the cursor or display other than it reads.)
 std::string rescreen_text(const RescreenReport& r, const ListDelta* delta) {
+  const auto P = [](std::string_view s) { return printable(s); };
   std::string out;
   if (delta) {
     out += "list delta: " + std::to_string(delta->added.size()) + " added, " + std::to_string(delta->removed.size()) +
            " removed, " + std::to_string(delta->changed.size()) + " changed\n";
-    for (const auto& k : delta->added) out += "  + " + k + "\n";
-    for (const auto& k : delta->removed) out += "  - " + k + "\n";
+    for (const auto& k : delta->added) out += "  + " + P(k) + "\n";
+    for (const auto& k : delta->removed) out += "  - " + P(k) + "\n";
     for (size_t i = 0; i < delta->changed.size(); ++i)
-      out += "  ~ " + delta->changed[i] + " (" + delta->changed_fields[i] + ")\n";
+      out += "  ~ " + P(delta->changed[i]) + " (" + P(delta->changed_fields[i]) + ")\n";
   }
   out += std::to_string(r.decisions) + " stored decisions: " + std::to_string(r.screened) + " screened (lists:";
-  for (const auto& l : r.stored_lists) out += " " + l;
+  for (const auto& l : r.stored_lists) out += " " + P(l);
   out += "), " + std::to_string(r.not_screened) + " stored without screening (not re-screened)\n";
   out += std::to_string(r.hits.size()) + " decision" + (r.hits.size() == 1 ? "" : "s") +
          " whose parties match differently under the newer lists\n";
   for (const auto& h : r.hits) {
     out += "  seq " + std::to_string(h.seq) + " (run " + std::to_string(h.run) + ", " +
-           (h.input_path.empty() ? "line " : h.input_path + ":") + std::to_string(h.line) + ") " + h.id +
-           ", stored verdict " + h.verdict + "\n";
+           (h.input_path.empty() ? "line " : P(h.input_path) + ":") + std::to_string(h.line) + ") " + P(h.id) +
+           ", stored verdict " + P(h.verdict) + "\n";
     for (const auto& c : h.changes)
-      out += "    " + c.role + " \"" + c.name + "\": was " + c.before + "; now " + c.after + "\n";
+      out += "    " + P(c.role) + " \"" + P(c.name) + "\": was " + P(c.before) + "; now " + P(c.after) + "\n";
   }
   return out;
 }

@@ -168,9 +168,11 @@ NameVerdict judge_name(Screener& s, const std::string& name, const std::string& 
 }
 
 std::string possible_text(const std::string& role, const std::string& name, const Candidate& c) {
-  return "possible match: " + role + " '" + name + "' resembles " + c.entry->source_short + " entry '" +
-         c.entry->name + "' (" + c.entry->key() + ", score " + std::to_string(c.score) + " of 1000, matched " +
-         (c.alias ? "alias" : "name") + " '" + c.matched_name + "'); resolve it (a --resolutions row: party,entry,who,when,why)";
+  // (The list's texts escaped as error messages are: the message is printed, and a list may hold any bytes.)
+  return "possible match: " + role + " '" + printable(name) + "' resembles " + printable(c.entry->source_short) +
+         " entry '" + printable(c.entry->name) + "' (" + printable(c.entry->key()) + ", score " +
+         std::to_string(c.score) + " of 1000, matched " + (c.alias ? "alias" : "name") + " '" +
+         printable(c.matched_name) + "'); resolve it (a --resolutions row: party,entry,who,when,why)";
 }
 
 // One owner of the end user, as end_user_owners gives it (the reader's canonical "name:percent[:CC[:of]]").

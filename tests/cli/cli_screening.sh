@@ -117,5 +117,40 @@ assert j["screened"] == 5 and j["decisions"] == 10 and j["not_screened"] == 5, j
 PY
 "$TG" trace rescreen "$WORK/a.db" --lists "$LIST" > "$WORK/rescreen_same.txt" 2>&1
 rc_is $? 0 "rescreen with the same lists finds nothing"
+# A list's texts reach the terminal escaped (engine/base printable()): an entry whose name holds an escape sequence
+# and a right-to-left override, and whose policy recolours the screen, must not move the cursor or reorder the
+# text in `screen`, `check` or `trace rescreen` (the bytes ESC and U+202E never printed; \x1B and \u202E instead).
+python3 - "$LIST" "$WORK/evil.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines(keepends=True)
+header = [l for l in lines if l.startswith("_id,")][0].rstrip("\n").split(",")
+row = {h: "" for h in header}
+row.update({"_id": "test-evil", "source": "Entity List (EL) - Bureau of Industry and Security",
+            "name": "Evil\x1b[2J Robotics \u202eLtd", "license_policy": "Presumption of denial.\x1b[31m",
+            "alt_names": "Evil Robotix\u202e Ltd", "remarks": "made up for tests"})
+out = [l for l in lines if l.startswith("#") or l.startswith("_id,")]
+out.append(",".join(row[h] for h in header) + "\n")
+open(sys.argv[2], "w", encoding="utf-8").write("".join(out))
+PY
+raw_free() {  # raw_free FILE WHY: no ESC byte and no U+202E in FILE, and the escaped forms present
+  python3 - "$1" "$2" <<'PY' || fail=1
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b"\x1b" not in b and "\u202e".encode() not in b, (sys.argv[2], b[:400])
+assert b"\\x1B" in b and b"\\u202E" in b, (sys.argv[2], "escaped forms missing", b[:400])
+PY
+}
+"$TG" screen "Evil Robotics Ltd" --lists "$WORK/evil.csv" > "$WORK/evil_screen.txt" 2>&1
+rc_is $? 7 "screen: the look-alike is a possible match"
+raw_free "$WORK/evil_screen.txt" "screen's text"
+printf '%s\n' '{"type":"shipment","id":"S-EVIL","date":"2026-11-15",'"$CHIP"',"end_user":"Evil Robotics Ltd"}' \
+  > "$WORK/evil.jsonl"
+"$TG" check --lists "$WORK/evil.csv" "$WORK/evil.jsonl" > "$WORK/evil_check.txt" 2>&1
+rc_is $? 2 "check: the possible match is an error"
+raw_free "$WORK/evil_check.txt" "check's text"
+"$TG" trace rescreen "$WORK/a.db" --lists "$WORK/evil.csv" --old-lists "$LIST" > "$WORK/evil_rescreen.txt" 2>&1
+grep -q "test-evil" "$WORK/evil_rescreen.txt" || { echo "FAIL: rescreen does not list the added entry"; fail=1; }
+python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); assert b"\x1b" not in b and "\u202e".encode() not in b' \
+  "$WORK/evil_rescreen.txt" || { echo "FAIL: rescreen printed raw control bytes"; fail=1; }
 [ $fail = 0 ] && echo "cli_screening: all passed"
 exit $fail
