@@ -1696,6 +1696,12 @@ Catalog Catalog::load(const std::string& path, const Schema& schema) {
     obj.members.emplace_back("type", JV{JV::string, "chip", false, {}, {}});
     ChipNames names;
     for (size_t i = 0; i < header.size(); ++i) {
+      // The names' columns are kept as text, not read as record fields: held to the same rule here (`catalog`
+      // prints them, and a control character or a bidirectional override would act on the terminal).
+      if ((header[i] == "source" || header[i] == "aliases" || header[i] == "part_numbers") &&
+          first_unprintable(cells[i]) != std::string::npos)
+        throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + header[i] + " is not printable text (" +
+                                 unprintable_reason(cells[i], first_unprintable(cells[i])) + ")");
       if (header[i] == "source") names.source = cells[i];
       if (header[i] == "aliases" || header[i] == "part_numbers") {  // "a; b; c"
         for (size_t at = 0; at < cells[i].size();) {

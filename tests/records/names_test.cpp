@@ -176,6 +176,13 @@ TEST_CASE("a catalog whose alias does not name its chip alone is refused when lo
                        std::runtime_error);
   write("Hopper series");  // a series must name several chips
   CHECK_THROWS_WITH_AS(Catalog::load(path, test::bundled().schema), doctest::Contains("should name several chips"), std::runtime_error);
+  // Names that `catalog` prints are held to the record fields' rule: no control character, no bidirectional control.
+  write("H100 SXM\xE2\x80\xAE" "5");  // U+202E RIGHT-TO-LEFT OVERRIDE inside an alias
+  CHECK_THROWS_WITH_AS(Catalog::load(path, test::bundled().schema),
+                       doctest::Contains(":2: aliases is not printable text (byte 9 starts U+202E"), std::runtime_error);
+  write("H100 SXM\x1B[2J");  // an escape sequence
+  CHECK_THROWS_WITH_AS(Catalog::load(path, test::bundled().schema), doctest::Contains("aliases is not printable text"),
+                       std::runtime_error);
   std::remove(path.c_str());
 }
 
