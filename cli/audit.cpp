@@ -57,6 +57,89 @@ static int print_summary(const AuditSummary& sum, const OutputOptions& o, const 
   return sum.exit_code();
 }
 
+// The command line of `tollgate audit`.
+struct AuditCommand {
+  std::vector<std::string> inputs;
+  std::string db = "tollgate-trace.db";
+  bool no_store = false, resume = false, include_proposed = false, no_progress = false, include_unenforced = false;
+  unsigned jobs = 0;
+  std::string report, as_of;
+  size_t list = 10;
+  uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
+  bool crash_mid = false;
+  ListsOptions lists;
+  OutputOptions out;  // the summary printed: --format text|json|md|html, -o FILE
+  InputOptions read;
+};
+
+// Runs `tollgate audit` as the command line asks: checks the options, loads the rules, catalog and lists, audits
+// and prints the summary. The exit code (docs/cli.md); what went wrong is said on standard error.
+static int run_audit_command(const AuditCommand& o, Globals& g) {
+  AuditOptions opts;
+  if (!o.as_of.empty()) {
+    opts.as_of = parse_date(o.as_of);
+    if (!opts.as_of) {
+      std::cerr << "tollgate: error: --as-of '" << o.as_of << "' is not a date (YYYY-MM-DD)\n";
+      return exit_bad_input;
+    }
+  }
+  {  // before any work: -o or --report must not name an input or the trace store
+    std::vector<std::string> reads = o.inputs;
+    reads.push_back(o.db);
+    reads.push_back(o.read.columns);
+    reads.insert(reads.end(), o.lists.lists.begin(), o.lists.lists.end());  // nor the screening lists
+    reads.push_back(o.lists.resolutions);
+    reads = files_read(g, reads);
+    if (!output_allowed(o.out.output, reads) || !output_allowed(o.report, reads)) return exit_bad_input;
+  }
+  if (o.no_store && o.resume) {
+    std::cerr << "tollgate: error: --resume needs a trace store (drop --no-store)\n";
+    return exit_bad_input;
+  }
+  auto program = load_program(g);
+  if (!program) return exit_bad_input;
+  auto catalog = load_catalog(g, *program);
+  if (!catalog) return exit_bad_input;
+  catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
+  // (after the catalog: a column map names fields of the rules' schema, rules/schema.tg)
+  auto ropts = read_options(o.read);
+  if (!ropts) return exit_bad_input;
+  opts.read = *ropts;
+  opts.inputs = o.inputs;
+  opts.include_proposed = o.include_proposed;
+  opts.include_unenforced = o.include_unenforced;
+  opts.jobs = o.jobs;
+  opts.db = o.no_store ? "" : o.db;
+  opts.resume = o.resume;
+  opts.commit_rows = std::max<uint64_t>(1, o.commit_rows);
+  opts.crash_after_commits = o.crash_after;
+  opts.crash_mid_commit = o.crash_mid;
+  opts.stop_after_commits = o.stop_after;
+  bool lists_ok = true;
+  opts.parties = load_lists(o.lists, lists_ok);
+  if (!lists_ok) return exit_bad_input;
+  bool bar = !o.no_progress && isatty(STDERR_FILENO);
+  if (bar) opts.progress = draw_progress;
+  AuditSummary sum;
+  try {
+    sum = run_audit(*program, *catalog, sha256_file(catalog->path), opts);
+  } catch (const StoreTampered& e) {
+    if (bar) std::fputs("\n", stderr);
+    std::cerr << "tollgate: error: TAMPERED: " << e.what() << "\n";
+    return exit_tampered;
+  } catch (const AuditInternalError& e) {
+    if (bar) std::fputs("\n", stderr);
+    std::cerr << "tollgate: " << e.what() << "\n";
+    return exit_internal;
+  } catch (const std::exception& e) {
+    if (bar) std::fputs("\n", stderr);
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  if (bar) std::fputs("\n", stderr);
+  return print_summary(sum, o.out, o.report, o.list, o.db);
+}
+
 Command add_audit(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand(
       "audit", "Judge whole shipment logs on all cores; keep every decision in a hash-chained SQLite trace store");
@@ -75,20 +158,7 @@ prints the text summary too; --format json|md|html prints the summary in that fo
 Exit: 0 all allowed or NOTIFY, 3 a license is needed, 4 prohibited, 2 a record could not be judged or bad
 input/rules (or an input changed while it was read), 5 the store's record of an earlier run was altered,
 1 internal error.)");
-  struct Opts {
-    std::vector<std::string> inputs;
-    std::string db = "tollgate-trace.db";
-    bool no_store = false, resume = false, include_proposed = false, no_progress = false, include_unenforced = false;
-    unsigned jobs = 0;
-    std::string report, as_of;
-    size_t list = 10;
-    uint64_t commit_rows = 65536, crash_after = 0, stop_after = 0;
-    bool crash_mid = false;
-    ListsOptions lists;
-    OutputOptions out;  // the summary printed: --format text|json|md|html, -o FILE
-    InputOptions read;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<AuditCommand>();
   add_output_options(*app, o->out, {"text", "json", "md", "html"});
   // "-" passes to the audit, which says why standard input cannot be audited (rather than "File does not exist: -").
   app->add_option("log", o->inputs, "Shipment logs: .csv or .jsonl files (not standard input: use check for a stream)")
@@ -113,71 +183,7 @@ input/rules (or an input changed while it was read), 5 the store's record of an 
   app->add_option("--stop-after-commits", o->stop_after, "Stop this process (SIGSTOP) after N commits")->group("");
   add_input_options(*app, o->read);
   add_rules_options(*app, g);
-  return {app, [o, &g]() -> int {
-            AuditOptions opts;
-            if (!o->as_of.empty()) {
-              opts.as_of = parse_date(o->as_of);
-              if (!opts.as_of) {
-                std::cerr << "tollgate: error: --as-of '" << o->as_of << "' is not a date (YYYY-MM-DD)\n";
-                return exit_bad_input;
-              }
-            }
-            {  // before any work: -o or --report must not name an input or the trace store
-              std::vector<std::string> reads = o->inputs;
-              reads.push_back(o->db);
-              reads.push_back(o->read.columns);
-              reads.insert(reads.end(), o->lists.lists.begin(), o->lists.lists.end());  // nor the screening lists
-              reads.push_back(o->lists.resolutions);
-              reads = files_read(g, reads);
-              if (!output_allowed(o->out.output, reads) || !output_allowed(o->report, reads)) return exit_bad_input;
-            }
-            if (o->no_store && o->resume) {
-              std::cerr << "tollgate: error: --resume needs a trace store (drop --no-store)\n";
-              return exit_bad_input;
-            }
-            auto program = load_program(g);
-            if (!program) return exit_bad_input;
-            auto catalog = load_catalog(g, *program);
-            if (!catalog) return exit_bad_input;
-            catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
-            // (after the catalog: a column map names fields of the rules' schema, rules/schema.tg)
-            auto ropts = read_options(o->read);
-            if (!ropts) return exit_bad_input;
-            opts.read = *ropts;
-            opts.inputs = o->inputs;
-            opts.include_proposed = o->include_proposed;
-            opts.include_unenforced = o->include_unenforced;
-            opts.jobs = o->jobs;
-            opts.db = o->no_store ? "" : o->db;
-            opts.resume = o->resume;
-            opts.commit_rows = std::max<uint64_t>(1, o->commit_rows);
-            opts.crash_after_commits = o->crash_after;
-            opts.crash_mid_commit = o->crash_mid;
-            opts.stop_after_commits = o->stop_after;
-            bool lists_ok = true;
-            opts.parties = load_lists(o->lists, lists_ok);
-            if (!lists_ok) return exit_bad_input;
-            bool bar = !o->no_progress && isatty(STDERR_FILENO);
-            if (bar) opts.progress = draw_progress;
-            AuditSummary sum;
-            try {
-              sum = run_audit(*program, *catalog, sha256_file(catalog->path), opts);
-            } catch (const StoreTampered& e) {
-              if (bar) std::fputs("\n", stderr);
-              std::cerr << "tollgate: error: TAMPERED: " << e.what() << "\n";
-              return exit_tampered;
-            } catch (const AuditInternalError& e) {
-              if (bar) std::fputs("\n", stderr);
-              std::cerr << "tollgate: " << e.what() << "\n";
-              return exit_internal;
-            } catch (const std::exception& e) {
-              if (bar) std::fputs("\n", stderr);
-              std::cerr << "tollgate: error: " << e.what() << "\n";
-              return exit_bad_input;
-            }
-            if (bar) std::fputs("\n", stderr);
-            return print_summary(sum, o->out, o->report, o->list, o->db);
-          }};
+  return {app, [o, &g]() -> int { return run_audit_command(*o, g); }};
 }
 
 }  // namespace tollgate::cli
