@@ -67,6 +67,20 @@ std::vector<RowCopy> read_rows(RowReader& rr, std::string_view text, InputFormat
   return rows;
 }
 
+// The JSON fast path (simdjson, read_json_row: audit's JSONL, serve's bodies) against the general path.
+void same_record(const Record& fast, const Record& full) {
+  require(fast.ok == full.ok && fast.error.code == full.error.code && fast.error.field == full.error.field &&
+              fast.error.message == full.error.message,
+          "the JSONL fast path and the general path give the same error");
+  require(!fast.ok || (fast.canonical == full.canonical && fast.id == full.id && fast.kind == full.kind &&
+                       fast.facts.known == full.facts.known && fast.facts.text_known == full.facts.text_known &&
+                       fast.base_cents == full.base_cents && fast.date == full.date),
+          "the JSONL fast path and the general path give the same record");
+  for (int s = 0; fast.ok && s < slot_count; ++s)
+    require(!fast.facts.has(s) || fast.facts.num[static_cast<size_t>(s)] == full.facts.num[static_cast<size_t>(s)],
+            "the JSONL fast path and the general path give the same facts");
+}
+
 void rows(std::string_view text, InputFormat fmt) {
   bool ok_text = false, ok_file = false;
   RowReader in_memory(text, fmt);
@@ -96,16 +110,7 @@ void rows(std::string_view text, InputFormat fmt) {
     if (fmt == InputFormat::jsonl) {  // the JSONL fast path (simdjson) against the general path, canonical JSON too
       Record fast;
       read_json_row(r.text, r.line, catalog, true, fast);
-      require(fast.ok == full.ok && fast.error.code == full.error.code && fast.error.field == full.error.field &&
-                  fast.error.message == full.error.message,
-              "the JSONL fast path and the general path give the same error");
-      require(!fast.ok || (fast.canonical == full.canonical && fast.id == full.id && fast.kind == full.kind &&
-                           fast.facts.known == full.facts.known && fast.facts.text_known == full.facts.text_known &&
-                           fast.base_cents == full.base_cents && fast.date == full.date),
-              "the JSONL fast path and the general path give the same record");
-      for (int s = 0; fast.ok && s < slot_count; ++s)
-        require(!fast.facts.has(s) || fast.facts.num[static_cast<size_t>(s)] == full.facts.num[static_cast<size_t>(s)],
-                "the JSONL fast path and the general path give the same facts");
+      same_record(fast, full);
     }
     judge(full);
   }
@@ -134,6 +139,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)guess_format("-", text.substr(0, sniff_bytes));
   if (fmt == InputFormat::json) {
     for (const Record& r : read_records(text, fmt, catalog)) judge(r);
+    {  // a whole body as `serve` reads a single-record /v1/check (any layout, pretty-printed too)
+      Record fast;
+      read_json_row(text, 1, catalog, true, fast);
+      same_record(fast, record_from_json(text, 1, catalog));
+    }
     Record chip = record_from_json(text, 1, catalog, /*bare_chip=*/true);  // classify --json-input
     judge(chip);
     return 0;
