@@ -67,7 +67,7 @@ class HttpServer {
   // Serves on `threads` threads (the calling thread among them) until stop(); `on_signal` is called (on a serving
   // thread) for SIGINT, SIGTERM and SIGHUP if given.
   void run(unsigned threads, const std::function<void(int)>& on_signal = {});
-  // A function that runs a task on one of the serving threads, soon (tasks posted from one thread run in order).
+  // A function that runs a task on one of the serving threads, soon (with several threads, tasks may run at once).
   // Another thread that completes many requests at once (the decision log's writer, after a commit) hands them
   // over in one task: the serving thread then sends their replies without waking a thread for each. The function
   // keeps the server's I/O context alive while held; tasks posted once the server has stopped are dropped unrun.
