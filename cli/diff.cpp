@@ -1,6 +1,7 @@
 // tollgate diff — what a rule change does: structural changes, the regions of shipments judged differently (with
 // witnesses), the catalog chips and logged shipments that flip, and a picture of the TPP x density plane.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/base/date.hpp"
@@ -44,9 +45,12 @@ Command add_diff(CLI::App& root, Globals& g) {
   tollgate diff --as-of 2026-06-01 --new-proposed                  # enacted vs enacted + the AI OVERWATCH Act
   tollgate diff --as-of 2026-06-01 --new-unenforced                # enacted vs + the AI Diffusion rule's worldwide scope
   tollgate diff old-rules/ new-rules/ --as-of 2026-06-01 --log shipments.csv --format json
+  tollgate diff --as-of 2026-11-09 --vs 2026-11-10 --log shipments.csv --lists csl.csv   # the affiliates rule returns
+  tollgate diff --as-of 2026-11-30 --log shipments.csv --old-lists csl-oct.csv --new-lists csl-nov.csv  # a list update
 Each side is a set of rules (a file or folder; default the bundled rules/), a date (--as-of for the old side,
 --vs for the new, default the same) and whether proposed (and unenforced) rulesets count. With --log, every shipment of the log is
-judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted.
+judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted;
+with --lists (both sides) or --old-lists/--new-lists, a side also screens each shipment's parties (check --lists).
 Output: text (default: the short answer, grouped by change; --detail for every region and chip), --format md or
 json (complete), --format svg (the TPP x performance-density plane; --svg FILE writes it besides the text).
 Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides differ, 2 bad input or rules,
@@ -58,6 +62,8 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
     bool exit_code = false;
     bool old_proposed = false, new_proposed = false, both_proposed = false, detail = false;
     bool old_unenforced = false, new_unenforced = false, both_unenforced = false;
+    ListsOptions lists;                             // --lists (both sides), --resolutions
+    std::vector<std::string> old_lists, new_lists;  // --old-lists, --new-lists
   };
   auto o = std::make_shared<Opts>();
   app->add_option("rules", o->sides, "OLD and NEW rules (files or folders); default: the bundled rules on both sides")
@@ -71,6 +77,11 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
   app->add_flag("--new-unenforced", o->new_unenforced, "Include unenforced rulesets on the new side");
   app->add_flag("--include-unenforced", o->both_unenforced, "Include unenforced rulesets on both sides");
   app->add_option("--log", o->log, "A shipment log (CSV or JSONL) to judge on both sides");
+  add_lists_options(*app, o->lists);
+  app->add_option("--old-lists", o->old_lists, "Screen the logged shipments' parties against these lists on the old side only")
+      ->expected(1, -1);
+  app->add_option("--new-lists", o->new_lists, "Screen the logged shipments' parties against these lists on the new side only")
+      ->expected(1, -1);
   app->add_flag("--detail", o->detail, "Text: every region (with a witness) and every chip per destination, not the short answer");
   add_output_options(*app, o->out, {"text", "md", "json", "svg"});
   app->add_option("--svg", o->svg, "Also write the TPP x performance-density picture (--format svg) to FILE");
@@ -80,6 +91,8 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
             {  // before the work: -o and --svg must not name a file this run reads
               std::vector<std::string> reads = o->sides;
               reads.push_back(o->log);
+              for (const auto* l : {&o->lists.lists, &o->old_lists, &o->new_lists}) reads.insert(reads.end(), l->begin(), l->end());
+              reads.push_back(o->lists.resolutions);
               reads = files_read(g, reads);
               if (!output_allowed(o->out.output, reads) || !output_allowed(o->svg, reads)) return exit_bad_input;
             }
@@ -123,15 +136,51 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
             };
             const bool old_unenforced = o->old_unenforced || o->both_unenforced;
             const bool new_unenforced = o->new_unenforced || o->both_unenforced;
+            // The lists each side screens the log's parties against: --lists on both, or --old-lists/--new-lists.
+            if (!o->lists.lists.empty() && (!o->old_lists.empty() || !o->new_lists.empty())) {
+              std::cerr << "tollgate: error: give --lists (both sides) or --old-lists/--new-lists, not both\n";
+              return exit_bad_input;
+            }
+            const bool screening = !o->lists.lists.empty() || !o->old_lists.empty() || !o->new_lists.empty();
+            if (screening && o->log.empty()) {
+              std::cerr << "tollgate: error: the lists screen the parties of logged shipments: give --log (the regions "
+                           "and catalog chips carry no parties)\n";
+              return exit_bad_input;
+            }
+            if (!o->lists.resolutions.empty() && !screening) {
+              std::cerr << "tollgate: error: --resolutions needs --lists (or --old-lists/--new-lists)\n";
+              return exit_bad_input;
+            }
+            auto side_lists = [&](const std::vector<std::string>& own, bool& ok) {
+              ListsOptions l = o->lists;
+              if (l.lists.empty()) l.lists = own;
+              if (l.lists.empty()) l.resolutions.clear();  // (the other side's lists take them)
+              return load_lists(l, ok);
+            };
+            bool lists_ok = true;
+            auto old_lists = side_lists(o->old_lists, lists_ok);
+            if (!lists_ok) return exit_bad_input;
+            auto new_lists = o->old_lists.empty() && o->new_lists.empty() ? old_lists : side_lists(o->new_lists, lists_ok);
+            if (!lists_ok) return exit_bad_input;
+            auto screened = [](const std::shared_ptr<const PartyLists>& l) {
+              if (!l) return std::string();
+              std::string out = ", screening against ";
+              for (size_t i = 0; i < l->lists.size(); ++i)
+                out += (i ? ", " : "") + std::filesystem::path(l->lists[i].path).filename().string() +
+                       (l->lists[i].date.empty() ? "" : " (" + l->lists[i].date + ")");
+              return out;
+            };
             DiffReport rep;
             rep.old_side = {pa.get(), d1, o->old_proposed || o->both_proposed,
                             label(o->sides.size() == 2 ? o->sides[0] : "", d1, o->old_proposed || o->both_proposed,
                                   old_unenforced),
-                            old_unenforced};
+                            old_unenforced, old_lists};
+            rep.old_side.label += screened(old_lists);
             rep.new_side = {pb.get(), d2, o->new_proposed || o->both_proposed,
                             label(o->sides.size() == 2 ? o->sides[1] : "", d2, o->new_proposed || o->both_proposed,
                                   new_unenforced),
-                            new_unenforced};
+                            new_unenforced, new_lists};
+            rep.new_side.label += screened(new_lists);
             try {
               rep.structure = structural_diff(rep.old_side, rep.new_side);
               rep.semantic = semantic_diff(rep.old_side, rep.new_side);

@@ -1175,6 +1175,32 @@ std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const
   return out;
 }
 
+namespace {
+
+// A verdict as a log flip names it: "LICENSE_REQUIRED (presumption_of_denial)", with the licence exception when
+// `exception` (the two sides' exceptions differ), "cannot be judged" for a failed decision.
+std::string flip_words(const Decision& d, bool exception) {
+  if (d.failed) return "cannot be judged";
+  std::string out = to_string(d.verdict);
+  if (d.review != Review::none) out += std::string(" (") + to_string(d.review) + ")";
+  if (exception && d.exception != LicenseException::none) out += std::string(" ") + to_string(d.exception);
+  return out;
+}
+
+// Why a side decided as it did, where the rules alone do not say: its error ("cannot be judged: end_user: possible
+// match ..."), or the screening list entry that set its verdict ("Entity List entry EL-12 'Huawei ...'").
+std::string side_why(const char* side, const Decision& d, const PartyOutcome* o) {
+  if (d.failed)
+    return std::string("; ") + side + ": " + (d.error().field.empty() ? "" : d.error().field + ": ") + d.error().message;
+  if (o && !o->listed_entry.empty() && o->verdict == d.verdict)
+    return std::string("; ") + side + ": " + std::string(o->listed_list) + " entry " + std::string(o->listed_entry) +
+           " '" + printable(o->listed_name) + "'" +
+           (o->listed_via_owners ? " (the end user's owners: the affiliates rule)" : "");
+  return "";
+}
+
+}  // namespace
+
 LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& path, const Catalog& catalog,
                      bool use_side_dates) {
   auto t0 = std::chrono::steady_clock::now();
@@ -1192,45 +1218,56 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
   if (fmt == InputFormat::json) throw std::runtime_error("'" + path + "': give a CSV or JSONL log");
   RowReader rr(fp.get(), fmt);
   if (!rr.read_header()) throw std::runtime_error("'" + path + "': bad CSV header: " + rr.header_error());
+  // One screen a side, verdicts only (no evidence JSON): its cache holds results for that side's lists.
+  std::unique_ptr<PartyScreen> sa = a.lists ? std::make_unique<PartyScreen>(a.lists, false) : nullptr;
+  std::unique_ptr<PartyScreen> sb = b.lists ? std::make_unique<PartyScreen>(b.lists, false) : nullptr;
+  constexpr size_t max_listed = 10;  // examples and problems kept
+  auto problem = [&](const Record& r, const std::string& text) {
+    if (out.problems.size() < max_listed)
+      out.problems.push_back(path + ":" + std::to_string(r.line) + (r.id.empty() ? "" : " " + printable(r.id)) + ": " +
+                             text);
+  };
   RowReader::Row row;
   ClassCache ca, cb;
   Record r;
   while (rr.next(row)) {
     ++out.records;
     read_row(fmt, rr.header(), rr.header_id(), row.text, row.line, &catalog, false, r);
-    if (!r.ok || !r.has_date || r.kind != RecordKind::shipment) {
+    if (!r.ok || !r.has_date) {
       ++out.unreadable;
+      problem(r, r.ok ? "date: the record has no date" : (r.error.field.empty() ? "" : r.error.field + ": ") + r.error.message);
+      continue;
+    }
+    if (r.kind != RecordKind::shipment) {
+      ++out.not_shipments;
       continue;
     }
     Day da = use_side_dates ? a.day : r.date, db = use_side_dates ? b.day : r.date;
     Decision x = evaluate(*a.program, r.facts, r.base_cents, da, a.options(), &ca);
     Decision y = evaluate(*b.program, r.facts, r.base_cents, db, b.options(), &cb);
-    if (x.failed || y.failed) {
-      if (x.failed != y.failed) {
-        ++out.flipped;
-        out.by_transition[std::string(x.failed ? "cannot be judged" : to_string(x.verdict)) + " -> " +
-                          (y.failed ? "cannot be judged" : to_string(y.verdict))]++;
-      } else {
-        ++out.unreadable;
-      }
+    const PartyOutcome* ox = sa ? &sa->apply(r.facts, r.kind, da, x) : nullptr;
+    const PartyOutcome* oy = sb ? &sb->apply(r.facts, r.kind, db, y) : nullptr;
+    if (x.failed && y.failed) {
+      ++out.judged_by_neither;
+      problem(r, "judged by neither side" + side_why("old", x, nullptr) + side_why("new", y, nullptr));
       continue;
     }
-    ++out.judged;
-    out.old_fees_cents += x.fee_total_cents;
-    out.new_fees_cents += y.fee_total_cents;
-    bool flip = x.klass != y.klass || x.verdict != y.verdict || x.review != y.review || x.exception != y.exception ||
-                x.fee_total_cents != y.fee_total_cents;
-    if (!flip) continue;
-    ++out.flipped;
-    std::string from = std::string(to_string(x.verdict)) + (x.review != Review::none ? std::string(" (") + to_string(x.review) + ")" : "");
-    std::string to = std::string(to_string(y.verdict)) + (y.review != Review::none ? std::string(" (") + to_string(y.review) + ")" : "");
-    if (x.exception != y.exception) {
-      from += x.exception != LicenseException::none ? std::string(" ") + to_string(x.exception) : "";
-      to += y.exception != LicenseException::none ? std::string(" ") + to_string(y.exception) : "";
+    int64_t delta = 0;
+    if (!x.failed && !y.failed) {
+      ++out.judged;
+      out.old_fees_cents += x.fee_total_cents;
+      out.new_fees_cents += y.fee_total_cents;
+      bool flip = x.klass != y.klass || x.verdict != y.verdict || x.review != y.review || x.exception != y.exception ||
+                  x.fee_total_cents != y.fee_total_cents;
+      if (!flip) continue;
+      delta = y.fee_total_cents - x.fee_total_cents;
+    } else {
+      ++out.judged_by_one;
     }
+    ++out.flipped;
+    std::string from = flip_words(x, x.exception != y.exception), to = flip_words(y, x.exception != y.exception);
     if (from == to) from += ", fee", to += ", fee";
     out.by_transition[from + " -> " + to]++;
-    int64_t delta = y.fee_total_cents - x.fee_total_cents;
     std::string dest = r.facts.has(s_destination) ? country_code(static_cast<int>(r.facts.num[s_destination])) : "?";
     auto& d = out.by_destination[dest];
     ++d.first;
@@ -1238,9 +1275,10 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
     auto& m = out.by_month[format_date(r.date).substr(0, 7)];
     ++m.first;
     m.second += delta;
-    if (out.examples.size() < 10)
+    if (out.examples.size() < max_listed)
       out.examples.push_back(path + ":" + std::to_string(r.line) + " " + r.id + " (" + record_subject(r) + "): " +
-                             from + " -> " + to + (delta ? ", fee " + dollars(delta) : ""));
+                             from + " -> " + to + (delta ? ", fee " + dollars(delta) : "") + side_why("old", x, ox) +
+                             side_why("new", y, oy));
   }
   if (out.records == 0)
     throw std::runtime_error("'" + path + "' holds no records (" +

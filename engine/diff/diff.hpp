@@ -20,6 +20,7 @@
 #include "engine/records/record.hpp"
 #include "engine/trace/store.hpp"
 #include "engine/eval/evaluate.hpp"
+#include "engine/parties/parties.hpp"
 
 namespace tollgate {
 
@@ -29,6 +30,10 @@ struct DiffSide {
   bool proposed = false;
   std::string label;  // "bundled rules as of 2023-06-01"
   bool unenforced = false;  // apply rulesets with status unenforced (--include-unenforced)
+  // The screening lists (and resolutions) this side screens a logged shipment's parties against (--lists,
+  // --old-lists, --new-lists; docs/screening.md): null, no screening. Only log_impact() uses them: the regions and
+  // the catalog's chips carry no parties.
+  std::shared_ptr<const PartyLists> lists = nullptr;
   EvalOptions options() const { return EvalOptions{proposed, unenforced}; }
 };
 
@@ -113,14 +118,26 @@ std::vector<ChipFlip> catalog_impact(const DiffSide& a, const DiffSide& b, const
                                      const SemanticDiff& sem);
 
 struct LogImpact {
-  uint64_t records = 0, judged = 0, unreadable = 0, flipped = 0;
+  // Every record read is one of: judged by both sides (`judged`, flipped or not), judged by one side only (a flip
+  // to or from "cannot be judged"), or not compared (below).
+  uint64_t records = 0, judged = 0, judged_by_one = 0, flipped = 0;
+  // The records not compared, by why: a row that could not be read (or has no date), a record that is not a
+  // shipment (only shipments are compared), a shipment neither side could judge (an error on both: a missing field,
+  // a date the rules do not cover, a possible match not resolved). Their sum is what the outputs call not compared.
+  uint64_t unreadable = 0, not_shipments = 0, judged_by_neither = 0;
+  uint64_t not_compared() const { return unreadable + not_shipments + judged_by_neither; }
+  // The first rows not compared (unreadable or judged by neither side), "log.csv:12 S-1: field: reason".
+  std::vector<std::string> problems;
   int64_t old_fees_cents = 0, new_fees_cents = 0;
   std::map<std::string, uint64_t> by_transition;    // "ALLOWED -> LICENSE_REQUIRED"
   std::map<std::string, std::pair<uint64_t, int64_t>> by_destination, by_month;  // flips, fee delta
   std::vector<std::string> examples;                // the first flips, "log.csv:12 S-1: old -> new"
   double seconds = 0;
 };
-// Judges every record of a log on both sides: as of each side's date if `use_side_dates`, else its own date.
+// Judges every shipment of a log on both sides: as of each side's date if `use_side_dates`, else its own date; a
+// side with lists also screens the shipment's parties (PartyScreen::apply, on that side's date: the affiliates rule
+// is in force on some dates only). A shipment one side judges and the other cannot is a flip ("cannot be judged"),
+// with the reason in its example.
 // Throws std::runtime_error (bad input) for a folder, a missing or unreadable file, a JSON array, a bad CSV header,
 // and a log with no records (empty, header only): there is nothing to compare, which is not "no change".
 LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& path, const Catalog& catalog,

@@ -154,11 +154,26 @@ std::string some_chips(const std::vector<std::string>& chips, size_t shown = 5) 
   return out;
 }
 
+// Why records were not compared: "3 not compared: 1 unreadable, 2 not shipments" (the reasons that occur).
+std::string not_compared_words(const LogImpact& l) {
+  std::string out = group_digits(l.not_compared()) + " not compared";
+  const std::pair<uint64_t, const char*> why[] = {{l.unreadable, "unreadable (or without a date)"},
+                                                  {l.not_shipments, "not shipments"},
+                                                  {l.judged_by_neither, "judged by neither side"}};
+  bool first = true;
+  for (const auto& [n, what] : why) {
+    if (!n) continue;
+    out += (first ? ": " : ", ") + group_digits(n) + " " + what;
+    first = false;
+  }
+  return out;
+}
+
 // The short log summary: totals, the largest transitions, the top destinations.
 std::vector<std::string> log_lines(const LogImpact& l) {
   std::vector<std::string> out;
   out.push_back("Log: " + group_digits(l.records) + " records, " + group_digits(l.flipped) + " judged differently, " +
-                group_digits(l.unreadable) + " not compared; fees " + dollars(l.old_fees_cents) + " -> " +
+                group_digits(l.not_compared()) + " not compared; fees " + dollars(l.old_fees_cents) + " -> " +
                 dollars(l.new_fees_cents) + " (delta " + dollars(l.new_fees_cents - l.old_fees_cents) + ")");
   std::vector<std::pair<std::string, uint64_t>> trans(l.by_transition.begin(), l.by_transition.end());
   std::stable_sort(trans.begin(), trans.end(), [](auto& x, auto& y) { return x.second > y.second; });
@@ -168,6 +183,7 @@ std::vector<std::string> log_lines(const LogImpact& l) {
   std::string d;
   for (size_t i = 0; i < dests.size() && i < 6; ++i) d += (i ? ", " : "") + dests[i].first + " " + group_digits(dests[i].second.first);
   if (!d.empty()) out.push_back("  by destination: " + d);
+  if (l.unreadable + l.judged_by_neither) out.push_back("  " + not_compared_words(l) + " (--detail)");
   return out;
 }
 
@@ -319,8 +335,7 @@ std::string diff_text(const DiffReport& r, bool detail) {
     const LogImpact& l = *r.log;
     out += "\nLog: " + group_digits(l.records) + " records, " + group_digits(l.flipped) + " judged differently; fees " +
            dollars(l.old_fees_cents) + " -> " + dollars(l.new_fees_cents) + " (delta " +
-           dollars(l.new_fees_cents - l.old_fees_cents) + "); " + group_digits(l.unreadable) +
-           " not compared (unreadable, or not judged on either side)\n";
+           dollars(l.new_fees_cents - l.old_fees_cents) + "); " + not_compared_words(l) + "\n";
     for (const auto& [t, n] : l.by_transition) out += "  " + group_digits(n) + "  " + t + "\n";
     std::vector<std::pair<std::string, std::pair<uint64_t, int64_t>>> dests(l.by_destination.begin(),
                                                                             l.by_destination.end());
@@ -334,6 +349,7 @@ std::string diff_text(const DiffReport& r, bool detail) {
       out += "  months: " + l.by_month.begin()->first + " to " + l.by_month.rbegin()->first + " (" +
              std::to_string(l.by_month.size()) + "; all in --format json)\n";
     for (const auto& e : l.examples) out += "  e.g. " + e + "\n";
+    for (const auto& p : l.problems) out += "  not compared: " + p + "\n";
   }
   for (const auto& n : s.notes) out += "\nnote: " + n + "\n";
   return out;
@@ -359,11 +375,16 @@ std::string diff_markdown(const DiffReport& r) {
   if (r.log) {
     const LogImpact& l = *r.log;
     out += "\n## Log\n\n" + group_digits(l.records) + " records, " + group_digits(l.flipped) +
-           " judged differently; fees " + dollars(l.old_fees_cents) + " -> " + dollars(l.new_fees_cents) + ".\n\n";
+           " judged differently; fees " + dollars(l.old_fees_cents) + " -> " + dollars(l.new_fees_cents) + "; " +
+           not_compared_words(l) + ".\n\n";
     out += "| change | records |\n|---|--:|\n";
     for (const auto& [t, n] : l.by_transition) out += "| " + md_escape(t) + " | " + group_digits(n) + " |\n";
     out += "\n| month | flips | fee delta |\n|---|--:|--:|\n";
     for (const auto& [m, v] : l.by_month) out += "| " + m + " | " + group_digits(v.first) + " | " + dollars(v.second) + " |\n";
+    if (!l.examples.empty()) out += "\nFor example:\n\n";
+    for (const auto& e : l.examples) out += "- " + md_escape(e) + "\n";
+    if (!l.problems.empty()) out += "\nNot compared:\n\n";
+    for (const auto& p : l.problems) out += "- " + md_escape(p) + "\n";
   }
   for (const auto& n : s.notes) out += "\n> note: " + md_escape(n) + "\n";
   return out;
@@ -376,6 +397,9 @@ std::string diff_json(const DiffReport& r) {
   auto side = [](const DiffSide& s) {
     ojson o{{"label", s.label}, {"as_of", format_date(s.day)}, {"include_proposed", s.proposed}};
     if (s.unenforced) o["include_unenforced"] = true;  // (absent when false, as before rulesets could be unenforced)
+    // The lists the side screens the log's parties against: {"lists":[{name, date, sha256, entries}], "resolutions"}
+    // (as a decision's screening member has them); null without lists.
+    o["screening"] = s.lists ? ojson::parse("{" + s.lists->lists_json + "}") : ojson();
     return o;
   };
   j["old"] = side(r.old_side);
@@ -437,7 +461,11 @@ std::string diff_json(const DiffReport& r) {
     ojson x;
     x["records"] = l.records;
     x["flipped"] = l.flipped;
-    x["not_compared"] = l.unreadable;
+    x["judged_by_both"] = l.judged;
+    x["judged_by_one_side"] = l.judged_by_one;  // (each a flip to or from "cannot be judged")
+    x["not_compared"] = l.not_compared();
+    x["not_compared_by_reason"] = {{"unreadable", l.unreadable}, {"not_shipment", l.not_shipments},
+                                   {"judged_by_neither", l.judged_by_neither}};
     x["old_fees_cents"] = l.old_fees_cents;
     x["new_fees_cents"] = l.new_fees_cents;
     x["fee_delta_cents"] = l.new_fees_cents - l.old_fees_cents;
@@ -445,6 +473,7 @@ std::string diff_json(const DiffReport& r) {
     for (const auto& [k, v] : l.by_destination) x["by_destination"][k] = {{"flipped", v.first}, {"fee_delta_cents", v.second}};
     for (const auto& [k, v] : l.by_month) x["by_month"][k] = {{"flipped", v.first}, {"fee_delta_cents", v.second}};
     x["examples"] = l.examples;
+    x["problems"] = l.problems;
     j["log"] = x;
   }
   j["notes"] = s.notes;

@@ -260,6 +260,7 @@ struct PartyScreen::Result {
   explicit Result(PartyOutcome& o) : out(o) {}
   PartyOutcome& out;                    // PartyScreen::last_, reset
   const Listing* strictest = nullptr;   // into a NameEval or an OwnersEval (kept while the record is screened)
+  const Listing* via_owners = nullptr;  // the listing the end user takes through its owners, if in force
   bool end_user_listed = false;
   const std::string* affiliates = nullptr;
   const std::string* notes = &empty_array;
@@ -541,7 +542,10 @@ void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
   }
   const OwnersEval& ev = owners_eval(f.text(t_end_user_owners), in_force);
   if (!ev.error.empty()) r.error(ev.error_field, ev.error);
-  if (ev.via && in_force) r.raise(*ev.via);
+  if (ev.via && in_force) {
+    r.via_owners = &*ev.via;
+    r.raise(*ev.via);
+  }
   r.affiliates = &ev.json;
   r.tail_key.assign(in_force ? "o1" : "o0").append(f.text(t_end_user_owners));
 }
@@ -589,9 +593,15 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
   }
   affiliates(f, d, r);
   PartyOutcome& out = r.out;
+  out.listed_entry = out.listed_list = out.listed_name = {};
+  out.listed_via_owners = false;
   if (r.strictest) {
     out.verdict = r.strictest->verdict;
     out.review = r.strictest->verdict == Verdict::license_required ? r.strictest->review : Review::none;
+    out.listed_entry = r.strictest->entry;
+    out.listed_list = r.strictest->list;
+    out.listed_name = r.strictest->name;
+    out.listed_via_owners = r.strictest == r.via_owners;
   }
   if (evidence_) {
     const HashedText* tail = tail_text(r);  // (the head and the tails are few, and read every record: no cache miss)

@@ -63,6 +63,11 @@ struct PartyOutcome {
   // own: reading these instead of it spares the renderer and the store's writer a cache miss a part).
   std::array<std::string_view, 6> views{};
   std::array<uint64_t, 6> serials{};
+  // The listing that sets `verdict` (the strictest certain match, the party's own or through its owners): its
+  // entry key, list (the CSL's short source name, "EL") and name; empty when no party is listed. Valid until the
+  // next screen(), as the outcome is.
+  std::string_view listed_entry, listed_list, listed_name;
+  bool listed_via_owners = false;  // that listing is the end user's through its owners (the affiliates rule)
   // The member's pieces in order (the first party's leading comma dropped; empty where a part is null).
   std::array<std::string_view, 6> pieces() const;
   std::string json() const;  // the pieces joined ("" without evidence)

@@ -160,6 +160,10 @@ j = json.load(open(sys.argv[1]))
 assert j["schema"] == "tollgate.diff/1"
 assert j["regions"] and all(r["witness"]["type"] == "shipment" for r in j["regions"])
 assert j["log"]["records"] == 3000 and j["log"]["flipped"] > 0, j["log"]
+# every record read is accounted for: judged by both sides, by one, or not compared (and why)
+l = j["log"]
+assert l["records"] == l["judged_by_both"] + l["judged_by_one_side"] + l["not_compared"], l
+assert l["not_compared"] == sum(l["not_compared_by_reason"].values()) and l["not_compared_by_reason"]["not_shipment"] > 0, l
 assert all("uncovered" not in r and "uncovered" not in r["old"] for r in j["regions"]), "covered dates: no flag"
 PY
 # A region outside a side's coverage carries `uncovered` (issue 14): 2022-08-25 is before the rules' coverage.

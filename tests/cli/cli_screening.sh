@@ -152,5 +152,57 @@ raw_free "$WORK/evil_check.txt" "check's text"
 grep -q "test-evil" "$WORK/evil_rescreen.txt" || { echo "FAIL: rescreen does not list the added entry"; fail=1; }
 python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); assert b"\x1b" not in b and "\u202e".encode() not in b' \
   "$WORK/evil_rescreen.txt" || { echo "FAIL: rescreen printed raw control bytes"; fail=1; }
+# diff --lists: the log's shipments screened on both sides. The affiliates rule is suspended until 2026-11-09 and
+# back from 2026-11-10 (FR Doc 2025-19001; encoding.md r2 §7): across those two days only S-AFFILIATE (owned 50 % by
+# a listed party) flips; S-POSSIBLE is judged by neither side (an unresolved possible match), and said why.
+"$TG" diff --as-of 2026-11-09 --vs 2026-11-10 --log "$WORK/log.jsonl" --lists "$LIST" --json > "$WORK/diff_aff.json" \
+  2> "$WORK/diff_aff.err"
+rc_is $? 0 "diff --lists"
+python3 - "$WORK/diff_aff.json" "$(sha256sum "$LIST" | cut -c1-64)" <<'PY' || fail=1
+import json, sys
+j = json.load(open(sys.argv[1]))
+for side in ("old", "new"):
+    assert j[side]["screening"]["lists"][0]["sha256"] == sys.argv[2], j[side]
+    assert "screening against csl_sample.csv" in j[side]["label"], j[side]["label"]
+log = j["log"]
+assert log["flipped"] == 1 and log["by_transition"] == {"ALLOWED -> LICENSE_REQUIRED (presumption_of_denial)": 1}, log
+assert len(log["examples"]) == 1 and "S-AFFILIATE" in log["examples"][0], log["examples"]
+assert "new: EL entry test-quantum" in log["examples"][0] and "affiliates rule" in log["examples"][0], log["examples"]
+assert log["not_compared_by_reason"] == {"unreadable": 0, "not_shipment": 0, "judged_by_neither": 1}, log
+assert log["not_compared"] == 1 and "S-POSSIBLE" in log["problems"][0] and "possible match" in log["problems"][0], log
+PY
+# --new-lists: what screening adds to the same rules and day. Listed parties flip (the end user, a consignee, an
+# affiliate); the possible match becomes "cannot be judged" (never ALLOWED); clean parties do not flip.
+"$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --new-lists "$LIST" --json > "$WORK/diff_new.json" 2>&1
+rc_is $? 0 "diff --new-lists"
+python3 - "$WORK/diff_new.json" <<'PY' || fail=1
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["old"]["screening"] is None and j["new"]["screening"]["lists"][0]["name"] == "csl_sample.csv", j["old"]
+log = j["log"]
+flipped = sorted(e.split()[1] for e in log["examples"])
+assert flipped == ["S-AFFILIATE", "S-HUAWEI", "S-POSSIBLE", "S-SOPHGO"], flipped
+assert log["by_transition"]["ALLOWED -> cannot be judged"] == 1, log["by_transition"]
+sophgo = [e for e in log["examples"] if "S-SOPHGO" in e][0]
+assert "new: EL entry" in sophgo and "Sophgo" in sophgo, sophgo
+assert log["not_compared"] == 0 and log["judged_by_one_side"] == 1, log
+assert log["records"] == log["judged_by_both"] + log["judged_by_one_side"] + log["not_compared"], log
+PY
+# The same with the resolution: the possible match is settled on the new side, and nothing is left uncompared.
+"$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --new-lists "$LIST" --resolutions "$WORK/res.csv" --json \
+  > "$WORK/diff_res.json" 2>&1
+rc_is $? 0 "diff --new-lists --resolutions"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["log"]; assert l["flipped"] == 3 and "ALLOWED -> cannot be judged" not in l["by_transition"], l' \
+  "$WORK/diff_res.json" || fail=1
+# Refused: lists without a log (the regions carry no parties), --lists with --new-lists, --resolutions alone.
+"$TG" diff --as-of 2026-11-30 --lists "$LIST" > /dev/null 2> "$WORK/diff_nolog.err"
+rc_is $? 2 "diff --lists without --log"
+expect "$WORK/diff_nolog.err" "give --log" "diff --lists without --log: why"
+"$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --lists "$LIST" --new-lists "$LIST" > /dev/null 2>&1
+rc_is $? 2 "diff --lists with --new-lists"
+"$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --resolutions "$WORK/res.csv" > /dev/null 2>&1
+rc_is $? 2 "diff --resolutions without lists"
+"$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --new-lists "$WORK/bad_list.csv" > /dev/null 2>&1
+rc_is $? 2 "diff with a list holding an unreadable row"
 [ $fail = 0 ] && echo "cli_screening: all passed"
 exit $fail
