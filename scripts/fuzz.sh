@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-rules csv jsonl json decode}
+targets=${FUZZ_TARGETS:-rules csv jsonl json decode lists serve}
 bash scripts/setup.sh
 mkdir -p build-fuzz
 launcher=()
@@ -50,6 +50,8 @@ seeds() {  # the seed folders and files of a target
     json) echo tests/fuzz/seeds/json fixtures/cases/input_records.json ;;
     decode) echo tests/fuzz/seeds/decode fixtures/imports/orders.xlsx fixtures/imports/orders_semicolon.csv \
               fixtures/imports/orders_unicode.txt fixtures/imports/sap_export.csv fixtures/imports/oracle_export.csv ;;
+    lists) echo tests/fuzz/seeds/lists ;;  # (each seed's first byte picks list, resolutions or name)
+    serve) echo tests/fuzz/seeds/serve ;;  # (each seed's first byte picks the body's layout and the options)
   esac
 }
 

@@ -2,7 +2,7 @@
 # The README's test command: set up, build, and run the whole test suite through CTest; then the sanitizer stage:
 # the doctest suite built with clang under AddressSanitizer and UndefinedBehaviorSanitizer (the fuzz build,
 # build-fuzz/) and run through its tests, and each libFuzzer target for a bounded time (scripts/fuzz.sh;
-# TOLLGATE_FUZZ_SECONDS, default 20 each: five targets; 0 skips the fuzzing, TOLLGATE_SANITIZE=0 the whole stage).
+# TOLLGATE_FUZZ_SECONDS, default 20 each: seven targets; 0 skips the fuzzing, TOLLGATE_SANITIZE=0 the whole stage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)

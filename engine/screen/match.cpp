@@ -412,7 +412,10 @@ Resolutions read_resolutions(const std::string& path) {
   if (!in) throw std::runtime_error(path + ": cannot read the resolution file");
   std::ostringstream ss;
   ss << in.rdbuf();
-  std::string bytes = ss.str();
+  return parse_resolutions(ss.str(), path);
+}
+
+Resolutions parse_resolutions(const std::string& bytes, const std::string& path) {
   Resolutions res;
   res.path = path;
   res.sha256 = sha256_hex(bytes);

@@ -35,6 +35,8 @@ struct Resolutions {
   std::vector<ListProblem> problems;   // rows that could not be read (missing field, bad date)
 };
 Resolutions read_resolutions(const std::string& path);   // throws std::runtime_error if unreadable / no header
+// The same from bytes already in memory (`path` names them in problems); throws if there is no header.
+Resolutions parse_resolutions(const std::string& bytes, const std::string& path);
 
 // Why a token counted: the party's token, the list's token, how (exact, typo, split, joined) and its similarity.
 struct TokenEvidence {

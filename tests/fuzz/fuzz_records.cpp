@@ -7,7 +7,9 @@
 //    same rows; every physical line must be the header, blank, or in exactly one row (RowReader's accounting);
 //    each row becomes a Record (with and without its canonical JSON, as audit reads it, which must agree), and
 //    each good one is judged; a JSONL line read by the fast path (simdjson) must give the Record, canonical JSON
-//    and error the general path (nlohmann) gives.
+//    and error the general path (nlohmann) gives;
+//  * each judged record's parties are screened against the bundled sample list (fixtures/lists/): the decision's
+//    screening member must be JSON, and the same when the record is screened again.
 // A crash, a sanitizer report, a hang, or a broken invariant (abort) is a finding.
 #include <cstdint>
 #include <cstdio>
@@ -16,7 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/eval/evaluate.hpp"
+#include "engine/parties/parties.hpp"
 #include "engine/lang/compile.hpp"
 #include "engine/records/record.hpp"
 #include "engine/records/stream.hpp"
@@ -38,11 +43,19 @@ void require(bool ok, const char* what) {
   }
 }
 
+PartyScreen* parties = nullptr;  // the bundled sample list
+
+// Judges a good record, and screens its parties (their names and owners as the reader gave them) against the
+// sample list: the screening member must be one JSON object, the same each time the record is screened.
 void judge(const Record& r) {
   if (!r.ok) return;
   Day day = r.has_date ? r.date : 20000;
   Decision d = evaluate(*program, r.facts, r.base_cents, day, EvalOptions{});
-  (void)d;
+  const std::string member = parties->apply(r.facts, r.kind, day, d).json();
+  if (member.empty()) return;
+  require(member.rfind(",\"screening\":{", 0) == 0, "the screening member does not start as it should");
+  require(nlohmann::json::accept("{" + member.substr(1) + "}"), "the screening member is not JSON");
+  require(parties->screen(r.facts, r.kind, day).json() == member, "screening the same record twice differs");
 }
 
 struct RowCopy {
@@ -131,6 +144,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   });
   program = p.get();
   catalog = &c;
+  static PartyScreen screen(load_party_lists({std::string(TOLLGATE_SOURCE_DIR) + "/fixtures/lists/csl_sample.csv"}, ""),
+                            true, 4096);
+  parties = &screen;
   return 0;
 }
 
