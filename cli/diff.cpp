@@ -37,6 +37,137 @@ static bool write_diff(const DiffReport& rep, const Catalog& catalog, const Outp
   return true;
 }
 
+// The options of `tollgate diff`.
+struct DiffOptions {
+  std::vector<std::string> sides;
+  std::string as_of, vs, log, svg;
+  OutputOptions out;  // --format text|md|json|svg (--json), -o FILE
+  bool exit_code = false;
+  bool old_proposed = false, new_proposed = false, both_proposed = false, detail = false;
+  bool old_unenforced = false, new_unenforced = false, both_unenforced = false;
+  ListsOptions lists;                             // --lists (both sides), --resolutions
+  std::vector<std::string> old_lists, new_lists;  // --old-lists, --new-lists
+};
+
+// The lists each side screens the log's parties against: --lists on both, or --old-lists/--new-lists (null: that
+// side screens nothing). False (the message printed) for options that contradict each other or lists not read.
+static bool diff_lists(const DiffOptions& o, std::shared_ptr<const PartyLists>& old_lists,
+                       std::shared_ptr<const PartyLists>& new_lists) {
+  if (!o.lists.lists.empty() && (!o.old_lists.empty() || !o.new_lists.empty())) {
+    std::cerr << "tollgate: error: give --lists (both sides) or --old-lists/--new-lists, not both\n";
+    return false;
+  }
+  const bool screening = !o.lists.lists.empty() || !o.old_lists.empty() || !o.new_lists.empty();
+  if (screening && o.log.empty()) {
+    std::cerr << "tollgate: error: the lists screen the parties of logged shipments: give --log (the regions "
+                 "and catalog chips carry no parties)\n";
+    return false;
+  }
+  if (!o.lists.resolutions.empty() && !screening) {
+    std::cerr << "tollgate: error: --resolutions needs --lists (or --old-lists/--new-lists)\n";
+    return false;
+  }
+  auto side_lists = [&](const std::vector<std::string>& own, bool& ok) {
+    ListsOptions l = o.lists;
+    if (l.lists.empty()) l.lists = own;
+    if (l.lists.empty()) l.resolutions.clear();  // (the other side's lists take them)
+    return load_lists(l, ok);
+  };
+  bool ok = true;
+  old_lists = side_lists(o.old_lists, ok);
+  if (!ok) return false;
+  new_lists = o.old_lists.empty() && o.new_lists.empty() ? old_lists : side_lists(o.new_lists, ok);
+  return ok;
+}
+
+// Runs `tollgate diff` as the options ask; the exit code (docs/diff.md).
+static int run_diff(const DiffOptions& o, Globals& g) {
+  {  // before the work: -o and --svg must not name a file this run reads
+    std::vector<std::string> reads = o.sides;
+    reads.push_back(o.log);
+    for (const auto* l : {&o.lists.lists, &o.old_lists, &o.new_lists}) reads.insert(reads.end(), l->begin(), l->end());
+    reads.push_back(o.lists.resolutions);
+    reads = files_read(g, reads);
+    if (!output_allowed(o.out.output, reads) || !output_allowed(o.svg, reads)) return exit_bad_input;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto date = [](const std::string& s, const char* what) -> std::optional<Day> {
+    auto d = parse_date(s);
+    if (!d) std::cerr << "tollgate: error: " << what << " '" << s << "' is not a date (YYYY-MM-DD)\n";
+    return d;
+  };
+  Day d1 = today(), d2;
+  if (!o.as_of.empty()) {
+    auto d = date(o.as_of, "--as-of");
+    if (!d) return exit_bad_input;
+    d1 = *d;
+  }
+  d2 = d1;
+  if (!o.vs.empty()) {
+    auto d = date(o.vs, "--vs");
+    if (!d) return exit_bad_input;
+    d2 = *d;
+  }
+  if (o.sides.size() == 1) {
+    std::cerr << "tollgate: error: give both OLD and NEW rules, or neither (the bundled rules on both sides)\n";
+    return exit_bad_input;
+  }
+  Globals ga = g, gb = g;
+  if (o.sides.size() == 2) {
+    ga.rules = {o.sides[0]};
+    gb.rules = {o.sides[1]};
+  }
+  auto pa = load_program(ga);
+  if (!pa) return exit_bad_input;
+  auto pb = o.sides.size() == 2 ? load_program(gb) : pa;
+  if (!pb) return exit_bad_input;
+  auto catalog = load_catalog(g, *pb);  // the catalog is read by the second side's schema
+  if (!catalog) return exit_bad_input;
+  auto label = [&](const std::string& rules, Day d, bool proposed, bool unenforced) {
+    return (rules.empty() ? std::string("bundled rules") : rules) + " as of " + format_date(d) +
+           (proposed ? ", with proposed rules" : ", enacted rules only") +
+           (unenforced ? ", with unenforced rules" : "");
+  };
+  const bool old_unenforced = o.old_unenforced || o.both_unenforced;
+  const bool new_unenforced = o.new_unenforced || o.both_unenforced;
+  std::shared_ptr<const PartyLists> old_lists, new_lists;
+  if (!diff_lists(o, old_lists, new_lists)) return exit_bad_input;
+  auto screened = [](const std::shared_ptr<const PartyLists>& l) {
+    if (!l) return std::string();
+    std::string out = ", screening against ";
+    for (size_t i = 0; i < l->lists.size(); ++i)
+      out += (i ? ", " : "") + std::filesystem::path(l->lists[i].path).filename().string() +
+             (l->lists[i].date.empty() ? "" : " (" + l->lists[i].date + ")");
+    return out;
+  };
+  DiffReport rep;
+  rep.old_side = {pa.get(), d1, o.old_proposed || o.both_proposed,
+                  label(o.sides.size() == 2 ? o.sides[0] : "", d1, o.old_proposed || o.both_proposed,
+                        old_unenforced),
+                  old_unenforced, old_lists};
+  rep.old_side.label += screened(old_lists);
+  rep.new_side = {pb.get(), d2, o.new_proposed || o.both_proposed,
+                  label(o.sides.size() == 2 ? o.sides[1] : "", d2, o.new_proposed || o.both_proposed,
+                        new_unenforced),
+                  new_unenforced, new_lists};
+  rep.new_side.label += screened(new_lists);
+  try {
+    rep.structure = structural_diff(rep.old_side, rep.new_side);
+    rep.semantic = semantic_diff(rep.old_side, rep.new_side);
+    rep.chips = catalog_impact(rep.old_side, rep.new_side, *catalog, rep.semantic);
+    if (!o.log.empty())
+      rep.log = log_impact(rep.old_side, rep.new_side, o.log, *catalog, !o.vs.empty() || o.sides.empty());
+  } catch (const std::exception& e) {
+    std::cerr << "tollgate: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!write_diff(rep, *catalog, o.out, o.svg, o.detail)) return exit_bad_input;
+  const bool changed = !rep.structure.empty() || !rep.semantic.regions.empty() || !rep.chips.empty() ||
+                       (rep.log && rep.log->flipped > 0) || (rep.log && rep.log->old_fees_cents != rep.log->new_fees_cents);
+  return o.exit_code && changed ? exit_changes : exit_ok;
+}
+
 Command add_diff(CLI::App& root, Globals& g) {
   auto* app = root.add_subcommand("diff", "Compare two rule regimes: what changed, for which shipments, at what cost");
   app->footer(R"(Examples:
@@ -55,17 +186,7 @@ Output: text (default: the short answer, grouped by change; --detail for every r
 json (complete), --format svg (the TPP x performance-density plane; --svg FILE writes it besides the text).
 Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides differ, 2 bad input or rules,
 1 internal error.)");
-  struct Opts {
-    std::vector<std::string> sides;
-    std::string as_of, vs, log, svg;
-    OutputOptions out;  // --format text|md|json|svg (--json), -o FILE
-    bool exit_code = false;
-    bool old_proposed = false, new_proposed = false, both_proposed = false, detail = false;
-    bool old_unenforced = false, new_unenforced = false, both_unenforced = false;
-    ListsOptions lists;                             // --lists (both sides), --resolutions
-    std::vector<std::string> old_lists, new_lists;  // --old-lists, --new-lists
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<DiffOptions>();
   app->add_option("rules", o->sides, "OLD and NEW rules (files or folders); default: the bundled rules on both sides")
       ->expected(0, 2);
   app->add_option("--as-of", o->as_of, "The old side's date (YYYY-MM-DD; default today)");
@@ -87,116 +208,7 @@ Exit: 0 done (with --exit-code: no difference), 6 with --exit-code: the sides di
   app->add_option("--svg", o->svg, "Also write the TPP x performance-density picture (--format svg) to FILE");
   app->add_flag("--exit-code", o->exit_code, "Exit 6 if the two sides differ (rules, regions, chips or logged shipments)");
   app->add_option("--catalog", g.catalog, "Chip catalog CSV (default: the bundled fixtures/chips.csv)");
-  return {app, [o, &g]() -> int {
-            {  // before the work: -o and --svg must not name a file this run reads
-              std::vector<std::string> reads = o->sides;
-              reads.push_back(o->log);
-              for (const auto* l : {&o->lists.lists, &o->old_lists, &o->new_lists}) reads.insert(reads.end(), l->begin(), l->end());
-              reads.push_back(o->lists.resolutions);
-              reads = files_read(g, reads);
-              if (!output_allowed(o->out.output, reads) || !output_allowed(o->svg, reads)) return exit_bad_input;
-            }
-            auto t0 = std::chrono::steady_clock::now();
-            auto date = [](const std::string& s, const char* what) -> std::optional<Day> {
-              auto d = parse_date(s);
-              if (!d) std::cerr << "tollgate: error: " << what << " '" << s << "' is not a date (YYYY-MM-DD)\n";
-              return d;
-            };
-            Day d1 = today(), d2;
-            if (!o->as_of.empty()) {
-              auto d = date(o->as_of, "--as-of");
-              if (!d) return exit_bad_input;
-              d1 = *d;
-            }
-            d2 = d1;
-            if (!o->vs.empty()) {
-              auto d = date(o->vs, "--vs");
-              if (!d) return exit_bad_input;
-              d2 = *d;
-            }
-            if (o->sides.size() == 1) {
-              std::cerr << "tollgate: error: give both OLD and NEW rules, or neither (the bundled rules on both sides)\n";
-              return exit_bad_input;
-            }
-            Globals ga = g, gb = g;
-            if (o->sides.size() == 2) {
-              ga.rules = {o->sides[0]};
-              gb.rules = {o->sides[1]};
-            }
-            auto pa = load_program(ga);
-            if (!pa) return exit_bad_input;
-            auto pb = o->sides.size() == 2 ? load_program(gb) : pa;
-            if (!pb) return exit_bad_input;
-            auto catalog = load_catalog(g, *pb);  // the catalog is read by the second side's schema
-            if (!catalog) return exit_bad_input;
-            auto label = [&](const std::string& rules, Day d, bool proposed, bool unenforced) {
-              return (rules.empty() ? std::string("bundled rules") : rules) + " as of " + format_date(d) +
-                     (proposed ? ", with proposed rules" : ", enacted rules only") +
-                     (unenforced ? ", with unenforced rules" : "");
-            };
-            const bool old_unenforced = o->old_unenforced || o->both_unenforced;
-            const bool new_unenforced = o->new_unenforced || o->both_unenforced;
-            // The lists each side screens the log's parties against: --lists on both, or --old-lists/--new-lists.
-            if (!o->lists.lists.empty() && (!o->old_lists.empty() || !o->new_lists.empty())) {
-              std::cerr << "tollgate: error: give --lists (both sides) or --old-lists/--new-lists, not both\n";
-              return exit_bad_input;
-            }
-            const bool screening = !o->lists.lists.empty() || !o->old_lists.empty() || !o->new_lists.empty();
-            if (screening && o->log.empty()) {
-              std::cerr << "tollgate: error: the lists screen the parties of logged shipments: give --log (the regions "
-                           "and catalog chips carry no parties)\n";
-              return exit_bad_input;
-            }
-            if (!o->lists.resolutions.empty() && !screening) {
-              std::cerr << "tollgate: error: --resolutions needs --lists (or --old-lists/--new-lists)\n";
-              return exit_bad_input;
-            }
-            auto side_lists = [&](const std::vector<std::string>& own, bool& ok) {
-              ListsOptions l = o->lists;
-              if (l.lists.empty()) l.lists = own;
-              if (l.lists.empty()) l.resolutions.clear();  // (the other side's lists take them)
-              return load_lists(l, ok);
-            };
-            bool lists_ok = true;
-            auto old_lists = side_lists(o->old_lists, lists_ok);
-            if (!lists_ok) return exit_bad_input;
-            auto new_lists = o->old_lists.empty() && o->new_lists.empty() ? old_lists : side_lists(o->new_lists, lists_ok);
-            if (!lists_ok) return exit_bad_input;
-            auto screened = [](const std::shared_ptr<const PartyLists>& l) {
-              if (!l) return std::string();
-              std::string out = ", screening against ";
-              for (size_t i = 0; i < l->lists.size(); ++i)
-                out += (i ? ", " : "") + std::filesystem::path(l->lists[i].path).filename().string() +
-                       (l->lists[i].date.empty() ? "" : " (" + l->lists[i].date + ")");
-              return out;
-            };
-            DiffReport rep;
-            rep.old_side = {pa.get(), d1, o->old_proposed || o->both_proposed,
-                            label(o->sides.size() == 2 ? o->sides[0] : "", d1, o->old_proposed || o->both_proposed,
-                                  old_unenforced),
-                            old_unenforced, old_lists};
-            rep.old_side.label += screened(old_lists);
-            rep.new_side = {pb.get(), d2, o->new_proposed || o->both_proposed,
-                            label(o->sides.size() == 2 ? o->sides[1] : "", d2, o->new_proposed || o->both_proposed,
-                                  new_unenforced),
-                            new_unenforced, new_lists};
-            rep.new_side.label += screened(new_lists);
-            try {
-              rep.structure = structural_diff(rep.old_side, rep.new_side);
-              rep.semantic = semantic_diff(rep.old_side, rep.new_side);
-              rep.chips = catalog_impact(rep.old_side, rep.new_side, *catalog, rep.semantic);
-              if (!o->log.empty())
-                rep.log = log_impact(rep.old_side, rep.new_side, o->log, *catalog, !o->vs.empty() || o->sides.empty());
-            } catch (const std::exception& e) {
-              std::cerr << "tollgate: error: " << e.what() << "\n";
-              return exit_bad_input;
-            }
-            rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            if (!write_diff(rep, *catalog, o->out, o->svg, o->detail)) return exit_bad_input;
-            const bool changed = !rep.structure.empty() || !rep.semantic.regions.empty() || !rep.chips.empty() ||
-                                 (rep.log && rep.log->flipped > 0) || (rep.log && rep.log->old_fees_cents != rep.log->new_fees_cents);
-            return o->exit_code && changed ? exit_changes : exit_ok;
-          }};
+  return {app, [o, &g]() -> int { return run_diff(*o, g); }};
 }
 
 }  // namespace tollgate::cli
