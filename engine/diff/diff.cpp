@@ -1187,8 +1187,8 @@ std::string flip_words(const Decision& d, bool exception) {
   return out;
 }
 
-// Why a side decided as it did, where the rules alone do not say: its error ("cannot be judged: end_user: possible
-// match ..."), or the screening list entry that set its verdict ("Entity List entry EL-12 'Huawei ...'").
+// Why a side decided as it did, where the rules alone do not say: its error ("; new: end_user: possible match ..."),
+// or the screening list entry that set its verdict ("; new: EL entry pub-huawei 'Huawei Technologies Co., Ltd.'").
 std::string side_why(const char* side, const Decision& d, const PartyOutcome* o) {
   if (d.failed)
     return std::string("; ") + side + ": " + (d.error().field.empty() ? "" : d.error().field + ": ") + d.error().message;
