@@ -132,12 +132,17 @@ static int run_diff(const DiffOptions& o, Globals& g) {
   const bool new_unenforced = o.new_unenforced || o.both_unenforced;
   std::shared_ptr<const PartyLists> old_lists, new_lists;
   if (!diff_lists(o, old_lists, new_lists)) return exit_bad_input;
+  // ", screening against csl.csv (2026-11-30, 27 entries), resolutions res.csv (1)" (the SHA-256s: in JSON)
   auto screened = [](const std::shared_ptr<const PartyLists>& l) {
     if (!l) return std::string();
+    auto name = [](const std::string& path) { return std::filesystem::path(path).filename().string(); };
     std::string out = ", screening against ";
     for (size_t i = 0; i < l->lists.size(); ++i)
-      out += (i ? ", " : "") + std::filesystem::path(l->lists[i].path).filename().string() +
-             (l->lists[i].date.empty() ? "" : " (" + l->lists[i].date + ")");
+      out += (i ? ", " : "") + name(l->lists[i].path) + " (" +
+             (l->lists[i].date.empty() ? "undated" : l->lists[i].date) + ", " +
+             std::to_string(l->lists[i].entries.size()) + " entries)";
+    if (l->resolutions)
+      out += ", resolutions " + name(l->resolutions->path) + " (" + std::to_string(l->resolutions->items.size()) + ")";
     return out;
   };
   DiffReport rep;
@@ -180,7 +185,8 @@ Command add_diff(CLI::App& root, Globals& g) {
   tollgate diff --as-of 2026-11-30 --log shipments.csv --old-lists csl-oct.csv --new-lists csl-nov.csv  # a list update
 Each side is a set of rules (a file or folder; default the bundled rules/), a date (--as-of for the old side,
 --vs for the new, default the same) and whether proposed (and unenforced) rulesets count. With --log, every shipment of the log is
-judged on both sides (as of the two dates if --vs is given, else as of its own date) and the flips are counted;
+judged on both sides (as of each side's date; as of its own date when OLD and NEW rules are given without --vs)
+and the flips are counted;
 with --lists (both sides) or --old-lists/--new-lists, a side also screens each shipment's parties (check --lists).
 Output: text (default: the short answer, grouped by change; --detail for every region and chip), --format md or
 json (complete), --format svg (the TPP x performance-density plane; --svg FILE writes it besides the text).

@@ -28,6 +28,7 @@ size_t printable_char(std::string_view s, size_t i) {
   for (size_t k = 1; k < n; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
   if (n == 2 && c < 0xc2) return 0;  // overlong
+  if (c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) return 0;  // C1: U+0080-U+009F
   if (c == 0xE2 && bidi_control(s, i)) return 0;
   return n;
 }
@@ -49,10 +50,11 @@ std::string printable(std::string_view s) {
       i += n;
       continue;
     }
-    if (char32_t cp = bidi_control(s, i)) {
+    const bool c1 = s[i] == '\xC2' && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0x80;
+    if (char32_t cp = c1 ? static_cast<char32_t>(static_cast<unsigned char>(s[i + 1])) : bidi_control(s, i)) {
       out += "\\u";
       for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
-      i += 3;
+      i += c1 ? 2 : 3;
       continue;
     }
     auto c = static_cast<unsigned char>(s[i++]);

@@ -19,10 +19,11 @@ std::string enclose(char open, std::string_view s, char close);
 // overrides, U+2066-U+2069 isolates), or 0 if none does. In an id or a party's name one makes the text display other
 // than it reads ("Trojan Source", CVE-2021-42574): record fields refuse them, messages escape them.
 char32_t bidi_control(std::string_view s, size_t i);
-// The length of the valid UTF-8 sequence at s[i] if it is printable (not C0, DEL or a bidirectional control), else 0.
+// The length of the valid UTF-8 sequence at s[i] if it is printable (not C0, DEL, a C1 control U+0080-U+009F, some
+// of which terminals act on as ESC sequences, or a bidirectional control), else 0.
 size_t printable_char(std::string_view s, size_t i);
-// `s` safe to print on one line of a terminal: printable UTF-8 as it is; control characters (tab, CR and LF too) and
-// bytes that are not UTF-8 as \xNN; bidirectional controls as \u202E. Error messages that echo input go through it.
+// `s` safe to print on one line of a terminal: printable UTF-8 as it is; C0 control characters (tab, CR and LF too)
+// and bytes that are not UTF-8 as \xNN; C1 controls as \u009B and bidirectional controls as \u202E. Error messages that echo input go through it.
 std::string printable(std::string_view s);
 
 // ---- JSON ----------------------------------------------------------------------------------------------------

@@ -1221,9 +1221,10 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
   // One screen a side, verdicts only (no evidence JSON): its cache holds results for that side's lists.
   std::unique_ptr<PartyScreen> sa = a.lists ? std::make_unique<PartyScreen>(a.lists, false) : nullptr;
   std::unique_ptr<PartyScreen> sb = b.lists ? std::make_unique<PartyScreen>(b.lists, false) : nullptr;
-  constexpr size_t max_listed = 10;  // examples and problems kept
+  constexpr size_t max_listed = 10;  // examples kept, and problems kept of each reason
   auto problem = [&](const Record& r, const std::string& text) {
-    if (out.problems.size() < max_listed)
+    const uint64_t of_reason = r.ok && r.has_date ? out.judged_by_neither : out.unreadable;  // (counted already)
+    if (of_reason <= max_listed)
       out.problems.push_back(path + ":" + std::to_string(r.line) + (r.id.empty() ? "" : " " + printable(r.id)) + ": " +
                              text);
   };

@@ -126,7 +126,8 @@ struct LogImpact {
   // a date the rules do not cover, a possible match not resolved). Their sum is what the outputs call not compared.
   uint64_t unreadable = 0, not_shipments = 0, judged_by_neither = 0;
   uint64_t not_compared() const { return unreadable + not_shipments + judged_by_neither; }
-  // The first rows not compared (unreadable or judged by neither side), "log.csv:12 S-1: field: reason".
+  // The first ten rows not compared of each reason (unreadable; judged by neither side), each one line
+  // "FILE:LINE ID: FIELD: REASON" ("log.csv:12 S-1: date: ..."; "...: judged by neither side; old: FIELD: ...").
   std::vector<std::string> problems;
   int64_t old_fees_cents = 0, new_fees_cents = 0;
   std::map<std::string, uint64_t> by_transition;    // "ALLOWED -> LICENSE_REQUIRED"

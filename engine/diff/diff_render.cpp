@@ -177,7 +177,14 @@ std::vector<std::string> log_lines(const LogImpact& l) {
                 dollars(l.new_fees_cents) + " (delta " + dollars(l.new_fees_cents - l.old_fees_cents) + ")");
   std::vector<std::pair<std::string, uint64_t>> trans(l.by_transition.begin(), l.by_transition.end());
   std::stable_sort(trans.begin(), trans.end(), [](auto& x, auto& y) { return x.second > y.second; });
-  for (size_t i = 0; i < trans.size() && i < 3; ++i) out.push_back("  " + group_digits(trans[i].second) + "  " + trans[i].first);
+  const size_t shown = std::min<size_t>(trans.size(), 3);
+  for (size_t i = 0; i < shown; ++i) out.push_back("  " + group_digits(trans[i].second) + "  " + trans[i].first);
+  if (trans.size() > shown) {  // (the rest counted, so that the lines add up to the total)
+    uint64_t rest = 0;
+    for (size_t i = shown; i < trans.size(); ++i) rest += trans[i].second;
+    out.push_back("  ... " + group_digits(rest) + " more in " + std::to_string(trans.size() - shown) +
+                  " other kind" + (trans.size() - shown == 1 ? "" : "s") + " of change (--detail)");
+  }
   std::vector<std::pair<std::string, std::pair<uint64_t, int64_t>>> dests(l.by_destination.begin(), l.by_destination.end());
   std::stable_sort(dests.begin(), dests.end(), [](auto& x, auto& y) { return x.second.first > y.second.first; });
   std::string d;

@@ -371,6 +371,10 @@ struct Affiliates {
                                    " % " + (reaches ? ">=" : "<") + " 50 %"},
                 {"affiliate", reaches}};
     if (reaches && strictest) sum_json["takes"] = strictest->entry;
+    if (reaches && strictest && strictest->list != "EL" && strictest->list != "MEU")  // (say where the law is unclear)
+      sum_json["takes_note"] = "FR Doc 2025-19001 extends the Entity List and Military End-User List listings to "
+                               "affiliates; encoding.md r2 §7 says the listings of listed parties, and tollgate takes "
+                               "that strict reading for the " + strictest->list + " listing too";
     return reaches ? strictest : std::nullopt;
   }
 

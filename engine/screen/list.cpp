@@ -237,7 +237,13 @@ ScreeningList read_screening_list(const std::string& path) {
   char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) bytes.append(buf, static_cast<size_t>(in.gcount()));
   if (in.bad()) throw std::runtime_error(path + ": cannot read the screening list");
-  return parse_screening_list(bytes, path);
+  ScreeningList list = parse_screening_list(bytes, path);
+  // Fail closed: a list with no entry (a header only: a truncated export) would pass every party as "no match",
+  // and against an older list would read as every entry delisted.
+  if (list.entries.empty() && list.problems.empty())
+    throw std::runtime_error(path + ": the screening list holds no entries (a header only?): screening against it "
+                             "would pass every party, so tollgate does not screen with it");
+  return list;
 }
 
 std::string synthetic_list_csv(int entries, uint64_t seed) {

@@ -47,8 +47,8 @@ struct ScreeningList {
 // addresses, programs) are split on ';'. The list's date: JSON's latest sources_used[].source_last_updated;
 // CSV: a leading comment line "# list_date: YYYY-MM-DD" (tollgate's, before the header), else a YYYY-MM-DD in the
 // file name; else "". A row without a name or source, or with a bad date, is a problem (file, line, field, reason)
-// and not an entry. Throws std::runtime_error if the file cannot be read or is not a list at all (no header with
-// `name`, malformed JSON).
+// and not an entry. Throws std::runtime_error if the file cannot be read, is not a list at all (no header with
+// `name`, malformed JSON), or holds no entry and no problem (a header only, an empty results array).
 ScreeningList read_screening_list(const std::string& path);
 // The same, from bytes already in memory (`path` names them in problems).
 ScreeningList parse_screening_list(const std::string& bytes, const std::string& path);

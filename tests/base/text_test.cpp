@@ -95,5 +95,9 @@ TEST_CASE("printable: control bytes, bytes that are not UTF-8 and bidirectional 
   CHECK(tollgate::printable("a\x07z\xff") == "a\\x07z\\xFF");
   CHECK(tollgate::printable("S-1\xe2\x80\xae" "1gpj") == "S-1\\u202E1gpj");
   CHECK(tollgate::printable("\xe2\x81\xa6x\xe2\x81\xa9") == "\\u2066x\\u2069");
+  // C1 controls (U+0080-U+009F): U+009B is CSI, which some terminals act on as ESC [ (found by a new user)
+  CHECK(tollgate::printable("a\xc2\x9b" "31mz\xc2\x85") == "a\\u009B31mz\\u0085");
+  CHECK(tollgate::printable("\xc2\xa0\xc2\xa9") == "\xc2\xa0\xc2\xa9");  // NBSP and (c) are printable
+  CHECK(tollgate::printable_char("\xc2\x9f", 0) == 0);
   CHECK(tollgate::bidi_control("\xe2\x80\xa9", 0) == 0);  // U+2029, the paragraph separator: not a bidi control
 }

@@ -164,6 +164,11 @@ assert j["log"]["records"] == 3000 and j["log"]["flipped"] > 0, j["log"]
 l = j["log"]
 assert l["records"] == l["judged_by_both"] + l["judged_by_one_side"] + l["not_compared"], l
 assert l["not_compared"] == sum(l["not_compared_by_reason"].values()) and l["not_compared_by_reason"]["not_shipment"] > 0, l
+# the first ten rows of each reason that needs action are named (one reason's rows do not hide the other's)
+by = l["not_compared_by_reason"]
+neither = [p for p in l["problems"] if "judged by neither side" in p]
+assert len(neither) == min(10, by["judged_by_neither"]), (len(neither), by)
+assert len(l["problems"]) - len(neither) == min(10, by["unreadable"]), (l["problems"], by)
 assert all("uncovered" not in r and "uncovered" not in r["old"] for r in j["regions"]), "covered dates: no flag"
 PY
 # A region outside a side's coverage carries `uncovered` (issue 14): 2022-08-25 is before the rules' coverage.

@@ -204,5 +204,37 @@ rc_is $? 2 "diff --lists with --new-lists"
 rc_is $? 2 "diff --resolutions without lists"
 "$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --new-lists "$WORK/bad_list.csv" > /dev/null 2>&1
 rc_is $? 2 "diff with a list holding an unreadable row"
+# A list with no entry (a header only: a truncated export) is refused by every command that screens (found by a
+# new user: it passed every party, and against an older list read as every entry delisted).
+head -2 "$LIST" > "$WORK/header_only_list.csv"
+"$TG" screen "Huawei" --lists "$WORK/header_only_list.csv" > /dev/null 2> "$WORK/hol.err"
+rc_is $? 2 "screen with a header-only list"
+expect "$WORK/hol.err" "holds no entries" "screen with a header-only list: why"
+"$TG" check --lists "$WORK/header_only_list.csv" "$WORK/log.jsonl" > /dev/null 2>&1
+rc_is $? 2 "check with a header-only list"
+"$TG" diff --as-of 2026-11-30 --log "$WORK/log.jsonl" --new-lists "$WORK/header_only_list.csv" > /dev/null 2>&1
+rc_is $? 2 "diff with a header-only list"
+# An affiliate of a denied person (60 % owned by a DPL entry): PROHIBITED, with a note that this is the strict
+# reading (FR Doc 2025-19001 names the Entity List and the MEU list; encoding.md r2 §7 says "listed parties").
+printf '%s\n' "{\"type\":\"shipment\",\"id\":\"S-DPL-AFF\",\"date\":\"2026-11-15\",$CHIP,\"end_user\":\"Nordstadt Tools GmbH\",\"end_user_owners\":[{\"name\":\"Example Denied Exporter LLC\",\"percent\":60,\"country\":\"US\"}]}" \
+  > "$WORK/dpl_aff.jsonl"
+"$TG" check --lists "$LIST" --json "$WORK/dpl_aff.jsonl" > "$WORK/dpl_aff.json" 2>&1
+rc_is $? 4 "an affiliate of a denied person is prohibited (exit 4)"
+expect "$WORK/dpl_aff.json" '"verdict":"PROHIBITED"' "the affiliate of a denied person: PROHIBITED"
+expect "$WORK/dpl_aff.json" '"takes_note":"FR Doc 2025-19001 extends the Entity List and Military End-User List' \
+  "the strict reading said in a note"
+# The short text's log lines add up: the kinds of change it does not show are counted (found by a new user).
+"$TG" generate --rows 2000 --seed 3 --parties -o "$WORK/gen_parties.csv" 2> /dev/null
+"$TG" diff --as-of 2026-11-09 --vs 2026-11-10 --log "$WORK/gen_parties.csv" --lists "$LIST" > "$WORK/diff_short.txt" 2>&1
+python3 - "$WORK/diff_short.txt" <<'PY' || fail=1
+import re, sys
+text = open(sys.argv[1]).read()
+flipped = int(re.search(r"Log: [\d,]+ records, ([\d,]+) judged differently", text).group(1).replace(",", ""))
+block = text.split("judged differently", 1)[1].split("by destination")[0]
+shown = sum(int(n.replace(",", "")) for n in re.findall(r"^  ([\d,]+)  ", block, re.M))
+more = re.search(r"\.\.\. ([\d,]+) more in \d+ other kinds? of change", block)
+assert flipped > 0 and shown + (int(more.group(1).replace(",", "")) if more else 0) == flipped, (flipped, shown, block)
+assert more, "this log has more than three kinds of change: the rest must be counted"
+PY
 [ $fail = 0 ] && echo "cli_screening: all passed"
 exit $fail
