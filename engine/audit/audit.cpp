@@ -521,10 +521,34 @@ class Worker {
              "bad CSV header: " + b.header_error + "; no row of this file could be read", "");
       return;
     }
-    Record& r = rec_;
-    for (const auto& row : b.rows) {
+    auto read_at = [&](size_t k, Record& into) {
+      const auto& row = b.rows[k];
+      read_row(b.fmt, *b.header, b.header_id, std::string_view(b.text.data() + row.at, row.size), row.line,
+               &catalog_, store_, into);
+    };
+    // With --lists, each row is read one step ahead of its judging, and the cache lines its parties' screening will
+    // read are fetched while the row before it is judged (PartyScreen::Ahead): the names' table slots when the row
+    // is read, the parties' evaluations once the row before is evaluated, their stored parts while the row before's
+    // decision is hashed. (Two rows ahead was measured too, and was no faster: docs/screening.md §7.)
+    const size_t n = b.rows.size();
+    auto read_ahead = [&](size_t k) {
+      Record& into = ring_[k % ring_.size()];
+      PartyScreen::Ahead& a = ahead_[k % ring_.size()];
+      read_at(k, into);
+      a.roles = 0;
+      if (into.ok) parties_->ahead_slots(into.facts, into.kind, a);
+    };
+    if (parties_ && n) {
+      read_ahead(0);
+      parties_->ahead_evals(ahead_[0]);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      const auto& row = b.rows[k];
       std::string_view text(b.text.data() + row.at, row.size);
-      read_row(b.fmt, *b.header, b.header_id, text, row.line, &catalog_, store_, r);
+      PartyScreen::Ahead* ahead_next = parties_ && k + 1 < n ? &ahead_[(k + 1) % ring_.size()] : nullptr;
+      if (ahead_next) read_ahead(k + 1);
+      if (!parties_) read_at(k, rec_);
+      Record& r = parties_ ? ring_[k % ring_.size()] : rec_;
       if (!r.ok) {
         reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message, text);
         continue;
@@ -536,7 +560,9 @@ class Worker {
       }
       Day day = o_.as_of ? *o_.as_of : r.date;
       Decision d = evaluate(p_, r.facts, r.base_cents, day, EvalOptions{o_.include_proposed, o_.include_unenforced}, &cache_);
-      const PartyOutcome* screened = parties_ ? &parties_->apply(r.facts, r.kind, day, d) : nullptr;
+      if (ahead_next) parties_->ahead_evals(*ahead_next);
+      const PartyOutcome* screened =
+          parties_ ? &parties_->apply(r.facts, r.kind, day, d, &ahead_[k % ring_.size()]) : nullptr;
       if (d.failed) {
         reject(out, b.file, r, "evaluation", d.error().code, d.error().field, d.error().message, text);
         continue;
@@ -577,6 +603,7 @@ class Worker {
         decision_json_into(json_, p_, r, d, &layout, reasons.text.get(), &e.input_sha,
                            rs != rulesets_text_.end() ? &rs->second : nullptr,
                            screened ? screened->pieces() : std::array<std::string_view, 6>{});
+        if (screened && ahead_next) parties_->ahead_texts(*ahead_next);  // (while this decision is hashed)
         if (screened) {
           e.screening = screened->parts;
           e.screening_serials = screened->serials;
@@ -626,6 +653,8 @@ class Worker {
   const ListsFull& full_;
   bool store_;
   Record rec_;
+  std::array<Record, 2> ring_;               // with --lists: the row being judged and the next, by row % 2
+  std::array<PartyScreen::Ahead, 2> ahead_;  // their parties looked up ahead
   std::unordered_map<const void*, std::string> rulesets_text_;  // by stretch of time; sent once to the writer
   ReasonsCache reasons_{p_};
   std::string subject_;
@@ -1152,7 +1181,10 @@ void AuditRun::take(Pipeline& p, Result& r) {
   if (store_) {
     ensure_run();
     if (!store_->in_transaction()) store_->begin();
-    for (size_t i = 0; i < r.used; ++i) store_->add(sum_.run, r.entries[i], r.texts.data());
+    for (size_t i = 0; i < r.used; ++i) {
+      if (i + 1 < r.used) store_->prefetch(r.entries[i + 1]);
+      store_->add(sum_.run, r.entries[i], r.texts.data());
+    }
   }
   sum_.decisions += r.decisions;
   sum_.rejected += r.rejects;

@@ -229,6 +229,7 @@ struct alignas(64) PartyScreen::NameEval {
   char country_head[3] = {};
   char name_head[head_size] = {};  // the name's first bytes
   bool any_candidate = false;
+  bool listed = false, has_possible = false;  // listing and possible are set (read here, not on their lines)
   // The same name judged with a country (judge()): the last one looked up, so that an end user whose HQ is the same
   // on every row is found by one probe, not two.
   mutable const NameEval* with_country = nullptr;
@@ -302,6 +303,7 @@ void PartyScreen::trim() {
     return;
   names_.clear();
   name_slots_.clear();
+  ++generation_;
   screener_.clear_cache();
   tails_.clear();
   fixed_tails_ = {};
@@ -418,10 +420,13 @@ struct Affiliates {
 
 }  // namespace
 
-const PartyScreen::NameEval& PartyScreen::judge(std::string_view name, const std::string& country) {
+const PartyScreen::NameEval& PartyScreen::judge(std::string_view name, const std::string& country,
+                                                const NameEval* hint) {
   // The country evidence only ever lowers a score (docs/screening.md §3): a name with no candidate without a
   // country has none with any, so most parties are screened once by name, whatever their country.
-  const NameEval& base = judge_exactly(name, "");
+  if (hint && hint->is(name, "")) ++hits_;
+  else hint = nullptr;
+  const NameEval& base = hint ? *hint : judge_exactly(name, "");
   if (country.empty() || !base.any_candidate) return base;
   if (base.with_country && base.with_country->country == country) return *base.with_country;
   const NameEval& e = judge_exactly(name, country);
@@ -457,6 +462,8 @@ const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, c
   e.listing = v.listing;
   e.possible = v.possible.empty() ? nullptr : v.possible.front();
   e.any_candidate = !v.result->candidates.empty();
+  e.listed = e.listing.has_value();
+  e.has_possible = e.possible != nullptr;
   if (evidence_) {
     ojson matches = ojson::array();
     for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
@@ -554,6 +561,49 @@ void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
   r.tail_key.assign(in_force ? "o1" : "o0").append(f.text(t_end_user_owners));
 }
 
+void PartyScreen::ahead_slots(const Facts& f, RecordKind kind, Ahead& a) const {
+  a.roles = 0;
+  if (kind != RecordKind::shipment || name_slots_.empty()) return;
+  const int slots[4] = {t_end_user, t_consignee, t_intermediate_consignee, t_purchaser};
+  const size_t mask = name_slots_.size() - 1;
+  for (size_t i = 0; i < 4; ++i) {
+    if (!f.has_text(slots[i])) continue;
+    const uint64_t h = name_hash(f.text(slots[i]), "") & hash_mask_;
+    a.hash[i] = h;
+    a.roles |= static_cast<uint8_t>(1u << i);
+    __builtin_prefetch(&name_slots_[(h ^ (h >> 32)) & mask]);
+  }
+}
+
+void PartyScreen::ahead_evals(Ahead& a) const {
+  a.generation = generation_;
+  a.eval = {};
+  if (!a.roles || name_slots_.empty()) return;
+  const size_t mask = name_slots_.size() - 1;
+  for (size_t i = 0; i < 4; ++i) {
+    if (!(a.roles >> i & 1u)) continue;
+    const uint64_t h = a.hash[i];
+    for (size_t k = (h ^ (h >> 32)) & mask; name_slots_[k].second; k = (k + 1) & mask)
+      if (name_slots_[k].first == h) {
+        const NameEval* e = name_slots_[k].second;
+        a.eval[i] = e;
+        __builtin_prefetch(e);
+        __builtin_prefetch(&e->parts[i]);
+        break;
+      }
+  }
+}
+
+void PartyScreen::ahead_texts(const Ahead& a) const {
+  if (a.generation != generation_) return;  // the caches were emptied since ahead_evals(): its evaluations are gone
+  for (size_t i = 0; i < 4; ++i) {
+    if (!(a.roles >> i & 1u) || !a.eval[i]) continue;
+    const NameEval* e = a.eval[i];
+    std::string_view v = e->parts[i].view;
+    for (size_t at = 0; at < v.size(); at += 64) __builtin_prefetch(v.data() + at);
+  }
+}
+
 void PartyScreen::Result::raise(const Listing& l) {
   if (!strictest || l.stricter_than(*strictest)) strictest = &l;
 }
@@ -564,7 +614,7 @@ void PartyScreen::Result::error(const std::string& field, const std::string& mes
   out.error_message = message;
 }
 
-const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) {
+const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d, const Ahead* ahead) {
   if (kind != RecordKind::shipment) return none_;
   trim();
   static constexpr const char* roles[4] = {"end_user", "consignee", "intermediate_consignee", "purchaser"};
@@ -584,10 +634,12 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d) 
     // The end user's HQ is the country evidence for the end user; the other parties' countries are not given.
     std::string country = slots[i] == t_end_user && f.has(s_end_user_hq)
                               ? country_code(static_cast<int>(f.num[s_end_user_hq])) : std::string();
-    const NameEval& e = judge(name, country);
-    if (e.listing) r.raise(*e.listing);
-    else if (e.possible) r.error(roles[i], possible_text(roles[i], std::string(name), *e.possible));
-    if (slots[i] == t_end_user) r.end_user_listed = e.listing.has_value();
+    const NameEval* hint =
+        ahead && (ahead->roles >> i & 1u) && ahead->generation == generation_ ? ahead->eval[i] : nullptr;
+    const NameEval& e = judge(name, country, hint);
+    if (e.listed) r.raise(*e.listing);
+    else if (e.has_possible) r.error(roles[i], possible_text(roles[i], std::string(name), *e.possible));
+    if (slots[i] == t_end_user) r.end_user_listed = e.listed;
     if (evidence_) {
       const PartText& part = party_text(i, roles[i], name, country, e);
       r.out.parts[i + 1] = part.text;
@@ -664,8 +716,8 @@ const PartyScreen::PartText& PartyScreen::party_text(size_t role_index, const ch
   return part;
 }
 
-const PartyOutcome& PartyScreen::apply(const Facts& f, RecordKind kind, Day d, Decision& dec) {
-  const PartyOutcome& o = screen(f, kind, d);
+const PartyOutcome& PartyScreen::apply(const Facts& f, RecordKind kind, Day d, Decision& dec, const Ahead* ahead) {
+  const PartyOutcome& o = screen(f, kind, d, ahead);
   if (dec.failed) return o;
   if (o.error) {
     const bool possible = o.error_message.rfind("possible match", 0) == 0;  // else: owners that do not add up

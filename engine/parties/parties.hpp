@@ -77,6 +77,8 @@ struct PartyOutcome {
 // cached by the parties' texts, the end user's HQ and whether the affiliates rule is in force, so logs that
 // repeat parties cost a lookup.
 class PartyScreen {
+  struct NameEval;  // (private: one party's screening, cached)
+
  public:
   // `evidence` false: verdicts only, no JSON (an audit without a store renders nothing).
   // `cache_limit`: the caches are emptied between records when one of them holds that many results (names, the
@@ -86,21 +88,33 @@ class PartyScreen {
   explicit PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence = true, size_t cache_limit = 262144,
                        uint64_t hash_mask = ~uint64_t{0});
   ~PartyScreen();
+  // A record's parties looked up ahead (an audit reads the next row before it judges the current one): three steps,
+  // each fetching the cache lines the next step will read, with other work between them, so that screen() finds
+  // them in the cache. A hint only: screen() gives the same outcome with or without it (it checks every name).
+  struct Ahead {
+    uint8_t roles = 0;                      // bit per role (PartyOutcome::parts[1..4]) whose name is given
+    uint64_t generation = 0;                // the caches' generation the evaluations were found in (trim())
+    std::array<uint64_t, 4> hash{};         // each name's hash (judge_exactly's, without a country)
+    std::array<const NameEval*, 4> eval{};  // its cached evaluation, or null (not judged yet)
+  };
+  void ahead_slots(const Facts& f, RecordKind kind, Ahead& a) const;  // 1: the names' table slots
+  void ahead_evals(Ahead& a) const;                                   // 2: their evaluations (NameEval)
+  void ahead_texts(const Ahead& a) const;                             // 3: their stored parts' bytes
   // The outcome for a shipment's parties on day `d` (other record kinds: nothing screened, an empty json). The
   // reference is valid until the next call.
-  const PartyOutcome& screen(const Facts& f, RecordKind kind, Day d);
+  // `ahead`: this record's parties looked up ahead (or null).
+  const PartyOutcome& screen(const Facts& f, RecordKind kind, Day d, const Ahead* ahead = nullptr);
   // Screens and applies: raises `dec`'s verdict and review (a licence exception no longer applies once a licence
   // is required), or fails it with code tollgate.screen.possible-match / tollgate.screen.owners. A decision that
   // failed already is left as it is. Returns the outcome (its json is what the decision's JSON carries).
-  const PartyOutcome& apply(const Facts& f, RecordKind kind, Day d, Decision& dec);
+  const PartyOutcome& apply(const Facts& f, RecordKind kind, Day d, Decision& dec, const Ahead* ahead = nullptr);
   uint64_t cache_hits() const { return hits_; }
 
  private:
-  struct NameEval;
   struct PartText;
   struct OwnersEval;
   struct Result;
-  const NameEval& judge(std::string_view name, const std::string& country);
+  const NameEval& judge(std::string_view name, const std::string& country, const NameEval* hint = nullptr);
   const NameEval& judge_exactly(std::string_view name, const std::string& country);
   const PartText& party_text(size_t role_index, const char* role, std::string_view name, const std::string& country,
                              const NameEval& e);
@@ -131,6 +145,7 @@ class PartyScreen {
   std::string key_, tail_;
   PartyOutcome none_, last_;
   uint64_t hits_ = 0;
+  uint64_t generation_ = 0;  // counts trim()'s emptyings: an Ahead's evaluations are of the generation it was made in
 };
 
 // The review a list entry's license_policy states (as published: "Presumption of denial.", "case-by-case ..."):

@@ -782,6 +782,12 @@ int64_t TraceStore::outcome_id(const Entry& e) {
   return id;
 }
 
+void TraceStore::prefetch(const Entry& e) const {
+  if (by_serial_.empty()) return;
+  for (size_t i = 1; i < 5; ++i)
+    if (e.screening[i]) __builtin_prefetch(&by_serial_[e.screening_serials[i] & (by_serial_.size() - 1)]);
+}
+
 int64_t TraceStore::text_id(uint64_t serial, const HashedText& t) {
   if (by_serial_.empty()) by_serial_.assign(65536, {0, 0});  // (serials start at 1: 0 is no text)
   auto& slot = by_serial_[serial & (by_serial_.size() - 1)];

@@ -199,6 +199,9 @@ class TraceStore {
   // forgets everything since begin() (as a crash would).
   void begin();
   void add(int64_t run, const Entry& e, const char* texts);
+  // Fetches into the cache what add() will read for `e` (the table of its screening parts' ids): a hint, called
+  // for the next entry while this one is added.
+  void prefetch(const Entry& e) const;
   void commit(int64_t run, const Tallies& delta, const Position& pos);
   void rollback();
   bool in_transaction() const { return in_tx_; }

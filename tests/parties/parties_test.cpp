@@ -32,10 +32,10 @@ struct Judged {
   nlohmann::json screening;
 };
 
-Judged judge(PartyScreen& ps, const Record& r) {
+Judged judge(PartyScreen& ps, const Record& r, const PartyScreen::Ahead* ahead = nullptr) {
   Judged j;
   j.d = evaluate(test::bundled(), r.facts, r.base_cents, r.date, EvalOptions{});
-  const PartyOutcome& o = ps.apply(r.facts, r.kind, r.date, j.d);
+  const PartyOutcome& o = ps.apply(r.facts, r.kind, r.date, j.d, ahead);
   if (!o.json().empty()) {
     std::string member = "{";
     member.append(o.json(), 1);
@@ -294,4 +294,47 @@ TEST_CASE("parties: emptying the caches between records changes no decision, and
     }
     CHECK(joined == kept_json[i]);
   }
+}
+
+TEST_CASE("parties: parties looked up ahead (an audit's hints) give the outcomes of a screen without them") {
+  // An audit looks each row's parties up while the rows before it are judged (engine/audit: the table slots two
+  // rows ahead, the cached evaluations one row ahead, the stored parts' bytes last) and hands screen() what it found
+  // (PartyScreen::Ahead): a hint only. Here hints are made as an audit makes them, in caches small enough to be
+  // emptied between a hint and its use, with every name hashing alike, and stale (made for another row): each
+  // outcome must be byte for byte what a screen without hints gives.
+  const std::vector<std::string> users = {"Sophgo Technologies Ltd.", "Musterstadt Robotics GmbH",
+                                          "Huawei Technologies Co., Ltd.", "Alpha Clean Instruments GmbH",
+                                          "Rheinland Holding", "Example Denied Exporter LLC", "Huawen Technologies Co., Ltd."};
+  std::vector<Record> rows;
+  for (size_t i = 0; i < 40; ++i)
+    rows.push_back(shipment(R"(,"end_user":")" + users[i % users.size()] + R"(","consignee":")" +
+                                users[(i * 5 + 2) % users.size()] + R"(","purchaser":")" +
+                                users[(i * 3 + 1) % users.size()] + "\"",
+                            i % 3 ? "2026-11-15" : "2025-10-01", i % 4 ? "DE" : "CN"));
+  PartyScreen plain(sample_lists());
+  std::vector<Judged> want;
+  for (const Record& r : rows) want.push_back(judge(plain, r));
+  for (size_t limit : {size_t{4}, size_t{262144}})
+    for (uint64_t mask : {~uint64_t{0}, uint64_t{0}})
+      for (size_t stale : {size_t{0}, size_t{1}}) {  // 1: each row gets the hint made for the row after it
+        CAPTURE(limit);
+        CAPTURE(mask);
+        CAPTURE(stale);
+        PartyScreen ps(sample_lists(), true, limit, mask);
+        std::vector<PartyScreen::Ahead> ahead(rows.size() + 1);
+        const size_t n = rows.size();
+        for (size_t k = 0; k < std::min<size_t>(2, n); ++k) ps.ahead_slots(rows[k].facts, rows[k].kind, ahead[k]);
+        ps.ahead_evals(ahead[0]);
+        for (size_t k = 0; k < n; ++k) {
+          CAPTURE(k);
+          if (k + 2 < n) ps.ahead_slots(rows[k + 2].facts, rows[k + 2].kind, ahead[k + 2]);
+          if (k + 1 < n) ps.ahead_evals(ahead[k + 1]);
+          Judged got = judge(ps, rows[k], &ahead[std::min(k + stale, n - 1)]);
+          if (k + 1 < n) ps.ahead_texts(ahead[k + 1]);
+          CHECK(got.screening == want[k].screening);
+          CHECK(got.d.failed == want[k].d.failed);
+          CHECK(got.d.verdict == want[k].d.verdict);
+          CHECK(got.d.review == want[k].d.review);
+        }
+      }
 }
