@@ -1225,8 +1225,8 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
   auto problem = [&](const Record& r, const std::string& text) {
     const uint64_t of_reason = r.ok && r.has_date ? out.judged_by_neither : out.unreadable;  // (counted already)
     if (of_reason <= max_listed)
-      out.problems.push_back(path + ":" + std::to_string(r.line) + (r.id.empty() ? "" : " " + printable(r.id)) + ": " +
-                             text);
+      out.problems.push_back(path + ":" + std::to_string(r.line) + (r.id.empty() ? "" : " id " + printable(r.id)) +
+                             ": " + text);
   };
   RowReader::Row row;
   ClassCache ca, cb;
@@ -1277,9 +1277,9 @@ LogImpact log_impact(const DiffSide& a, const DiffSide& b, const std::string& pa
     ++m.first;
     m.second += delta;
     if (out.examples.size() < max_listed)
-      out.examples.push_back(path + ":" + std::to_string(r.line) + " " + r.id + " (" + record_subject(r) + "): " +
-                             from + " -> " + to + (delta ? ", fee " + dollars(delta) : "") + side_why("old", x, ox) +
-                             side_why("new", y, oy));
+      out.examples.push_back(path + ":" + std::to_string(r.line) + " id " + printable(r.id) + " (" +
+                             record_subject(r) + "): " + from + " -> " + to +
+                             (delta ? ", fee " + dollars(delta) : "") + side_why("old", x, ox) + side_why("new", y, oy));
   }
   if (out.records == 0)
     throw std::runtime_error("'" + path + "' holds no records (" +

@@ -127,12 +127,12 @@ struct LogImpact {
   uint64_t unreadable = 0, not_shipments = 0, judged_by_neither = 0;
   uint64_t not_compared() const { return unreadable + not_shipments + judged_by_neither; }
   // The first ten rows not compared of each reason (unreadable; judged by neither side), each one line
-  // "FILE:LINE ID: FIELD: REASON" ("log.csv:12 S-1: date: ..."; "...: judged by neither side; old: FIELD: ...").
+  // "FILE:LINE id ID: FIELD: REASON" ("log.csv:12 id S-1: date: ..."; "...: judged by neither side; old: FIELD: ...").
   std::vector<std::string> problems;
   int64_t old_fees_cents = 0, new_fees_cents = 0;
   std::map<std::string, uint64_t> by_transition;    // "ALLOWED -> LICENSE_REQUIRED"
   std::map<std::string, std::pair<uint64_t, int64_t>> by_destination, by_month;  // flips, fee delta
-  std::vector<std::string> examples;                // the first flips, "log.csv:12 S-1: old -> new"
+  std::vector<std::string> examples;                // the first flips, "log.csv:12 id S-1 (subject): old -> new"
   double seconds = 0;
 };
 // Judges every shipment of a log on both sides: as of each side's date if `use_side_dates`, else its own date; a

@@ -180,7 +180,7 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["old"]["screening"] is None and j["new"]["screening"]["lists"][0]["name"] == "csl_sample.csv", j["old"]
 log = j["log"]
-flipped = sorted(e.split()[1] for e in log["examples"])
+flipped = sorted(e.split()[2] for e in log["examples"])  # "log.jsonl:3 id S-SOPHGO (…)"
 assert flipped == ["S-AFFILIATE", "S-HUAWEI", "S-POSSIBLE", "S-SOPHGO"], flipped
 assert log["by_transition"]["ALLOWED -> cannot be judged"] == 1, log["by_transition"]
 sophgo = [e for e in log["examples"] if "S-SOPHGO" in e][0]
