@@ -278,6 +278,28 @@ def test_media_types(srv):
           "POST /v1/audits as text/plain: 415, the upload dropped")
 
 
+def test_openapi_media_types(srv):
+    """The OpenAPI document lists every body type each endpoint reads (the server's own list, from a 415's
+    Accept-Post) and every type /v1/check answers in (JSON lines and CSV in: JSON lines out), so that a client
+    generated from it can send and read them all."""
+    doc = json.loads(srv.request("GET", "/v1/openapi.json")[2])
+    for path, body in [("/v1/check", json.dumps(H20)), ("/v1/audits", "id,date\n")]:
+        st, h, _ = srv.request("POST", path, body, {"Content-Type": "text/plain"})
+        reads = [t.strip() for t in h.get("Accept-Post", "").split(",") if t.strip()]
+        listed = doc["paths"][path]["post"]["requestBody"]["content"]
+        check(st == 415 and reads and all(t in listed for t in reads),
+              "OpenAPI lists every type POST %s reads: %s (listed: %s)" % (path, reads, sorted(listed)))
+    csv = "type,id,date,chip,destination,end_user_hq,quantity,unit_price_usd\n" \
+          "shipment,S-1,2025-09-01,H20,CN,CN,10,12000.00\n"
+    for ctype, body in [("application/x-ndjson", json.dumps(H20) + "\n"), ("text/csv", csv),
+                        ("application/json", json.dumps(H20))]:
+        st, h, _ = srv.request("POST", "/v1/check", body, {"Content-Type": ctype})
+        answered = h.get("Content-Type", "").split(";")[0].strip()
+        listed = doc["paths"]["/v1/check"]["post"]["responses"][str(st)]["content"]
+        check(st == 200 and answered in listed,
+              "OpenAPI lists /v1/check's answer to %s: %s (listed: %s)" % (ctype, answered, sorted(listed)))
+
+
 def test_empty_bodies(srv):
     """A body with no record: 400, nothing to check (not a 200 with nothing in it)."""
     for what, body, ctype in [("[]", "[]", "application/json"), ("JSON lines with no line", "\n\n", "application/x-ndjson"),
@@ -617,6 +639,7 @@ def main():
         test_errors(srv)
         test_query_params(srv)
         test_media_types(srv)
+        test_openapi_media_types(srv)
         test_empty_bodies(srv)
         test_diff_metrics(srv)
         test_audit(srv)
