@@ -181,6 +181,13 @@ struct Owner {
   int64_t percent = 0;   // millionths of a percent point
 };
 
+// A party whose name has no letters or digits (e.g. "!!!", only spaces or emoji) matches no entry because nothing of
+// it is compared: that is not "no match" but a party not screened (fail closed).
+std::string unscreenable_text(std::string_view role, std::string_view name) {
+  return std::string(role) + " '" + printable(name) + "' cannot be screened: the name has no letters or digits to " +
+         "compare with the lists; give the party's name as its documents write it";
+}
+
 std::vector<Owner> parse_owners(std::string_view text) {
   std::vector<Owner> out;
   for (size_t at = 0; at <= text.size();) {
@@ -230,6 +237,7 @@ struct alignas(64) PartyScreen::NameEval {
   char name_head[head_size] = {};  // the name's first bytes
   bool any_candidate = false;
   bool listed = false, has_possible = false;  // listing and possible are set (read here, not on their lines)
+  bool unscreenable = false;  // the name has no letters or digits: nothing to screen (an error, never "no match")
   // The same name judged with a country (judge()): the last one looked up, so that an end user whose HQ is the same
   // on every row is found by one probe, not two.
   mutable const NameEval* with_country = nullptr;
@@ -268,7 +276,7 @@ struct PartyScreen::Result {
   std::string tail_key;                 // what the tail depends on besides the effect (affiliates())
   int fixed_tail = -1;                  // without owners: 2 * in force + Red Flag note (the tail_key, as a number)
   void raise(const Listing& l);
-  void error(const std::string& field, const std::string& message);
+  void error(const std::string& code, const std::string& field, const std::string& message);
   static inline const std::string empty_array = "[]";
 };
 
@@ -339,7 +347,7 @@ struct Affiliates {
   const std::vector<Owner>& owners;
   bool evidence;                          // false: verdicts only, no JSON (an audit without a store)
   ojson owners_json = ojson::array();
-  std::string error_field = {}, error = {};
+  std::string error_code = {}, error_field = {}, error = {};
   std::vector<int> state = {};            // 0 unseen, 1 in progress, 2 done
   std::vector<std::optional<Listing>> listed = {};
 
@@ -362,6 +370,7 @@ struct Affiliates {
       if (!strictest || l->stricter_than(*strictest)) strictest = l;
     }
     if (total > 100 * micro_per_unit && error.empty()) {
+      error_code = "tollgate.screen.owners";
       error_field = "end_user_owners";
       error = "the owners of " + (of.empty() ? std::string("the end user") : "'" + of + "'") + " hold " +
               format_micro(total) + " % in all, more than 100 %";
@@ -388,7 +397,12 @@ struct Affiliates {
     state[i] = 1;
     const Owner& o = owners[i];
     NameVerdict v = judge_name(s, o.name, o.country);
-    if (!v.possible.empty() && !v.listing && error.empty()) {
+    if (v.result->normal.tokens.empty() && error.empty()) {  // fail closed: a name that cannot be screened
+      error_code = "tollgate.screen.name";
+      error_field = "end_user_owners";
+      error = unscreenable_text("owner", o.name);
+    } else if (!v.possible.empty() && !v.listing && error.empty()) {
+      error_code = "tollgate.screen.possible-match";
       error_field = "end_user_owners";
       error = possible_text("owner", o.name, *v.possible.front());
     }
@@ -464,6 +478,7 @@ const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, c
   e.any_candidate = !v.result->candidates.empty();
   e.listed = e.listing.has_value();
   e.has_possible = e.possible != nullptr;
+  e.unscreenable = v.result->normal.tokens.empty();
   if (evidence_) {
     ojson matches = ojson::array();
     for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
@@ -503,7 +518,8 @@ constexpr const char* affiliates_citation =
 // by the owners' text (a log names an end user with the same owners on each of its rows).
 struct PartyScreen::OwnersEval {
   std::optional<Listing> via;            // the listing the end user takes through its owners (>= 50 %)
-  std::string error_field, error;        // owners that do not add up, or an owner's possible match
+  std::string error_code, error_field, error;  // owners that do not add up, an owner's possible match, or an
+                                               // owner's name that cannot be screened
   std::string json;                      // the affiliates member (with evidence only)
 };
 
@@ -515,6 +531,7 @@ const PartyScreen::OwnersEval& PartyScreen::owners_eval(std::string_view text, b
   std::vector<Owner> owners = parse_owners(text);
   for (const auto& o : owners)
     if (!o.of.empty() && std::none_of(owners.begin(), owners.end(), [&](const Owner& x) { return x.name == o.of; })) {
+      ev.error_code = "tollgate.screen.owners";
       ev.error_field = "end_user_owners";
       ev.error = "owner '" + o.name + "' is given as an owner of '" + o.of + "', which is not among the end user's owners";
       break;
@@ -525,7 +542,8 @@ const PartyScreen::OwnersEval& PartyScreen::owners_eval(std::string_view text, b
   ojson sum;
   ev.via = aff.held("", sum);
   for (size_t i = 0; i < owners.size(); ++i) aff.owner_listing(i);  // owners of no one reached: still screened
-  if (ev.error.empty() && !aff.error.empty()) ev.error_field = aff.error_field, ev.error = aff.error;
+  if (ev.error.empty() && !aff.error.empty())
+    ev.error_code = aff.error_code, ev.error_field = aff.error_field, ev.error = aff.error;
   if (evidence_) {
     ojson a = {{"in_force", in_force}, {"citation", affiliates_citation}};
     a["owners"] = aff.owners_json;
@@ -552,7 +570,7 @@ void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
     return;
   }
   const OwnersEval& ev = owners_eval(f.text(t_end_user_owners), in_force);
-  if (!ev.error.empty()) r.error(ev.error_field, ev.error);
+  if (!ev.error.empty()) r.error(ev.error_code, ev.error_field, ev.error);
   if (ev.via && in_force) {
     r.via_owners = &*ev.via;
     r.raise(*ev.via);
@@ -607,9 +625,10 @@ void PartyScreen::ahead_texts(const Ahead& a) const {
 void PartyScreen::Result::raise(const Listing& l) {
   if (!strictest || l.stricter_than(*strictest)) strictest = &l;
 }
-void PartyScreen::Result::error(const std::string& field, const std::string& message) {
+void PartyScreen::Result::error(const std::string& code, const std::string& field, const std::string& message) {
   if (out.error) return;
   out.error = true;
+  out.error_code = code;
   out.error_field = field;
   out.error_message = message;
 }
@@ -622,6 +641,7 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d, 
   last_.verdict = Verdict::allowed;
   last_.review = Review::none;
   last_.error = false;
+  last_.error_code.clear();
   last_.error_field.clear();
   last_.error_message.clear();
   last_.parts = {};
@@ -638,7 +658,9 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d, 
         ahead && (ahead->roles >> i & 1u) && ahead->generation == generation_ ? ahead->eval[i] : nullptr;
     const NameEval& e = judge(name, country, hint);
     if (e.listed) r.raise(*e.listing);
-    else if (e.has_possible) r.error(roles[i], possible_text(roles[i], std::string(name), *e.possible));
+    else if (e.unscreenable) r.error("tollgate.screen.name", roles[i], unscreenable_text(roles[i], name));
+    else if (e.has_possible)
+      r.error("tollgate.screen.possible-match", roles[i], possible_text(roles[i], std::string(name), *e.possible));
     if (slots[i] == t_end_user) r.end_user_listed = e.listed;
     if (evidence_) {
       const PartText& part = party_text(i, roles[i], name, country, e);
@@ -720,8 +742,7 @@ const PartyOutcome& PartyScreen::apply(const Facts& f, RecordKind kind, Day d, D
   const PartyOutcome& o = screen(f, kind, d, ahead);
   if (dec.failed) return o;
   if (o.error) {
-    const bool possible = o.error_message.rfind("possible match", 0) == 0;  // else: owners that do not add up
-    dec.fail({possible ? "tollgate.screen.possible-match" : "tollgate.screen.owners", o.error_field, o.error_message});
+    dec.fail({o.error_code, o.error_field, o.error_message});
     return o;
   }
   if (o.verdict > dec.verdict) {

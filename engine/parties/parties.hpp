@@ -50,8 +50,10 @@ std::shared_ptr<const PartyLists> make_party_lists(std::vector<ScreeningList> li
 struct PartyOutcome {
   Verdict verdict = Verdict::allowed;     // at least this (ALLOWED: screening adds nothing)
   Review review = Review::none;           // at least this review, when verdict is LICENSE_REQUIRED
-  bool error = false;                     // a possible match not resolved, or owners that do not add up
-  std::string error_field, error_message; // e.g. "end_user", "possible match: …; resolve it (--resolutions)"
+  bool error = false;  // a possible match not resolved, owners that do not add up, a name that cannot be screened
+  // tollgate.screen.possible-match, tollgate.screen.owners or tollgate.screen.name; e.g. "end_user";
+  // "possible match: …; resolve it (--resolutions)"
+  std::string error_code, error_field, error_message;
   // The decision's `,"screening":{…}` member (to follow the notes in its JSON), in the parts the trace store keeps
   // it as (docs/trace.md): parts[0] (the head, up to `"parties":[`), then parts[1..4] (end_user, consignee,
   // intermediate_consignee, purchaser: each `,{…}`, or null when the party is not given), then parts[5] (the tail,
@@ -105,8 +107,10 @@ class PartyScreen {
   // `ahead`: this record's parties looked up ahead (or null).
   const PartyOutcome& screen(const Facts& f, RecordKind kind, Day d, const Ahead* ahead = nullptr);
   // Screens and applies: raises `dec`'s verdict and review (a licence exception no longer applies once a licence
-  // is required), or fails it with code tollgate.screen.possible-match / tollgate.screen.owners. A decision that
-  // failed already is left as it is. Returns the outcome (its json is what the decision's JSON carries).
+  // is required), or fails it with tollgate.screen.possible-match (an unresolved possible match),
+  // tollgate.screen.owners (owners that do not add up) or tollgate.screen.name (a party's name with no letters or
+  // digits: it cannot be screened, which is never "no match"). A decision that failed already is left as it is.
+  // Returns the outcome (its json is what the decision's JSON carries).
   const PartyOutcome& apply(const Facts& f, RecordKind kind, Day d, Decision& dec, const Ahead* ahead = nullptr);
   uint64_t cache_hits() const { return hits_; }
 

@@ -338,3 +338,34 @@ TEST_CASE("parties: parties looked up ahead (an audit's hints) give the outcomes
         }
       }
 }
+
+TEST_CASE("parties: a name with no letters or digits cannot be screened: an error, never ALLOWED") {
+  // Found by a new user over REST: "!!!" as the end user was screened as "no match" and the order came back ALLOWED,
+  // while /v1/screen refused the same name. Nothing of such a name is compared with the lists, so it is not screened
+  // (fail closed): tollgate.screen.name, naming the party, with and without the evidence.
+  PartyScreen full(sample_lists()), bare(sample_lists(), false);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(,"end_user":"!!!")", "end_user"},
+      {R"(,"end_user":"   ")", "end_user"},
+      {R"(,"end_user":"\ud83d\ude00")", "end_user"},  // an emoji
+      {R"(,"end_user":"Musterstadt Robotics GmbH","consignee":"---")", "consignee"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","purchaser":"...")", "purchaser"},
+      {R"(,"end_user":"Musterstadt Robotics GmbH","end_user_owners":[{"name":"??","percent":10}])", "end_user_owners"},
+  };
+  for (const auto& one : cases) {
+    const std::string& extra = one.first;
+    CAPTURE(extra);
+    Record r = shipment(extra);
+    for (PartyScreen* ps : {&full, &bare}) {
+      Judged j = judge(*ps, r);
+      REQUIRE(j.d.failed);
+      CHECK(j.d.error().code == "tollgate.screen.name");
+      CHECK(j.d.error().field == one.second);
+      CHECK(j.d.error().message.find("cannot be screened") != std::string::npos);
+    }
+  }
+  // A name with letters among its punctuation is screened as usual.
+  Judged ok = judge(full, shipment(R"(,"end_user":"!!! Alpha Clean Instruments GmbH !!!")"));
+  CHECK_FALSE(ok.d.failed);
+  CHECK(ok.d.verdict == Verdict::allowed);
+}
