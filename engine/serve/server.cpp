@@ -140,11 +140,12 @@ const std::vector<std::string>& accepted_types(const std::string& path) {
   return path == "/v1/check" ? check : path == "/v1/audits" ? upload : json;
 }
 
-// A yes/no query parameter: absent, "", "1", "true", "yes" are read; anything else is a 400.
+// A yes/no query parameter: absent (no), "0", "false", "no", "1", "true", "yes"; anything else, an empty value
+// included, is a 400 (nullopt): `?include_proposed=` from a blank template must not judge by a bill that is not law.
 std::optional<bool> flag(const Target& t, const std::string& name) {
   auto it = t.query.find(name);
   if (it == t.query.end() || it->second == "0" || it->second == "false" || it->second == "no") return false;
-  if (it->second.empty() || it->second == "1" || it->second == "true" || it->second == "yes") return true;
+  if (it->second == "1" || it->second == "true" || it->second == "yes") return true;
   return std::nullopt;
 }
 
@@ -487,13 +488,13 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
       return respond(error_reply(400, "tollgate.input.date", "as_of '" + a->second + "' is not a date (YYYY-MM-DD)"));
   }
   auto proposed = flag(t, "include_proposed");
-  if (!proposed) return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes true or false"));
+  if (!proposed) return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes 1, true or yes, or 0, false or no"));
   o.include_proposed = *proposed;
   auto unenforced = flag(t, "include_unenforced");
-  if (!unenforced) return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes true or false"));
+  if (!unenforced) return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes 1, true or yes, or 0, false or no"));
   o.include_unenforced = *unenforced;
   auto explain = flag(t, "explain");
-  if (!explain) return respond(error_reply(400, "tollgate.input.flag", "explain takes true or false"));
+  if (!explain) return respond(error_reply(400, "tollgate.input.flag", "explain takes 1, true or yes, or 0, false or no"));
   o.explain = *explain;
   auto e = current();
   DecisionLog::Expecting judging(*log);  // (until after submit(): the writer may wait for this request's rows)
@@ -581,7 +582,7 @@ void Server::Impl::diff(const Target& t, Respond respond) {
   if (!d1 || !d2)
     return respond(error_reply(400, "tollgate.input.date", "as_of and vs must be dates (YYYY-MM-DD); as_of is required"));
   auto p1 = flag(t, "old_proposed"), p2 = flag(t, "new_proposed");
-  if (!p1 || !p2) return respond(error_reply(400, "tollgate.input.flag", "old_proposed and new_proposed take true or false"));
+  if (!p1 || !p2) return respond(error_reply(400, "tollgate.input.flag", "old_proposed and new_proposed take 1, true or yes, or 0, false or no"));
   std::string format = t.get("format").empty() ? "json" : t.get("format");
   static const std::map<std::string, std::string> types = {{"json", "application/json"},
                                                            {"svg", "image/svg+xml"},
@@ -621,6 +622,10 @@ void Server::Impl::audit_upload(HttpRequest& req, const Target& t, Respond& resp
   std::string name = std::filesystem::path(req.body_file).filename().string();  // upload-<id>.<ext>
   std::string id = name.substr(7, name.rfind('.') - 7);
   JudgeOptions o;
+  if (t.query.count("format") && t.get("format") != "csv" && t.get("format") != "jsonl") {
+    audits->abandon(id);  // (the upload was spooled with its format guessed from the body: not used)
+    return respond(error_reply(400, "tollgate.input.format", "format is csv or jsonl (or leave it out)"));
+  }
   if (!t.get("as_of").empty()) {
     o.as_of = parse_date(t.get("as_of"));
     if (!o.as_of) {
@@ -631,13 +636,13 @@ void Server::Impl::audit_upload(HttpRequest& req, const Target& t, Respond& resp
   auto proposed = flag(t, "include_proposed");
   if (!proposed) {
     audits->abandon(id);
-    return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes true or false"));
+    return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes 1, true or yes, or 0, false or no"));
   }
   o.include_proposed = *proposed;
   auto unenforced = flag(t, "include_unenforced");
   if (!unenforced) {
     audits->abandon(id);
-    return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes true or false"));
+    return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes 1, true or yes, or 0, false or no"));
   }
   o.include_unenforced = *unenforced;
   if (req.body_bytes == 0) {
@@ -662,13 +667,15 @@ void Server::Impl::audit_get(const Target& t, Respond& respond) {
   std::string format = t.get("format").empty() ? "html" : t.get("format");
   if (format != "html" && format != "md" && format != "json")
     return respond(error_reply(400, "tollgate.input.format", "format is html, md or json"));
+  auto download = flag(t, "download");
+  if (!download) return respond(error_reply(400, "tollgate.input.flag", "download takes 1, true or yes, or 0, false or no"));
   auto text = audits->report(id, format);
   if (!text) return respond(error_reply(404, "tollgate.serve.not-found", "no finished audit with this id"));
   HttpReply r;
   r.content_type = format == "html" ? "text/html; charset=utf-8" : format == "md" ? "text/markdown; charset=utf-8"
                                                                                   : "application/json";
   r.body = std::move(*text);
-  if (t.get("download") == "1")
+  if (*download)
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"tollgate-audit-" + id + "." + format + "\"");
   respond(std::move(r));
 }

@@ -147,6 +147,14 @@ def test_endpoints(srv):
           "without explain: no why_not (the default answer unchanged)")
     st, h, body = srv.request("POST", "/v1/check?explain=maybe", allowed)
     check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.flag", "a bad explain value is a 400")
+    # An empty value is not "yes" (found by a new user: `?include_proposed=` from a blank template judged by the
+    # proposed bill); nor is an unknown one, on any flag or format.
+    for q in ["include_proposed=", "include_proposed", "explain=", "include_unenforced=", "include_proposed=TRUE"]:
+        st, h, body = srv.request("POST", "/v1/check?" + q, H20)
+        check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.flag", "POST /v1/check?%s is a 400" % q)
+    st, h, body = srv.request("POST", "/v1/audits?format=xml", "id,date\n", {"Content-Type": "application/octet-stream"})
+    check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.format"
+          and not os.listdir(os.path.join(srv.dir, "spool")), "POST /v1/audits?format=xml: 400, the upload dropped")
     st, h, body = srv.request("POST", "/v1/classify?as_of=2024-06-01&explain=1", {"name": "H20"})
     check(st == 200 and any(w["would"] == "3A090.b" for w in json.loads(body).get("why_not", [])),
           "POST /v1/classify?explain=1: the class rules that did not fire")
@@ -346,6 +354,10 @@ def test_audit(srv):
     check(SRC not in json.dumps(status) and WORK not in json.dumps(status), "no server path in the audit status")
     st, h, body = srv.request("GET", "/v1/audits/" + run + "/report")
     check(st == 200 and b"<html" in body.lower(), "GET /v1/audits/{id}/report: the HTML report")
+    st, h, body = srv.request("GET", "/v1/audits/" + run + "/report?download=yes")
+    check(st == 200 and "attachment" in h.get("Content-Disposition", ""), "report?download=yes: an attachment")
+    st, h, body = srv.request("GET", "/v1/audits/" + run + "/report?download=maybe")
+    check(st == 400 and json.loads(body)["error"]["code"] == "tollgate.input.flag", "report?download=maybe: 400")
     st, h, body = srv.request("GET", "/v1/audits/nope")
     check(st == 404, "an unknown audit: 404")
 
