@@ -201,10 +201,11 @@ std::string_view Catalog::source(std::string_view chip) const {
 
 std::vector<std::string> Catalog::search(std::string_view query) const {
   std::vector<std::string> out;
-  if (fold_text(query).empty()) {
+  if (query.empty()) {  // no query: every chip
     for (const auto& e : entries_) out.push_back(*e.name);
     return out;
   }
+  if (fold_text(query).empty()) return out;  // a query with nothing a chip name could contain ("!!!"): no chip
   Resolution r = resolve(query);
   if (r.chip) out.push_back(r.name);
   else out = r.candidates;

@@ -120,7 +120,8 @@ class Catalog {
   std::string_view source(std::string_view chip) const;
   // The catalog's chips ranked for a search (`tollgate catalog QUERY`, GET /v1/catalog?q=): what resolve() finds
   // (the chip, or every candidate), then chips whose name, aliases, part numbers, vendor or family contain the
-  // query (case and punctuation ignored), by name. Every chip for an empty query.
+  // query (case and punctuation ignored), by name. Every chip for an empty query; none for a query with no letter
+  // or digit a chip name could hold ("!!!", "华": case and punctuation ignored, it asks for nothing).
   std::vector<std::string> search(std::string_view query) const;
   // "'H100 PCIe 80GB' (3A090.a), 'H100 SXM5 80GB' (3A090.a)": the names, each with its class as of `day` by the
   // classifier (classify_with), if there is one and `day` is not 0.

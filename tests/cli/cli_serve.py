@@ -122,6 +122,8 @@ def test_endpoints(srv):
     st, h, body = srv.request("GET", "/v1/catalog?q=h20")
     chips = json.loads(body)["chips"]
     check(st == 200 and any(c["name"] == "H20" and c["tpp"] == 2368 for c in chips), "GET /v1/catalog?q=h20 finds H20")
+    st, h, body = srv.request("GET", "/v1/catalog?q=%21%21%21")  # "!!!": asks for nothing (it listed every chip)
+    check(st == 200 and json.loads(body)["matched"] == 0, "GET /v1/catalog?q=!!! finds no chip")
     # One record: byte for byte what `tollgate check --json` prints, answered with its request id.
     st, h, body = srv.request("POST", "/v1/check", H20)
     check(st == 200 and body == check_cli_json(H20), "POST /v1/check: the same decision object as check --json")
