@@ -33,6 +33,7 @@ const char* reason_json(int status) {
   switch (status) {
     case 400: return "{\"error\":{\"status\":400,\"code\":\"tollgate.http.bad-request\",\"message\":\"malformed HTTP request\"}}\n";
     case 413: return "{\"error\":{\"status\":413,\"code\":\"tollgate.http.too-large\",\"message\":\"the request body is larger than the server accepts\"}}\n";
+    case 415: return "{\"error\":{\"status\":415,\"code\":\"tollgate.http.content-encoding\",\"message\":\"the body has a Content-Encoding the server does not read: send it uncoded (identity)\"}}\n";
     case 431: return "{\"error\":{\"status\":431,\"code\":\"tollgate.http.header-too-large\",\"message\":\"the request header is too large\"}}\n";
     default: return "{\"error\":{\"status\":500,\"code\":\"tollgate.http.internal\",\"message\":\"internal error\"}}\n";
   }
@@ -106,6 +107,12 @@ struct Session : std::enable_shared_from_this<Session> {
     req.content_type = std::string(h[http::field::content_type]);
     req.authorization = std::string(h[http::field::authorization]);
     keep_alive = h.keep_alive();
+    // A coded body (gzip, ...) would be read as garbage, and its rows stored as rejects: refused whole (RFC 9110
+    // §8.4: an unsupported content coding is a 415).
+    beast::string_view coding = h[http::field::content_encoding];
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+    if (!coding.empty() && !beast::iequals(coding, "identity")) return fail(415);
     std::string file = srv->opt.upload_file ? srv->opt.upload_file(req) : std::string();
     auto length = header->content_length();
     uint64_t limit = file.empty() ? srv->opt.max_body : srv->opt.max_upload;

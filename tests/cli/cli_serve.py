@@ -310,6 +310,19 @@ def test_openapi_media_types(srv):
               "OpenAPI lists /v1/check's answer to %s: %s (listed: %s)" % (ctype, answered, sorted(listed)))
 
 
+def test_content_encoding(srv):
+    """A coded body is refused whole (415), not read as garbage and stored as rejects; identity is read."""
+    import gzip
+    for coding in ["gzip", "br", "GZIP"]:
+        st, h, body = srv.request("POST", "/v1/check", gzip.compress(json.dumps(H20).encode()),
+                                  {"Content-Type": "application/json", "Content-Encoding": coding})
+        check(st == 415 and err(body).get("code") == "tollgate.http.content-encoding",
+              "POST /v1/check with Content-Encoding: %s: 415" % coding)
+    st, h, body = srv.request("POST", "/v1/check", json.dumps(H20),
+                              {"Content-Type": "application/json", "Content-Encoding": "identity"})
+    check(st == 200 and body == check_cli_json(H20), "Content-Encoding: identity is read")
+
+
 def test_empty_bodies(srv):
     """A body with no record: 400, nothing to check (not a 200 with nothing in it)."""
     for what, body, ctype in [("[]", "[]", "application/json"), ("JSON lines with no line", "\n\n", "application/x-ndjson"),
@@ -654,6 +667,7 @@ def main():
         test_query_params(srv)
         test_media_types(srv)
         test_openapi_media_types(srv)
+        test_content_encoding(srv)
         test_empty_bodies(srv)
         test_diff_metrics(srv)
         test_audit(srv)
