@@ -213,14 +213,14 @@ Judgement judge_body(const Engine& e, std::string_view body, BodyFormat fmt, con
     return j;
   }
   if (fmt == BodyFormat::jsonl) {
-    j.content_type = "application/x-ndjson";
     auto lines = body_lines(body);
-    if (lines.size() > max_records) {
+    if (lines.size() > max_records) {  // (the whole request refused: one Error object, as JSON)
       j.status = 413;
       j.body = error_body(413, "tollgate.serve.too-many-records",
                           "a request may hold at most " + std::to_string(max_records) + " records");
       return j;
     }
+    j.content_type = "application/x-ndjson";
     for (const auto& [n, line] : lines) {
       read_json_row(line, n, e.catalog.get(), /*want_canonical=*/true, rec);
       judge.record(rec, line, j.body);

@@ -308,6 +308,29 @@ def test_openapi_media_types(srv):
         listed = doc["paths"]["/v1/check"]["post"]["responses"][str(st)]["content"]
         check(st == 200 and answered in listed,
               "OpenAPI lists /v1/check's answer to %s: %s (listed: %s)" % (ctype, answered, sorted(listed)))
+    # Every operation: the status an unknown query parameter and another method get is one the document lists, with
+    # the content type answered; and each format of the diff and of a report answers in a listed type.
+    for path, ops in doc["paths"].items():
+        if "{" in path:
+            continue
+        for method in ops:
+            st, h, _ = srv.request(method.upper(), path + "?bogus=1", "{}" if method == "post" else None,
+                                   {"Content-Type": "application/json"} if method == "post" else {})
+            if path != "/":
+                check(st == 400 and "400" in ops[method]["responses"], "%s %s?bogus=1: 400, listed" % (method, path))
+            other = "GET" if method == "post" else "PUT"
+            st, h, _ = srv.request(other, path, None)
+            check(st == 405 and "405" in ops[method]["responses"], "%s %s: 405, listed" % (other, path))
+    # Too many records: the whole request refused, one Error object in application/json (JSON lines in or not).
+    for ctype, body in [("application/x-ndjson", "{}\n" * 100001), ("application/json", "[" + ",".join(["{}"] * 100001) + "]")]:
+        st, h, out = srv.request("POST", "/v1/check", body, {"Content-Type": ctype})
+        check(st == 413 and h.get("Content-Type", "").startswith("application/json")
+              and err(out).get("code") == "tollgate.serve.too-many-records", "100,001 records as %s: 413 as JSON" % ctype)
+    for fmt in ["json", "svg", "text", "md"]:
+        st, h, _ = srv.request("GET", "/v1/diff?as_of=2023-06-01&vs=2023-12-01&format=" + fmt)
+        answered = h.get("Content-Type", "").split(";")[0].strip()
+        check(st == 200 and answered in doc["paths"]["/v1/diff"]["get"]["responses"]["200"]["content"],
+              "GET /v1/diff?format=%s answers %s, listed" % (fmt, answered))
 
 
 def test_content_encoding(srv):
