@@ -23,7 +23,9 @@ API: docs/server.md, or GET /v1/openapi.json. Exit: 0 after a clean stop, 2 bad 
   app->add_option("--listen", cfg->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   app->add_option("--db", cfg->db, "Trace store recording every decision the server makes")->capture_default_str();
-  app->add_option("--audit-db", cfg->audit_db, "Trace store for audit uploads (default: <db>-audits.db)");
+  app->add_option("--audit-db", cfg->audit_db,
+                  "Trace store for audit uploads (default: the --db name without its extension, then -audits.db: "
+                  "serve.db -> serve-audits.db)");
   app->add_option("--token-file", cfg->token_files,
                   "Bearer tokens, one \"NAME TOKEN\" per line (# comments); repeatable; a client name or token given "
                   "twice is an error");
