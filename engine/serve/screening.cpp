@@ -46,6 +46,20 @@ bool screen_party(const Engine& e, Screener& s, const nlohmann::json& p, std::st
     return out += party_error("tollgate.input.missing", "name", "the party's name is missing (a non-empty string)"), false;
   const std::string& n = name->get_ref<const std::string&>();
   if (n.size() > 1000) return out += party_error("tollgate.input.value", "name", "the name is longer than 1,000 bytes"), false;
+  // As a record's party fields: no control or bidirectional control character (it would print other than it reads).
+  for (size_t i = 0; i < n.size();) {
+    const size_t len = printable_char(n, i);
+    if (!len)
+      return out += party_error("tollgate.input.value", "name",
+                                "the name holds a control or bidirectional control character: " + printable(n)),
+             false;
+    i += len;
+  }
+  for (const auto& [key, value] : p.items())  // a misspelt member ("contry") must not be dropped silently
+    if (key != "name" && key != "country")
+      return out += party_error("tollgate.input.unknown-field", key,
+                                "unknown member '" + printable(key) + "': a party is {\"name\", \"country\"}"),
+             false;
   std::string country;
   if (auto c = p.find("country"); c != p.end() && !c->is_null()) {
     if (!c->is_string() || country_index(c->get_ref<const std::string&>()) < 0)

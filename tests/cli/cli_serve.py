@@ -497,6 +497,14 @@ def test_screen():
               "a resolution settles a possible match (who, when, why)")
         check(out[1]["outcome"] == "no match" and out[6] == cli_screen("北京壁仞科技开发有限公司", "", [lst], res),
               "the good parties of the batch are still screened")
+        # As a record's party fields (found by a new user): no control or bidirectional control character, and no
+        # unknown member (a misspelt "contry" must not be dropped silently).
+        bad = [{"name": "Huawei\u0000 Co"}, {"name": "Huawei \u202eoC"}, {"name": "Huawei", "contry": "CN"}]
+        st, h, body = srv.request("POST", "/v1/screen", bad)
+        got = json.loads(body)
+        check(st == 400 and [o.get("error", {}).get("field") for o in got] == ["name", "name", "contry"]
+              and "\u202e" not in body.decode().lower().replace("\\u202e", ""),
+              "POST /v1/screen: control characters and unknown members refused, per party: %s" % got)
         check([o.get("error", {}).get("field") for o in out[2:6]] == ["name", "name", "country", ""],
               "each bad party is an error naming its field: " + json.dumps(out[2:6]))
         st, h, body = srv.request("POST", "/v1/screen", [])
