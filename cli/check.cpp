@@ -189,7 +189,8 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
             if (!o->as_of.empty()) {
               as_of = parse_date(o->as_of);
               if (!as_of) {
-                std::cerr << "tollgate: error: --as-of '" << o->as_of << "' is not a date (YYYY-MM-DD)\n";
+                std::cerr << "tollgate: error: --as-of '" << o->as_of
+                          << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
                 return exit_bad_input;
               }
             }

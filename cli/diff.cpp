@@ -93,7 +93,8 @@ static int run_diff(const DiffOptions& o, Globals& g) {
   auto t0 = std::chrono::steady_clock::now();
   auto date = [](const std::string& s, const char* what) -> std::optional<Day> {
     auto d = parse_date(s);
-    if (!d) std::cerr << "tollgate: error: " << what << " '" << s << "' is not a date (YYYY-MM-DD)\n";
+    if (!d)
+      std::cerr << "tollgate: error: " << what << " '" << s << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
     return d;
   };
   Day d1 = today(), d2;

@@ -504,7 +504,9 @@ struct Builder {
       case In::date: {
         if (!want_string(v, path, s)) return false;
         auto d = parse_date(s);
-        if (!d) return fail("tollgate.input.date", path, path + " '" + std::string(s) + "' is not a real date (YYYY-MM-DD)");
+        if (!d)
+          return fail("tollgate.input.date", path,
+                      path + " '" + std::string(s) + "' is not a real date (YYYY-MM-DD, years 1900-2999)");
         facts.set_raw(f.slot, *d);
         if (f.slot == s_date) { rec.date = *d; rec.has_date = true; }
         return true;

@@ -485,7 +485,8 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
   if (auto a = t.query.find("as_of"); a != t.query.end()) {
     o.as_of = parse_date(a->second);
     if (!o.as_of)
-      return respond(error_reply(400, "tollgate.input.date", "as_of '" + a->second + "' is not a date (YYYY-MM-DD)"));
+      return respond(error_reply(400, "tollgate.input.date",
+                                 "as_of '" + a->second + "' is not a real date (YYYY-MM-DD, years 1900-2999)"));
   }
   auto proposed = flag(t, "include_proposed");
   if (!proposed) return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes 1, true or yes, or 0, false or no"));
@@ -630,7 +631,8 @@ void Server::Impl::audit_upload(HttpRequest& req, const Target& t, Respond& resp
     o.as_of = parse_date(t.get("as_of"));
     if (!o.as_of) {
       audits->abandon(id);
-      return respond(error_reply(400, "tollgate.input.date", "as_of is not a date (YYYY-MM-DD)"));
+      return respond(
+          error_reply(400, "tollgate.input.date", "as_of is not a real date (YYYY-MM-DD, years 1900-2999)"));
     }
   }
   auto proposed = flag(t, "include_proposed");

@@ -129,5 +129,13 @@ mkdir -p emptydir
 run fmt --check emptydir
 expect_rc 2 "fmt --check on an empty folder"
 
+# A date outside the years tollgate reads is refused with its range, not as "not a date" (found by a new user).
+run check --as-of 3000-01-01 "$SRC/fixtures/orders/sample_orders.jsonl"
+expect_rc 2 "check --as-of 3000-01-01"
+[[ "$err" == *"years 1900-2999"* ]] || die "the as-of message names the years read: $err"
+printf '{"type":"shipment","id":"S","date":"3000-01-01","chip":"H20","destination":"CN","end_user_hq":"CN","end_user_parent_hq":"CN","quantity":1,"unit_price_usd":"1.00"}\n' > far.jsonl
+run check --json far.jsonl
+[[ "$out" == *"years 1900-2999"* ]] || die "a record's date outside the years read says so: $out"
+
 [ "$fail" -eq 0 ] && echo "cli_failclosed: ok"
 exit $fail
