@@ -151,11 +151,13 @@ struct NameVerdict {
   const ScreenResult* result = nullptr;
   std::optional<Listing> listing;   // the strictest certain match
   std::vector<const Candidate*> possible;
+  bool unscreenable = false;  // no letter or digit in the name: nothing was compared (an error, never "no match")
 };
 
 NameVerdict judge_name(Screener& s, const std::string& name, const std::string& country) {
   NameVerdict v;
   v.result = &s.screen(name, country);
+  v.unscreenable = v.result->normal.tokens.empty();
   for (const auto& c : v.result->candidates) {
     if (c.outcome == MatchOutcome::certain) {
       Listing l = listing_of(c);
@@ -397,7 +399,7 @@ struct Affiliates {
     state[i] = 1;
     const Owner& o = owners[i];
     NameVerdict v = judge_name(s, o.name, o.country);
-    if (v.result->normal.tokens.empty() && error.empty()) {  // fail closed: a name that cannot be screened
+    if (v.unscreenable && error.empty()) {  // fail closed: a name that cannot be screened
       error_code = "tollgate.screen.name";
       error_field = "end_user_owners";
       error = unscreenable_text("owner", o.name);
@@ -478,7 +480,7 @@ const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, c
   e.any_candidate = !v.result->candidates.empty();
   e.listed = e.listing.has_value();
   e.has_possible = e.possible != nullptr;
-  e.unscreenable = v.result->normal.tokens.empty();
+  e.unscreenable = v.unscreenable;
   if (evidence_) {
     ojson matches = ojson::array();
     for (const auto& c : v.result->candidates) matches.push_back(candidate_json(c));
