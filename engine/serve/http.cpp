@@ -70,6 +70,7 @@ struct Session : std::enable_shared_from_this<Session> {
   HttpRequest req;
   HttpRequest seen;  // method, target and start of the request being answered (req itself goes to the handler)
   bool keep_alive = true, is_busy = false;
+  bool head = false;  // the request is a HEAD: handled as its GET, answered with the GET's headers and no body
   std::shared_ptr<http::response<http::string_body>> res;
   std::shared_ptr<http::response<http::empty_body>> cont;
 
@@ -85,6 +86,7 @@ struct Session : std::enable_shared_from_this<Session> {
 
   void read_header() {
     if (srv->stopping) return close();
+    head = false;
     header.emplace();
     header->header_limit(srv->opt.header_limit);
     header->body_limit(srv->opt.max_upload);
@@ -103,6 +105,8 @@ struct Session : std::enable_shared_from_this<Session> {
     seen = HttpRequest{};
     req.started = std::chrono::steady_clock::now();
     req.method = std::string(h.method_string());
+    head = req.method == "HEAD";  // (RFC 9110 §9.3.2: HEAD wherever GET is served)
+    if (head) req.method = "GET";
     req.target = std::string(h.target());
     req.content_type = std::string(h[http::field::content_type]);
     req.authorization = std::string(h[http::field::authorization]);
@@ -185,7 +189,7 @@ struct Session : std::enable_shared_from_this<Session> {
   void dispatch() {
     stream.expires_never();  // the handler may take its time (a commit, a diff); the reply gets a timeout
     auto self = shared_from_this();
-    seen.method = req.method;
+    seen.method = head ? "HEAD" : req.method;
     seen.target = req.target;
     seen.started = req.started;
     auto respond = [self](HttpReply r) {
@@ -211,6 +215,11 @@ struct Session : std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive && !srv->stopping);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    if (head) {  // the GET's headers, its Content-Length included, and no body
+      const size_t length = res->body().size();
+      res->body().clear();
+      res->content_length(length);
+    }
     if (srv->opt.observe) {
       const HttpRequest& q = seen.method.empty() ? req : seen;
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - q.started).count();

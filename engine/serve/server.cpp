@@ -413,7 +413,7 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     return true;
   };
   auto get = [&](auto&& f, const std::vector<std::string>& params = {}) {
-    if (m != "GET") return only("GET");
+    if (m != "GET") return only("GET, HEAD");
     if (refused(params, false)) return;
     f();
   };
@@ -425,7 +425,7 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
     return !refused(params, body);
   };
   if (p == "/") {  // (the web page takes any query: a browser's link may carry one; the API is strict)
-    if (m != "GET") return only("GET");
+    if (m != "GET") return only("GET, HEAD");
     HttpReply r;
       r.content_type = "text/html; charset=utf-8";
       r.body = web_index_html;

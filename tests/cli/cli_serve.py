@@ -346,6 +346,25 @@ def test_content_encoding(srv):
     check(st == 200 and body == check_cli_json(H20), "Content-Encoding: identity is read")
 
 
+def test_head(srv):
+    """HEAD wherever GET is served (RFC 9110 §9.3.2; uptime monitors use it): the GET's status and headers, its
+    Content-Length included, and no body; the connection goes on (found by a new user: every HEAD was a 405)."""
+    for path in ["/healthz", "/v1/rulesets", "/v1/catalog?q=h20", "/v1/openapi.json", "/"]:
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+        c.request("HEAD", path)
+        r = c.getresponse()
+        head_body = r.read()
+        head_status, head_length = r.status, r.getheader("Content-Length")
+        c.request("GET", path)  # the same connection: nothing of a body was left on it
+        g = c.getresponse()
+        get_body = g.read()
+        c.close()
+        check(head_status == 200 == g.status and head_body == b"" and head_length == str(len(get_body)),
+              "HEAD %s: the GET's status and Content-Length (%s), no body" % (path, head_length))
+    st, h, _ = srv.request("PUT", "/healthz")
+    check(st == 405 and h.get("Allow") == "GET, HEAD", "PUT /healthz: 405, Allow: GET, HEAD")
+
+
 def test_empty_bodies(srv):
     """A body with no record: 400, nothing to check (not a 200 with nothing in it)."""
     for what, body, ctype in [("[]", "[]", "application/json"), ("JSON lines with no line", "\n\n", "application/x-ndjson"),
@@ -699,6 +718,7 @@ def main():
         test_media_types(srv)
         test_openapi_media_types(srv)
         test_content_encoding(srv)
+        test_head(srv)
         test_empty_bodies(srv)
         test_diff_metrics(srv)
         test_audit(srv)
