@@ -149,6 +149,13 @@ std::optional<bool> flag(const Target& t, const std::string& name) {
   return std::nullopt;
 }
 
+// The 400 for yes/no query parameters flag() could not read ("include_proposed", "old_proposed and new_proposed").
+HttpReply flag_error(const std::string& names) {
+  const bool several = names.find(" and ") != std::string::npos;
+  return error_reply(400, "tollgate.input.flag",
+                     names + (several ? " take" : " takes") + " 1, true or yes, or 0, false or no");
+}
+
 // Tasks that must not hold up an HTTP thread (diffs, reloads), one at a time, in order.
 class Background {
  public:
@@ -489,13 +496,13 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
                                  "as_of '" + a->second + "' is not a real date (YYYY-MM-DD, years 1900-2999)"));
   }
   auto proposed = flag(t, "include_proposed");
-  if (!proposed) return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes 1, true or yes, or 0, false or no"));
+  if (!proposed) return respond(flag_error("include_proposed"));
   o.include_proposed = *proposed;
   auto unenforced = flag(t, "include_unenforced");
-  if (!unenforced) return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes 1, true or yes, or 0, false or no"));
+  if (!unenforced) return respond(flag_error("include_unenforced"));
   o.include_unenforced = *unenforced;
   auto explain = flag(t, "explain");
-  if (!explain) return respond(error_reply(400, "tollgate.input.flag", "explain takes 1, true or yes, or 0, false or no"));
+  if (!explain) return respond(flag_error("explain"));
   o.explain = *explain;
   auto e = current();
   DecisionLog::Expecting judging(*log);  // (until after submit(): the writer may wait for this request's rows)
@@ -583,7 +590,7 @@ void Server::Impl::diff(const Target& t, Respond respond) {
   if (!d1 || !d2)
     return respond(error_reply(400, "tollgate.input.date", "as_of and vs must be dates (YYYY-MM-DD); as_of is required"));
   auto p1 = flag(t, "old_proposed"), p2 = flag(t, "new_proposed");
-  if (!p1 || !p2) return respond(error_reply(400, "tollgate.input.flag", "old_proposed and new_proposed take 1, true or yes, or 0, false or no"));
+  if (!p1 || !p2) return respond(flag_error("old_proposed and new_proposed"));
   std::string format = t.get("format").empty() ? "json" : t.get("format");
   static const std::map<std::string, std::string> types = {{"json", "application/json"},
                                                            {"svg", "image/svg+xml"},
@@ -638,13 +645,13 @@ void Server::Impl::audit_upload(HttpRequest& req, const Target& t, Respond& resp
   auto proposed = flag(t, "include_proposed");
   if (!proposed) {
     audits->abandon(id);
-    return respond(error_reply(400, "tollgate.input.flag", "include_proposed takes 1, true or yes, or 0, false or no"));
+    return respond(flag_error("include_proposed"));
   }
   o.include_proposed = *proposed;
   auto unenforced = flag(t, "include_unenforced");
   if (!unenforced) {
     audits->abandon(id);
-    return respond(error_reply(400, "tollgate.input.flag", "include_unenforced takes 1, true or yes, or 0, false or no"));
+    return respond(flag_error("include_unenforced"));
   }
   o.include_unenforced = *unenforced;
   if (req.body_bytes == 0) {
@@ -670,7 +677,7 @@ void Server::Impl::audit_get(const Target& t, Respond& respond) {
   if (format != "html" && format != "md" && format != "json")
     return respond(error_reply(400, "tollgate.input.format", "format is html, md or json"));
   auto download = flag(t, "download");
-  if (!download) return respond(error_reply(400, "tollgate.input.flag", "download takes 1, true or yes, or 0, false or no"));
+  if (!download) return respond(flag_error("download"));
   auto text = audits->report(id, format);
   if (!text) return respond(error_reply(404, "tollgate.serve.not-found", "no finished audit with this id"));
   HttpReply r;
