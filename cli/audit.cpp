@@ -79,7 +79,7 @@ static int run_audit_command(const AuditCommand& o, Globals& g) {
   if (!o.as_of.empty()) {
     opts.as_of = parse_date(o.as_of);
     if (!opts.as_of) {
-      std::cerr << "tollgate: error: --as-of '" << o.as_of << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
+      std::cerr << "tollgate: error: --as-of '" << o.as_of << "' is not a real date (" << date_form << ")\n";
       return exit_bad_input;
     }
   }

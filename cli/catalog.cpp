@@ -102,7 +102,7 @@ int run(const Opts& o, const Globals& g) {
   if (!o.as_of.empty()) {
     auto d = parse_date(o.as_of);
     if (!d) {
-      std::cerr << "tollgate: error: --as-of '" << o.as_of << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
+      std::cerr << "tollgate: error: --as-of '" << o.as_of << "' is not a real date (" << date_form << ")\n";
       return exit_bad_input;
     }
     day = *d;

@@ -190,7 +190,7 @@ Exit: 0 all allowed or NOTIFY, 3 a licence is needed, 4 prohibited, 2 bad input 
               as_of = parse_date(o->as_of);
               if (!as_of) {
                 std::cerr << "tollgate: error: --as-of '" << o->as_of
-                          << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
+                          << "' is not a real date (" << date_form << ")\n";
                 return exit_bad_input;
               }
             }

@@ -162,7 +162,7 @@ Exit: 0 classified, 2 bad input or rules (or the chip given two ways), 1 interna
               auto d = parse_date(o->as_of);
               if (!d) {
                 std::cerr << "tollgate: error: --as-of '" << o->as_of
-                          << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
+                          << "' is not a real date (" << date_form << ")\n";
                 return exit_bad_input;
               }
               day = *d;

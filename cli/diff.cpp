@@ -94,7 +94,7 @@ static int run_diff(const DiffOptions& o, Globals& g) {
   auto date = [](const std::string& s, const char* what) -> std::optional<Day> {
     auto d = parse_date(s);
     if (!d)
-      std::cerr << "tollgate: error: " << what << " '" << s << "' is not a real date (YYYY-MM-DD, years 1900-2999)\n";
+      std::cerr << "tollgate: error: " << what << " '" << s << "' is not a real date (" << date_form << ")\n";
     return d;
   };
   Day d1 = today(), d2;

@@ -15,6 +15,8 @@ using Day = int32_t;
 inline constexpr Day day_min = INT32_MIN / 2;  // "since forever"
 inline constexpr Day day_max = INT32_MAX / 2;  // "until forever"
 // Parses exactly YYYY-MM-DD with a real calendar day (2023-02-29 is rejected); years 1900..2999.
+// The form parse_date() reads, for messages that refuse a date: "... is not a real date (" + date_form + ")".
+inline constexpr std::string_view date_form = "YYYY-MM-DD, years 1900-2999";
 std::optional<Day> parse_date(std::string_view text);
 std::string format_date(Day d);
 void format_date_into(char out[10], Day d);  // YYYY-MM-DD for years 0 to 9999 (no terminator)

@@ -506,7 +506,7 @@ struct Builder {
         auto d = parse_date(s);
         if (!d)
           return fail("tollgate.input.date", path,
-                      path + " '" + std::string(s) + "' is not a real date (YYYY-MM-DD, years 1900-2999)");
+                      path + " '" + std::string(s) + "' is not a real date (" + std::string(date_form) + ")");
         facts.set_raw(f.slot, *d);
         if (f.slot == s_date) { rec.date = *d; rec.has_date = true; }
         return true;

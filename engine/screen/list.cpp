@@ -69,8 +69,10 @@ bool check_entry(ListEntry& e, ScreeningList& list) {
   };
   if (trim(e.name).empty()) return problem("name", "missing: an entry without a name cannot be screened");
   if (trim(e.source).empty()) return problem("source", "missing: the list an entry is on decides what a match does");
-  if (bad_date(e.start_date)) return problem("start_date", "not a date (YYYY-MM-DD): '" + e.start_date + "'");
-  if (bad_date(e.end_date)) return problem("end_date", "not a date (YYYY-MM-DD): '" + e.end_date + "'");
+  if (bad_date(e.start_date))
+    return problem("start_date", "not a real date (" + std::string(date_form) + "): '" + e.start_date + "'");
+  if (bad_date(e.end_date))
+    return problem("end_date", "not a real date (" + std::string(date_form) + "): '" + e.end_date + "'");
   e.source_short = short_source(e.source);
   if (e.start_date.size() > 10) e.start_date.resize(10);
   if (e.end_date.size() > 10) e.end_date.resize(10);

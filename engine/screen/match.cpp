@@ -436,8 +436,10 @@ Resolutions parse_resolutions(const std::string& bytes, const std::string& path)
     bool ok = true;
     for (int f = 0; f < 5 && ok; ++f)
       if (cells[f].empty()) res.problems.push_back({path, line, fields[f], "missing: a resolution says who, when and why"}), ok = false;
-    if (ok && !parse_date(cells[3].substr(0, 10)))
-      res.problems.push_back({path, line, "when", "not a date (YYYY-MM-DD): '" + cells[3] + "'"}), ok = false;
+    if (ok && !parse_date(cells[3].substr(0, 10))) {
+      res.problems.push_back({path, line, "when", "not a real date (" + std::string(date_form) + "): '" + cells[3] + "'"});
+      ok = false;
+    }
     if (ok) res.items.push_back({cells[0], cells[1], cells[2], cells[3], cells[4], line});
   }
   return res;

@@ -493,7 +493,7 @@ void Server::Impl::check(HttpRequest& req, const Target& t, const std::string& w
     o.as_of = parse_date(a->second);
     if (!o.as_of)
       return respond(error_reply(400, "tollgate.input.date",
-                                 "as_of '" + a->second + "' is not a real date (YYYY-MM-DD, years 1900-2999)"));
+                                 "as_of '" + a->second + "' is not a real date (" + std::string(date_form) + ")"));
   }
   auto proposed = flag(t, "include_proposed");
   if (!proposed) return respond(flag_error("include_proposed"));
@@ -588,7 +588,8 @@ void Server::Impl::diff(const Target& t, Respond respond) {
   auto d1 = parse_date(t.get("as_of"));
   auto d2 = t.get("vs").empty() ? d1 : parse_date(t.get("vs"));
   if (!d1 || !d2)
-    return respond(error_reply(400, "tollgate.input.date", "as_of and vs must be dates (YYYY-MM-DD); as_of is required"));
+    return respond(error_reply(400, "tollgate.input.date",
+                               "as_of and vs must be real dates (" + std::string(date_form) + "); as_of is required"));
   auto p1 = flag(t, "old_proposed"), p2 = flag(t, "new_proposed");
   if (!p1 || !p2) return respond(flag_error("old_proposed and new_proposed"));
   std::string format = t.get("format").empty() ? "json" : t.get("format");
@@ -639,7 +640,7 @@ void Server::Impl::audit_upload(HttpRequest& req, const Target& t, Respond& resp
     if (!o.as_of) {
       audits->abandon(id);
       return respond(
-          error_reply(400, "tollgate.input.date", "as_of is not a real date (YYYY-MM-DD, years 1900-2999)"));
+          error_reply(400, "tollgate.input.date", "as_of is not a real date (" + std::string(date_form) + ")"));
     }
   }
   auto proposed = flag(t, "include_proposed");
