@@ -11,6 +11,8 @@ pkgs=(g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlite
       chromium nodejs wrk  # the web page's browser tests (tests/browser) and the serve benchmark (bench/)
       clang libclang-rt-14-dev time  # clang: the fuzzers and the sanitizer build (scripts/fuzz.sh); time: memory checks
       libzip-dev libexpat1-dev libtomlplusplus-dev iso-codes)  # .xlsx (zip, XML), TOML column maps, country names
+# Multi-buffer SHA-256 for the audit's decision hashes (optional: x86-64 only; without it OpenSSL hashes them)
+[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && pkgs+=(libipsec-mb-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

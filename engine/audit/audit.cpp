@@ -510,6 +510,7 @@ class Worker {
   }
 
   void judge(const Batch& b, Result& out) {
+    hashes_.clear();  // (decisions of a batch whose judging threw: that batch is not written)
     out.end = b.end;
     out.bytes = b.bytes;
     out.input_read = b.input_read;
@@ -600,17 +601,19 @@ class Worker {
         const ReasonsCache::Reasons& reasons = reasons_.get(r, d, day);
         auto rs = rulesets_text_.find(d.active);
         // The screening member follows the notes; the store keeps it in its parts (each party's evidence once).
-        decision_json_into(json_, p_, r, d, &layout, reasons.text.get(), &e.input_sha,
+        // The JSON is hashed with the next decisions' (Sha256Batch: several at once), its digest put in e.sha then.
+        std::string& json = hashes_.next();
+        decision_json_into(json, p_, r, d, &layout, reasons.text.get(), &e.input_sha,
                            rs != rulesets_text_.end() ? &rs->second : nullptr,
                            screened ? screened->pieces() : std::array<std::string_view, 6>{});
-        if (screened && ahead_next) parties_->ahead_texts(*ahead_next);  // (while this decision is hashed)
+        hashes_.add(out.used - 1);
+        if (screened && ahead_next) parties_->ahead_texts(*ahead_next);  // (while this decision is copied)
         if (screened) {
           e.screening = screened->parts;
           e.screening_serials = screened->serials;
           if (e.screening_keep != screened->keep) e.screening_keep = screened->keep;  // (rarely: no refcount per row)
         }
-        e.sha = sha256(json_);
-        auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json_).substr(from, end - from)); };
+        auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json).substr(from, end - from)); };
         e.fees = part(layout.fees_begin, layout.fees_end);
         e.fired = reasons.text;
         e.fired_sha = reasons.sha;
@@ -621,8 +624,15 @@ class Worker {
           rulesets_text_.emplace(d.active, std::string(e.rulesets.in(out.texts.data())));
         }
         e.rulesets_key = d.active;
+        if (hashes_.full()) hash_decisions(out);
       }
     }
+    hash_decisions(out);
+  }
+
+  // The decisions rendered since the last call get their SHA-256 (e.sha), several hashed at once.
+  void hash_decisions(Result& out) {
+    hashes_.flush([&](size_t entry, const Sha256& sha) { out.entries[entry].sha = sha; });
   }
 
   void reject(Result& out, uint32_t file, const Record& r, const char* stage, const std::string& code,
@@ -660,7 +670,7 @@ class Worker {
   std::string subject_;
   ClassCache cache_;
   std::unique_ptr<PartyScreen> parties_;  // with --lists: this worker's screener (its caches are its own)
-  std::string json_;
+  Sha256Batch hashes_;  // the decisions' JSON, hashed a few dozen at a time
   struct SvHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
