@@ -27,26 +27,27 @@ struct HashedText {
   Sha256 sha;
   uint64_t serial;
 };
-// SHA-256 of many messages at once: an audit worker's decisions, a few dozen at a time. With Intel's multi-buffer
-// library (ipsec-mb, Debian's libipsec-mb-dev, x86-64 only; TOLLGATE_IPSEC_MB) the CPU's vector units hash up to 16
-// messages side by side: on this AVX-512 machine a 1,427-byte decision in 0.34 us against OpenSSL's 0.82 us one at
-// a time, a 690-byte one in 0.22 against 0.43 (bench/bench_sha256). Without the library, or on a CPU it does not
-// support, each message is hashed with OpenSSL. The digests are SHA-256 (FIPS 180-4) either way, byte for byte: tested against
+// SHA-256 of many messages at once: an audit worker's decisions, 32 at a time. With Intel's multi-buffer library
+// (ipsec-mb, Debian's libipsec-mb-dev, x86-64 only; TOLLGATE_IPSEC_MB) the CPU's vector units hash up to 16 messages
+// side by side: on this AVX-512 machine a 1,427-byte decision in 0.35 us against OpenSSL's 0.85 us one at a time, a
+// 690-byte one in 0.25 against 0.44 (bench/bench_sha256). Without the library, or on a CPU it does not support, each
+// message is hashed with OpenSSL. The digests are SHA-256 (FIPS 180-4) either way, byte for byte: tested against
 // OpenSSL for every length to 1,100 bytes and more.
-// Use: write a message into next(), add() it with a tag; when full() (and at the end), flush() hashes the messages
-// added and calls done(tag, digest) for each, in the order added. A buffer next() gave stays valid until flush().
+// Use: write a message into next() (overwriting it), add() it with a tag; when full() (and at the end), flush()
+// hashes the messages added and calls done(tag, digest) for each, in the order added. A buffer next() gave stays
+// valid until flush().
 class Sha256Batch {
  public:
-  static constexpr size_t capacity = 32;
+  static constexpr size_t capacity = 32;  // twice AVX-512's 16 lanes: a lane freed early takes the next message
   // `multi_buffer` false: OpenSSL one at a time (tests compare the two).
   explicit Sha256Batch(bool multi_buffer = true);
   ~Sha256Batch();
   Sha256Batch(const Sha256Batch&) = delete;
   Sha256Batch& operator=(const Sha256Batch&) = delete;
-  std::string& next() {  // the buffer for the next message: empty, its capacity kept (not valid when full())
-    buffers_[count_].clear();
-    return buffers_[count_];
-  }
+  // The buffer for the next message (not when full()), to be overwritten whole: assigned, or resized and every byte
+  // written (as decision_json_into does). It still holds an earlier message: resizing it to a like size fills in
+  // no bytes that are then written again.
+  std::string& next() { return buffers_[count_]; }
   void add(size_t tag) { tags_[count_++] = tag; }  // next()'s buffer holds the message; `tag` names it at flush()
   bool full() const { return count_ == capacity; }
   size_t size() const { return count_; }
