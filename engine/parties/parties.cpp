@@ -275,8 +275,11 @@ struct PartyScreen::Result {
   bool end_user_listed = false;
   const std::string* affiliates = nullptr;
   const std::string* notes = &empty_array;
-  std::string tail_key;                 // what the tail depends on besides the effect (affiliates())
-  int fixed_tail = -1;                  // without owners: 2 * in force + Red Flag note (the tail_key, as a number)
+  // What the tail depends on besides the effect (affiliates()): without owners, a number (2 * in force + Red Flag
+  // note); with them, whether the rule is in force and the owners' text.
+  int fixed_tail = -1;
+  bool in_force = false;
+  std::string_view owners;
   void raise(const Listing& l);
   void error(const std::string& code, const std::string& field, const std::string& message);
   static inline const std::string empty_array = "[]";
@@ -298,6 +301,7 @@ PartyScreen::PartyScreen(std::shared_ptr<const PartyLists> lists, bool evidence,
 }
 
 const HashedText* PartyScreen::keep_text(std::string text) {
+  grown_ = true;
   texts_->bytes += text.size();
   texts_->all.push_back(std::make_unique<const HashedText>(std::move(text)));
   return texts_->all.back().get();
@@ -307,6 +311,8 @@ const HashedText* PartyScreen::keep_text(std::string text) {
 // OwnersEvals): the caches that point to texts are emptied with them, and new texts go to a new Texts (the old one
 // lives on while a decision not yet written shows its texts).
 void PartyScreen::trim() {
+  if (!grown_) return;  // nothing was added since the last look (most records): no cache can have reached its limit
+  grown_ = false;
   if (owners_.size() >= cache_limit_ / 4) owners_.clear();
   if (screener_.cache_size() < cache_limit_ && names_.size() < cache_limit_ && tails_.size() < cache_limit_ / 4 &&
       texts_->all.size() < cache_limit_ && texts_->bytes < (64u << 20))
@@ -474,6 +480,7 @@ const PartyScreen::NameEval& PartyScreen::judge_exactly(std::string_view name, c
   // Judged in full before it is kept (a throw keeps nothing half-made).
   auto owned = std::make_unique<NameEval>(name, country);
   NameEval& e = *owned;
+  grown_ = true;  // (the Screener's cache, then names_)
   NameVerdict v = judge_name(screener_, e.name, country);
   e.listing = v.listing;
   e.possible = v.possible.empty() ? nullptr : v.possible.front();
@@ -530,6 +537,7 @@ const PartyScreen::OwnersEval& PartyScreen::owners_eval(std::string_view text, b
   auto it = owners_.find(key_);
   if (it != owners_.end()) return it->second;
   OwnersEval& ev = owners_[key_];
+  grown_ = true;
   std::vector<Owner> owners = parse_owners(text);
   for (const auto& o : owners)
     if (!o.of.empty() && std::none_of(owners.begin(), owners.end(), [&](const Owner& x) { return x.name == o.of; })) {
@@ -567,7 +575,6 @@ void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
     r.affiliates = &no_owners[in_force ? 1 : 0];
     const bool red_flag = in_force && f.has_text(t_end_user) && !r.end_user_listed;
     if (red_flag) r.notes = &red_flag_note;
-    r.tail_key.assign(in_force ? "n1" : "n0").append(red_flag ? "r" : "-");
     r.fixed_tail = (in_force ? 2 : 0) + (red_flag ? 1 : 0);
     return;
   }
@@ -578,7 +585,8 @@ void PartyScreen::affiliates(const Facts& f, Day d, Result& r) {
     r.raise(*ev.via);
   }
   r.affiliates = &ev.json;
-  r.tail_key.assign(in_force ? "o1" : "o0").append(f.text(t_end_user_owners));
+  r.in_force = in_force;
+  r.owners = f.text(t_end_user_owners);
 }
 
 void PartyScreen::ahead_slots(const Facts& f, RecordKind kind, Ahead& a) const {
@@ -624,6 +632,14 @@ void PartyScreen::ahead_texts(const Ahead& a) const {
   }
 }
 
+const std::string& PartyScreen::hq_code(int country) {
+  if (country != hq_index_) {
+    hq_index_ = country;
+    hq_code_ = country_code(country);
+  }
+  return hq_code_;
+}
+
 void PartyScreen::Result::raise(const Listing& l) {
   if (!strictest || l.stricter_than(*strictest)) strictest = &l;
 }
@@ -654,8 +670,8 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d, 
     if (!f.has_text(slots[i])) continue;
     std::string_view name = f.text(slots[i]);
     // The end user's HQ is the country evidence for the end user; the other parties' countries are not given.
-    std::string country = slots[i] == t_end_user && f.has(s_end_user_hq)
-                              ? country_code(static_cast<int>(f.num[s_end_user_hq])) : std::string();
+    const std::string& country =
+        slots[i] == t_end_user && f.has(s_end_user_hq) ? hq_code(static_cast<int>(f.num[s_end_user_hq])) : no_country_;
     const NameEval* hint =
         ahead && (ahead->roles >> i & 1u) && ahead->generation == generation_ ? ahead->eval[i] : nullptr;
     const NameEval& e = judge(name, country, hint);
@@ -701,13 +717,16 @@ const HashedText* PartyScreen::tail_text(const Result& r) {
   // Most records: no owners and no listing, one of four tails (no lookup by text).
   const bool fixed = !r.strictest && r.fixed_tail >= 0;
   if (!fixed) {
-    key_.assign(r.tail_key).append(1, '\x1e');
+    if (r.fixed_tail >= 0) key_.assign(1, 'n').append(1, static_cast<char>('0' + r.fixed_tail));
+    else key_.assign(r.in_force ? "o1" : "o0").append(r.owners);
+    key_.append(1, '\x1e');
     if (r.strictest)
       key_.append(r.strictest->entry).append(1, '\x1f').append(r.strictest->list).append(1, '\x1f')
           .append(to_string(r.strictest->verdict)).append(1, '\x1f').append(to_string(r.strictest->review));
   }
   const HashedText*& tail = fixed ? fixed_tails_[static_cast<size_t>(r.fixed_tail)] : tails_[key_];
   if (tail) return tail;
+  grown_ = true;
   tail_.assign("],\"affiliates\":").append(*r.affiliates).append(",\"notes\":").append(*r.notes).append(",\"effect\":");
   if (r.strictest) {
     const Verdict v = r.strictest->verdict;
