@@ -32,6 +32,7 @@ namespace {
 const char* reason_json(int status) {
   switch (status) {
     case 400: return "{\"error\":{\"status\":400,\"code\":\"tollgate.http.bad-request\",\"message\":\"malformed HTTP request\"}}\n";
+    case 411: return "{\"error\":{\"status\":411,\"code\":\"tollgate.http.length-required\",\"message\":\"a POST gives its body's length (Content-Length) or sends it chunked (Transfer-Encoding: chunked)\"}}\n";
     case 413: return "{\"error\":{\"status\":413,\"code\":\"tollgate.http.too-large\",\"message\":\"the request body is larger than the server accepts\"}}\n";
     case 415: return "{\"error\":{\"status\":415,\"code\":\"tollgate.http.content-encoding\",\"message\":\"the body has a Content-Encoding the server does not read: send it uncoded (identity)\"}}\n";
     case 431: return "{\"error\":{\"status\":431,\"code\":\"tollgate.http.header-too-large\",\"message\":\"the request header is too large\"}}\n";
@@ -117,8 +118,12 @@ struct Session : std::enable_shared_from_this<Session> {
     while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
     while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
     if (!coding.empty() && !beast::iequals(coding, "identity")) return fail(415);
-    std::string file = srv->opt.upload_file ? srv->opt.upload_file(req) : std::string();
     auto length = header->content_length();
+    // A POST with neither a length nor chunks has an empty body (RFC 9112 §6.3): a client that meant to send one
+    // (closing the connection after it, as HTTP/1.0 did) would get an answer about no records, and its body read
+    // as the next request. 411 says what is wrong (RFC 9110 §15.5.12).
+    if (req.method == "POST" && !length && !header->chunked()) return fail(411);
+    std::string file = srv->opt.upload_file ? srv->opt.upload_file(req) : std::string();
     uint64_t limit = file.empty() ? srv->opt.max_body : srv->opt.max_upload;
     if (length && *length > limit) return fail(413);
     bool expect_continue = beast::iequals(h[http::field::expect], "100-continue");

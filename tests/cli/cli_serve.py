@@ -219,6 +219,15 @@ def test_errors(srv):
     check(got.startswith(b"HTTP/1.1 400") and b"/" + b"tmp" not in got, "malformed HTTP: 400")
     got = raw_exchange(srv.port, b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
     check(got.startswith(b"HTTP/1.1 400"), "bad Content-Length: 400")
+    # A POST with neither Content-Length nor chunks: 411, not an empty body (and the body read as the next request).
+    got = raw_exchange(srv.port, b"POST /v1/check HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\n\r\n"
+                       + json.dumps(H20).encode())
+    check(got.startswith(b"HTTP/1.1 411") and b"tollgate.http.length-required" in got, "POST without a length: 411")
+    chunk = json.dumps(H20).encode()
+    got = raw_exchange(srv.port, b"POST /v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+                       b"application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(chunk) + chunk
+                       + b"\r\n0\r\n\r\n")
+    check(got.startswith(b"HTTP/1.1 200") and b'"verdict"' in got, "a chunked POST is read")
     got = raw_exchange(srv.port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n")
     check(got.startswith(b"HTTP/1.1 431") or got == b"", "a header over the limit: 431 (or closed)")
     got = raw_exchange(srv.port, b"\x00\xff\x13\x37" * 1000)
@@ -318,6 +327,10 @@ def test_openapi_media_types(srv):
                                    {"Content-Type": "application/json"} if method == "post" else {})
             if path != "/":
                 check(st == 400 and "400" in ops[method]["responses"], "%s %s?bogus=1: 400, listed" % (method, path))
+            if method == "post":
+                got = raw_exchange(srv.port, ("POST %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+                check(got.startswith(b"HTTP/1.1 411") and "411" in ops[method]["responses"],
+                      "POST %s without a length: 411, listed" % path)
             other = "GET" if method == "post" else "PUT"
             st, h, _ = srv.request(other, path, None)
             check(st == 405 and "405" in ops[method]["responses"], "%s %s: 405, listed" % (other, path))
