@@ -550,8 +550,9 @@ class Worker {
       if (ahead_next) read_ahead(k + 1);
       if (!parties_) read_at(k, rec_);
       Record& r = parties_ ? ring_[k % ring_.size()] : rec_;
-      if (!r.ok) {
-        reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message, text);
+      if (!r.ok) {  // (a row a rewriting reader rejected keeps the row it read, not the line that carried it)
+        reject(out, b.file, r, "input", r.error.code, r.error.field, r.error.message,
+               r.rewriter_reject ? std::string_view(r.rejected_raw) : text);
         continue;
       }
       if (!o_.as_of && !r.has_date) {
@@ -715,6 +716,10 @@ std::string audit_run_key(const Program& program, const std::string& catalog_sha
     j["resolutions"] = o.parties->resolutions ? o.parties->resolutions->sha256 : "";
   }
   for (const auto& in : inputs) j["inputs"].push_back(in.sha256);
+  // How each input is read, CSV or JSON lines (by its name and first bytes): the same bytes read the other way are
+  // other records, never "already audited" (listed when one is not CSV: earlier CSV runs keep their keys).
+  if (std::any_of(inputs.begin(), inputs.end(), [](const InputInfo& in) { return in.format != InputFormat::csv; }))
+    for (const auto& in : inputs) j["formats"].push_back(in.format == InputFormat::csv ? "csv" : "jsonl");
   // How the inputs are read (absent when plain: earlier runs keep their keys).
   if (o.read.columns) j["columns_sha256"] = o.read.columns->sha256;
   if (o.read.decimal_comma) j["decimal_comma"] = true;

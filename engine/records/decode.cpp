@@ -208,6 +208,8 @@ struct InCell {
 };
 
 // The header analysed once and every row rewritten against it (with or without a column map).
+std::string cells_text(const std::vector<InCell>& cells);  // a row's cells as a CSV line (a rejected row's raw)
+
 class RowMapper {
  public:
   RowMapper(const ReadOptions& o, std::string sheet, bool date1904)
@@ -216,10 +218,13 @@ class RowMapper {
   // Reads the header's cells; appends the rewritten header line to `out`.
   void header(std::vector<InCell> cells, std::string& out);
   // Rewrites one row; appends its line (no line break) to `out`.
-  void row(std::vector<InCell>& cells, std::string& out);
+  // `raw`: the row as read from a text file, kept by a row that cannot be rewritten ("" for a workbook's row: its
+  // cells, as CSV, are kept then).
+  void row(std::vector<InCell>& cells, std::string& out, std::string_view raw = {});
   // A file-level problem for every row after the header (text that is not UTF-8, a damaged workbook).
-  void file_problem_row(const std::string& code, const std::string& message, std::string& out) {
-    out += rejected_row_text({code, "", message}, true);
+  // `raw`: the row as read ("" when there is none: a damaged workbook's rest).
+  void file_problem_row(const std::string& code, const std::string& message, std::string_view raw, std::string& out) {
+    out += rejected_row_text({code, "", message}, true, raw);
   }
   bool has_problem() const { return !problem_.message.empty(); }
 
@@ -410,17 +415,27 @@ void append_cell(std::string& out, std::string_view v) {
   out += '"';
 }
 
-void RowMapper::row(std::vector<InCell>& cells, std::string& out) {
+std::string cells_text(const std::vector<InCell>& cells) {
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    append_cell(out, cells[i].value);
+  }
+  return out;
+}
+
+void RowMapper::row(std::vector<InCell>& cells, std::string& out, std::string_view raw) {
+  auto as_read = [&] { return raw.empty() ? cells_text(cells) : std::string(raw); };
   if (std::all_of(cells.begin(), cells.end(), [](const InCell& c) { return c.value.empty(); })) return;  // blank
   if (has_problem()) {
-    out += rejected_row_text(problem_, true);
+    out += rejected_row_text(problem_, true, as_read());
     return;
   }
   while (cells.size() > cols_.size() && cells.back().value.empty()) cells.pop_back();
   if (cells.size() > cols_.size() || (cells.size() < cols_.size() && cells.front().ref.empty())) {
     out += rejected_row_text({"tollgate.input.csv", "", "row has " + std::to_string(cells.size()) +
                                                             " cells; the header has " + std::to_string(cols_.size())},
-                             false);
+                             false, as_read());
     return;
   }
   cells.resize(cols_.size());  // (a sheet row may stop before its last columns: those cells are empty)
@@ -429,7 +444,7 @@ void RowMapper::row(std::vector<InCell>& cells, std::string& out) {
   for (size_t i = 0; i < cols_.size(); ++i) {
     if (cols_[i].out < 0) continue;
     if (!rewrite(cells[i], cols_[i], values[static_cast<size_t>(cols_[i].out)], err)) {
-      out += rejected_row_text(err, false);
+      out += rejected_row_text(err, false, as_read());
       return;
     }
   }
@@ -543,10 +558,10 @@ void TextProducer::csv_row(std::string_view first, std::string& out) {
                                  ? "the file is not UTF-8 text (its rows with other bytes, such as Windows-1252 or "
                                    "Latin-1 letters, are rejected): save it as CSV UTF-8"
                                  : "the UTF-16 text holds a code unit that is not a character (a lone surrogate)",
-                             out);
+                             row, out);
   } else if (blank_line(row, delim_)) {
   } else if (!split_delimited(row, delim_, raw, err)) {
-    out += rejected_row_text({"tollgate.input.csv", "", "bad CSV row: " + err}, false);
+    out += rejected_row_text({"tollgate.input.csv", "", "bad CSV row: " + err}, false, row);
   } else {
     std::vector<InCell> cells(raw.size());
     for (size_t i = 0; i < raw.size(); ++i) cells[i].value = std::move(raw[i]);
@@ -554,7 +569,7 @@ void TextProducer::csv_row(std::string_view first, std::string& out) {
       header_done_ = true;
       mapper_.header(std::move(cells), out);
     } else {
-      mapper_.row(cells, out);
+      mapper_.row(cells, out, row);
     }
   }
   const auto written = static_cast<uint64_t>(std::count(out.begin() + static_cast<std::ptrdiff_t>(before), out.end(), '\n'));
@@ -596,7 +611,7 @@ class SheetProducer : public DecodedInput::Producer {
       if (!sheet_.next_row(r, cells_)) {
         done_ = true;
         if (!sheet_.error().empty() && header_done_) {  // a damaged sheet: its rest is one rejected row
-          mapper_.file_problem_row("tollgate.input.xlsx", sheet_.error(), out);
+          mapper_.file_problem_row("tollgate.input.xlsx", sheet_.error(), "", out);
           out += '\n';
         }
         return out.size() > start;

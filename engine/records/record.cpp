@@ -335,18 +335,33 @@ bool read_rejected_row(std::string_view row, Record& rec) {
   const std::string& m = rejected_marker();
   if (row.substr(0, m.size()) != m) return false;
   row.remove_prefix(m.size());
-  std::string_view parts[4];
-  for (int i = 0; i < 3; ++i) {
+  std::string_view parts[5];
+  for (int i = 0; i < 4; ++i) {
     size_t e = row.find('\x1f');
     if (e == std::string_view::npos) return false;
     parts[i] = row.substr(0, e);
     row.remove_prefix(e + 1);
   }
-  parts[3] = row;
+  parts[4] = row;
   rec.ok = false;
   rec.file_level = parts[0] == "F";
   rec.error = {std::string(parts[1]), std::string(parts[2]), std::string(parts[3])};
   rec.canonical = std::string(parts[3]);
+  rec.rewriter_reject = true;
+  rec.rejected_raw.clear();
+  for (size_t i = 0; i < parts[4].size(); ++i) {  // (rejected_row_text's %-escapes undone)
+    const char c = parts[4][i];
+    if (c == '%' && i + 2 < parts[4].size()) {
+      auto hex = [](char h) { return h >= '0' && h <= '9' ? h - '0' : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1; };
+      const int hi = hex(parts[4][i + 1]), lo = hex(parts[4][i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        rec.rejected_raw += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    rec.rejected_raw += c;
+  }
   return true;
 }
 
@@ -1242,6 +1257,8 @@ void reset(Record& r, uint64_t line) {
   r.error.code.clear();
   r.error.field.clear();
   r.error.message.clear();
+  r.rejected_raw.clear();
+  r.rewriter_reject = false;
 }
 
 // ---- JSONL fast path ----------------------------------------------------------------------------------------------
@@ -1885,7 +1902,7 @@ std::string unreadable_input(const std::string& path, std::string_view head) {
   return "";
 }
 
-std::string rejected_row_text(const RecordError& error, bool file_level) {
+std::string rejected_row_text(const RecordError& error, bool file_level, std::string_view raw) {
   // No quote (a quote would open a cell for the row splitter), no line break, no separator inside a part.
   auto clean = [](std::string_view t) {
     std::string out(t);
@@ -1894,8 +1911,19 @@ std::string rejected_row_text(const RecordError& error, bool file_level) {
       else if (c == '\n' || c == '\r' || c == '\x1f') c = ' ';
     return out;
   };
-  return rejected_marker() + (file_level ? "F" : "R") + "\x1f" + clean(error.code) + "\x1f" + clean(error.field) +
-         "\x1f" + clean(error.message);
+  std::string out = rejected_marker() + (file_level ? "F" : "R") + "\x1f" + clean(error.code) + "\x1f" +
+                    clean(error.field) + "\x1f" + clean(error.message) + "\x1f";
+  for (char c : raw) {  // the row as read, whole: only what would end the line, open a cell or split parts escaped
+    if (c == '%' || c == '"' || c == '\n' || c == '\r' || c == '\x1f') {
+      static const char* digits = "0123456789ABCDEF";
+      out += '%';
+      out += digits[static_cast<unsigned char>(c) >> 4];
+      out += digits[static_cast<unsigned char>(c) & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 ColumnKind column_kind(std::string_view column) {

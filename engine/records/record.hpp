@@ -42,6 +42,11 @@ struct Record {
   RecordError error;
   bool file_level = false;    // the error is the file's (a header column, the encoding): shared by its rows, and
                               // shown once for the file with their count (docs/records.md, "File problems")
+  // A row a rewriting reader (decode.hpp) could not rewrite: the row as that reader read it (its cells as CSV for a
+  // workbook; "" for a damaged workbook's rest), which an audit stores as the reject's `raw` (not the marker line:
+  // rejected_row_text). Set with rewriter_reject.
+  std::string rejected_raw;
+  bool rewriter_reject = false;
 };
 
 // The record reader's tables for one compiled Schema (record.cpp): which fields each record kind has and how each is
@@ -204,9 +209,10 @@ ColumnKind column_kind(std::string_view column);
 std::vector<std::string> record_column_names();
 
 // A row that a rewriting reader (decode.hpp) could not rewrite, as a line of text the CSV record reader turns
-// into a rejected Record with this error (file_level as given). The line starts with a marker unique to this
-// process, so no input can forge one; it holds no quote and no line break.
-std::string rejected_row_text(const RecordError& error, bool file_level);
+// into a rejected Record with this error (file_level as given) and `raw`, the row as read, in rejected_raw. The line
+// starts with a marker unique to this process, so no input can forge one; it holds no quote and no line break (the
+// raw row's are %-escaped in it). The marker never reaches a store: the same log gives the same rejects and hashes.
+std::string rejected_row_text(const RecordError& error, bool file_level, std::string_view raw);
 
 // Splits one CSV row (RFC 4180 quoting; the caller joins lines inside quoted fields). A quote that opens a cell
 // starts a quoted cell ("" inside it is one quote); a quote anywhere else in an unquoted cell (19" Rack) is a

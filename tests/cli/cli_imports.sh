@@ -130,5 +130,28 @@ grep -q "5 records" "$W/audit_x.out" || die "audit of the .xlsx: $(head -20 "$W/
 "$TG" trace verify "$W/crash.db" > /dev/null || die "resumed UTF-16 audit: store does not verify"
 "$TG" trace export "$W/crash.db" | cmp -s - "$W/ref.jsonl" || die "resumed UTF-16 audit differs from an uninterrupted run: $(cat "$W/resume.out")"
 
+# Rows a rewriting reader rejects (a bad quote, too few cells) in a semicolon file: the store keeps each row as read
+# (never the line that carried the error inside the process, which held a token drawn per process), so two audits of
+# the same file store the same rejects and the same chain head.
+{ cat "$F/orders_semicolon.csv"; printf 'S-9;2025-09-15;H20;"x"y;;;;;CN;Lab;CN;CN;1;1,00;US\r\nS-10;2025-09-15;H20\r\n'; } > "$W/bad_semicolon.csv"
+for n in 1 2; do
+  "$TG" audit --no-progress --decimal-comma --db "$W/bad$n.db" "$W/bad_semicolon.csv" > "$W/bad$n.out" 2>&1
+done
+grep -q "5 records\|7 records" "$W/bad1.out" || die "audit of the semicolon file with bad rows: $(head -5 "$W/bad1.out")"
+python3 - "$W/bad1.db" "$W/bad2.db" <<'EOF2' || die "rejected rows of a rewritten input: not the rows as read, or not the same in two runs"
+import sqlite3, sys
+got = []
+for db in sys.argv[1:]:
+    c = sqlite3.connect(db)
+    rows = c.execute("SELECT line, raw, hex(sha256) FROM rejects ORDER BY seq").fetchall()
+    head = c.execute("SELECT hex(head) FROM runs").fetchall()
+    got.append((rows, head))
+rows, head = got[0]
+raws = [r[1] for r in rows]
+assert raws == ['S-9;2025-09-15;H20;"x"y;;;;;CN;Lab;CN;CN;1;1,00;US', 'S-10;2025-09-15;H20'], raws
+assert got[0] == got[1], "two runs differ"
+EOF2
+"$TG" trace verify "$W/bad1.db" > /dev/null || die "the store with rewritten rejects does not verify"
+
 [ $fail = 0 ] && echo "cli_imports: all passed"
 exit $fail

@@ -305,3 +305,27 @@ TEST_CASE("a chip that contradicts itself, or an inline chip under a catalog nam
   Record c3 = record_from_csv(hbm_header, "C3,2025-06-01,GPU X,50000,true,CN,CN,1,1.00", 4, &test::catalog());
   CHECK(c3.error.code == "tollgate.input.hbm-stack");
 }
+
+TEST_CASE("a row a rewriting reader rejected comes back with its error and the row as read, whatever it holds") {
+  // decode.hpp's readers (semicolons, UTF-16, .xlsx, column maps) pass a row they cannot rewrite as one line of
+  // text; the audit stores the row it carries as the reject's raw (tests/cli/cli_imports.sh: the same in two runs).
+  const std::vector<std::string> header = {"id", "date"};
+  for (std::string raw : {std::string("S-9;2025-09-15;\"x\"y"), std::string("a%41b\r\nc\x1f" "d%"), std::string()}) {
+    CAPTURE(raw);
+    const std::string line = rejected_row_text({"tollgate.input.csv", "date", "bad CSV row: why"}, false, raw);
+    CHECK(line.find_first_of("\"\r\n") == std::string::npos);  // one line, no quote for the row splitter
+    Record got;
+    read_csv_row(header, 0, line, 7, &test::catalog(), true, got);
+    CHECK(!got.ok);
+    CHECK(got.rewriter_reject);
+    CHECK(got.rejected_raw == raw);
+    CHECK(got.error.code == "tollgate.input.csv");
+    CHECK(got.error.field == "date");
+    CHECK(got.error.message == "bad CSV row: why");
+    CHECK(!got.file_level);
+  }
+  Record plain;  // an ordinary row is no such reject
+  read_csv_row(header, 0, "S-1,2025-01-01", 2, &test::catalog(), true, plain);
+  CHECK(!plain.rewriter_reject);
+  CHECK(plain.rejected_raw.empty());
+}
