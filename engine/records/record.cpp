@@ -778,17 +778,29 @@ struct Builder {
   // that may be several chips is left alone: resolve() finds several for a mere "S" or "Test chip".)
   bool not_a_catalog_name(const Facts& f, const std::string& prefix) {
     const std::string name(f.text(t_chip_name));
-    if (catalog->find(name))
+    std::string is, catalog_name = name;
+    if (catalog->find(name)) {
+      is = "is a catalog chip";
+    } else {
+      const Catalog::Resolution r = catalog->resolve(name);
+      if (!r.chip) return true;
+      is = "is catalog chip '" + r.name + "' (" + r.via + ")";
+      catalog_name = r.name;
+    }
+    // (The chip's own figures: a name with none of them, as {"type": "chip", "name": "H20"}, asks for the catalog
+    // chip, and is told how to name it; with some, the figures would be judged under the catalog chip's name.)
+    bool figures = false;
+    for (int slot = s_chip_datacenter; slot <= s_chip_us_available_on; ++slot) figures = figures || f.has(slot);
+    const std::string alone = bare_chip ? "{\"name\": \"" + catalog_name + "\"} alone (tollgate classify '" +
+                                              catalog_name + "')"
+                                        : "\"chip\": \"" + catalog_name + "\"";
+    if (!figures)
       return fail("tollgate.input.chip", prefix + "name",
-                  prefix + "name '" + name + "' is a catalog chip, but the record gives the chip's figures: name the " +
-                      "catalog chip alone (\"chip\": \"" + name + "\"), or give the inline chip a name of its own");
-    const Catalog::Resolution r = catalog->resolve(name);
-    if (r.chip)
-      return fail("tollgate.input.chip", prefix + "name",
-                  prefix + "name '" + name + "' is catalog chip '" + r.name + "' (" + r.via + "), but the record " +
-                      "gives the chip's figures: name the catalog chip alone (\"chip\": \"" + r.name +
-                      "\"), or give the inline chip a name of its own");
-    return true;
+                  prefix + "name '" + name + "' " + is + ", and the record gives none of its figures: name the " +
+                      "catalog chip alone, " + alone);
+    return fail("tollgate.input.chip", prefix + "name",
+                prefix + "name '" + name + "' " + is + ", but the record gives the chip's figures: name the " +
+                    "catalog chip alone (" + alone + "), or give the inline chip a name of its own");
   }
 
   void build(const JV& obj) {

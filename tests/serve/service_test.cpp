@@ -98,6 +98,22 @@ TEST_CASE("serve: classify a catalog chip by name, with its arithmetic") {
   CHECK(nlohmann::json::parse(no_date.body)["error"]["field"] == "as_of");
 }
 
+TEST_CASE("serve: classify a catalog name given with no figures, or with figures: an error that says which") {
+  // Found by a new user over REST: {"type": "chip", "name": "H20"} was told "the record gives the chip's figures".
+  auto e = engine();
+  const JudgeOptions o{parse_date("2025-09-01"), false};
+  Judgement none = classify_body(*e, R"({"type":"chip","name":"H20"})", o);
+  CHECK(none.status == 400);
+  std::string m = nlohmann::json::parse(none.body)["error"]["message"].get<std::string>();
+  CAPTURE(m);
+  CHECK(m.find("gives none of its figures") != std::string::npos);
+  CHECK(m.find(R"({"name": "H20"} alone)") != std::string::npos);
+  Judgement some = classify_body(*e, R"({"name":"H20","tpp":2368,"die_area_mm2":814})", o);
+  CHECK(some.status == 400);
+  m = nlohmann::json::parse(some.body)["error"]["message"].get<std::string>();
+  CHECK(m.find("gives the chip's figures") != std::string::npos);
+}
+
 TEST_CASE("serve: listen addresses and loopback") {
   CHECK(split_listen("127.0.0.1:8470") == std::pair<std::string, unsigned short>{"127.0.0.1", 8470});
   CHECK(split_listen("[::1]:0").first == "::1");
