@@ -12,6 +12,7 @@
 #include "engine/base/number.hpp"
 #include "engine/base/text.hpp"
 #include "engine/eval/evaluate.hpp"
+#include "engine/records/decode.hpp"
 #include "engine/render/reasons.hpp"
 #include "engine/render/render.hpp"
 #include "engine/serve/screening.hpp"
@@ -186,6 +187,22 @@ std::vector<std::pair<uint64_t, std::string_view>> body_lines(std::string_view b
 
 }  // namespace
 
+namespace {
+// A text/csv body read as decode.hpp reads a file: plain CSV text back. Throws std::runtime_error with a message
+// for the caller if the body is not text that holds records (binary data, UTF-32, a workbook).
+std::string decoded_csv_body(std::string_view body) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> mem(
+      fmemopen(const_cast<char*>(body.data()), body.size(), "rb"), &std::fclose);
+  if (!mem) throw std::runtime_error("the body cannot be read");
+  DecodedInput in("the body (text/csv)", mem.get(), ReadOptions{});
+  std::string text(in.head());
+  char buf[1 << 16];
+  for (size_t got; (got = std::fread(buf, 1, sizeof buf, in.file())) > 0;) text.append(buf, got);
+  if (std::ferror(in.file())) throw std::runtime_error("the body cannot be read");
+  return text;
+}
+}  // namespace
+
 BodyFormat body_format(std::string_view content_type, std::string_view body) {
   if (starts_with_ci(content_type, "application/x-ndjson") || starts_with_ci(content_type, "application/jsonl") ||
       starts_with_ci(content_type, "application/x-jsonlines"))
@@ -228,6 +245,20 @@ Judgement judge_body(const Engine& e, std::string_view body, BodyFormat fmt, con
     }
     return j;
   }
+  // CSV as spreadsheets export it (a UTF-8 byte order mark, ';' or tab between cells, a sep= line, UTF-16 "Unicode
+  // Text") is read as `tollgate check` reads a file (decode.hpp), into plain CSV first; a body that is no text at all
+  // is one 400.
+  std::string decoded;
+  if (fmt == BodyFormat::csv && !body.empty()) {
+    try {
+      decoded = decoded_csv_body(body);
+    } catch (const std::runtime_error& ex) {
+      j.status = 400;
+      j.body = error_body(400, "tollgate.input.csv", ex.what());
+      return j;
+    }
+    body = decoded;
+  }
   std::vector<Record> records =
       read_records(body, fmt == BodyFormat::csv ? InputFormat::csv : InputFormat::json, e.catalog.get());
   if (records.size() > max_records) {
@@ -241,7 +272,7 @@ Judgement judge_body(const Engine& e, std::string_view body, BodyFormat fmt, con
   for (size_t i = 0; i < records.size(); ++i) {
     if (fmt == BodyFormat::array && i) j.body += ',';
     const Record& r = records[i];
-    judge.record(r, r.canonical, j.body);
+    judge.record(r, r.rewriter_reject ? r.rejected_raw : r.canonical, j.body);
     if (fmt == BodyFormat::csv) j.body += '\n';
   }
   if (fmt == BodyFormat::array) j.body += "]\n";

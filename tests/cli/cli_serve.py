@@ -288,6 +288,17 @@ def test_media_types(srv):
           "shipment,S-1,2025-09-01,H20,CN,CN,10,12000.00\n"
     st, h, body = srv.request("POST", "/v1/check", csv, {"Content-Type": "text/csv; charset=utf-8"})
     check(st == 200 and json.loads(body)["verdict"] == "LICENSE_REQUIRED", "text/csv: read as CSV")
+    # CSV as spreadsheets export it, as `tollgate check` reads it: a byte order mark, ';' and a sep= line; UTF-16
+    # with tabs (Excel's "Unicode Text"). Not text at all: one 400 for the body.
+    semi = "\ufeffsep=;\r\ntype;id;date;chip;destination;end_user_hq;quantity;unit_price_usd\r\n" \
+           "shipment;S-1;2025-09-01;H20;CN;CN;10;12000.00\r\n"
+    st, h, body = srv.request("POST", "/v1/check", semi.encode("utf-8"), {"Content-Type": "text/csv"})
+    check(st == 200 and json.loads(body)["verdict"] == "LICENSE_REQUIRED", "text/csv with ';' and sep=: read")
+    tab16 = csv.replace(",", "\t").replace("\n", "\r\n").encode("utf-16")
+    st, h, body = srv.request("POST", "/v1/check", tab16, {"Content-Type": "text/csv"})
+    check(st == 200 and json.loads(body)["verdict"] == "LICENSE_REQUIRED", "text/csv in UTF-16 with tabs: read")
+    st, h, body = srv.request("POST", "/v1/check", bytes(range(256)) * 8, {"Content-Type": "text/csv"})
+    check(st == 400 and err(body).get("code") == "tollgate.input.csv", "text/csv that is not text: 400")
     for path in ["/v1/classify?as_of=2024-06-01", "/v1/screen"]:
         st, h, body = srv.request("POST", path, '{"name": "H20"}', {"Content-Type": "text/plain"})
         check(st == 415 and "application/json" in err(body).get("message", ""), "POST %s as text/plain: 415" % path)
