@@ -594,41 +594,47 @@ class Worker {
       e.exception = to_string(d.exception);
       e.fee_total_cents = d.fee_total_cents;
       if (!store_) e.rule = deciding_rule(p_, d);  // (with a store, named from the stored fired array at the end)
-      if (store_) {  // without a store nothing is rendered or hashed: verdicts and tallies only
-        JsonLayout layout;
-        e.input_sha = sha256(r.canonical);
-        // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
-        // rendered once per such combination (a log repeats them) and reused (engine/render/reasons.hpp).
-        const ReasonsCache::Reasons& reasons = reasons_.get(r, d, day);
-        auto rs = rulesets_text_.find(d.active);
-        // The screening member follows the notes; the store keeps it in its parts (each party's evidence once).
-        // The JSON is hashed with the next decisions' (Sha256Batch: several at once), its digest put in e.sha then.
-        std::string& json = hashes_.next();
-        decision_json_into(json, p_, r, d, &layout, reasons.text.get(), &e.input_sha,
-                           rs != rulesets_text_.end() ? &rs->second : nullptr,
-                           screened ? screened->pieces() : std::array<std::string_view, 6>{});
-        hashes_.add(out.used - 1);
-        if (screened && ahead_next) parties_->ahead_texts(*ahead_next);  // (while this decision is copied)
-        if (screened) {
-          e.screening = screened->parts;
-          e.screening_serials = screened->serials;
-          if (e.screening_keep != screened->keep) e.screening_keep = screened->keep;  // (rarely: no refcount per row)
-        }
-        auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json).substr(from, end - from)); };
-        e.fees = part(layout.fees_begin, layout.fees_end);
-        e.fired = reasons.text;
-        e.fired_sha = reasons.sha;
-        // The rulesets array is the same for every record judged in one stretch of time: send its text only the
-        // first time this worker meets that stretch (the writer then knows it by its key).
-        if (rs == rulesets_text_.end()) {
-          e.rulesets = part(layout.rulesets_begin, layout.rulesets_end);
-          rulesets_text_.emplace(d.active, std::string(e.rulesets.in(out.texts.data())));
-        }
-        e.rulesets_key = d.active;
-        if (hashes_.full()) hash_decisions(out);
-      }
+      // Without a store nothing is rendered or hashed: verdicts and tallies only.
+      if (store_) keep(out, e, r, d, day, screened, ahead_next);
     }
     hash_decisions(out);
+  }
+
+  // The stored parts of decision `d` of record `r` into entry `e`: its input's hash, its fired rules, its fees and
+  // rulesets, its screening member's parts; its JSON rendered for hashing with the next decisions' (e.sha then).
+  void keep(Result& out, Entry& e, const Record& r, const Decision& d, Day day, const PartyOutcome* screened,
+            const PartyScreen::Ahead* ahead_next) {
+    JsonLayout layout;
+    e.input_sha = sha256(r.canonical);
+    // The fired rules' reasons depend only on the rules in force, the class and the facts the rules read:
+    // rendered once per such combination (a log repeats them) and reused (engine/render/reasons.hpp).
+    const ReasonsCache::Reasons& reasons = reasons_.get(r, d, day);
+    auto rs = rulesets_text_.find(d.active);
+    // The screening member follows the notes; the store keeps it in its parts (each party's evidence once).
+    // The JSON is hashed with the next decisions' (Sha256Batch: several at once), its digest put in e.sha then.
+    std::string& json = hashes_.next();
+    decision_json_into(json, p_, r, d, &layout, reasons.text.get(), &e.input_sha,
+                       rs != rulesets_text_.end() ? &rs->second : nullptr,
+                       screened ? screened->pieces() : std::array<std::string_view, 6>{});
+    hashes_.add(out.used - 1);
+    if (screened && ahead_next) parties_->ahead_texts(*ahead_next);  // (while this decision is copied)
+    if (screened) {
+      e.screening = screened->parts;
+      e.screening_serials = screened->serials;
+      if (e.screening_keep != screened->keep) e.screening_keep = screened->keep;  // (rarely: no refcount per row)
+    }
+    auto part = [&](size_t from, size_t end) { return put(out, std::string_view(json).substr(from, end - from)); };
+    e.fees = part(layout.fees_begin, layout.fees_end);
+    e.fired = reasons.text;
+    e.fired_sha = reasons.sha;
+    // The rulesets array is the same for every record judged in one stretch of time: send its text only the
+    // first time this worker meets that stretch (the writer then knows it by its key).
+    if (rs == rulesets_text_.end()) {
+      e.rulesets = part(layout.rulesets_begin, layout.rulesets_end);
+      rulesets_text_.emplace(d.active, std::string(e.rulesets.in(out.texts.data())));
+    }
+    e.rulesets_key = d.active;
+    if (hashes_.full()) hash_decisions(out);
   }
 
   // The decisions rendered since the last call get their SHA-256 (e.sha), several hashed at once.
