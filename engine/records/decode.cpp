@@ -227,6 +227,7 @@ class RowMapper {
     out += rejected_row_text({code, "", message}, true, raw);
   }
   bool has_problem() const { return !problem_.message.empty(); }
+  size_t columns() const { return cols_.size(); }  // the header's cells (0 before the header)
 
  private:
   struct Col {
@@ -540,7 +541,18 @@ void TextProducer::csv_row(std::string_view first, std::string& out) {
       open = quote_open(more, delim_, true);
       ++lines;
     }
-    if (open) {  // a stray quote: the first line alone (rejected below), reading goes on after it
+    // The join stands only if the joined row is sound: it splits, and has the header's number of cells (as
+    // RowReader::join). Otherwise the quote was a mistake (a stray quote, or one that a later bad quote "closed"):
+    // the first line alone is rejected below, and reading goes on after it, so no row after it is lost.
+    bool sound = !open;
+    if (sound && header_done_) {
+      std::vector<std::string> cells;
+      std::string why;
+      sound = split_delimited(joined, delim_, cells, why);
+      while (sound && cells.size() > mapper_.columns() && cells.back().empty()) cells.pop_back();
+      sound = sound && cells.size() == mapper_.columns();
+    }
+    if (!sound) {
       pos_ = mark_;
       line_ = keep_line;
       lines = 1;

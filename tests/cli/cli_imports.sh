@@ -130,6 +130,17 @@ grep -q "5 records" "$W/audit_x.out" || die "audit of the .xlsx: $(head -20 "$W/
 "$TG" trace verify "$W/crash.db" > /dev/null || die "resumed UTF-16 audit: store does not verify"
 "$TG" trace export "$W/crash.db" | cmp -s - "$W/ref.jsonl" || die "resumed UTF-16 audit differs from an uninterrupted run: $(cat "$W/resume.out")"
 
+# A quote opened by mistake that a later bad quote "closes" (lines 2-4 joined would split, badly): as with commas,
+# the first line alone is rejected and every row after it is read (found by a new user: G2 had no answer).
+printf 'type;id;date;chip;destination;end_user_hq;quantity;unit_price_usd\nshipment;"B3;2025-09-01;H20;CN;CN;10;12000.00\nshipment;G2;2025-09-01;H20;CN;CN;10;12000.00\nshipment;B4;2025-09-01;"H20"x;CN;CN;10;12000.00\nshipment;G5;2025-09-01;H20;CN;CN;10;12000.00\n' > "$W/stray_quote.csv"
+"$TG" check --json "$W/stray_quote.csv" > "$W/stray_quote.json" 2>/dev/null
+python3 - "$W/stray_quote.json" <<'EOF2' || die "a stray quote in a semicolon file cost the rows after it: $(cat "$W/stray_quote.json")"
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+assert [(d.get("id"), d.get("verdict"), d.get("error", {}).get("line")) for d in got] == \
+    [(None, None, 2), ("G2", "LICENSE_REQUIRED", None), (None, None, 4), ("G5", "LICENSE_REQUIRED", None)], got
+EOF2
+
 # Rows a rewriting reader rejects (a bad quote, too few cells) in a semicolon file: the store keeps each row as read
 # (never the line that carried the error inside the process, which held a token drawn per process), so two audits of
 # the same file store the same rejects and the same chain head.
