@@ -60,7 +60,10 @@ struct Session : std::enable_shared_from_this<Session> {
   Session(tcp::socket&& s, std::shared_ptr<HttpServer::Impl> server) : stream(std::move(s)), srv(std::move(server)) {
     ++srv->sessions;
   }
-  ~Session() { --srv->sessions; }
+  ~Session() {
+    drop_upload();
+    --srv->sessions;
+  }
 
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
@@ -74,6 +77,17 @@ struct Session : std::enable_shared_from_this<Session> {
   bool head = false;  // the request is a HEAD: handled as its GET, answered with the GET's headers and no body
   std::shared_ptr<http::response<http::string_body>> res;
   std::shared_ptr<http::response<http::empty_body>> cont;
+  std::string upload_path;  // the file a body is being streamed to (upload_file), until the handler has it
+
+  // A body streamed to a file that will not reach the handler: the file is given back (upload_dropped).
+  void drop_upload() {
+    if (upload_path.empty()) return;
+    if (upload) upload->get().body().close();
+    std::string file = std::move(upload_path);
+    upload_path.clear();
+    // (Not once the server stops: the audit jobs then remove their unfinished uploads themselves, and may be gone.)
+    if (srv->opt.upload_dropped && !srv->stopping) srv->opt.upload_dropped(file);
+  }
 
   void start() {
     net::dispatch(stream.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -124,6 +138,7 @@ struct Session : std::enable_shared_from_this<Session> {
     // as the next request. 411 says what is wrong (RFC 9110 §15.5.12).
     if (req.method == "POST" && !length && !header->chunked()) return fail(411);
     std::string file = srv->opt.upload_file ? srv->opt.upload_file(req) : std::string();
+    upload_path = file;
     uint64_t limit = file.empty() ? srv->opt.max_body : srv->opt.max_upload;
     if (length && *length > limit) return fail(413);
     bool expect_continue = beast::iequals(h[http::field::expect], "100-continue");
@@ -173,6 +188,7 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   void on_read_error(beast::error_code ec) {
+    drop_upload();
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof || !stream.socket().is_open())
       return close();
@@ -183,6 +199,7 @@ struct Session : std::enable_shared_from_this<Session> {
 
   // A reply to a request that could not be read whole: sent, then the connection is closed.
   void fail(int status) {
+    drop_upload();
     keep_alive = false;
     if (req.started == std::chrono::steady_clock::time_point{}) req.started = std::chrono::steady_clock::now();
     HttpReply r;
@@ -192,6 +209,7 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   void dispatch() {
+    upload_path.clear();  // (the handler has the file now)
     stream.expires_never();  // the handler may take its time (a commit, a diff); the reply gets a timeout
     auto self = shared_from_this();
     seen.method = head ? "HEAD" : req.method;

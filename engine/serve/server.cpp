@@ -36,6 +36,12 @@ namespace tollgate::serve {
 
 namespace {
 
+// The audit job an upload's spool file belongs to: upload-<id>.<ext> (AuditJobs::reserve) gives <id>.
+std::string upload_id(const std::string& file) {
+  std::string name = std::filesystem::path(file).filename().string();
+  return name.substr(7, name.rfind('.') - 7);
+}
+
 // A path and its query parameters, percent-decoded.
 struct Target {
   std::string path;
@@ -412,10 +418,7 @@ void Server::Impl::route(HttpRequest& req, const Target& t, const std::string& w
       }
     }
     if (!r) return false;
-    if (!req.body_file.empty()) {
-      std::string name = std::filesystem::path(req.body_file).filename().string();  // upload-<id>.<ext>
-      audits->abandon(name.substr(7, name.rfind('.') - 7));
-    }
+    if (!req.body_file.empty()) audits->abandon(upload_id(req.body_file));
     respond(std::move(*r));
     return true;
   };
@@ -734,6 +737,7 @@ Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
     if (format != "csv" && format != "jsonl") format = "";
     return self->audits->reserve(format).second;
   };
+  ho.upload_dropped = [self](const std::string& file) { self->audits->abandon(upload_id(file)); };
   ho.observe = [self](const HttpRequest& r, int status, double seconds) {
     self->metrics.request(Impl::endpoint_of(r.method, parse_target(r.target).path), status, seconds);
   };

@@ -306,6 +306,18 @@ def test_media_types(srv):
     st, h, body = srv.request("POST", "/v1/audits", "id,date\n", {"Content-Type": "text/plain"})
     check(st == 415 and "text/csv" in err(body).get("message", "") and not os.listdir(spool),
           "POST /v1/audits as text/plain: 415, the upload dropped")
+    # An upload that is not read whole (cut short, a bad chunk, the connection gone): its job and spooled file are
+    # dropped, never left "uploading" (found by a new user: a client could fill the disk so).
+    head = b"POST /v1/audits HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+    for what, data in [("cut short", head + b"Content-Length: 100000\r\n\r\nid,date\nS-1,2025-01-01\n"),
+                       ("a bad chunk", head + b"Transfer-Encoding: chunked\r\n\r\n8\r\nid,date\n\r\nzz\r\nxx\r\n"),
+                       ("no last chunk", head + b"Transfer-Encoding: chunked\r\n\r\n8\r\nid,date\n\r\n")]:
+        raw_exchange(srv.port, data, wait=0.5)
+        for _ in range(50):
+            if not os.listdir(spool):
+                break
+            time.sleep(0.1)
+        check(not os.listdir(spool), "an upload %s: its spooled file dropped (%s)" % (what, os.listdir(spool)))
 
 
 def test_openapi_media_types(srv):
