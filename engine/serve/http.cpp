@@ -136,7 +136,8 @@ struct Session : std::enable_shared_from_this<Session> {
     // A POST with neither a length nor chunks has an empty body (RFC 9112 §6.3): a client that meant to send one
     // (closing the connection after it, as HTTP/1.0 did) would get an answer about no records, and its body read
     // as the next request. 411 says what is wrong (RFC 9110 §15.5.12).
-    if (req.method == "POST" && !length && !header->chunked()) return fail(411);
+    if (req.method == "POST" && !length && !header->chunked() && (!srv->opt.reads_body || srv->opt.reads_body(req)))
+      return fail(411);
     std::string file = srv->opt.upload_file ? srv->opt.upload_file(req) : std::string();
     upload_path = file;
     uint64_t limit = file.empty() ? srv->opt.max_body : srv->opt.max_upload;

@@ -49,7 +49,10 @@ struct HttpOptions {
   // Asked once a request's header is read (method, target, content type and authorization filled in): a file
   // path to stream its body to, or "" to read it into memory.
   std::function<std::string(const HttpRequest& header)> upload_file;
-  // Called with that path when its body could not be read whole (cut short, a bad chunk, over the limit, the
+  // Whether a request's body is read (its length is then required: a POST to it with neither Content-Length nor
+  // chunks is a 411). Unset: every POST's.
+  std::function<bool(const HttpRequest& header)> reads_body;
+  // Called with upload_file's path when its body could not be read whole (cut short, a bad chunk, over the limit, the
   // connection gone): the handler never sees the request, and the file is no longer wanted.
   std::function<void(const std::string& file)> upload_dropped;
   // Called with each completed request and its reply's status and duration (for metrics), from any thread.

@@ -738,6 +738,10 @@ Server::Server(Config config) : impl_(std::make_unique<Impl>()) {
     return self->audits->reserve(format).second;
   };
   ho.upload_dropped = [self](const std::string& file) { self->audits->abandon(upload_id(file)); };
+  ho.reads_body = [](const HttpRequest& h) {  // (POST /v1/reload has no body: `curl -X POST .../v1/reload` sends none)
+    const std::string path = parse_target(h.target).path;
+    return path == "/v1/check" || path == "/v1/classify" || path == "/v1/screen" || path == "/v1/audits";
+  };
   ho.observe = [self](const HttpRequest& r, int status, double seconds) {
     self->metrics.request(Impl::endpoint_of(r.method, parse_target(r.target).path), status, seconds);
   };
