@@ -791,13 +791,13 @@ struct Builder {
     // chip, and is told how to name it; with some, the figures would be judged under the catalog chip's name.)
     bool figures = false;
     for (int slot = s_chip_datacenter; slot <= s_chip_us_available_on; ++slot) figures = figures || f.has(slot);
-    const std::string alone = bare_chip ? "{\"name\": \"" + catalog_name + "\"} alone (tollgate classify '" +
-                                              catalog_name + "')"
+    const std::string alone = bare_chip ? "{\"name\": \"" + catalog_name + "\"} with no other member, or tollgate " +
+                                              "classify '" + catalog_name + "'"
                                         : "\"chip\": \"" + catalog_name + "\"";
     if (!figures)
       return fail("tollgate.input.chip", prefix + "name",
-                  prefix + "name '" + name + "' " + is + ", and the record gives none of its figures: name the " +
-                      "catalog chip alone, " + alone);
+                  prefix + "name '" + name + "' " + is + ", and the record gives none of its figures: to judge " +
+                      "the catalog chip, name it alone (" + alone + ")");
     return fail("tollgate.input.chip", prefix + "name",
                 prefix + "name '" + name + "' " + is + ", but the record gives the chip's figures: name the " +
                     "catalog chip alone (" + alone + "), or give the inline chip a name of its own");

@@ -107,7 +107,7 @@ TEST_CASE("serve: classify a catalog name given with no figures, or with figures
   std::string m = nlohmann::json::parse(none.body)["error"]["message"].get<std::string>();
   CAPTURE(m);
   CHECK(m.find("gives none of its figures") != std::string::npos);
-  CHECK(m.find(R"({"name": "H20"} alone)") != std::string::npos);
+  CHECK(m.find(R"({"name": "H20"} with no other member)") != std::string::npos);
   Judgement some = classify_body(*e, R"({"name":"H20","tpp":2368,"die_area_mm2":814})", o);
   CHECK(some.status == 400);
   m = nlohmann::json::parse(some.body)["error"]["message"].get<std::string>();
