@@ -1,5 +1,6 @@
 // tollgate classify — the 3A090 class of a chip under the rules in force on a date, with the arithmetic shown.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "engine/base/date.hpp"
 #include "engine/base/money.hpp"
@@ -173,22 +174,29 @@ Exit: 0 classified, 2 bad input or rules (or the chip given two ways), 1 interna
             if (!catalog) return exit_bad_input;
             catalog->classify_with(chip_classifier(program));  // an unknown chip's suggestions show their classes
             Record r;
+            std::string name = o->name;
             if (!o->json_input.empty()) {
               auto input = read_input_or_report(o->json_input);
               if (!input) return exit_bad_input;
               const std::string& text = *input;
-              r = record_from_json(text, 1, &*catalog, /*bare_chip=*/true);
-            } else if (!o->name.empty()) {
-              const Catalog::Resolution res = catalog->resolve(o->name);  // a name as sold, if it names one chip
+              // {"name": "H20"} alone names a catalog chip, as POST /v1/classify reads it; else the chip's fields.
+              auto j = nlohmann::json::parse(text, nullptr, false);
+              if (j.is_object() && j.size() == 1 && j.contains("name") && j["name"].is_string())
+                name = j["name"].get<std::string>();
+              else
+                r = record_from_json(text, 1, &*catalog, /*bare_chip=*/true);
+            }
+            if (!name.empty()) {
+              const Catalog::Resolution res = catalog->resolve(name);  // a name as sold, if it names one chip
               if (!res.chip) {
-                std::cerr << "tollgate: error: " << catalog->unresolved_message(o->name, day) << "\n";
+                std::cerr << "tollgate: error: " << catalog->unresolved_message(name, day) << "\n";
                 return exit_bad_input;
               }
-              if (res.name != o->name) std::cerr << "tollgate: '" << o->name << "' is catalog chip '" << res.name << "' (" << res.via << ")\n";
+              if (res.name != name) std::cerr << "tollgate: '" << name << "' is catalog chip '" << res.name << "' (" << res.via << ")\n";
               r.facts = *res.chip;
-              r.id = o->name;
-              r.canonical = "{\"name\":\"" + o->name + "\"}";
-            } else if (!chip_from_flags(*o, r)) {
+              r.id = name;
+              r.canonical = nlohmann::json{{"name", name}}.dump();
+            } else if (o->json_input.empty() && !chip_from_flags(*o, r)) {
               return exit_bad_input;
             }
             r.kind = RecordKind::chip;

@@ -44,4 +44,11 @@ expect "1999" 2 bash -c "echo '{\"type\":\"shipment\",\"id\":\"S-1\",\"date\":\"
 has "coverage error" "tollgate.eval.coverage"
 expect "classify before coverage" 2 "$TG" classify "H100 SXM5 80GB" --as-of 2022-01-01
 has "classify: coverage error" "tollgate.eval.coverage"
+
+# {"name": ...} alone through --json-input names the catalog chip, as POST /v1/classify reads it (it was an error
+# telling the user to send exactly that); with "type" beside it, the error says how to name the chip.
+expect "json-input name" 0 bash -c "echo '{\"name\":\"H100 SXM5 80GB\"}' | '$TG' classify --json-input - --as-of 2024-06-01 --format json"
+has "json-input name: the catalog chip" '"classification":"3A090.a"'
+expect "json-input name and type" 2 bash -c "echo '{\"type\":\"chip\",\"name\":\"H20\"}' | '$TG' classify --json-input - --as-of 2024-06-01"
+has "json-input name and type: how to name it" "with no other member"
 exit $fail
