@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,10 @@ class Sha256Batch {
   // The buffer for the next message (not when full()), to be overwritten whole: assigned, or resized and every byte
   // written (as decision_json_into does). It still holds an earlier message: resizing it to a like size fills in
   // no bytes that are then written again.
-  std::string& next() { return buffers_[count_]; }
+  std::string& next() {
+    if (count_ == capacity) throw std::logic_error("Sha256Batch::next() when full: flush() first");
+    return buffers_[count_];
+  }
   void add(size_t tag) { tags_[count_++] = tag; }  // next()'s buffer holds the message; `tag` names it at flush()
   bool full() const { return count_ == capacity; }
   size_t size() const { return count_; }

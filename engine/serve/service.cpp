@@ -185,9 +185,6 @@ std::vector<std::pair<uint64_t, std::string_view>> body_lines(std::string_view b
   return out;
 }
 
-}  // namespace
-
-namespace {
 // A text/csv body read as decode.hpp reads a file: plain CSV text back. Throws std::runtime_error with a message
 // for the caller if the body is not text that holds records (binary data, UTF-32, a workbook).
 std::string decoded_csv_body(std::string_view body) {

@@ -78,4 +78,10 @@ TEST_CASE("Sha256Batch: clear() drops what was added; the next flush gives only 
   CHECK(got[0].first == 1);
   CHECK(to_hex(got[0].second) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(b.size() == 0);
+  for (size_t i = 0; i < Sha256Batch::capacity; ++i) {
+    b.next() = "x";
+    b.add(i);
+  }
+  CHECK(b.full());
+  CHECK_THROWS_AS(b.next(), std::logic_error);  // (never a buffer past the end)
 }
