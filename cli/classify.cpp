@@ -1,6 +1,6 @@
 // tollgate classify — the 3A090 class of a chip under the rules in force on a date, with the arithmetic shown.
 #include <cstdio>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json.hpp>  // (the canonical {"name": ...} of a chip given by name)
 
 #include "engine/base/date.hpp"
 #include "engine/base/money.hpp"
@@ -180,11 +180,8 @@ Exit: 0 classified, 2 bad input or rules (or the chip given two ways), 1 interna
               if (!input) return exit_bad_input;
               const std::string& text = *input;
               // {"name": "H20"} alone names a catalog chip, as POST /v1/classify reads it; else the chip's fields.
-              auto j = nlohmann::json::parse(text, nullptr, false);
-              if (j.is_object() && j.size() == 1 && j.contains("name") && j["name"].is_string())
-                name = j["name"].get<std::string>();
-              else
-                r = record_from_json(text, 1, &*catalog, /*bare_chip=*/true);
+              if (auto catalog_name = catalog_chip_name(text)) name = *catalog_name;
+              else r = record_from_json(text, 1, &*catalog, /*bare_chip=*/true);
             }
             if (!name.empty()) {
               const Catalog::Resolution res = catalog->resolve(name);  // a name as sold, if it names one chip

@@ -632,14 +632,6 @@ void PartyScreen::ahead_texts(const Ahead& a) const {
   }
 }
 
-const std::string& PartyScreen::hq_code(int country) {
-  if (country != hq_index_) {
-    hq_index_ = country;
-    hq_code_ = country_code(country);
-  }
-  return hq_code_;
-}
-
 void PartyScreen::Result::raise(const Listing& l) {
   if (!strictest || l.stricter_than(*strictest)) strictest = &l;
 }
@@ -670,8 +662,8 @@ const PartyOutcome& PartyScreen::screen(const Facts& f, RecordKind kind, Day d, 
     if (!f.has_text(slots[i])) continue;
     std::string_view name = f.text(slots[i]);
     // The end user's HQ is the country evidence for the end user; the other parties' countries are not given.
-    const std::string& country =
-        slots[i] == t_end_user && f.has(s_end_user_hq) ? hq_code(static_cast<int>(f.num[s_end_user_hq])) : no_country_;
+    const std::string country = slots[i] == t_end_user && f.has(s_end_user_hq)
+                                    ? country_code(static_cast<int>(f.num[s_end_user_hq])) : std::string();
     const NameEval* hint =
         ahead && (ahead->roles >> i & 1u) && ahead->generation == generation_ ? ahead->eval[i] : nullptr;
     const NameEval& e = judge(name, country, hint);

@@ -151,11 +151,6 @@ class PartyScreen {
   uint64_t hits_ = 0;
   uint64_t generation_ = 0;  // counts trim()'s emptyings: an Ahead's evaluations are of the generation it was made in
   bool grown_ = true;        // a cache got an entry since trim() last looked at their sizes
-  // The end user's HQ as a country code, kept from the record before (a log repeats it): its index, or -1.
-  const std::string& hq_code(int country);
-  int hq_index_ = -1;
-  std::string hq_code_;
-  const std::string no_country_;
 };
 
 // The review a list entry's license_policy states (as published: "Presumption of denial.", "case-by-case ..."):

@@ -1457,6 +1457,12 @@ void read_json_row(std::string_view row, uint64_t line, const Catalog* catalog, 
   rec = record_from_json(row, line, catalog);
 }
 
+std::optional<std::string> catalog_chip_name(std::string_view json_text) {
+  auto j = nlohmann::json::parse(json_text, nullptr, false);
+  if (j.is_object() && j.size() == 1 && j.contains("name") && j["name"].is_string()) return j["name"].get<std::string>();
+  return std::nullopt;
+}
+
 Record record_from_json(std::string_view text, uint64_t line, const Catalog* catalog, bool bare_chip) {
   JV v;
   std::string err;

@@ -170,6 +170,9 @@ std::vector<Record> read_records(std::string_view text, InputFormat fmt, const C
 // One JSON object (as text) to a Record; `line` is used in errors. An object without "type" is a shipment, or a
 // chip if `bare_chip` (as `tollgate classify --json-input` reads it).
 Record record_from_json(std::string_view json_text, uint64_t line, const Catalog* catalog, bool bare_chip = false);
+// A chip to classify given as {"name": "H20"} and nothing else names a catalog chip (tollgate classify --json-input,
+// POST /v1/classify): that name; nullopt for anything else (the chip's fields, read by record_from_json).
+std::optional<std::string> catalog_chip_name(std::string_view json_text);
 
 // One CSV row (already joined across lines inside quotes) read against its header: named catalog chip, or
 // chip_<field> columns for an inline spec. `line` is where the row starts.

@@ -314,13 +314,12 @@ Judgement classify_body(const Engine& e, std::string_view body, const JudgeOptio
   Judge judge(e, o, j);
   Record r;
   // {"name": "H20"} alone names a catalog chip (as `tollgate classify NAME`); anything else is the chip's fields.
-  auto parsed = nlohmann::json::parse(body, nullptr, false);
-  if (parsed.is_object() && parsed.size() == 1 && parsed.contains("name") && parsed["name"].is_string()) {
-    std::string name = parsed["name"].get<std::string>();
+  if (auto catalog_name = catalog_chip_name(body)) {
+    const std::string& name = *catalog_name;
     r.line = 1;
     r.id = name;
     r.kind = RecordKind::chip;
-    r.canonical = parsed.dump();
+    r.canonical = nlohmann::json{{"name", name}}.dump();
     const Catalog::Resolution res = e.catalog->resolve(name);  // a name as sold, if it names one chip
     if (res.chip) {
       r.facts = *res.chip;
